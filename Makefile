@@ -1,0 +1,49 @@
+# The single entry point: `make run` (server + demo data) and `make test` (whole suite on PostgreSQL).
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint format bench venv system-deps worker beat clean
+
+$(STAMP): requirements.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -r requirements.txt
+	@touch $@
+
+venv: $(STAMP)
+
+system-deps:
+	@scripts/system-deps.sh
+
+run: venv system-deps
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+test: venv system-deps
+	@scripts/ensure-postgres.sh
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: venv
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: venv
+	@scripts/ensure-postgres.sh
+	@set -e; for script in bench/*.py; do echo "== $$script"; $(PY) $$script; done
+
+worker: venv
+	$(VENV)/bin/celery -A beatpass worker -l info
+
+beat: venv
+	$(VENV)/bin/celery -A beatpass beat -l info --scheduler django_celery_beat.schedulers:DatabaseScheduler
+
+clean:
+	rm -rf $(VENV) .test-media

@@ -1,0 +1,157 @@
+"""Account writes: registration, login, token refresh/logout, profile updates, notifications."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.contrib.auth import authenticate, password_validation
+from django.core import exceptions as django_exceptions
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from rest_framework.exceptions import AuthenticationFailed, PermissionDenied, ValidationError
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.utils import get_md5_hash_password
+
+from beatpass.api.throttling import LoginFailureLimiter
+
+from .models import Notification, User
+
+logger = logging.getLogger(__name__)
+
+INVALID_CREDENTIALS = "These credentials do not match our records."
+
+
+def _check_password(password: str, user: User | None) -> None:
+    try:
+        password_validation.validate_password(password, user)
+    except django_exceptions.ValidationError as exc:
+        raise ValidationError({"password": list(exc.messages)}) from None
+
+
+def tokens_for(user: User) -> dict[str, str]:
+    refresh = RefreshToken.for_user(user)
+    return {"access": str(refresh.access_token), "refresh": str(refresh)}
+
+
+def user_register(*, email: str, password: str, name: str = "") -> User:
+    email = email.strip().lower()
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError({"email": ["The email has already been taken."]})
+    candidate = User(email=email, name=name)
+    _check_password(password, candidate)
+    try:
+        with transaction.atomic():
+            return User.objects.create_user(email=email, password=password, name=name)
+    except IntegrityError:  # a concurrent registration won the race
+        raise ValidationError({"email": ["The email has already been taken."]}) from None
+
+
+def user_login(*, email: str, password: str, request=None) -> User:
+    """Authenticate, counting failures per account (429 once the account's window is full)."""
+    limiter = LoginFailureLimiter(email)
+    limiter.check()
+    user = authenticate(request, email=email.strip().lower(), password=password)
+    if user is None:
+        limiter.record_failure()
+        disabled = User.objects.filter(email__iexact=email.strip(), is_active=False).first()
+        if disabled is not None and disabled.check_password(password):
+            raise PermissionDenied("Your account has been disabled.")
+        raise AuthenticationFailed(INVALID_CREDENTIALS)
+    limiter.reset()
+    User.objects.filter(pk=user.pk).update(last_login=timezone.now())
+    return user
+
+
+def token_refresh(*, refresh: str) -> dict[str, str]:
+    """Rotate a refresh token (old one blacklisted); inactive users and stale passwords fail."""
+    try:
+        token = RefreshToken(refresh)
+    except TokenError:
+        raise AuthenticationFailed("Token is invalid or expired.") from None
+    user = User.objects.filter(pk=token.payload.get(jwt_settings.USER_ID_CLAIM)).first()
+    if user is None or not user.is_active:
+        raise AuthenticationFailed("Token is invalid or expired.")
+    if token.payload.get(jwt_settings.REVOKE_TOKEN_CLAIM) != get_md5_hash_password(user.password):
+        raise AuthenticationFailed("Token is invalid or expired.")
+    try:
+        token.blacklist()
+    except IntegrityError:
+        raise AuthenticationFailed("Token is invalid or expired.") from None
+    fresh = RefreshToken.for_user(user)
+    return {"access": str(fresh.access_token), "refresh": str(fresh)}
+
+
+def token_logout(*, refresh: str, user: User) -> None:
+    try:
+        token = RefreshToken(refresh)
+    except TokenError:
+        raise ValidationError({"refresh": ["Token is invalid or expired."]}) from None
+    if str(token.payload.get(jwt_settings.USER_ID_CLAIM)) != str(user.pk):
+        raise ValidationError({"refresh": ["Token is invalid or expired."]})
+    token.blacklist()
+
+
+def user_update(*, user: User, data: dict[str, Any]) -> User:
+    """Profile update. Changing the password needs the current one and revokes old tokens."""
+    fields = []
+    for field in ("name", "avatar"):
+        if field in data:
+            setattr(user, field, data[field])
+            fields.append(field)
+    if "email" in data and data["email"].lower() != user.email:
+        email = data["email"].strip().lower()
+        if User.objects.filter(email__iexact=email).exclude(pk=user.pk).exists():
+            raise ValidationError({"email": ["The email has already been taken."]})
+        user.email = email
+        fields.append("email")
+    if data.get("password"):
+        if not user.check_password(data.get("current_password") or ""):
+            raise ValidationError({"current_password": ["The current password is incorrect."]})
+        _check_password(data["password"], user)
+        user.set_password(data["password"])
+        fields.append("password")
+    if fields:
+        fields.append("updated_at")
+        try:
+            with transaction.atomic():
+                user.save(update_fields=fields)
+        except IntegrityError:
+            raise ValidationError({"email": ["The email has already been taken."]}) from None
+    return user
+
+
+def notify(
+    *,
+    user: User,
+    kind: str,
+    title: str,
+    body: str = "",
+    data: dict[str, Any] | None = None,
+    email: bool = True,
+) -> Notification:
+    """Create an in-app notification and, after commit, email it. Safe to call inside atomic()."""
+    notification = Notification.objects.create(
+        user=user, kind=kind, title=title, body=body, data=data or {}
+    )
+    if email and user.email:
+        address = user.email
+
+        def _send() -> None:
+            try:
+                send_mail(title, body or title, None, [address], fail_silently=False)
+            except Exception:  # noqa: BLE001 - mail must never break the workflow that notified
+                logger.exception("could not email notification %s", notification.pk)
+
+        transaction.on_commit(_send)
+    return notification
+
+
+def notification_mark_read(*, notification: Notification) -> Notification:
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at", "updated_at"])
+    return notification

@@ -1,0 +1,107 @@
+"""Laravel-shaped pagination.
+
+``{"data", "current_page", "per_page", "total", "last_page", "from", "to"}`` at the top level.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import BasePagination
+from rest_framework.response import Response
+
+DEFAULT_PER_PAGE = 15
+MAX_PER_PAGE = 100
+
+
+def _int_param(request, names: Sequence[str], default: int) -> int:
+    for name in names:
+        raw = request.query_params.get(name)
+        if raw is None or raw == "":
+            continue
+        try:
+            return int(raw)
+        except (TypeError, ValueError):
+            label = names[0].replace("_", " ")
+            raise ValidationError({names[0]: [f"The {label} field must be an integer."]}) from None
+    return default
+
+
+class Page:
+    """One page of a queryset: the slice plus the numbers the wire format needs."""
+
+    def __init__(self, items: list, *, number: int, per_page: int, total: int) -> None:
+        self.items = items
+        self.number = number
+        self.per_page = per_page
+        self.total = total
+
+    @property
+    def last_page(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    def envelope(self, data: list[Any]) -> dict[str, Any]:
+        first = (self.number - 1) * self.per_page + 1
+        return {
+            "current_page": self.number,
+            "data": data,
+            "from": first if data else None,
+            "last_page": self.last_page,
+            "per_page": self.per_page,
+            "to": first + len(data) - 1 if data else None,
+            "total": self.total,
+        }
+
+
+def paginate(queryset, request, *, default_per_page: int = DEFAULT_PER_PAGE) -> Page:
+    """Count, then slice. ``per_page`` is clamped to 1..100, ``page`` to >= 1; non-integers 422."""
+    per_page = _int_param(request, ("per_page", "perPage", "limit"), default_per_page)
+    per_page = min(max(per_page, 1), MAX_PER_PAGE)
+    number = max(_int_param(request, ("page",), 1), 1)
+    total = queryset.count()
+    offset = (number - 1) * per_page
+    items = list(queryset[offset : offset + per_page]) if offset < total else []
+    return Page(items, number=number, per_page=per_page, total=total)
+
+
+class LaravelPagination(BasePagination):
+    """DRF adapter around :func:`paginate` for generic list views."""
+
+    page: Page | None = None
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.page = paginate(queryset, request)
+        return self.page.items
+
+    def get_paginated_response(self, data):
+        return Response(self.page.envelope(list(data)))
+
+    def get_paginated_response_schema(self, schema):
+        return {
+            "type": "object",
+            "required": ["data", "current_page", "per_page", "total", "last_page", "from", "to"],
+            "properties": {
+                "data": schema,
+                "current_page": {"type": "integer", "example": 1},
+                "per_page": {"type": "integer", "example": 15},
+                "total": {"type": "integer", "example": 150},
+                "last_page": {"type": "integer", "example": 10},
+                "from": {"type": "integer", "nullable": True, "example": 1},
+                "to": {"type": "integer", "nullable": True, "example": 15},
+            },
+        }
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            {"name": "page", "required": False, "in": "query", "schema": {"type": "integer"}},
+            {
+                "name": "per_page",
+                "required": False,
+                "in": "query",
+                "description": "Items per page (1-100, default 15).",
+                "schema": {"type": "integer"},
+            },
+        ]

@@ -1,0 +1,62 @@
+"""Request parsers that refuse what PostgreSQL and our invariants cannot store.
+
+A NUL byte in any string (JSON value, JSON key, form field) is rejected with 400 before a view runs:
+PostgreSQL text cannot hold it, and letting it through would surface as a 500 deep in the ORM.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from rest_framework.exceptions import ParseError
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+
+NUL_MESSAGE = "The request contains a NUL byte, which is not allowed."
+
+
+def contains_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(contains_nul(k) or contains_nul(v) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(contains_nul(v) for v in value)
+    return False
+
+
+class StrictJSONParser(JSONParser):
+    def parse(self, stream, media_type=None, parser_context=None):
+        raw = stream.read() if stream is not None else b""
+        if not raw.strip():
+            return {}
+        try:
+            data = orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            raise ParseError(f"Malformed JSON: {exc}") from None
+        if contains_nul(data):
+            raise ParseError(NUL_MESSAGE)
+        return data
+
+
+def _check_querydict(data) -> None:
+    for key, values in data.lists():
+        if "\x00" in key or any(isinstance(v, str) and "\x00" in v for v in values):
+            raise ParseError(NUL_MESSAGE)
+
+
+class StrictFormParser(FormParser):
+    def parse(self, stream, media_type=None, parser_context=None):
+        data = super().parse(stream, media_type, parser_context)
+        _check_querydict(data)
+        return data
+
+
+class StrictMultiPartParser(MultiPartParser):
+    def parse(self, stream, media_type=None, parser_context=None):
+        result = super().parse(stream, media_type, parser_context)
+        _check_querydict(result.data)
+        for key, uploaded in result.files.items():
+            if "\x00" in key or "\x00" in (uploaded.name or ""):
+                raise ParseError(NUL_MESSAGE)
+        return result

@@ -1,0 +1,86 @@
+"""Shared fixtures: users with roles, authenticated API clients, a clean throttle cache."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from content.tests.factories import ArtistFactory, UserFactory
+
+
+def bearer_client(user) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
+    client.user = user
+    return client
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _test_media_root():
+    yield
+    shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def user(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def other_user(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def staff_user(db):
+    return UserFactory(is_staff=True)
+
+
+@pytest.fixture
+def producer(db):
+    """A user who manages one artist profile."""
+    user = UserFactory(name="Producer")
+    ArtistFactory(name="Producer Artist", managers=[user])
+    return user
+
+
+@pytest.fixture
+def producer_artist(producer):
+    return producer.managed_artists.get()
+
+
+@pytest.fixture
+def user_client(user) -> APIClient:
+    return bearer_client(user)
+
+
+@pytest.fixture
+def other_client(other_user) -> APIClient:
+    return bearer_client(other_user)
+
+
+@pytest.fixture
+def staff_client(staff_user) -> APIClient:
+    return bearer_client(staff_user)
+
+
+@pytest.fixture
+def producer_client(producer) -> APIClient:
+    return bearer_client(producer)

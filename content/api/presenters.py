@@ -1,0 +1,306 @@
+"""Output for catalog objects, built in bulk (Sentry's get_attrs pattern).
+
+List endpoints fetch one page of rows with ``.values()`` and then each relation for the whole
+page in a single query, so a page costs the same number of queries for 1 row or 100, and no
+model instances are built on the hot path. Two tiers (docs/developers/auth.mdx): anonymous
+viewers get the minimal public fields, authenticated viewers the rich ones. Storage paths and
+file ids of audio are never part of any output.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.db.models import Exists, OuterRef, QuerySet
+
+from content.models import (
+    Album,
+    AlbumArtist,
+    AlbumLike,
+    Artist,
+    ArtistLike,
+    ArtistLink,
+    Track,
+    TrackArtist,
+    TrackLike,
+)
+
+
+def is_rich(viewer) -> bool:
+    return bool(viewer is not None and viewer.is_authenticated)
+
+
+def duration_text(ms: int | None) -> str:
+    seconds = (ms or 0) // 1000
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+# --- relations, one query each for a whole page -------------------------------------------------
+
+
+def artists_for_tracks(track_ids: Sequence[int], *, rich: bool) -> dict[int, list[dict]]:
+    rows = (
+        TrackArtist.objects.filter(track_id__in=track_ids)
+        .order_by("position", "id")
+        .values_list("track_id", "artist_id", "artist__name", "artist__image", "artist__verified")
+    )
+    out: dict[int, list[dict]] = defaultdict(list)
+    for track_id, artist_id, name, image, verified in rows:
+        item: dict[str, Any] = {"id": artist_id, "name": name, "model_type": "artist"}
+        if rich:
+            item["image_small"] = image or None
+            item["verified"] = verified
+        out[track_id].append(item)
+    return out
+
+
+def genres_for_tracks(track_ids: Sequence[int]) -> dict[int, list[dict]]:
+    through = Track.genres.through
+    rows = (
+        through.objects.filter(track_id__in=track_ids)
+        .order_by("genre__name")
+        .values_list("track_id", "genre_id", "genre__name", "genre__display_name")
+    )
+    out: dict[int, list[dict]] = defaultdict(list)
+    for track_id, genre_id, name, display in rows:
+        out[track_id].append(
+            {"id": genre_id, "name": name, "display_name": display, "model_type": "genre"}
+        )
+    return out
+
+
+def tags_for_tracks(track_ids: Sequence[int]) -> dict[int, list[dict]]:
+    through = Track.tags.through
+    rows = (
+        through.objects.filter(track_id__in=track_ids)
+        .order_by("tag__name")
+        .values_list("track_id", "tag_id", "tag__name")
+    )
+    out: dict[int, list[dict]] = defaultdict(list)
+    for track_id, tag_id, name in rows:
+        out[track_id].append({"id": tag_id, "name": name, "model_type": "tag"})
+    return out
+
+
+def artists_for_albums(album_ids: Sequence[int], *, rich: bool) -> dict[int, list[dict]]:
+    rows = (
+        AlbumArtist.objects.filter(album_id__in=album_ids)
+        .order_by("position", "id")
+        .values_list("album_id", "artist_id", "artist__name", "artist__image", "artist__verified")
+    )
+    out: dict[int, list[dict]] = defaultdict(list)
+    for album_id, artist_id, name, image, verified in rows:
+        item: dict[str, Any] = {"id": artist_id, "name": name, "model_type": "artist"}
+        if rich:
+            item["image_small"] = image or None
+            item["verified"] = verified
+        out[album_id].append(item)
+    return out
+
+
+# --- tracks -------------------------------------------------------------------------------------
+
+TRACK_PUBLIC = ("id", "name", "image", "created_at", "duration")
+TRACK_RICH = TRACK_PUBLIC + (
+    "bpm",
+    "key",
+    "scale",
+    "plays",
+    "likes_count",
+    "description",
+    "release_date",
+    "visibility",
+    "number",
+    "updated_at",
+    "album_id",
+    "album__name",
+    "album__image",
+)
+
+
+def track_rows(queryset: QuerySet[Track], *, viewer) -> QuerySet:
+    """The values() queryset a page of tracks is sliced from (adds ``is_liked`` when signed in)."""
+    if not is_rich(viewer):
+        return queryset.values(*TRACK_PUBLIC)
+    liked = TrackLike.objects.filter(user=viewer, track=OuterRef("pk"))
+    return queryset.annotate(is_liked=Exists(liked)).values(*TRACK_RICH, "is_liked")
+
+
+def present_tracks(
+    rows: Iterable[dict], *, viewer, include: Iterable[str] = ()
+) -> list[dict[str, Any]]:
+    rows = list(rows)
+    rich = is_rich(viewer)
+    include = set(include)
+    ids = [row["id"] for row in rows]
+    if not ids:
+        return []
+    artists = artists_for_tracks(ids, rich=rich)
+    genres = genres_for_tracks(ids) if rich or "genres" in include else None
+    tags = tags_for_tracks(ids) if rich else None
+    out = []
+    for row in rows:
+        track_id = row["id"]
+        item: dict[str, Any] = {
+            "id": track_id,
+            "name": row["name"],
+            "image": row["image"] or None,
+            "created_at": row["created_at"],
+            "model_type": "track",
+            "duration_text": duration_text(row["duration"]),
+            "artists": artists.get(track_id, []),
+        }
+        if genres is not None:
+            item["genres"] = genres.get(track_id, [])
+        if rich:
+            album_id = row["album_id"]
+            item.update(
+                {
+                    "duration": row["duration"],
+                    "bpm": row["bpm"],
+                    "key": row["key"] or None,
+                    "scale": row["scale"] or None,
+                    "plays": row["plays"],
+                    "likes_count": row["likes_count"],
+                    "description": row["description"] or None,
+                    "release_date": row["release_date"],
+                    "visibility": row["visibility"],
+                    "number": row["number"],
+                    "updated_at": row["updated_at"],
+                    "album_id": album_id,
+                    "tags": tags.get(track_id, []),
+                    "is_liked": row["is_liked"],
+                }
+            )
+            if "album" in include:
+                item["album"] = (
+                    {
+                        "id": album_id,
+                        "name": row["album__name"],
+                        "image": row["album__image"] or None,
+                        "model_type": "album",
+                    }
+                    if album_id
+                    else None
+                )
+        out.append(item)
+    return out
+
+
+def present_track(track: Track, *, viewer, include: Iterable[str] = ()) -> dict[str, Any]:
+    rows = track_rows(Track.objects.filter(pk=track.pk), viewer=viewer)
+    return present_tracks(rows, viewer=viewer, include=include)[0]
+
+
+# --- artists ------------------------------------------------------------------------------------
+
+ARTIST_PUBLIC = ("id", "name")
+ARTIST_RICH = ARTIST_PUBLIC + ("image", "bio", "verified", "likes_count", "created_at")
+
+
+def artist_rows(queryset: QuerySet[Artist], *, viewer) -> QuerySet:
+    if not is_rich(viewer):
+        return queryset.values(*ARTIST_PUBLIC)
+    liked = ArtistLike.objects.filter(user=viewer, artist=OuterRef("pk"))
+    return queryset.annotate(is_liked=Exists(liked)).values(*ARTIST_RICH, "is_liked")
+
+
+def present_artists(
+    rows: Iterable[dict], *, viewer, include: Iterable[str] = ()
+) -> list[dict[str, Any]]:
+    rows = list(rows)
+    rich = is_rich(viewer)
+    include = set(include)
+    links: dict[int, list[dict]] = defaultdict(list)
+    if rich and "links" in include and rows:
+        for link in ArtistLink.objects.filter(artist_id__in=[r["id"] for r in rows]).values(
+            "id", "artist_id", "title", "url"
+        ):
+            links[link.pop("artist_id")].append(link)
+    out = []
+    for row in rows:
+        item: dict[str, Any] = {"id": row["id"], "name": row["name"], "model_type": "artist"}
+        if rich:
+            item.update(
+                {
+                    "image_small": row["image"] or None,
+                    "bio": row["bio"] or None,
+                    "verified": row["verified"],
+                    "likes_count": row["likes_count"],
+                    "created_at": row["created_at"],
+                    "is_liked": row["is_liked"],
+                }
+            )
+            if "links" in include:
+                item["links"] = links.get(row["id"], [])
+        out.append(item)
+    return out
+
+
+def present_artist(artist: Artist, *, viewer, include: Iterable[str] = ()) -> dict[str, Any]:
+    rows = artist_rows(Artist.objects.filter(pk=artist.pk), viewer=viewer)
+    return present_artists(rows, viewer=viewer, include=include)[0]
+
+
+# --- albums -------------------------------------------------------------------------------------
+
+ALBUM_PUBLIC = ("id", "name", "image", "release_date")
+ALBUM_RICH = ALBUM_PUBLIC + ("description", "plays", "likes_count", "created_at", "updated_at")
+
+
+def album_rows(queryset: QuerySet[Album], *, viewer) -> QuerySet:
+    if not is_rich(viewer):
+        return queryset.values(*ALBUM_PUBLIC)
+    liked = AlbumLike.objects.filter(user=viewer, album=OuterRef("pk"))
+    return queryset.annotate(is_liked=Exists(liked)).values(*ALBUM_RICH, "is_liked")
+
+
+def present_albums(rows: Iterable[dict], *, viewer) -> list[dict[str, Any]]:
+    rows = list(rows)
+    rich = is_rich(viewer)
+    artists = artists_for_albums([r["id"] for r in rows], rich=rich) if rows else {}
+    out = []
+    for row in rows:
+        item: dict[str, Any] = {
+            "id": row["id"],
+            "name": row["name"],
+            "model_type": "album",
+            "image": row["image"] or None,
+            "release_date": row["release_date"],
+            "artists": artists.get(row["id"], []),
+        }
+        if rich:
+            item.update(
+                {
+                    "description": row["description"] or None,
+                    "plays": row["plays"],
+                    "likes_count": row["likes_count"],
+                    "created_at": row["created_at"],
+                    "updated_at": row["updated_at"],
+                    "is_liked": row["is_liked"],
+                }
+            )
+        out.append(item)
+    return out
+
+
+def present_album(album: Album, *, viewer, tracks: list[dict] | None = None) -> dict[str, Any]:
+    item = present_albums(
+        album_rows(Album.objects.filter(pk=album.pk), viewer=viewer), viewer=viewer
+    )[0]
+    if tracks is not None:
+        item["tracks"] = tracks
+    return item
+
+
+def present_genre(genre) -> dict[str, Any]:
+    return {
+        "id": genre.id,
+        "name": genre.name,
+        "display_name": genre.display_name,
+        "model_type": "genre",
+    }

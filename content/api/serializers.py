@@ -1,0 +1,100 @@
+"""Input serializers: validation only. Output is built by ``presenters`` (fast, bulk)."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from content.models import BPM_MAX, BPM_MIN, KEYS, Scale, Visibility
+
+MAX_GENRES = 10
+MAX_TAGS = 20
+MAX_ARTISTS = 10
+
+
+class NameList(serializers.ListField):
+    child = serializers.CharField(max_length=64, allow_blank=False)
+
+
+class TrackInput(serializers.Serializer):
+    """Create/update a track. Counters, ownership and ids are not inputs (no mass assignment)."""
+
+    name = serializers.CharField(max_length=255)
+    file_id = serializers.IntegerField(min_value=1)
+    artists = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), max_length=MAX_ARTISTS, required=False
+    )
+    album_id = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    number = serializers.IntegerField(min_value=1, max_value=999, required=False, allow_null=True)
+    bpm = serializers.IntegerField(min_value=BPM_MIN, max_value=BPM_MAX)
+    key = serializers.ChoiceField(choices=KEYS)
+    scale = serializers.ChoiceField(choices=Scale.choices)
+    genres = NameList(max_length=MAX_GENRES, required=False)
+    genre = serializers.CharField(max_length=64, required=False, write_only=True)
+    tags = NameList(max_length=MAX_TAGS, required=False)
+    description = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    image = serializers.URLField(max_length=500, required=False, allow_blank=True)
+    visibility = serializers.ChoiceField(choices=Visibility.choices, required=False)
+    release_date = serializers.DateField(required=False, allow_null=True)
+
+    def validate(self, attrs):
+        # The OpenAPI create body sends one `genre` string; the UI sends a `genres` list.
+        genre = attrs.pop("genre", None)
+        if genre:
+            attrs.setdefault("genres", [genre])
+        if not self.partial and not attrs.get("genres"):
+            raise serializers.ValidationError({"genres": ["At least one genre is required."]})
+        if self.partial and "genres" in attrs and not attrs["genres"]:
+            raise serializers.ValidationError({"genres": ["At least one genre is required."]})
+        return attrs
+
+
+class AlbumInput(serializers.Serializer):
+    name = serializers.CharField(max_length=255)
+    artist_id = serializers.IntegerField(min_value=1, required=False)
+    artists = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), max_length=MAX_ARTISTS, required=False
+    )
+    image = serializers.URLField(max_length=500, required=False, allow_blank=True)
+    release_date = serializers.DateField(required=False, allow_null=True)
+    description = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    tracks = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), max_length=200, required=False
+    )
+
+    def validate_tracks(self, value):
+        if len(set(value)) != len(value):
+            raise serializers.ValidationError("Each track can appear only once.")
+        return value
+
+
+class LinkInput(serializers.Serializer):
+    title = serializers.CharField(max_length=100)
+    url = serializers.URLField(max_length=500)
+
+
+class ArtistInput(serializers.Serializer):
+    name = serializers.CharField(max_length=255)
+    bio = serializers.CharField(max_length=10000, required=False, allow_blank=True)
+    description = serializers.CharField(
+        max_length=10000, required=False, allow_blank=True, write_only=True
+    )
+    image = serializers.URLField(max_length=500, required=False, allow_blank=True)
+    image_small = serializers.URLField(
+        max_length=500, required=False, allow_blank=True, write_only=True
+    )
+    links = LinkInput(many=True, required=False)
+    manager_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), max_length=20, required=False
+    )
+
+    def validate(self, attrs):
+        # OpenAPI names: description → bio, image_small → image.
+        if "description" in attrs:
+            attrs.setdefault("bio", attrs.pop("description"))
+        if "image_small" in attrs:
+            attrs.setdefault("image", attrs.pop("image_small"))
+        return attrs
+
+
+class UploadInput(serializers.Serializer):
+    file = serializers.FileField(allow_empty_file=True, use_url=False)

@@ -1,0 +1,420 @@
+"""Catalog endpoints. Thin: parse → selector/service → presenter → the spec's envelope."""
+
+from __future__ import annotations
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.parsers import MultiPartParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework.viewsets import ViewSet
+
+from beatpass.api.pagination import paginate
+from beatpass.api.params import parse_id_list, parse_with
+from beatpass.api.permissions import PublicReadAuthenticatedWrite
+from beatpass.api.throttling import UploadRateThrottle
+from content.models import Album, Artist, FileEntry, Genre, Track
+from content.selectors import catalog as selectors
+from content.services import catalog as services
+from content.services import likes as like_services
+from content.services.uploads import file_entry_create, file_entry_public_url, human_size
+
+from . import presenters
+from .filters import TrackFilter
+from .serializers import AlbumInput, ArtistInput, TrackInput, UploadInput
+
+WITH_PARAM = OpenApiParameter("with", OpenApiTypes.STR, description="Comma-separated relations.")
+
+
+def _pk(raw) -> int:
+    """Path ids are digits; anything else is a 404, never a 500."""
+    raw = str(raw)
+    if not raw.isdigit() or len(raw) > 18:
+        raise NotFound()
+    return int(raw)
+
+
+def track_page(request, queryset, *, include=()) -> Response:
+    rows = presenters.track_rows(queryset, viewer=request.user)
+    page = paginate(rows, request)
+    return Response(
+        page.envelope(presenters.present_tracks(page.items, viewer=request.user, include=include))
+    )
+
+
+def album_page(request, queryset) -> Response:
+    page = paginate(presenters.album_rows(queryset, viewer=request.user), request)
+    return Response(page.envelope(presenters.present_albums(page.items, viewer=request.user)))
+
+
+def artist_page(request, queryset) -> Response:
+    page = paginate(presenters.artist_rows(queryset, viewer=request.user), request)
+    return Response(page.envelope(presenters.present_artists(page.items, viewer=request.user)))
+
+
+class LikeActionsMixin:
+    """``POST``/``DELETE /{resource}/{id}/like`` for any viewset with ``get_likeable``."""
+
+    @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT})
+    @action(detail=True, methods=["post", "delete"], permission_classes=[IsAuthenticated])
+    def like(self, request, pk=None):
+        obj = self.get_likeable(request, _pk(pk))
+        if request.method == "POST":
+            like_services.like(user=request.user, obj=obj)
+        else:
+            like_services.unlike(user=request.user, obj=obj)
+        obj.refresh_from_db(fields=["likes_count"])
+        return Response(
+            {
+                "status": "success",
+                "is_liked": request.method == "POST",
+                "likes_count": obj.likes_count,
+            }
+        )
+
+
+class TrackViewSet(LikeActionsMixin, ViewSet):
+    permission_classes = [PublicReadAuthenticatedWrite]
+    lookup_value_regex = r"[^/]+"
+
+    def get_likeable(self, request, pk):
+        return selectors.track_get(viewer=request.user, track_id=pk)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("page", int),
+            OpenApiParameter("per_page", int),
+            OpenApiParameter("query", str),
+            OpenApiParameter("genre", str),
+            OpenApiParameter("tag", str),
+            OpenApiParameter("artist", int),
+            OpenApiParameter("album", int),
+            OpenApiParameter("bpm_min", int),
+            OpenApiParameter("bpm_max", int),
+            OpenApiParameter("key", str),
+            OpenApiParameter("scale", str),
+            OpenApiParameter("order", str, enum=list(selectors.ORDERINGS)),
+        ],
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    def list(self, request):
+        filterset = TrackFilter(
+            request.query_params, queryset=selectors.track_list(viewer=request.user)
+        )
+        if not filterset.is_valid():
+            raise ValidationError(filterset.errors)
+        return track_page(request, filterset.qs)
+
+    @extend_schema(parameters=[WITH_PARAM], responses={200: OpenApiTypes.OBJECT})
+    def retrieve(self, request, pk=None):
+        track = selectors.track_get(viewer=request.user, track_id=_pk(pk))
+        include = parse_with(request, {"album", "genres", "tags", "artists"})
+        return Response(
+            {
+                "status": "success",
+                "track": presenters.present_track(track, viewer=request.user, include=include),
+            }
+        )
+
+    @extend_schema(request=TrackInput, responses={201: OpenApiTypes.OBJECT})
+    def create(self, request):
+        data = TrackInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        track = services.track_create(user=request.user, data=data.validated_data)
+        return Response(
+            {
+                "status": "success",
+                "track": presenters.present_track(track, viewer=request.user, include={"album"}),
+            },
+            status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(request=TrackInput, responses={200: OpenApiTypes.OBJECT})
+    def update(self, request, pk=None):
+        track = selectors.track_get(viewer=request.user, track_id=_pk(pk))
+        if not selectors.track_is_manageable(user=request.user, track=track):
+            raise PermissionDenied()
+        data = TrackInput(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        track = services.track_update(user=request.user, track=track, data=data.validated_data)
+        return Response(
+            {
+                "status": "success",
+                "track": presenters.present_track(track, viewer=request.user, include={"album"}),
+            }
+        )
+
+    partial_update = update
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("id", str, OpenApiParameter.PATH, description="Comma-separated ids.")
+        ],
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    def destroy(self, request, pk=None):
+        ids = parse_id_list(pk)
+        deleted = services.tracks_delete(
+            user=request.user, ids=ids, visible=Track.objects.visible_to(request.user)
+        )
+        return Response({"status": "success", "deleted": deleted})
+
+
+class AlbumViewSet(LikeActionsMixin, ViewSet):
+    permission_classes = [PublicReadAuthenticatedWrite]
+    lookup_value_regex = r"[^/]+"
+
+    def get_likeable(self, request, pk):
+        return selectors.album_get(album_id=pk)
+
+    @extend_schema(parameters=[OpenApiParameter("page", int), OpenApiParameter("per_page", int)])
+    def list(self, request):
+        order = request.query_params.get("order", "newest")
+        queryset = selectors.album_list(order=order)
+        query = request.query_params.get("query", "").strip()
+        if query:
+            queryset = queryset.filter(name__icontains=query[:255])
+        return album_page(request, queryset)
+
+    def _detail(self, request, album: Album, code=status.HTTP_200_OK) -> Response:
+        tracks_qs = (
+            selectors.track_list(viewer=request.user).filter(album=album).order_by("number", "id")
+        )
+        tracks = presenters.present_tracks(
+            presenters.track_rows(tracks_qs, viewer=request.user)[:500], viewer=request.user
+        )
+        body = presenters.present_album(album, viewer=request.user, tracks=tracks)
+        return Response({"status": "success", "album": body}, status=code)
+
+    @extend_schema(parameters=[WITH_PARAM], responses={200: OpenApiTypes.OBJECT})
+    def retrieve(self, request, pk=None):
+        return self._detail(request, selectors.album_get(album_id=_pk(pk)))
+
+    @extend_schema(request=AlbumInput, responses={201: OpenApiTypes.OBJECT})
+    def create(self, request):
+        data = AlbumInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        album = services.album_create(user=request.user, data=data.validated_data)
+        return self._detail(request, album, status.HTTP_201_CREATED)
+
+    @extend_schema(request=AlbumInput, responses={200: OpenApiTypes.OBJECT})
+    def update(self, request, pk=None):
+        album = selectors.album_get(album_id=_pk(pk))
+        if not selectors.album_is_manageable(user=request.user, album=album):
+            raise PermissionDenied()
+        data = AlbumInput(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        album = services.album_update(user=request.user, album=album, data=data.validated_data)
+        return self._detail(request, album)
+
+    partial_update = update
+
+    def destroy(self, request, pk=None):
+        deleted = services.albums_delete(user=request.user, ids=parse_id_list(pk))
+        return Response({"status": "success", "deleted": deleted})
+
+
+class ArtistViewSet(LikeActionsMixin, ViewSet):
+    permission_classes = [PublicReadAuthenticatedWrite]
+
+    def get_likeable(self, request, pk):
+        return selectors.artist_get(artist_id=pk)
+
+    @extend_schema(parameters=[OpenApiParameter("page", int), OpenApiParameter("per_page", int)])
+    def list(self, request):
+        queryset = selectors.artist_list(order=request.query_params.get("order", "name"))
+        query = request.query_params.get("query", "").strip()
+        if query:
+            queryset = queryset.filter(name__icontains=query[:255])
+        return artist_page(request, queryset)
+
+    def _detail(self, request, artist: Artist, code=status.HTTP_200_OK) -> Response:
+        include = parse_with(request, {"albums", "genres", "top_tracks", "links"}) | {"links"}
+        body = presenters.present_artist(artist, viewer=request.user, include=include)
+        if "top_tracks" in include:
+            top = selectors.tracks_by_artist(viewer=request.user, artist=artist).order_by(
+                "-plays", "-id"
+            )
+            body["top_tracks"] = presenters.present_tracks(
+                presenters.track_rows(top, viewer=request.user)[:10], viewer=request.user
+            )
+        if "albums" in include:
+            albums = selectors.albums_by_artist(artist=artist)
+            body["albums"] = presenters.present_albums(
+                presenters.album_rows(albums, viewer=request.user)[:20], viewer=request.user
+            )
+        if "genres" in include:
+            genres = Genre.objects.filter(tracks__artists=artist).distinct().order_by("name")[:10]
+            body["genres"] = [presenters.present_genre(g) for g in genres]
+        return Response({"status": "success", "artist": body}, status=code)
+
+    @extend_schema(parameters=[WITH_PARAM], responses={200: OpenApiTypes.OBJECT})
+    def retrieve(self, request, pk=None):
+        return self._detail(request, selectors.artist_get(artist_id=_pk(pk)))
+
+    @extend_schema(request=ArtistInput, responses={201: OpenApiTypes.OBJECT})
+    def create(self, request):
+        if not request.user.is_staff:
+            raise PermissionDenied("Only staff can create artist profiles.")
+        data = ArtistInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        artist = services.artist_create(user=request.user, data=data.validated_data)
+        return self._detail(request, artist, status.HTTP_201_CREATED)
+
+    @extend_schema(request=ArtistInput, responses={200: OpenApiTypes.OBJECT})
+    def update(self, request, pk=None):
+        artist = selectors.artist_get(artist_id=_pk(pk))
+        if not selectors.artist_is_manageable(user=request.user, artist=artist):
+            raise PermissionDenied()
+        data = ArtistInput(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        data.validated_data.pop("manager_ids", None)  # managers change through backstage/admin only
+        artist = services.artist_update(user=request.user, artist=artist, data=data.validated_data)
+        return self._detail(request, artist)
+
+    partial_update = update
+
+    @action(detail=True, methods=["get"])
+    def tracks(self, request, pk=None):
+        artist = selectors.artist_get(artist_id=_pk(pk))
+        return track_page(request, selectors.tracks_by_artist(viewer=request.user, artist=artist))
+
+    @action(detail=True, methods=["get"])
+    def albums(self, request, pk=None):
+        artist = selectors.artist_get(artist_id=_pk(pk))
+        return album_page(request, selectors.albums_by_artist(artist=artist))
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="check-ownership",
+        permission_classes=[IsAuthenticated],
+    )
+    def check_ownership(self, request, pk=None):
+        artist = selectors.artist_get(artist_id=_pk(pk))
+        return Response({"is_owner": artist.managers.filter(pk=request.user.pk).exists()})
+
+
+class GenreViewSet(ViewSet):
+    permission_classes = [PublicReadAuthenticatedWrite]
+    lookup_field = "name"
+    lookup_value_regex = r"[^/]+"
+
+    def list(self, request):
+        page = paginate(Genre.objects.order_by("name"), request, default_per_page=50)
+        return Response(page.envelope([presenters.present_genre(g) for g in page.items]))
+
+    def retrieve(self, request, name=None):
+        genre = selectors.genre_get(name=name)
+        return Response({"status": "success", "genre": presenters.present_genre(genre)})
+
+    @action(detail=True, methods=["get"])
+    def tracks(self, request, name=None):
+        genre = selectors.genre_get(name=name)
+        return track_page(request, selectors.track_list(viewer=request.user).filter(genres=genre))
+
+
+class TagTracksView(APIView):
+    permission_classes = [PublicReadAuthenticatedWrite]
+
+    def get(self, request, name):
+        tag = selectors.tag_get(name=name)
+        return track_page(request, selectors.tracks_by_tag(viewer=request.user, tag=tag))
+
+
+class LikedTracksView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    def get(self, request):
+        return track_page(request, selectors.liked_tracks(user=request.user))
+
+
+class LikedAlbumsView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    def get(self, request):
+        queryset = Album.objects.filter(likes__user=request.user).order_by(
+            "-likes__created_at", "-id"
+        )
+        return album_page(request, queryset)
+
+
+class LikedArtistsView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    def get(self, request):
+        queryset = Artist.objects.filter(likes__user=request.user).order_by(
+            "-likes__created_at", "-id"
+        )
+        return artist_page(request, queryset)
+
+
+def present_file_entry(entry: FileEntry) -> dict:
+    return {
+        "id": entry.pk,
+        "name": entry.name,
+        "kind": entry.kind,
+        "mime": entry.mime,
+        "size": entry.size,
+        "sha256": entry.sha256,
+        "duration": entry.duration_ms,
+        "sample_rate": entry.sample_rate,
+        "channels": entry.channels,
+        "bitrate": entry.bitrate,
+        "width": entry.width,
+        "height": entry.height,
+        "url": file_entry_public_url(entry),
+        "created_at": entry.created_at,
+    }
+
+
+class UploadViewSet(ViewSet):
+    """``POST /uploads`` (multipart ``file``); users list and read only their own entries."""
+
+    permission_classes = [IsAuthenticated]
+    parser_classes = [MultiPartParser]
+
+    def get_throttles(self):
+        throttles = super().get_throttles()
+        if self.action == "create":
+            throttles.append(UploadRateThrottle())
+        return throttles
+
+    def list(self, request):
+        page = paginate(
+            FileEntry.objects.filter(owner=request.user).order_by("-created_at", "-id"), request
+        )
+        return Response(page.envelope([present_file_entry(e) for e in page.items]))
+
+    def retrieve(self, request, pk=None):
+        entry = FileEntry.objects.filter(owner=request.user, pk=_pk(pk)).first()
+        if entry is None:
+            raise NotFound()
+        return Response({"status": "success", "file_entry": present_file_entry(entry)})
+
+    @extend_schema(
+        request={"multipart/form-data": UploadInput}, responses={201: OpenApiTypes.OBJECT}
+    )
+    def create(self, request):
+        from django.conf import settings
+
+        if getattr(request._request, "upload_too_large", False):
+            raise ValidationError(
+                {
+                    "file": [
+                        f"The file may not be greater than {human_size(settings.UPLOAD_MAX_BYTES)}."
+                    ]
+                }
+            )
+        data = UploadInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        entry = file_entry_create(owner=request.user, uploaded=data.validated_data["file"])
+        return Response(
+            {"status": "success", "file_entry": present_file_entry(entry)},
+            status=status.HTTP_201_CREATED,
+        )

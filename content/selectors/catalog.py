@@ -1,0 +1,118 @@
+"""Reads for the catalog. Visibility is decided here, once, for every endpoint."""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, QuerySet
+from rest_framework.exceptions import NotFound
+
+from content.models import Album, AlbumArtist, Artist, Genre, Tag, Track, TrackArtist, TrackLike
+
+ORDERINGS = {
+    "newest": ("-created_at", "-id"),
+    "oldest": ("created_at", "id"),
+    "popular": ("-plays", "-id"),
+    "name": ("name", "id"),
+    "likes": ("-likes_count", "-id"),
+}
+
+
+def track_list(*, viewer, order: str = "newest") -> QuerySet[Track]:
+    return Track.objects.visible_to(viewer).order_by(*ORDERINGS.get(order, ORDERINGS["newest"]))
+
+
+def track_get(*, viewer, track_id: int) -> Track:
+    """A track the viewer may see, or 404 (hidden and missing look the same)."""
+    track = Track.objects.visible_to(viewer).filter(pk=track_id).first()
+    if track is None:
+        raise NotFound()
+    return track
+
+
+def track_is_manageable(*, user, track: Track) -> bool:
+    if not user.is_authenticated:
+        return False
+    if user.is_staff:
+        return True
+    return TrackArtist.objects.filter(track=track, artist__managers=user).exists()
+
+
+def tracks_by_artist(*, viewer, artist: Artist) -> QuerySet[Track]:
+    on_artist = TrackArtist.objects.filter(track=OuterRef("pk"), artist=artist)
+    return track_list(viewer=viewer).filter(Exists(on_artist))
+
+
+def tracks_by_tag(*, viewer, tag: Tag) -> QuerySet[Track]:
+    tagged = Track.tags.through.objects.filter(track=OuterRef("pk"), tag=tag)
+    return track_list(viewer=viewer).filter(Exists(tagged))
+
+
+def liked_tracks(*, user) -> QuerySet[Track]:
+    likes = TrackLike.objects.filter(user=user, track=OuterRef("pk"))
+    liked_at = TrackLike.objects.filter(user=user, track=OuterRef("pk")).values("created_at")[:1]
+    return (
+        Track.objects.visible_to(user)
+        .filter(Exists(likes))
+        .annotate(liked_at=liked_at)
+        .order_by("-liked_at", "-id")
+    )
+
+
+def artist_list(*, order: str = "name") -> QuerySet[Artist]:
+    orderings = {
+        "name": ("name", "id"),
+        "newest": ("-created_at", "-id"),
+        "popular": ("-likes_count", "-id"),
+    }
+    return Artist.objects.order_by(*orderings.get(order, orderings["name"]))
+
+
+def artist_get(*, artist_id: int) -> Artist:
+    artist = Artist.objects.filter(pk=artist_id).first()
+    if artist is None:
+        raise NotFound()
+    return artist
+
+
+def artist_is_manageable(*, user, artist: Artist) -> bool:
+    if not user.is_authenticated:
+        return False
+    return user.is_staff or artist.managers.filter(pk=user.pk).exists()
+
+
+def album_list(*, order: str = "newest") -> QuerySet[Album]:
+    return Album.objects.order_by(*ORDERINGS.get(order, ORDERINGS["newest"]))
+
+
+def album_get(*, album_id: int) -> Album:
+    album = Album.objects.filter(pk=album_id).first()
+    if album is None:
+        raise NotFound()
+    return album
+
+
+def album_is_manageable(*, user, album: Album) -> bool:
+    if not user.is_authenticated:
+        return False
+    if user.is_staff:
+        return True
+    return AlbumArtist.objects.filter(album=album, artist__managers=user).exists()
+
+
+def albums_by_artist(*, artist: Artist) -> QuerySet[Album]:
+    return album_list().filter(
+        Exists(AlbumArtist.objects.filter(album=OuterRef("pk"), artist=artist))
+    )
+
+
+def genre_get(*, name: str) -> Genre:
+    genre = Genre.objects.filter(name__iexact=name).first()
+    if genre is None:
+        raise NotFound()
+    return genre
+
+
+def tag_get(*, name: str) -> Tag:
+    tag = Tag.objects.filter(name__iexact=name).first()
+    if tag is None:
+        raise NotFound()
+    return tag

@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+import factory
+from django.core.files.base import ContentFile
+
+from beatpass.accounts.models import User
+from content import testing
+from content.models import Album, AlbumArtist, Artist, FileEntry, Genre, Tag, Track, TrackArtist
+
+_WAV = None
+
+
+def small_wav() -> bytes:
+    global _WAV
+    if _WAV is None:
+        _WAV = testing.wav_bytes(testing.tone(1.5, sample_rate=8000), sample_rate=8000)
+    return _WAV
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@example.com")
+    name = factory.Sequence(lambda n: f"User {n}")
+    password = factory.PostGenerationMethodCall("set_password", "correct-horse-battery")
+
+    @factory.post_generation
+    def _save(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class ArtistFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Artist
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Artist {n}")
+
+    @factory.post_generation
+    def managers(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.managers.set(extracted)
+
+
+class GenreFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Genre
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"genre-{n}")
+    display_name = factory.LazyAttribute(lambda o: o.name.replace("-", " ").title())
+
+
+class TagFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Tag
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"tag{n}")
+
+
+class FileEntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FileEntry
+
+    owner = factory.SubFactory(UserFactory)
+    kind = FileEntry.Kind.AUDIO
+    name = factory.Sequence(lambda n: f"beat{n}.wav")
+    extension = ".wav"
+    mime = "audio/wav"
+    size = factory.LazyFunction(lambda: len(small_wav()))
+    sha256 = "0" * 64
+    duration_ms = 1500
+    sample_rate = 8000
+    channels = 1
+    file = factory.LazyFunction(lambda: ContentFile(small_wav(), name="beat.wav"))
+
+
+class TrackFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Track
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Track {n}")
+    duration = 185000
+    bpm = 140
+    key = "A"
+    scale = "minor"
+
+    @factory.post_generation
+    def artists(obj, create, extracted, **kwargs):
+        if create and extracted:
+            TrackArtist.objects.bulk_create(
+                TrackArtist(track=obj, artist=a, position=i) for i, a in enumerate(extracted)
+            )
+
+    @factory.post_generation
+    def genres(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.genres.set(extracted)
+
+    @factory.post_generation
+    def tags(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.tags.set(extracted)
+
+
+class AlbumFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Album
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Album {n}")
+
+    @factory.post_generation
+    def artists(obj, create, extracted, **kwargs):
+        if create and extracted:
+            AlbumArtist.objects.bulk_create(
+                AlbumArtist(album=obj, artist=a, position=i) for i, a in enumerate(extracted)
+            )

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# System packages the project needs beyond Python wheels. Installs them when running as root
+# (CI, containers); otherwise prints the command to run.
+set -euo pipefail
+
+missing=()
+# Chromaprint's fpcalc: audio fingerprints.
+command -v fpcalc >/dev/null || missing+=(libchromaprint-tools)
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+  echo "Installing system packages: ${missing[*]}"
+  apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  echo "Please install these system packages first: sudo apt-get install ${missing[*]}" >&2
+  exit 1
+fi
