@@ -20,6 +20,7 @@ from content.models import (
     Track,
     TrackArtist,
 )
+from content.services import pipeline
 
 TRACK_SCALAR_FIELDS = (
     "name",
@@ -133,6 +134,7 @@ def track_create(*, user, data: dict[str, Any]) -> Track:
     """Create a track from validated input. Locks the file entry so it cannot be used twice."""
     artists = _artists_for_write(user=user, artist_ids=data.get("artists"))
     entry = _audio_file_for(user=user, file_id=data["file_id"])
+    pipeline.check_audio_before_publish(user=user, entry=entry, track=None)
     album = _album_for(user=user, album_id=data.get("album_id"))
     track = Track(
         file=entry,
@@ -145,6 +147,7 @@ def track_create(*, user, data: dict[str, Any]) -> Track:
     _set_track_artists(track, artists)
     track.genres.set(genres_from_names(data.get("genres", [])))
     track.tags.set(tags_from_names(data.get("tags", [])))
+    pipeline.track_audio_changed(track_id=track.pk)
     return track
 
 
@@ -159,8 +162,10 @@ def track_update(*, user, track: Track, data: dict[str, Any]) -> Track:
         track.album = _album_for(user=user, album_id=data["album_id"])
     if data.get("file_id") is not None and data["file_id"] != track.file_id:
         entry = _audio_file_for(user=user, file_id=data["file_id"], track=track)
+        pipeline.check_audio_before_publish(user=user, entry=entry, track=track)
         track.file = entry
         track.duration = entry.duration_ms or 0
+        pipeline.track_audio_changed(track_id=track.pk)
     track.save()
     if "artists" in data:
         _set_track_artists(track, _artists_for_write(user=user, artist_ids=data["artists"]))
