@@ -1,0 +1,490 @@
+"""``manage.py seed_demo``: an idempotent demo catalog with generated audio and three users.
+
+Everything is keyed by a natural key (user email, artist name, album name + artist, track name +
+main artist), so a second run finds every object and changes nothing. Tracks go through the real
+upload and catalog services (``file_entry_create`` → ``track_create``), so their ``FileEntry``
+rows (sha256, duration, sample rate, channels) and the pipeline hooks are exactly what an upload
+through the API would produce.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+import numpy as np
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import TemporaryUploadedFile
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils.text import slugify
+
+from content import testing
+from content.models import (
+    Album,
+    Artist,
+    FileEntry,
+    Genre,
+    Tag,
+    Track,
+    TrackLike,
+    Visibility,
+)
+from content.services import catalog, likes
+from content.services.uploads import file_entry_create
+
+DEMO_PASSWORD = "beatpass-demo-1"  # noqa: S105 - printed on purpose: these are demo accounts
+STAFF_EMAIL = "staff@beatpass.local"
+PRODUCER_EMAIL = "producer@beatpass.local"
+LISTENER_EMAIL = "listener@beatpass.local"
+
+SAMPLE_RATE = 22050
+# A fixed day, not "today": a second run must produce the very same rows.
+RELEASE_BASE = datetime.date(2025, 6, 6)
+
+GENRES = {
+    "trap": "Trap",
+    "hip-hop": "Hip-Hop",
+    "r-n-b": "R&B",
+    "drill": "Drill",
+    "lo-fi": "Lo-Fi",
+    "boom-bap": "Boom Bap",
+    "afrobeats": "Afrobeats",
+}
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    email: str
+    name: str
+    role: str
+    staff: bool = False
+
+
+USERS = (
+    DemoUser(STAFF_EMAIL, "Stella Staff", "staff (superuser, admin at /admin/)", staff=True),
+    DemoUser(PRODUCER_EMAIL, "Pablo Producer", "producer (manages Nova Vance)"),
+    DemoUser(LISTENER_EMAIL, "Lena Listener", "listener"),
+)
+
+
+@dataclass(frozen=True)
+class DemoArtist:
+    name: str
+    bio: str
+    verified: bool = False
+    managed_by_producer: bool = False
+
+
+ARTISTS = (
+    DemoArtist(
+        "Nova Vance",
+        "Dark, cinematic trap from a bedroom studio. Every beat starts as a piano sketch.",
+        verified=True,
+        managed_by_producer=True,
+    ),
+    DemoArtist("Cassia Rain", "Warm R&B chords and late-night vocals."),
+    DemoArtist("Drillmatic", "Sliding 808s and cold hi-hats from the south side."),
+    DemoArtist("Paper Lanterns", "Dusty lo-fi loops for studying and rainy afternoons."),
+    DemoArtist("Kofi Mensah", "Boom bap drums meet afrobeats percussion."),
+)
+
+
+@dataclass(frozen=True)
+class DemoAlbum:
+    name: str
+    artist: str
+    description: str
+    release_offset_days: int
+
+
+ALBUMS = (
+    DemoAlbum("Night Shift", "Nova Vance", "Four beats made between midnight and dawn.", 0),
+    DemoAlbum("Velvet Hours", "Cassia Rain", "Slow jams in minor keys.", 40),
+    DemoAlbum("Concrete Psalms", "Drillmatic", "Drill instrumentals, no features.", 75),
+    DemoAlbum("Rainy Window Tapes", "Paper Lanterns", "Lo-fi tape loops, volume one.", 120),
+)
+
+
+@dataclass(frozen=True)
+class DemoTrack:
+    name: str
+    bpm: int
+    key_scale: str  # "A minor"
+    genres: str  # comma-separated genre slugs
+    tags: str  # comma-separated tags
+    album: str | None = None
+    private: bool = False
+    feat: str | None = None  # a featured artist
+
+
+_T = DemoTrack  # keeps the table below one track per line
+
+# Keyed by main artist. Nova Vance (the producer's) has an album, singles and private drafts.
+TRACKS_BY_ARTIST = {
+    "Nova Vance": (
+        _T("Midnight Run", 140, "A minor", "trap", "dark,808", album="Night Shift"),
+        _T("Glass City", 145, "F# minor", "trap", "cinematic,piano", album="Night Shift"),
+        _T("Neon Static", 150, "C minor", "trap,hip-hop", "808,hard", album="Night Shift"),
+        _T("Last Train Home", 138, "Eb minor", "trap", "melodic,piano", album="Night Shift"),
+        _T("Cold Open", 142, "G minor", "trap", "dark"),
+        _T("Sirens in Stereo", 160, "D minor", "trap,drill", "hard,808", feat="Drillmatic"),
+        _T("Unfinished Sketch", 130, "E minor", "trap", "wip", private=True),
+        _T("Vault Idea 7", 136, "Bb major", "hip-hop", "wip,piano", private=True),
+        _T("Client Preview", 148, "C# minor", "trap", "wip", private=True),
+    ),
+    "Cassia Rain": (
+        _T("Silk Sheets", 72, "Db major", "r-n-b", "smooth,vocal chops", album="Velvet Hours"),
+        _T("After Hours", 80, "Ab major", "r-n-b", "smooth,late night", album="Velvet Hours"),
+        _T("Honey Dusk", 68, "F minor", "r-n-b,lo-fi", "chill", album="Velvet Hours"),
+        _T("Slow Burn", 76, "B minor", "r-n-b", "late night", album="Velvet Hours"),
+        _T("Pillow Talk", 84, "E major", "r-n-b", "smooth"),
+        _T("Voicemail", 90, "G minor", "r-n-b,hip-hop", "vocal chops", private=True),
+    ),
+    "Drillmatic": (
+        _T("Grey Block", 142, "C minor", "drill", "808,slide", album="Concrete Psalms"),
+        _T("Night Patrol", 144, "F minor", "drill", "dark,slide", album="Concrete Psalms"),
+        _T("Cold Steel", 140, "G# minor", "drill", "hard", album="Concrete Psalms"),
+        _T("Southside Hymn", 146, "D# minor", "drill,trap", "choir,dark"),
+        _T("Brick Lane", 138, "A minor", "drill", "808"),
+    ),
+    "Paper Lanterns": (
+        _T("Rain on Tin", 82, "D major", "lo-fi", "chill,study", album="Rainy Window Tapes"),
+        _T("Cassette Morning", 78, "G major", "lo-fi", "tape,study", album="Rainy Window Tapes"),
+        _T("Library Corner", 74, "C major", "lo-fi,hip-hop", "study", album="Rainy Window Tapes"),
+        _T("Tea Gone Cold", 70, "A minor", "lo-fi", "chill,tape", album="Rainy Window Tapes"),
+        _T("Window Seat", 86, "F major", "lo-fi", "chill"),
+        _T("Sunday Dust", 88, "Bb major", "lo-fi,boom-bap", "tape"),
+    ),
+    "Kofi Mensah": (
+        _T("Accra Nights", 104, "E minor", "afrobeats", "percussion,dance"),
+        _T("Crate Digger", 92, "D minor", "boom-bap,hip-hop", "sample,90s"),
+        _T("Golden Era", 94, "Ab major", "boom-bap", "90s,sample"),
+        _T("Talking Drums", 110, "B minor", "afrobeats,hip-hop", "percussion", feat="Cassia Rain"),
+    ),
+}
+TRACKS = [(artist, t) for artist, specs in TRACKS_BY_ARTIST.items() for t in specs]
+
+LIKES = {
+    LISTENER_EMAIL: {
+        "tracks": (
+            "Midnight Run",
+            "Glass City",
+            "Silk Sheets",
+            "Grey Block",
+            "Rain on Tin",
+            "Accra Nights",
+        ),
+        "albums": ("Night Shift", "Rainy Window Tapes"),
+        "artists": ("Nova Vance", "Paper Lanterns"),
+    },
+    PRODUCER_EMAIL: {
+        "tracks": ("Southside Hymn", "Tea Gone Cold"),
+        "albums": ("Velvet Hours",),
+        "artists": ("Drillmatic",),
+    },
+}
+
+
+# --- audio ------------------------------------------------------------------------------------
+
+_PITCH_CLASSES = {
+    "C": 0, "C#": 1, "Db": 1, "D": 2, "D#": 3, "Eb": 3, "E": 4, "F": 5,
+    "F#": 6, "Gb": 6, "G": 7, "G#": 8, "Ab": 8, "A": 9, "A#": 10, "Bb": 10, "B": 11,
+}  # fmt: skip
+_SCALE_STEPS = {"major": (0, 2, 4, 5, 7, 9, 11), "minor": (0, 2, 3, 5, 7, 8, 10)}
+_PROGRESSIONS = {
+    "major": ((0, 4, 5, 3), (0, 5, 3, 4), (0, 3, 4, 3)),
+    "minor": ((0, 5, 2, 6), (0, 3, 5, 4), (0, 6, 5, 6)),
+}
+
+
+def render_demo_audio(
+    *, seed: int, bpm: int, key: str, scale: str, seconds: float, sample_rate: int
+) -> np.ndarray:
+    """Float32 stereo ``(frames, 2)`` in [-1, 1]: the beat synthesizer if present, else chords.
+
+    ``content.beatgen`` (a drum-and-bass-line synthesizer) arrives on another branch; until it is
+    merged the demo falls back to a chord progression with a kick/hat click track.
+    """
+    try:
+        from content.beatgen import render_beat
+    except ImportError:
+        return _chords_with_click(
+            seed=seed, bpm=bpm, key=key, scale=scale, seconds=seconds, sample_rate=sample_rate
+        )
+    return render_beat(
+        seed=seed, bpm=bpm, key=key, scale=scale, seconds=seconds, sample_rate=sample_rate
+    )
+
+
+def _chords_with_click(
+    *, seed: int, bpm: int, key: str, scale: str, seconds: float, sample_rate: int
+) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    frames = int(seconds * sample_rate)
+    out = np.zeros((frames, 2), dtype=np.float64)
+    beat = 60.0 / bpm
+    bar = 4 * beat
+    steps = _SCALE_STEPS[scale]
+    progression = _PROGRESSIONS[scale][int(rng.integers(len(_PROGRESSIONS[scale])))]
+    root_midi = 48 + _PITCH_CLASSES[key]  # around C3
+    brightness = rng.uniform(0.25, 0.6)
+
+    bar_frames = int(bar * sample_rate)
+    t_bar = np.arange(bar_frames) / sample_rate
+    envelope = np.minimum(t_bar / 0.02, 1.0) * np.exp(-t_bar / (bar * 0.8))
+    for bar_index, start in enumerate(range(0, frames, bar_frames)):
+        degree = progression[bar_index % len(progression)]
+        chord = np.zeros(bar_frames)
+        for voice, third in enumerate((0, 2, 4)):  # triad stacked in thirds on the scale
+            step = degree + third
+            midi = root_midi + steps[step % 7] + 12 * (step // 7)
+            freq = 440.0 * 2 ** ((midi - 69) / 12)
+            chord += np.sin(2 * np.pi * freq * t_bar) / (1 + voice * 0.3)
+            chord += brightness * np.sin(2 * np.pi * 2 * freq * t_bar) / (2 + voice)
+        bass_freq = 440.0 * 2 ** ((root_midi - 12 + steps[degree % 7] - 69) / 12)
+        bass = 0.8 * np.sin(2 * np.pi * bass_freq * t_bar)
+        block = (0.12 * chord + 0.25 * bass) * envelope
+        end = min(start + bar_frames, frames)
+        pan = 0.15 * (1 if bar_index % 2 else -1)
+        out[start:end, 0] += block[: end - start] * (1 - pan)
+        out[start:end, 1] += block[: end - start] * (1 + pan)
+
+    # Click track: a pitched-down sine kick on beats 1 and 3, noise hats on every eighth.
+    kick_len = int(0.15 * sample_rate)
+    t_kick = np.arange(kick_len) / sample_rate
+    kick = np.sin(2 * np.pi * (50 + 90 * np.exp(-t_kick * 30)) * t_kick) * np.exp(-t_kick * 18)
+    hat_len = int(0.03 * sample_rate)
+    hat = rng.standard_normal(hat_len) * np.exp(-np.arange(hat_len) / (0.006 * sample_rate))
+    eighth = beat / 2
+    for n in range(int(seconds / eighth) + 1):
+        start = int(n * eighth * sample_rate)
+        if start >= frames:
+            break
+        if n % 4 == 0:
+            end = min(start + kick_len, frames)
+            out[start:end] += 0.6 * kick[: end - start, None]
+        end = min(start + hat_len, frames)
+        accent = 0.12 if n % 2 else 0.06
+        out[start:end, 0] += accent * hat[: end - start]
+        out[start:end, 1] += accent * 0.8 * hat[: end - start]
+
+    peak = float(np.max(np.abs(out))) or 1.0
+    return (out * (0.85 / peak)).astype(np.float32)
+
+
+# --- the command --------------------------------------------------------------------------------
+
+
+class Command(BaseCommand):
+    help = (
+        "Create (or complete) the demo catalog: 3 users, 5 artists, 4 albums, 30 tracks with "
+        "generated audio, genres, tags and likes. Safe to run any number of times."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--quiet", action="store_true", help="Print nothing unless something goes wrong."
+        )
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Seed even with production settings (the demo passwords are public).",
+        )
+
+    def handle(self, *args, quiet: bool = False, force: bool = False, **options):
+        if str(settings.SETTINGS_MODULE).endswith(".production") and not force:
+            raise CommandError(
+                "Refusing to seed demo accounts with well-known passwords under production "
+                "settings. Pass --force if this really is a demo deployment."
+            )
+        self.quiet = quiet
+        self.created = {"users": 0, "artists": 0, "albums": 0, "tracks": 0, "likes": 0}
+
+        users = {u.email: self._user(u) for u in USERS}
+        staff, producer = users[STAFF_EMAIL], users[PRODUCER_EMAIL]
+        self._genres()
+        artists = {a.name: self._artist(a, producer=producer) for a in ARTISTS}
+        # Content of an artist is created by (and its files owned by) the artist's manager;
+        # artists nobody manages yet are curated by staff.
+        actors = {
+            name: (producer if spec.managed_by_producer else staff)
+            for name, spec in zip(artists, ARTISTS, strict=True)
+        }
+        albums = {
+            a.name: self._album(a, artist=artists[a.artist], actor=actors[a.artist]) for a in ALBUMS
+        }
+        numbers: dict[str, int] = {}
+        tracks = {}
+        for index, (artist_name, spec) in enumerate(TRACKS):
+            number = None
+            if spec.album:
+                number = numbers[spec.album] = numbers.get(spec.album, 0) + 1
+            tracks[spec.name] = self._track(
+                spec,
+                index=index,
+                number=number,
+                main=artists[artist_name],
+                featured=artists[spec.feat] if spec.feat else None,
+                album=albums.get(spec.album),
+                actor=actors[artist_name],
+            )
+        self._likes(users, tracks=tracks, albums=albums, artists=artists)
+        if not quiet:
+            self._summary()
+
+    # --- steps ----------------------------------------------------------------------------
+
+    def _log(self, message: str) -> None:
+        if not self.quiet:
+            self.stdout.write(message)
+
+    def _user(self, spec: DemoUser):
+        User = get_user_model()
+        user = User.objects.filter(email__iexact=spec.email).first()
+        if user is None:
+            create = User.objects.create_superuser if spec.staff else User.objects.create_user
+            user = create(spec.email, DEMO_PASSWORD, name=spec.name)
+            self.created["users"] += 1
+            self._log(f"  + user {spec.email}")
+            return user
+        # Repair only what drifted, so the printed credentials always work and an intact
+        # account is left untouched (re-hashing would also revoke its tokens).
+        wanted = {"is_staff": spec.staff, "is_superuser": spec.staff, "is_active": True}
+        changed = [f for f, value in wanted.items() if getattr(user, f) != value]
+        for f in changed:
+            setattr(user, f, wanted[f])
+        if not user.check_password(DEMO_PASSWORD):
+            user.set_password(DEMO_PASSWORD)
+            changed.append("password")
+        if changed:
+            user.save(update_fields=[*changed, "updated_at"])
+            self._log(f"  ~ user {spec.email}: reset {', '.join(changed)}")
+        return user
+
+    def _genres(self) -> None:
+        for name, display_name in GENRES.items():
+            Genre.objects.get_or_create(name=name, defaults={"display_name": display_name})
+
+    def _artist(self, spec: DemoArtist, *, producer) -> Artist:
+        artist = Artist.objects.filter(name=spec.name).order_by("pk").first()
+        if artist is None:
+            artist = Artist.objects.create(name=spec.name, bio=spec.bio, verified=spec.verified)
+            self.created["artists"] += 1
+            self._log(f"  + artist {spec.name}")
+        if spec.managed_by_producer and not artist.managers.filter(pk=producer.pk).exists():
+            artist.managers.add(producer)
+        return artist
+
+    def _album(self, spec: DemoAlbum, *, artist: Artist, actor) -> Album:
+        album = Album.objects.filter(name=spec.name, album_artists__artist=artist).first()
+        if album is None:
+            album = catalog.album_create(
+                user=actor,
+                data={
+                    "name": spec.name,
+                    "artists": [artist.pk],
+                    "description": spec.description,
+                    "release_date": RELEASE_BASE
+                    - datetime.timedelta(days=spec.release_offset_days),
+                },
+            )
+            self.created["albums"] += 1
+            self._log(f"  + album {spec.name}")
+        return album
+
+    def _track(self, spec: DemoTrack, *, index, number, main, featured, album, actor) -> Track:
+        existing = Track.objects.filter(
+            name=spec.name, track_artists__artist=main, track_artists__position=0
+        ).first()
+        if existing is not None:
+            return existing
+
+        key, scale = spec.key_scale.split()
+        seconds = 10 + (index * 5) % 7  # 10–16 s: short files keep seeding to a few seconds
+        samples = render_demo_audio(
+            seed=index + 1,
+            bpm=spec.bpm,
+            key=key,
+            scale=scale,
+            seconds=seconds,
+            sample_rate=SAMPLE_RATE,
+        )
+        audio = testing.encode(samples, "flac", sample_rate=SAMPLE_RATE)
+        entry: FileEntry | None = None
+        try:
+            with transaction.atomic():
+                entry = _upload(owner=actor, name=f"{slugify(spec.name)}.flac", data=audio)
+                track = catalog.track_create(
+                    user=actor,
+                    data={
+                        "file_id": entry.pk,
+                        "artists": [main.pk] + ([featured.pk] if featured else []),
+                        "album_id": album.pk if album else None,
+                        "number": number,
+                        "name": spec.name,
+                        "bpm": spec.bpm,
+                        "key": key,
+                        "scale": scale,
+                        "genres": spec.genres.split(","),
+                        "tags": spec.tags.split(","),
+                        "description": f"{spec.bpm} BPM, {key} {scale}. Generated demo beat.",
+                        "visibility": Visibility.PRIVATE if spec.private else Visibility.PUBLIC,
+                        "release_date": RELEASE_BASE - datetime.timedelta(days=index * 9),
+                    },
+                )
+                # Play counts are read-only through the API; the demo needs some for "popular".
+                Track.objects.filter(pk=track.pk).update(plays=(index * 7919) % 5000 + 50)
+        except Exception:
+            # The row went with the rolled-back transaction; the stored file must go too.
+            if entry is not None:
+                entry.file.storage.delete(entry.file.name)
+            raise
+        self.created["tracks"] += 1
+        self._log(f"  + track {spec.name} ({seconds} s, {len(audio) // 1024} KB)")
+        return track
+
+    def _likes(self, users, *, tracks, albums, artists) -> None:
+        for email, liked in LIKES.items():
+            user = users[email]
+            targets = [
+                *(tracks[n] for n in liked["tracks"]),
+                *(albums[n] for n in liked["albums"]),
+                *(artists[n] for n in liked["artists"]),
+            ]
+            for obj in targets:
+                if likes.like(user=user, obj=obj):
+                    self.created["likes"] += 1
+
+    def _summary(self) -> None:
+        tracks = Track.objects.all()
+        private = tracks.filter(visibility=Visibility.PRIVATE).count()
+        created = ", ".join(f"{n} {k}" for k, n in self.created.items() if n) or "nothing"
+        out = self.stdout
+        out.write(self.style.SUCCESS(f"Demo data ready (created this run: {created})."))
+        out.write(
+            f"  {get_user_model().objects.count()} users, "
+            f"{Artist.objects.count()} artists ({Artist.objects.filter(verified=True).count()} "
+            f"verified), {Album.objects.count()} albums, {tracks.count()} tracks "
+            f"({private} private), "
+            f"{FileEntry.objects.filter(kind=FileEntry.Kind.AUDIO).count()} audio files, "
+            f"{Genre.objects.count()} genres, {Tag.objects.count()} tags, "
+            f"{TrackLike.objects.count()} track likes"
+        )
+        out.write("Demo accounts (log in at POST /api/v1/auth/login or /admin/):")
+        for spec in USERS:
+            out.write(f"  {spec.email:<26} password: {DEMO_PASSWORD}   {spec.role}")
+
+
+def _upload(*, owner, name: str, data: bytes) -> FileEntry:
+    """Store ``data`` exactly as ``POST /uploads`` would: same checks, same FileEntry row."""
+    uploaded = TemporaryUploadedFile(name, "audio/flac", len(data), None)
+    try:
+        uploaded.write(data)
+        uploaded.flush()
+        uploaded.seek(0)
+        return file_entry_create(owner=owner, uploaded=uploaded)
+    finally:
+        uploaded.close()
