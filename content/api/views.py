@@ -403,6 +403,7 @@ class UploadViewSet(ViewSet):
     def create(self, request):
         from django.conf import settings
 
+        payload = request.data  # parse first: the upload handler flags oversized files
         if getattr(request._request, "upload_too_large", False):
             raise ValidationError(
                 {
@@ -411,7 +412,7 @@ class UploadViewSet(ViewSet):
                     ]
                 }
             )
-        data = UploadInput(data=request.data)
+        data = UploadInput(data=payload)
         data.is_valid(raise_exception=True)
         entry = file_entry_create(owner=request.user, uploaded=data.validated_data["file"])
         return Response(
