@@ -15,7 +15,8 @@ def test_schema_generates_without_warnings_and_validates(tmp_path):
     # path parameter, clashing component names) into a failure.
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(out))
     text = out.read_text()
-    assert "/api/v1/tracks/{id}" in text and "PaginatedTracks" in text
+    assert "/api/v1/tracks/{id}" in text
+    assert "PaginatedTracks" in text
 
 
 def test_documented_track_fields_match_the_rich_response(user_client, producer_artist):
