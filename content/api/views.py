@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
@@ -348,7 +349,8 @@ class ArtistViewSet(LikeActionsMixin, ViewSet):
                 presenters.album_rows(albums, viewer=request.user)[:20], viewer=request.user
             )
         if "genres" in include:
-            genres = Genre.objects.filter(tracks__artists=artist).distinct().order_by("name")[:10]
+            visible = selectors.tracks_by_artist(viewer=request.user, artist=artist)
+            genres = Genre.objects.filter(tracks__in=visible).distinct().order_by("name")[:10]
             body["genres"] = [presenters.present_genre(g) for g in genres]
         return Response({"status": "success", "artist": body}, status=code)
 
@@ -529,8 +531,6 @@ class UploadViewSet(ViewSet):
         return Response({"status": "success", "file_entry": present_file_entry(entry)})
 
     def create(self, request):
-        from django.conf import settings
-
         payload = request.data  # parse first: the upload handler flags oversized files
         if getattr(request._request, "upload_too_large", False):
             raise ValidationError(

@@ -3,7 +3,13 @@
 import pytest
 
 from content.models import Album, Artist, Track
-from content.tests.factories import AlbumFactory, ArtistFactory, TrackFactory, UserFactory
+from content.tests.factories import (
+    AlbumFactory,
+    ArtistFactory,
+    GenreFactory,
+    TrackFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -216,3 +222,12 @@ def test_likes_count_is_shared_between_users(producer_artist):
         bearer_client(user).post(f"/api/v1/tracks/{track.pk}/like")
     track.refresh_from_db()
     assert track.likes_count == 3
+
+
+def test_artist_genres_come_only_from_visible_tracks(api_client, producer_artist):
+    TrackFactory(artists=[producer_artist], genres=[GenreFactory(name="trap")])
+    TrackFactory(
+        artists=[producer_artist], genres=[GenreFactory(name="secret")], visibility="private"
+    )
+    body = api_client.get(f"/api/v1/artists/{producer_artist.pk}?with=genres").json()
+    assert [g["name"] for g in body["artist"]["genres"]] == ["trap"]
