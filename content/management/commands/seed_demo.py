@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-import numpy as np
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import TemporaryUploadedFile
@@ -21,6 +20,7 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from content import testing
+from content.beatgen import render_beat
 from content.models import (
     Album,
     Artist,
@@ -187,92 +187,16 @@ LIKES = {
 }
 
 
-# --- audio ------------------------------------------------------------------------------------
-
-_PITCH_CLASSES = {
-    "C": 0, "C#": 1, "Db": 1, "D": 2, "D#": 3, "Eb": 3, "E": 4, "F": 5,
-    "F#": 6, "Gb": 6, "G": 7, "G#": 8, "Ab": 8, "A": 9, "A#": 10, "Bb": 10, "B": 11,
-}  # fmt: skip
-_SCALE_STEPS = {"major": (0, 2, 4, 5, 7, 9, 11), "minor": (0, 2, 3, 5, 7, 8, 10)}
-_PROGRESSIONS = {
-    "major": ((0, 4, 5, 3), (0, 5, 3, 4), (0, 3, 4, 3)),
-    "minor": ((0, 5, 2, 6), (0, 3, 5, 4), (0, 6, 5, 6)),
+# Drum feel per genre for the synthesizer (first genre of a track wins).
+GENRE_STYLES = {
+    "trap": "trap",
+    "drill": "trap",
+    "hip-hop": "boom-bap",
+    "boom-bap": "boom-bap",
+    "lo-fi": "boom-bap",
+    "r-n-b": "boom-bap",
+    "afrobeats": "four-on-floor",
 }
-
-
-def render_demo_audio(
-    *, seed: int, bpm: int, key: str, scale: str, seconds: float, sample_rate: int
-) -> np.ndarray:
-    """Float32 stereo ``(frames, 2)`` in [-1, 1]: the beat synthesizer if present, else chords.
-
-    ``content.beatgen`` (a drum-and-bass-line synthesizer) arrives on another branch; until it is
-    merged the demo falls back to a chord progression with a kick/hat click track.
-    """
-    try:
-        from content.beatgen import render_beat
-    except ImportError:
-        return _chords_with_click(
-            seed=seed, bpm=bpm, key=key, scale=scale, seconds=seconds, sample_rate=sample_rate
-        )
-    return render_beat(
-        seed=seed, bpm=bpm, key=key, scale=scale, seconds=seconds, sample_rate=sample_rate
-    )
-
-
-def _chords_with_click(
-    *, seed: int, bpm: int, key: str, scale: str, seconds: float, sample_rate: int
-) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    frames = int(seconds * sample_rate)
-    out = np.zeros((frames, 2), dtype=np.float64)
-    beat = 60.0 / bpm
-    bar = 4 * beat
-    steps = _SCALE_STEPS[scale]
-    progression = _PROGRESSIONS[scale][int(rng.integers(len(_PROGRESSIONS[scale])))]
-    root_midi = 48 + _PITCH_CLASSES[key]  # around C3
-    brightness = rng.uniform(0.25, 0.6)
-
-    bar_frames = int(bar * sample_rate)
-    t_bar = np.arange(bar_frames) / sample_rate
-    envelope = np.minimum(t_bar / 0.02, 1.0) * np.exp(-t_bar / (bar * 0.8))
-    for bar_index, start in enumerate(range(0, frames, bar_frames)):
-        degree = progression[bar_index % len(progression)]
-        chord = np.zeros(bar_frames)
-        for voice, third in enumerate((0, 2, 4)):  # triad stacked in thirds on the scale
-            step = degree + third
-            midi = root_midi + steps[step % 7] + 12 * (step // 7)
-            freq = 440.0 * 2 ** ((midi - 69) / 12)
-            chord += np.sin(2 * np.pi * freq * t_bar) / (1 + voice * 0.3)
-            chord += brightness * np.sin(2 * np.pi * 2 * freq * t_bar) / (2 + voice)
-        bass_freq = 440.0 * 2 ** ((root_midi - 12 + steps[degree % 7] - 69) / 12)
-        bass = 0.8 * np.sin(2 * np.pi * bass_freq * t_bar)
-        block = (0.12 * chord + 0.25 * bass) * envelope
-        end = min(start + bar_frames, frames)
-        pan = 0.15 * (1 if bar_index % 2 else -1)
-        out[start:end, 0] += block[: end - start] * (1 - pan)
-        out[start:end, 1] += block[: end - start] * (1 + pan)
-
-    # Click track: a pitched-down sine kick on beats 1 and 3, noise hats on every eighth.
-    kick_len = int(0.15 * sample_rate)
-    t_kick = np.arange(kick_len) / sample_rate
-    kick = np.sin(2 * np.pi * (50 + 90 * np.exp(-t_kick * 30)) * t_kick) * np.exp(-t_kick * 18)
-    hat_len = int(0.03 * sample_rate)
-    hat = rng.standard_normal(hat_len) * np.exp(-np.arange(hat_len) / (0.006 * sample_rate))
-    eighth = beat / 2
-    for n in range(int(seconds / eighth) + 1):
-        start = int(n * eighth * sample_rate)
-        if start >= frames:
-            break
-        if n % 4 == 0:
-            end = min(start + kick_len, frames)
-            out[start:end] += 0.6 * kick[: end - start, None]
-        end = min(start + hat_len, frames)
-        accent = 0.12 if n % 2 else 0.06
-        out[start:end, 0] += accent * hat[: end - start]
-        out[start:end, 1] += accent * 0.8 * hat[: end - start]
-
-    peak = float(np.max(np.abs(out))) or 1.0
-    return (out * (0.85 / peak)).astype(np.float32)
 
 
 # --- the command --------------------------------------------------------------------------------
@@ -404,13 +328,14 @@ class Command(BaseCommand):
 
         key, scale = spec.key_scale.split()
         seconds = 10 + (index * 5) % 7  # 10–16 s: short files keep seeding to a few seconds
-        samples = render_demo_audio(
+        samples = render_beat(
             seed=index + 1,
             bpm=spec.bpm,
             key=key,
             scale=scale,
             seconds=seconds,
             sample_rate=SAMPLE_RATE,
+            style=GENRE_STYLES[spec.genres.split(",")[0]],
         )
         audio = testing.encode(samples, "flac", sample_rate=SAMPLE_RATE)
         entry: FileEntry | None = None
