@@ -114,7 +114,7 @@ def _session(max_retries: int) -> requests.Session:
     retry = Retry(
         total=max_retries,
         connect=max_retries,
-        read=0,  # a read timeout means Spotify is slow: retrying only doubles the wait
+        read=False,  # re-raise read timeouts: Spotify is slow, retrying only doubles the wait
         status=max_retries,
         status_forcelist=(500, 502, 503, 504),  # not 429: that one is honoured, not retried
         allowed_methods=frozenset({"GET", "POST"}),
