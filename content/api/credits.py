@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import Any
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
@@ -26,6 +25,7 @@ from content.selectors import credits as selectors
 from content.services import credits as services
 from content.services import pinning as pin_services
 
+from . import credit_schemas as docs
 from . import presenters
 
 # --- input --------------------------------------------------------------------------------------
@@ -249,13 +249,16 @@ class SpotifyErrorsMixin:
         return response
 
 
+SPOTIFY_ERRORS = {502: docs.ERROR_502, 503: docs.ERROR_503}
+
+
 # --- roles --------------------------------------------------------------------------------------
 
 
 class CreditRolesView(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(responses=docs.ROLES_RESPONSE)
     def get(self, request):
         categories = selectors.credit_roles_by_category()
         return Response(
@@ -286,7 +289,7 @@ class ArtistCreditsView(SpotifyErrorsMixin, APIView):
             OpenApiParameter("page", int),
             OpenApiParameter("per_page", int),
         ],
-        responses={200: OpenApiTypes.OBJECT},
+        responses=docs.CREDIT_GROUPS_PAGE,
     )
     def get(self, request, artist_id):
         artist = catalog_selectors.artist_get(artist_id=_pk(artist_id))
@@ -311,7 +314,7 @@ class ArtistCreditsView(SpotifyErrorsMixin, APIView):
         body["credits_count"] = len(credits)
         return Response(body)
 
-    @extend_schema(request=CreditInput, responses={201: OpenApiTypes.OBJECT})
+    @extend_schema(request=CreditInput, responses={201: docs.CREDITS_CREATED, **SPOTIFY_ERRORS})
     def post(self, request, artist_id):
         artist = _managed_artist(request, artist_id)
         data = _valid(CreditInput, request.data)
@@ -335,7 +338,9 @@ class ArtistCreditsView(SpotifyErrorsMixin, APIView):
 class ArtistAlbumCreditsView(SpotifyErrorsMixin, APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=AlbumCreditInput, responses={201: OpenApiTypes.OBJECT})
+    @extend_schema(
+        request=AlbumCreditInput, responses={201: docs.ALBUM_CREDITS_CREATED, **SPOTIFY_ERRORS}
+    )
     def post(self, request, artist_id):
         artist = _managed_artist(request, artist_id)
         data = _valid(AlbumCreditInput, request.data)
@@ -365,7 +370,7 @@ class ArtistAlbumCreditsView(SpotifyErrorsMixin, APIView):
 class ArtistCreditDetailView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=CreditUpdateInput, responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(request=CreditUpdateInput, responses=docs.CREDIT_RESPONSE)
     def put(self, request, artist_id, credit_id):
         artist = _managed_artist(request, artist_id)
         credit = selectors.credit_get(artist=artist, credit_id=_pk(credit_id))
@@ -383,7 +388,7 @@ class ArtistCreditDetailView(APIView):
                 "scope", str, enum=["credit", "release"], description="`release`: every role."
             )
         ],
-        responses={200: OpenApiTypes.OBJECT},
+        responses=docs.CREDITS_DELETED,
     )
     def delete(self, request, artist_id, credit_id):
         artist = _managed_artist(request, artist_id)
@@ -398,7 +403,7 @@ class ArtistCreditDetailView(APIView):
 class ArtistCreditsReorderView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=ReorderInput, responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(request=ReorderInput, responses=docs.CREDITS_REORDERED)
     def post(self, request, artist_id):
         artist = _managed_artist(request, artist_id)
         data = _valid(ReorderInput, request.data)
@@ -425,7 +430,7 @@ class SpotifySearchView(SpotifyErrorsMixin, APIView):
             OpenApiParameter("page", int),
             OpenApiParameter("artist_id", int, description="Adds already_credited_roles."),
         ],
-        responses={200: OpenApiTypes.OBJECT},
+        responses={200: docs.SPOTIFY_SEARCH_PAGE, **SPOTIFY_ERRORS},
     )
     def get(self, request):
         params = _valid(SpotifySearchInput, request.query_params)
@@ -452,7 +457,7 @@ class SpotifyAlbumView(SpotifyErrorsMixin, APIView):
             OpenApiParameter("id", str, required=True),
             OpenApiParameter("artist_id", int, description="Adds already_credited_roles."),
         ],
-        responses={200: OpenApiTypes.OBJECT},
+        responses={200: docs.SPOTIFY_ALBUM_RESPONSE, **SPOTIFY_ERRORS},
     )
     def get(self, request):
         params = _valid(SpotifyAlbumInput, request.query_params)
@@ -487,19 +492,30 @@ def present_pinned_track(request, artist: Artist) -> dict[str, Any] | None:
     return presenters.present_tracks(rows, viewer=request.user, include={"album"})[0]
 
 
+def _pin_target(request, artist_id, track_id):
+    artist = _managed_artist(request, artist_id)
+    track = catalog_selectors.track_get(viewer=request.user, track_id=_pk(track_id))
+    return artist, track
+
+
 class ArtistTrackPinView(APIView):
     permission_classes = [IsAuthenticated]
-    pin = True
 
-    @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(request=None, responses=docs.PINNED_TRACK_RESPONSE)
     def post(self, request, artist_id, track_id):
-        artist = _managed_artist(request, artist_id)
-        track = catalog_selectors.track_get(viewer=request.user, track_id=_pk(track_id))
-        if self.pin:
-            pin_services.track_pin(artist=artist, track=track, actor=request.user)
-            return Response(
-                {"status": "success", "pinned_track": present_pinned_track(request, artist)}
-            )
+        artist, track = _pin_target(request, artist_id, track_id)
+        pin_services.track_pin(artist=artist, track=track, actor=request.user)
+        return Response(
+            {"status": "success", "pinned_track": present_pinned_track(request, artist)}
+        )
+
+
+class ArtistTrackUnpinView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses=docs.UNPINNED_RESPONSE)
+    def post(self, request, artist_id, track_id):
+        artist, track = _pin_target(request, artist_id, track_id)
         unpinned = pin_services.track_unpin(artist=artist, track=track)
         return Response(
             {
@@ -513,7 +529,7 @@ class ArtistTrackPinView(APIView):
 class ArtistPinnedTrackView(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(responses=docs.PINNED_TRACK_RESPONSE)
     def get(self, request, artist_id):
         artist = catalog_selectors.artist_get(artist_id=_pk(artist_id))
         return Response(

@@ -41,12 +41,12 @@ urlpatterns = [
     ),
     path(
         "artists/<int:artist_id>/tracks/<int:track_id>/pin",
-        credits.ArtistTrackPinView.as_view(pin=True),
+        credits.ArtistTrackPinView.as_view(),
         name="artist-track-pin",
     ),
     path(
         "artists/<int:artist_id>/tracks/<int:track_id>/unpin",
-        credits.ArtistTrackPinView.as_view(pin=False),
+        credits.ArtistTrackUnpinView.as_view(),
         name="artist-track-unpin",
     ),
     path(

@@ -670,3 +670,28 @@ def test_spotify_album_lists_tracks_with_credited_roles(
 
 def test_unknown_spotify_album_is_404(user_client, spotify_stub):
     assert user_client.get("/api/v1/credits/spotify-album", {"id": "nope"}).status_code == 404
+
+
+# --- documentation stays in step with the output -------------------------------------------------
+
+
+def test_documented_credit_fields_match_the_responses(
+    producer_client, producer_artist, credit_roles, spotify_stub
+):
+    from content.api import credit_schemas as docs
+
+    producer_client.post(
+        url(producer_artist, "/album"),
+        {"spotify_album_id": "albNight", "roles_all": ["producer"]},
+        format="json",
+    )
+    card = producer_client.get(url(producer_artist)).json()["data"][0]
+    search = producer_client.get("/api/v1/credits/spotify-search", {"q": "neon"}).json()
+    album = producer_client.get("/api/v1/credits/spotify-album", {"id": "albNight"}).json()
+
+    assert set(card) == set(docs.CreditGroupOut().fields)
+    assert set(card["credits"][0]) == set(docs.CreditOut().fields)
+    assert set(card["tracks"][0]) == set(docs.CreditGroupTrackOut().fields)
+    assert set(search["data"][0]) <= set(docs.SpotifyItemOut().fields)
+    assert set(album["album"]) <= set(docs.SpotifyAlbumOut().fields)
+    assert set(album["album"]["tracks"][0]) <= set(docs.SpotifyItemOut().fields)
