@@ -67,3 +67,28 @@ def test_admin_added_credit_gets_its_release_key(admin_client_, credit_roles):
     credit = Credit.objects.get()
     assert credit.release_key == release_key_for(title="neon lights", release_artists="luna ray")
     assert credit.created_by == admin_client_.user
+
+
+def test_admin_duplicate_credit_is_a_form_error_not_a_crash(admin_client_, credit_roles):
+    artist = ArtistFactory()
+    Credit.objects.create(
+        artist=artist,
+        role=credit_roles["producer"],
+        title="Neon Lights",
+        release_key=release_key_for(title="Neon Lights"),
+    )
+
+    response = admin_client_.post(
+        "/admin/content/credit/add/",
+        {
+            "artist": artist.pk,
+            "role": credit_roles["producer"].pk,
+            "release_type": "track",
+            "title": "neon lights",
+            "position": 0,
+        },
+    )
+
+    assert response.status_code == 200
+    assert "already has this role" in response.text
+    assert Credit.objects.count() == 1
