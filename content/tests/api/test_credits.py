@@ -438,6 +438,21 @@ def test_update_into_an_existing_role_is_409(producer_client, producer_artist, c
     assert first.role.slug == "producer"
 
 
+def test_renaming_a_release_onto_one_with_the_same_role_is_409(
+    producer_client, producer_artist, credit_roles
+):
+    make_credit(producer_artist, credit_roles["producer"], title="A")
+    b = make_credit(producer_artist, credit_roles["producer"], title="B", position=1)
+
+    response = producer_client.put(
+        url(producer_artist, f"/{b.pk}"), {"title": " a "}, format="json"
+    )
+
+    assert response.status_code == 409
+    b.refresh_from_db()
+    assert b.title == "B"
+
+
 def test_update_with_invalid_role_is_422(producer_client, producer_artist, credit_roles):
     credit = make_credit(producer_artist, credit_roles["producer"])
 
