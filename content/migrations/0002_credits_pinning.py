@@ -33,11 +33,6 @@ def seed_roles(apps, schema_editor):
         )
 
 
-def unseed_roles(apps, schema_editor):
-    CreditRole = apps.get_model("content", "CreditRole")
-    CreditRole.objects.filter(slug__in=[slug for _, slug, _ in ROLES], credits=None).delete()
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -105,5 +100,6 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('artist', 'release_key', 'role'), name='credit_unique_release_role'), models.CheckConstraint(condition=models.Q(('release_type__in', ['track', 'album'])), name='credit_release_type_valid'), models.CheckConstraint(condition=models.Q(('release_type', 'track'), models.Q(('album_group', ''), _negated=True), _connector='OR'), name='credit_album_has_group')],
             },
         ),
-        migrations.RunPython(seed_roles, unseed_roles),
+        # Reversal drops the table itself, so there is nothing to un-seed first.
+        migrations.RunPython(seed_roles, migrations.RunPython.noop),
     ]
