@@ -297,7 +297,7 @@ class ArtistCreditsView(SpotifyErrorsMixin, APIView):
         category = request.query_params.get("category", "").strip().lower()
         if category and category not in CreditCategory.values:
             raise ValidationError({"category": ["The selected category is invalid."]})
-        role = services.credit_roles_resolve([role_param], field="role")[0] if role_param else None
+        role = selectors.credit_roles_resolve([role_param], field="role")[0] if role_param else None
 
         credits = list(selectors.credits_for_artist(artist=artist))
         pills: OrderedDict[int, dict] = OrderedDict()
@@ -318,7 +318,7 @@ class ArtistCreditsView(SpotifyErrorsMixin, APIView):
     def post(self, request, artist_id):
         artist = _managed_artist(request, artist_id)
         data = _valid(CreditInput, request.data)
-        roles = services.credit_roles_resolve(data.pop("roles"))
+        roles = selectors.credit_roles_resolve(data.pop("roles"))
         spotify_track = None
         if data.get("spotify_track_id"):
             spotify_track = spotify.spotify_catalog().track(data["spotify_track_id"])
@@ -344,9 +344,14 @@ class ArtistAlbumCreditsView(SpotifyErrorsMixin, APIView):
     def post(self, request, artist_id):
         artist = _managed_artist(request, artist_id)
         data = _valid(AlbumCreditInput, request.data)
-        roles_all = services.credit_roles_resolve(data["roles_all"], field="roles_all")
+        lookup = selectors.credit_role_lookup()
+        roles_all = selectors.credit_roles_resolve(
+            data["roles_all"], field="roles_all", lookup=lookup
+        )
         roles_by_track = {
-            track_id: services.credit_roles_resolve(values, field=f"tracks.{track_id[:64]}")
+            track_id: selectors.credit_roles_resolve(
+                values, field=f"tracks.{track_id[:64]}", lookup=lookup
+            )
             for track_id, values in data["tracks"].items()
         }
         album = spotify.spotify_catalog().album(data["spotify_album_id"])
@@ -376,7 +381,7 @@ class ArtistCreditDetailView(APIView):
         credit = selectors.credit_get(artist=artist, credit_id=_pk(credit_id))
         data = _valid(CreditUpdateInput, request.data)
         if "role" in data:
-            data["role"] = services.credit_roles_resolve([data["role"]], field="role")[0]
+            data["role"] = selectors.credit_roles_resolve([data["role"]], field="role")[0]
         credit = services.credit_update(credit=credit, actor=request.user, data=data)
         return Response({"status": "success", "credit": present_credit(credit)})
 

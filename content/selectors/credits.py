@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 
 from content.models import (
     Artist,
@@ -33,6 +34,28 @@ def credit_roles_by_category() -> list[dict]:
         {"key": category.value, "label": category.label, "roles": roles.get(category.value, [])}
         for category in CreditCategory
     ]
+
+
+def credit_role_lookup() -> dict[str, CreditRole]:
+    """Every role by slug and by str(id), for resolving many role lists with one query."""
+    roles = list(CreditRole.objects.all())
+    return {**{r.slug: r for r in roles}, **{str(r.pk): r for r in roles}}
+
+
+def credit_roles_resolve(
+    values: Iterable[Any], *, field: str = "roles", lookup: dict[str, CreditRole] | None = None
+) -> list[CreditRole]:
+    """Roles by slug (or numeric id), de-duplicated in request order; unknown ones → 422."""
+    lookup = credit_role_lookup() if lookup is None else lookup
+    resolved: list[CreditRole] = []
+    for value in values:
+        key = str(value).strip()
+        role = lookup.get(key.lower())
+        if role is None:
+            raise ValidationError({field: [f"The selected role '{key[:64]}' is invalid."]})
+        if role not in resolved:
+            resolved.append(role)
+    return resolved
 
 
 def credits_for_artist(*, artist: Artist) -> QuerySet[Credit]:

@@ -65,22 +65,6 @@ def release_key_for(
     return f"manual:{_normalize_text(title)}|{_normalize_text(release_artists)}"[:600]
 
 
-def credit_roles_resolve(values: Iterable[Any], *, field: str = "roles") -> list[CreditRole]:
-    """Roles by slug (or numeric id), de-duplicated in request order; unknown ones → 422."""
-    values = list(values)
-    by_slug = {r.slug: r for r in CreditRole.objects.all()}
-    by_id = {str(r.pk): r for r in by_slug.values()}
-    resolved: list[CreditRole] = []
-    for value in values:
-        key = str(value).strip()
-        role = by_slug.get(key.lower()) or by_id.get(key)
-        if role is None:
-            raise ValidationError({field: [f"The selected role '{key[:64]}' is invalid."]})
-        if role not in resolved:
-            resolved.append(role)
-    return resolved
-
-
 def _lock_artist(artist: Artist) -> Artist:
     return Artist.objects.select_for_update().get(pk=artist.pk)
 

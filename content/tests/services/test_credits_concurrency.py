@@ -9,6 +9,7 @@ from django.db import IntegrityError, connection, transaction
 
 from beatpass.api.errors import Conflict
 from content.models import ArtistPinnedTrack, Credit
+from content.selectors import credits as credit_selectors
 from content.services import credits as credit_services
 from content.services import pinning
 from content.tests.factories import ArtistFactory, TrackFactory, UserFactory
@@ -41,7 +42,7 @@ def test_concurrent_identical_credits_leave_one_row_and_one_conflict():
     credit_services.credit_roles_seed()
     user = UserFactory()
     artist = ArtistFactory(managers=[user])
-    roles = credit_services.credit_roles_resolve(["producer"])
+    roles = credit_selectors.credit_roles_resolve(["producer"])
 
     def add():
         return credit_services.credit_add_track(
@@ -76,7 +77,7 @@ def test_concurrent_reorders_end_in_one_of_the_requested_orders():
     credit_services.credit_roles_seed()
     user = UserFactory()
     artist = ArtistFactory(managers=[user])
-    roles = credit_services.credit_roles_resolve(["producer"])
+    roles = credit_selectors.credit_roles_resolve(["producer"])
     for title in ("A", "B", "C", "D"):
         credit_services.credit_add_track(
             artist=artist, actor=user, roles=roles, manual={"title": title}
@@ -111,7 +112,7 @@ def test_database_allows_one_pin_per_artist():
 def test_database_allows_one_row_per_artist_release_and_role():
     credit_services.credit_roles_seed()
     artist = ArtistFactory()
-    role = credit_services.credit_roles_resolve(["producer"])[0]
+    role = credit_selectors.credit_roles_resolve(["producer"])[0]
     key = credit_services.release_key_for(spotify_track_id="trkNeon")
     Credit.objects.create(artist=artist, role=role, title="Neon", release_key=key)
 
