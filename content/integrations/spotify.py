@@ -240,6 +240,7 @@ class SpotifyCatalog:
             requests_timeout=timeout,
             cache_handler=DjangoCacheTokenHandler(client_id),
         )
+        self.token_cache = auth.cache_handler
         self.client = spotipy.Spotify(
             auth_manager=auth, requests_session=session, requests_timeout=timeout
         )
@@ -303,7 +304,7 @@ class SpotifyCatalog:
         cache.set(key, value, self.cache_ttl)
         return value
 
-    def _call(self, fetch, *, lookup: str | None):
+    def _call(self, fetch, *, lookup: str | None, token_refreshed: bool = False):
         cooldown_until = cache.get(COOLDOWN_KEY)
         if cooldown_until is not None:
             remaining = math.ceil(cooldown_until - time.time())
@@ -312,6 +313,10 @@ class SpotifyCatalog:
         try:
             return fetch()
         except SpotifyException as exc:
+            if exc.http_status == 401 and not token_refreshed:
+                # The cached token was revoked or expired early: fetch a fresh one, once.
+                cache.delete(self.token_cache.key)
+                return self._call(fetch, lookup=lookup, token_refreshed=True)
             raise self._translate(exc, lookup=lookup) from exc
         except SpotifyOauthError as exc:
             logger.warning("Spotify token request failed: %s", exc)

@@ -3,7 +3,8 @@
 Serves the JSON shapes of ``POST /api/token``, ``GET /v1/search``, ``GET /v1/albums/{id}``
 (+ ``/tracks`` paging), ``GET /v1/tracks/{id}``, and can misbehave on demand:
 ``mode = "error"`` (500), ``"rate_limit"`` (429 + Retry-After), ``"slow"`` (answers after
-``slow_seconds``), ``"bad_credentials"`` (token endpoint refuses the client).
+``slow_seconds``), ``"bad_credentials"`` (token endpoint refuses the client), ``"unauthorized"``
+(every API call is a 401).
 """
 
 from __future__ import annotations
@@ -64,6 +65,7 @@ ALBUMS = {
 class SpotifyStub:
     def __init__(self) -> None:
         self.mode: str | None = None
+        self.token = TOKEN  # change it to simulate a revoked token
         self.retry_after = 7
         self.slow_seconds = 1.5
         self.requests: list[tuple[str, str]] = []
@@ -205,14 +207,16 @@ class SpotifyStub:
                         400, {"error": "invalid_client", "error_description": "Invalid client"}
                     )
                 return self._send(
-                    200, {"access_token": TOKEN, "token_type": "Bearer", "expires_in": 3600}
+                    200, {"access_token": stub.token, "token_type": "Bearer", "expires_in": 3600}
                 )
 
             def do_GET(self):
                 url = urlparse(self.path)
                 stub.record("GET", url.path)
                 query = {k: v[0] for k, v in parse_qs(url.query).items()}
-                if self.headers.get("Authorization") != f"Bearer {TOKEN}":
+                if stub.mode == "unauthorized" or (
+                    self.headers.get("Authorization") != f"Bearer {stub.token}"
+                ):
                     return self._error(401, "No token provided")
                 if stub.mode == "error":
                     return self._error(500, "Server error")

@@ -138,3 +138,23 @@ def test_unreachable_spotify_is_a_503(settings, spotify_stub):
 def test_release_dates_of_any_precision_parse(raw, year):
     parsed = spotify.parse_release_date(raw)
     assert (parsed.year if parsed else None) == year
+
+
+def test_revoked_token_is_replaced_transparently(catalog, spotify_stub):
+    catalog.track("trkNeon")
+    spotify_stub.token = "rotated-token"  # Spotify no longer accepts the cached token
+
+    track = spotify.spotify_catalog().track("trkMidnight")
+
+    assert track["name"] == "Midnight Run"
+    assert spotify_stub.calls("/api/token") == 2
+
+
+def test_token_refused_by_the_api_twice_is_a_bad_gateway(catalog, spotify_stub):
+    spotify_stub.mode = "unauthorized"
+
+    with pytest.raises(spotify.SpotifyBadGateway):
+        catalog.track("trkNeon")
+
+    assert spotify_stub.calls("/v1/tracks") == 2  # one refresh, then give up
+    assert spotify_stub.calls("/api/token") == 2
