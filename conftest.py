@@ -84,3 +84,22 @@ def staff_client(staff_user) -> APIClient:
 @pytest.fixture
 def producer_client(producer) -> APIClient:
     return bearer_client(producer)
+
+
+@pytest.fixture
+def spotify_stub(settings):
+    """A loopback Spotify Web API; the adapter's settings point at it (credits feature)."""
+    from content.tests.spotify_stub import running_stub
+
+    with running_stub(settings) as stub:
+        yield stub
+
+
+@pytest.fixture
+def credit_roles(db):
+    """The seeded credit roles (re-seeded in case a transactional test flushed them)."""
+    from content.models import CreditRole
+    from content.services.credits import credit_roles_seed
+
+    credit_roles_seed()
+    return {role.slug: role for role in CreditRole.objects.all()}

@@ -112,6 +112,7 @@ class ArtistOut(serializers.Serializer):
     top_tracks = TrackOut(many=True, required=False, help_text="With `with=topTracks`.")
     albums = AlbumOut(many=True, required=False, help_text="With `with=albums`.")
     genres = GenreOut(many=True, required=False, help_text="With `with=genres`.")
+    pinned_track = TrackOut(allow_null=True, required=False, help_text="Detail only (credits).")
 
 
 class FileEntryOut(serializers.Serializer):

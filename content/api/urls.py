@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import views
+from . import credits, views
 
 router = SimpleRouter(trailing_slash=False)
 router.register("tracks", views.TrackViewSet, basename="track")
@@ -13,6 +13,47 @@ router.register("genres", views.GenreViewSet, basename="genre")
 router.register("uploads", views.UploadViewSet, basename="upload")
 
 urlpatterns = [
+    # credits & pinning (before the router so the artist sub-routes win)
+    path("credits/roles", credits.CreditRolesView.as_view(), name="credit-roles"),
+    path(
+        "credits/spotify-search", credits.SpotifySearchView.as_view(), name="credit-spotify-search"
+    ),
+    path("credits/spotify-album", credits.SpotifyAlbumView.as_view(), name="credit-spotify-album"),
+    path(
+        "artists/<int:artist_id>/credits",
+        credits.ArtistCreditsView.as_view(),
+        name="artist-credits",
+    ),
+    path(
+        "artists/<int:artist_id>/credits/album",
+        credits.ArtistAlbumCreditsView.as_view(),
+        name="artist-credits-album",
+    ),
+    path(
+        "artists/<int:artist_id>/credits/reorder",
+        credits.ArtistCreditsReorderView.as_view(),
+        name="artist-credits-reorder",
+    ),
+    path(
+        "artists/<int:artist_id>/credits/<int:credit_id>",
+        credits.ArtistCreditDetailView.as_view(),
+        name="artist-credit-detail",
+    ),
+    path(
+        "artists/<int:artist_id>/tracks/<int:track_id>/pin",
+        credits.ArtistTrackPinView.as_view(),
+        name="artist-track-pin",
+    ),
+    path(
+        "artists/<int:artist_id>/tracks/<int:track_id>/unpin",
+        credits.ArtistTrackUnpinView.as_view(),
+        name="artist-track-unpin",
+    ),
+    path(
+        "artists/<int:artist_id>/pinned-track",
+        credits.ArtistPinnedTrackView.as_view(),
+        name="artist-pinned-track",
+    ),
     path("tags/<str:name>/tracks", views.TagTracksView.as_view(), name="tag-tracks"),
     path("users/me/liked-tracks", views.LikedTracksView.as_view(), name="liked-tracks"),
     path("users/me/liked-albums", views.LikedAlbumsView.as_view(), name="liked-albums"),

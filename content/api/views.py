@@ -29,6 +29,7 @@ from content.services import likes as like_services
 from content.services.uploads import file_entry_create, file_entry_public_url, human_size
 
 from . import presenters
+from .credits import present_pinned_track
 from .filters import TrackFilter
 from .schemas import (
     ID_PATH,
@@ -352,6 +353,8 @@ class ArtistViewSet(LikeActionsMixin, ViewSet):
             visible = selectors.tracks_by_artist(viewer=request.user, artist=artist)
             genres = Genre.objects.filter(tracks__in=visible).distinct().order_by("name")[:10]
             body["genres"] = [presenters.present_genre(g) for g in genres]
+        # credits feature: the pinned track (one row query + the presenter's per-page relations).
+        body["pinned_track"] = present_pinned_track(request, artist)
         return Response({"status": "success", "artist": body}, status=code)
 
     def retrieve(self, request, pk=None):

@@ -13,6 +13,7 @@ from .catalog import (
     TrackArtist,
     Visibility,
 )
+from .credits import ArtistPinnedTrack, Credit, CreditCategory, CreditRole, ReleaseType
 from .engagement import AlbumLike, ArtistLike, TrackLike
 from .uploads import FileEntry
 
@@ -26,8 +27,13 @@ __all__ = [
     "Artist",
     "ArtistLike",
     "ArtistLink",
+    "ArtistPinnedTrack",
+    "Credit",
+    "CreditCategory",
+    "CreditRole",
     "FileEntry",
     "Genre",
+    "ReleaseType",
     "Scale",
     "Tag",
     "Track",
