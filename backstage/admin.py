@@ -179,6 +179,10 @@ class BackstageRequestAdmin(admin.ModelAdmin):
     def has_view_permission(self, request, obj=None):
         return self.can_view(request)
 
+    def has_change_permission(self, request, obj=None):
+        # Handlers may correct the producer name of a pending request (all else is read-only).
+        return super().has_change_permission(request, obj) or self.has_handle_permission(request)
+
     def has_module_permission(self, request):
         return self.can_view(request)
 
