@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import CharField, Func, Q, Value
+from django.db.models.lookups import Exact
 
 from beatpass.api.models import TimeStampedModel
 
 HANDLE_PERMISSION = "backstage.handle_backstagerequest"  # the spec's `backstageRequests.handle`
+
+
+class JSONTypeOf(Func):
+    """PostgreSQL ``jsonb_typeof``: 'object', 'array', 'string', ..."""
+
+    function = "jsonb_typeof"
+    output_field = CharField()
 
 
 class BackstageRequestQuerySet(models.QuerySet):
@@ -76,6 +84,10 @@ class BackstageRequest(TimeStampedModel):
                 fields=["user"],
                 condition=Q(status="pending"),
                 name="backstage_one_pending_request_per_user",
+            ),
+            models.CheckConstraint(
+                condition=Exact(JSONTypeOf("data"), Value("object")),
+                name="backstage_request_data_is_an_object",
             ),
             models.CheckConstraint(
                 condition=Q(status="pending") | Q(handled_at__isnull=False),

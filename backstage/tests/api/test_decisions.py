@@ -425,3 +425,17 @@ def test_full_flow_through_the_api(user, user_client, handler_client):
     assert kinds == ["backstage.approved", "backstage.revoked", "backstage.approved"]
     notifications = user_client.get("/api/v1/notifications").json()["data"]
     assert notifications[0]["kind"] == "backstage.approved"
+
+
+def test_user_reads_and_marks_the_decision_notification(user, user_client, handler_client):
+    item = make_request(user)
+    decide(handler_client, item, "deny", notes="Need a public link")
+
+    listed = user_client.get("/api/v1/notifications").json()["data"]
+    assert [n["kind"] for n in listed] == ["backstage.denied"]
+    assert "Need a public link" in listed[0]["body"]
+
+    response = user_client.post(f"/api/v1/notifications/{listed[0]['id']}/read")
+
+    assert response.status_code == 200
+    assert Notification.objects.get(pk=listed[0]["id"]).read_at is not None

@@ -129,3 +129,12 @@ def test_audit_events_are_append_only():
         event.save()
     with pytest.raises(ValueError, match="append-only"):
         event.delete()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("data", [["a"], "text", 3, None])
+def test_database_refuses_request_data_that_is_not_an_object(data):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        BackstageRequest.objects.create(
+            user=UserFactory(), type="become-artist", artist_name="X", data=data
+        )
