@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from backstage.models import BackstageRequest
@@ -14,6 +15,7 @@ from backstage.services import CURRENT_USER
 MAX_DATA_BYTES = 32 * 1024
 
 
+@extend_schema_field({"oneOf": [{"type": "integer"}, {"type": "string", "enum": ["CURRENT_USER"]}]})
 class ArtistReferenceField(serializers.Field):
     """An artist id (integer or digit string) or the literal ``CURRENT_USER``."""
 

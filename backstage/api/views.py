@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -12,6 +12,15 @@ from backstage import selectors, services
 from backstage.models import BackstageRequest
 from beatpass.api.pagination import paginate
 
+from .schemas import (
+    BACKSTAGE_REQUEST,
+    BACKSTAGE_REQUESTS,
+    CONFLICT,
+    ID_PATH,
+    PAGE_PARAMS,
+    STATUS_PARAM,
+    SubmissionStatusOut,
+)
 from .serializers import (
     BackstageRequestInput,
     DecisionInput,
@@ -32,11 +41,35 @@ def _success(item: BackstageRequest, code: int = status.HTTP_200_OK) -> Response
     return Response(body, status=code)
 
 
+DECISION = extend_schema(
+    request=DecisionInput,
+    parameters=[ID_PATH],
+    responses={200: BACKSTAGE_REQUEST, 409: CONFLICT},
+    description="Needs backstage.handle_backstagerequest (the spec's backstageRequests.handle).",
+)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        operation_id="backstage_request_list",
+        parameters=[*PAGE_PARAMS, STATUS_PARAM],
+        responses=BACKSTAGE_REQUESTS,
+        description="The authenticated user's own requests, newest first.",
+    ),
+    create=extend_schema(
+        request=BackstageRequestInput, responses={201: BACKSTAGE_REQUEST, 409: CONFLICT}
+    ),
+    retrieve=extend_schema(parameters=[ID_PATH], responses=BACKSTAGE_REQUEST),
+    submission_status=extend_schema(responses=SubmissionStatusOut),
+    approve=DECISION,
+    deny=DECISION,
+    revoke=DECISION,
+)
+@extend_schema(tags=["Backstage"])
 class BackstageRequestViewSet(ViewSet):
     permission_classes = [IsAuthenticated]
     lookup_value_regex = r"\d+"
 
-    @extend_schema(tags=["Backstage"])
     def list(self, request):
         wanted = request.query_params.get("status") or None
         if wanted is not None and wanted not in BackstageRequest.Status.values:
@@ -44,7 +77,6 @@ class BackstageRequestViewSet(ViewSet):
         page = paginate(selectors.backstage_request_list(user=request.user, status=wanted), request)
         return Response(page.envelope(present_backstage_requests(page.items)))
 
-    @extend_schema(request=BackstageRequestInput, tags=["Backstage"])
     def create(self, request):
         data = BackstageRequestInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -61,11 +93,9 @@ class BackstageRequestViewSet(ViewSet):
             status.HTTP_201_CREATED,
         )
 
-    @extend_schema(tags=["Backstage"])
     def retrieve(self, request, pk=None):
         return _success(selectors.backstage_request_get(viewer=request.user, request_id=pk))
 
-    @extend_schema(tags=["Backstage"])
     @action(detail=False, methods=["get"], url_path="submission-status")
     def submission_status(self, request):
         return Response(selectors.submission_status(user=request.user).as_response())
@@ -79,7 +109,6 @@ class BackstageRequestViewSet(ViewSet):
         )
         return _success(selectors.backstage_request_get(viewer=request.user, request_id=decided.pk))
 
-    @extend_schema(request=DecisionInput, tags=["Backstage"])
     @action(
         detail=True,
         methods=["post"],
@@ -88,7 +117,6 @@ class BackstageRequestViewSet(ViewSet):
     def approve(self, request, pk=None):
         return self._decide(request, pk, services.backstage_request_approve)
 
-    @extend_schema(request=DecisionInput, tags=["Backstage"])
     @action(
         detail=True,
         methods=["post"],
@@ -97,7 +125,6 @@ class BackstageRequestViewSet(ViewSet):
     def deny(self, request, pk=None):
         return self._decide(request, pk, services.backstage_request_deny)
 
-    @extend_schema(request=DecisionInput, tags=["Backstage"])
     @action(
         detail=True,
         methods=["post"],
