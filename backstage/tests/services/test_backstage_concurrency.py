@@ -61,7 +61,7 @@ def test_twenty_simultaneous_submissions_create_exactly_one_pending_request():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_approve_and_revoke_leave_a_consistent_history():
+def test_two_simultaneous_approvals_apply_once():
     """Approve twice at once: the row lock makes exactly one of them win."""
     user = UserFactory()
     handler = grant_handle_permission(UserFactory(is_staff=True))
@@ -76,6 +76,8 @@ def test_concurrent_approve_and_revoke_leave_a_consistent_history():
             outcomes.append("approved")
         except Conflict as exc:
             outcomes.append(exc.code)
+        except BaseException as exc:  # noqa: BLE001 - shows up in the assertion
+            outcomes.append(repr(exc))
         finally:
             connection.close()
 
@@ -118,23 +120,3 @@ def test_constraint_violation_past_the_guard_still_answers_pending_conflict(monk
     assert caught.value.code == "backstage_request_pending"
     assert caught.value.status_code == 409
     assert BackstageRequest.objects.filter(user=user).count() == 1
-
-
-@pytest.mark.django_db
-def test_audit_events_are_append_only():
-    event = make_request(UserFactory()).events.get()
-
-    event.notes = "rewritten"
-    with pytest.raises(ValueError, match="append-only"):
-        event.save()
-    with pytest.raises(ValueError, match="append-only"):
-        event.delete()
-
-
-@pytest.mark.django_db
-@pytest.mark.parametrize("data", [["a"], "text", 3, None])
-def test_database_refuses_request_data_that_is_not_an_object(data):
-    with pytest.raises(IntegrityError), transaction.atomic():
-        BackstageRequest.objects.create(
-            user=UserFactory(), type="become-artist", artist_name="X", data=data
-        )
