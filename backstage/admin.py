@@ -199,6 +199,22 @@ class BackstageRequestAdmin(admin.ModelAdmin):
             fields.append("artist_name")
         return fields
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """Adds buttons for the decisions the request's status allows (same actions, same page)."""
+        extra_context = dict(extra_context or {})
+        item = self.get_object(request, object_id)
+        if item is not None and self.has_handle_permission(request):
+            extra_context["backstage_decisions"] = [
+                (f"{name}_requests", label)
+                for name, label in (
+                    ("approve", "Approve…"),
+                    ("deny", "Deny…"),
+                    ("revoke", "Revoke…"),
+                )
+                if item.status in services.TRANSITIONS[name][0]
+            ]
+        return super().change_view(request, object_id, form_url, extra_context)
+
     # --- display --------------------------------------------------------------------------------
 
     @admin.display(description="user email", ordering="user__email")

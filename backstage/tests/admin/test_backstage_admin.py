@@ -254,3 +254,52 @@ def test_render_json_with_links_only_links_http_urls():
     assert "ftp://nope" in html
     assert 'href="ftp' not in html
     assert "&quot;b&quot;: [\n    1,\n    null\n  ]" in html  # indented, escaped
+
+
+@pytest.mark.parametrize(
+    ("status", "buttons"),
+    [
+        (Status.PENDING, ["approve_requests", "deny_requests"]),
+        (Status.APPROVED, ["revoke_requests"]),
+        (Status.REVOKED, ["approve_requests"]),
+        (Status.DENIED, []),
+    ],
+)
+def test_change_page_offers_the_decisions_the_status_allows(handler_browser, user, status, buttons):
+    item = make_request(user, status=status)
+
+    html = handler_browser.get(change_url(item)).content.decode()
+
+    shown = [
+        a
+        for a in ("approve_requests", "deny_requests", "revoke_requests")
+        if f'id="decide-{a}"' in html
+    ]
+    assert shown == buttons
+
+
+def test_change_page_decision_button_leads_to_the_confirmation(handler_browser, user):
+    item = make_request(user)
+
+    response = run_action(handler_browser, "deny_requests", [item])  # what the button posts
+
+    assert "Yes, deny" in response.content.decode()
+
+
+def test_change_page_has_no_decision_buttons_without_the_permission(viewer_browser, user):
+    item = make_request(user)
+
+    html = viewer_browser.get(change_url(item)).content.decode()
+
+    assert "decide-" not in html
+
+
+def test_change_page_shows_who_already_manages_a_claimed_artist(handler_browser, user):
+    owner = UserFactory(email="current-owner@example.com")
+    artist = ArtistFactory(name="Contested", managers=[owner])
+    item = make_request(user, type="claim-artist", artist=artist, artist_name="Contested")
+
+    html = handler_browser.get(change_url(item)).content.decode()
+
+    assert "current-owner@example.com" in html
+    assert reverse("admin:content_artist_change", args=[artist.pk]) in html
