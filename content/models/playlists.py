@@ -72,8 +72,12 @@ class PlaylistTrack(models.Model):
                 name="playlisttrack_unique_position",
                 deferrable=models.Deferrable.DEFERRED,
             ),
-            models.UniqueConstraint(fields=["playlist", "track"], name="playlisttrack_unique_track"),
-            models.CheckConstraint(condition=Q(position__gte=1), name="playlisttrack_position_gte_1"),
+            models.UniqueConstraint(
+                fields=["playlist", "track"], name="playlisttrack_unique_track"
+            ),
+            models.CheckConstraint(
+                condition=Q(position__gte=1), name="playlisttrack_position_gte_1"
+            ),
         ]
         indexes = [models.Index(fields=["track"], name="playlisttrack_by_track")]
 
