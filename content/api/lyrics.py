@@ -73,6 +73,7 @@ class LyricViewSet(ViewSet):
     lookup_value_regex = r"[^/]+"
 
     @extend_schema(
+        operation_id="lyrics_list",
         parameters=[OpenApiParameter("page", int), OpenApiParameter("per_page", int)],
         responses={200: OpenApiTypes.OBJECT},
     )

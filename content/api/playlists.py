@@ -178,6 +178,7 @@ class PlaylistViewSet(ViewSet):
         return selectors.playlist_get(viewer=request.user, playlist_id=_pk(pk))
 
     @extend_schema(
+        operation_id="playlists_list",
         parameters=[
             OpenApiParameter("page", int),
             OpenApiParameter("per_page", int),
