@@ -15,6 +15,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.views import APIView
 from rest_framework.viewsets import ViewSet
 
 from beatpass.api.pagination import paginate
@@ -359,3 +360,19 @@ class PlaylistViewSet(ViewSet):
         user_id = _valid(UserIdInput, request)["user_id"]
         services.playlist_remove_editor(playlist=playlist, actor=request.user, user_id=user_id)
         return Response({"status": "success"})
+
+
+class MyPlaylistsView(APIView):
+    """``GET /users/me/playlists``: created, edited and followed playlists (paginated)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="my_playlists_list",
+        parameters=[OpenApiParameter("page", int), OpenApiParameter("per_page", int)],
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    def get(self, request):
+        queryset = selectors.playlist_library(user=request.user)
+        page = paginate(selectors.playlist_rows(queryset, viewer=request.user), request)
+        return Response(page.envelope(present_playlists(page.items, viewer=request.user)))

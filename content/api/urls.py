@@ -59,6 +59,7 @@ urlpatterns = [
     # lyrics under the tracks prefix (before the router so it is not read as a track action)
     path("tracks/<int:track_id>/lyrics", lyrics.TrackLyricView.as_view(), name="track-lyrics"),
     path("tags/<str:name>/tracks", views.TagTracksView.as_view(), name="tag-tracks"),
+    path("users/me/playlists", playlists.MyPlaylistsView.as_view(), name="my-playlists"),
     path("users/me/liked-tracks", views.LikedTracksView.as_view(), name="liked-tracks"),
     path("users/me/liked-albums", views.LikedAlbumsView.as_view(), name="liked-albums"),
     path("users/me/liked-artists", views.LikedArtistsView.as_view(), name="liked-artists"),

@@ -47,6 +47,15 @@ def playlist_list(*, viewer, query: str = "", owner_id: int | None = None) -> Qu
     return queryset.order_by("-created_at", "-id")
 
 
+def playlist_library(*, user) -> QuerySet[Playlist]:
+    """``GET /users/me/playlists``: the user's own, edited and followed playlists (a followed
+    playlist that turned private drops out), most recently changed first."""
+    followed = PlaylistFollower.objects.filter(playlist=OuterRef("pk"), user=user)
+    return Playlist.objects.filter(_member_q(user) | Q(public=True) & Q(Exists(followed))).order_by(
+        "-updated_at", "-id"
+    )
+
+
 def playlist_visible(*, viewer) -> QuerySet[Playlist]:
     queryset = Playlist.objects.all()
     if not _signed_in(viewer):

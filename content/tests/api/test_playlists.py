@@ -528,3 +528,19 @@ def test_deleting_a_track_removes_it_from_playlists(user):
     a.delete()
 
     assert positions(playlist) == [(2, b.pk)]
+
+
+def test_my_playlists_lists_created_edited_and_followed(user, user_client, api_client):
+    stranger = UserFactory()
+    mine = PlaylistFactory(owner=user, public=False)
+    edited = PlaylistFactory(owner=stranger, public=False, collaborative=True, editors=[user])
+    followed = PlaylistFactory(owner=stranger, public=True)
+    went_private = PlaylistFactory(owner=stranger, public=False)
+    PlaylistFactory(owner=stranger, public=True)  # neither followed nor edited
+    for playlist in (followed, went_private):
+        PlaylistFollower.objects.create(playlist=playlist, user=user)
+
+    body = user_client.get("/api/v1/users/me/playlists").json()
+
+    assert {p["id"] for p in body["data"]} == {mine.pk, edited.pk, followed.pk}
+    assert api_client.get("/api/v1/users/me/playlists").status_code == 401
