@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
@@ -21,9 +20,12 @@ from content.models import Lyric, Track
 from content.selectors import lyrics as selectors
 from content.services import lyrics as services
 
+from .playlist_schemas import LyricOut
+from .schemas import ID_PATH, IDS_PATH, PAGE_PARAMS, envelope, paginated, status_only
 from .views import _pk
 
 MAX_LYRIC_CHARS = 50_000
+LYRIC = envelope("Lyric", "lyric", LyricOut())
 
 
 class LyricInput(serializers.Serializer):
@@ -74,8 +76,8 @@ class LyricViewSet(ViewSet):
 
     @extend_schema(
         operation_id="lyrics_list",
-        parameters=[OpenApiParameter("page", int), OpenApiParameter("per_page", int)],
-        responses={200: OpenApiTypes.OBJECT},
+        parameters=PAGE_PARAMS,
+        responses=paginated("Lyrics", LyricOut()),
     )
     def list(self, request):
         if not selectors.is_track_manager(request.user):
@@ -84,12 +86,12 @@ class LyricViewSet(ViewSet):
         page = paginate(rows, request)
         return Response(page.envelope([present_lyric_row(r) for r in page.items]))
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(parameters=[ID_PATH], responses=LYRIC)
     def retrieve(self, request, pk=None):
         lyric = selectors.lyric_get(viewer=request.user, lyric_id=_pk(pk))
         return Response({"status": "success", "lyric": present_lyric(lyric)})
 
-    @extend_schema(request=LyricInput, responses={201: OpenApiTypes.OBJECT})
+    @extend_schema(request=LyricInput, responses={201: LYRIC})
     def create(self, request):
         data = LyricInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -104,7 +106,7 @@ class LyricViewSet(ViewSet):
             {"status": "success", "lyric": present_lyric(lyric)}, status=status.HTTP_201_CREATED
         )
 
-    @extend_schema(request=LyricUpdateInput, responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(parameters=[ID_PATH], request=LyricUpdateInput, responses=LYRIC)
     def update(self, request, pk=None):
         lyric = selectors.lyric_get(viewer=request.user, lyric_id=_pk(pk))
         data = LyricUpdateInput(data=request.data)
@@ -115,10 +117,8 @@ class LyricViewSet(ViewSet):
     partial_update = update
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("id", str, OpenApiParameter.PATH, description="Comma-separated ids.")
-        ],
-        responses={200: OpenApiTypes.OBJECT},
+        parameters=[IDS_PATH],
+        responses=status_only("LyricsDeleted", deleted=serializers.IntegerField()),
     )
     def destroy(self, request, pk=None):
         deleted = services.lyrics_delete(
@@ -134,7 +134,11 @@ class TrackLyricView(APIView):
 
     permission_classes = [AllowAny]
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(
+        operation_id="track_lyric_retrieve",
+        parameters=[OpenApiParameter("track_id", int, OpenApiParameter.PATH)],
+        responses=LYRIC,
+    )
     def get(self, request, track_id: int):
         lyric = selectors.lyric_for_track(viewer=request.user, track_id=track_id)
         return Response({"status": "success", "lyric": present_lyric(lyric)})

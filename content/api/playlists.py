@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
@@ -27,6 +26,8 @@ from content.selectors import playlists as selectors
 from content.services import playlists as services
 
 from . import presenters
+from .playlist_schemas import InvitationOut, PlaylistDetailOut, PlaylistOut, PlaylistTrackOut
+from .schemas import ID_PATH, PAGE_PARAMS, envelope, paginated, status_only
 from .views import _pk
 
 # --- input --------------------------------------------------------------------------------------
@@ -166,9 +167,16 @@ def _playlist_response(playlist: Playlist, request, code=status.HTTP_200_OK, **e
     return Response(body, status=code)
 
 
+def _once_envelope(name: str, **extra):
+    return status_only(name, playlist=PlaylistDetailOut(), **extra)
+
+
 # --- views --------------------------------------------------------------------------------------
 
 IDS_PATH = OpenApiParameter("id", str, OpenApiParameter.PATH, description="Comma-separated ids.")
+PLAYLIST = envelope("Playlist", "playlist", PlaylistDetailOut())
+STATUS = status_only("PlaylistStatus")
+FOLLOW = status_only("PlaylistFollow", is_following=serializers.BooleanField())
 
 
 class PlaylistViewSet(ViewSet):
@@ -181,12 +189,11 @@ class PlaylistViewSet(ViewSet):
     @extend_schema(
         operation_id="playlists_list",
         parameters=[
-            OpenApiParameter("page", int),
-            OpenApiParameter("per_page", int),
-            OpenApiParameter("query", str),
-            OpenApiParameter("owner", int),
+            *PAGE_PARAMS,
+            OpenApiParameter("query", str, description="Name contains."),
+            OpenApiParameter("owner", int, description="Owner's user id."),
         ],
-        responses={200: OpenApiTypes.OBJECT},
+        responses=paginated("Playlists", PlaylistOut()),
     )
     def list(self, request):
         owner = request.query_params.get("owner")
@@ -200,17 +207,17 @@ class PlaylistViewSet(ViewSet):
         page = paginate(selectors.playlist_rows(queryset, viewer=request.user), request)
         return Response(page.envelope(present_playlists(page.items, viewer=request.user)))
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(parameters=[ID_PATH], responses=PLAYLIST)
     def retrieve(self, request, pk=None):
         return _playlist_response(self._visible(request, pk), request)
 
-    @extend_schema(request=PlaylistInput, responses={201: OpenApiTypes.OBJECT})
+    @extend_schema(request=PlaylistInput, responses={201: PLAYLIST})
     def create(self, request):
         data = _valid(PlaylistInput, request)
         playlist = services.playlist_create(owner=request.user, data=data)
         return _playlist_response(playlist, request, status.HTTP_201_CREATED)
 
-    @extend_schema(request=PlaylistInput, responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(parameters=[ID_PATH], request=PlaylistInput, responses=PLAYLIST)
     def update(self, request, pk=None):
         playlist = self._visible(request, pk)
         data = _valid(PlaylistInput, request, partial=True)
@@ -219,19 +226,22 @@ class PlaylistViewSet(ViewSet):
 
     partial_update = update
 
-    @extend_schema(parameters=[IDS_PATH], responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(
+        parameters=[IDS_PATH],
+        responses=status_only("PlaylistsDeleted", deleted=serializers.IntegerField()),
+    )
     def destroy(self, request, pk=None):
         deleted = services.playlists_delete(actor=request.user, ids=parse_id_list(pk))
         return Response({"status": "success", "deleted": deleted})
 
-    @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(parameters=[ID_PATH], request=None, responses=FOLLOW)
     @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated])
     def follow(self, request, pk=None):
         playlist = self._visible(request, pk)
         services.playlist_follow(playlist=playlist, user=request.user)
         return Response({"status": "success", "is_following": True})
 
-    @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(parameters=[ID_PATH], request=None, responses=FOLLOW)
     @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated])
     def unfollow(self, request, pk=None):
         playlist = self._visible(request, pk)
@@ -239,8 +249,8 @@ class PlaylistViewSet(ViewSet):
         return Response({"status": "success", "is_following": False})
 
     @extend_schema(
-        parameters=[OpenApiParameter("page", int), OpenApiParameter("per_page", int)],
-        responses={200: OpenApiTypes.OBJECT},
+        parameters=[ID_PATH, *PAGE_PARAMS],
+        responses=paginated("PlaylistTracks", PlaylistTrackOut()),
     )
     @action(detail=True, methods=["get"])
     def tracks(self, request, pk=None):
@@ -262,7 +272,13 @@ class PlaylistViewSet(ViewSet):
             item["added_by_id"] = entry["added_by_id"]
         return Response(page.envelope(data))
 
-    @extend_schema(request=TrackIdsInput, responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(
+        parameters=[ID_PATH],
+        request=TrackIdsInput,
+        responses=_once_envelope(
+            "PlaylistTracksAdded", added=serializers.ListField(child=serializers.IntegerField())
+        ),
+    )
     @action(
         detail=True, methods=["post"], url_path="tracks/add", permission_classes=[IsAuthenticated]
     )
@@ -272,7 +288,11 @@ class PlaylistViewSet(ViewSet):
         added = services.playlist_add_tracks(playlist=playlist, actor=request.user, track_ids=ids)
         return _playlist_response(playlist, request, added=added)
 
-    @extend_schema(request=TrackIdsInput, responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(
+        parameters=[ID_PATH],
+        request=TrackIdsInput,
+        responses=_once_envelope("PlaylistTracksRemoved", removed=serializers.IntegerField()),
+    )
     @action(
         detail=True,
         methods=["post"],
@@ -287,7 +307,7 @@ class PlaylistViewSet(ViewSet):
         )
         return _playlist_response(playlist, request, removed=removed)
 
-    @extend_schema(request=TrackOrderInput, responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(parameters=[ID_PATH], request=TrackOrderInput, responses=PLAYLIST)
     @action(
         detail=True,
         methods=["post"],
@@ -300,7 +320,13 @@ class PlaylistViewSet(ViewSet):
         services.playlist_reorder_tracks(playlist=playlist, actor=request.user, track_ids=ids)
         return _playlist_response(playlist, request)
 
-    @extend_schema(request=UserIdInput, responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(
+        parameters=[ID_PATH],
+        request=UserIdInput,
+        responses=status_only(
+            "PlaylistInvitationSent", message=serializers.CharField(), invitation=InvitationOut()
+        ),
+    )
     @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated])
     def invite(self, request, pk=None):
         playlist = self._visible(request, pk)
@@ -324,7 +350,7 @@ class PlaylistViewSet(ViewSet):
             raise NotFound()
         return playlist
 
-    @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(parameters=[ID_PATH], request=None, responses=PLAYLIST)
     @action(
         detail=True,
         methods=["post"],
@@ -337,7 +363,7 @@ class PlaylistViewSet(ViewSet):
         )
         return _playlist_response(playlist, request)
 
-    @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(parameters=[ID_PATH], request=None, responses=STATUS)
     @action(
         detail=True,
         methods=["post"],
@@ -348,7 +374,7 @@ class PlaylistViewSet(ViewSet):
         services.playlist_invitation_decline(playlist=self._invited(pk), user=request.user)
         return Response({"status": "success"})
 
-    @extend_schema(request=UserIdInput, responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(parameters=[ID_PATH], request=UserIdInput, responses=STATUS)
     @action(
         detail=True,
         methods=["post"],
@@ -369,8 +395,8 @@ class MyPlaylistsView(APIView):
 
     @extend_schema(
         operation_id="my_playlists_list",
-        parameters=[OpenApiParameter("page", int), OpenApiParameter("per_page", int)],
-        responses={200: OpenApiTypes.OBJECT},
+        parameters=PAGE_PARAMS,
+        responses=paginated("Playlists", PlaylistOut()),
     )
     def get(self, request):
         queryset = selectors.playlist_library(user=request.user)
