@@ -111,14 +111,16 @@ def _entry_visible_q(viewer) -> Q:
 
 def playlist_tracks(*, viewer, playlist: Playlist) -> QuerySet[Track]:
     """Tracks the viewer may see, in playlist order, annotated with ``position``/``added_at``."""
-    entry = PlaylistTrack.objects.filter(playlist=playlist, track=OuterRef("pk"))
+    entries = PlaylistTrack.objects.filter(playlist=playlist)
+    entry = entries.filter(track=OuterRef("pk"))
     return (
+        # The IN narrows to the playlist's rows first (≤ 500) before the per-row subqueries.
         Track.objects.visible_to(viewer)
+        .filter(pk__in=entries.values("track_id"))
         .annotate(
             position=Subquery(entry.values("position")[:1]),
             added_at=Subquery(entry.values("added_at")[:1]),
         )
-        .filter(position__isnull=False)
         .order_by("position")
     )
 
