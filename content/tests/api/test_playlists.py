@@ -172,6 +172,7 @@ def test_list_filters_by_query_and_owner(user_client, user, other_user):
     assert {p["name"] for p in by_query} == {"Chill Beats", "Chill Vibes"}
     assert [p["name"] for p in by_owner] == ["Chill Beats"]
     assert user_client.get(URL, {"owner": "x"}).status_code == 422
+    assert user_client.get(URL, {"owner": "9" * 30}).status_code == 422
 
 
 def _list_queries(client, url) -> int:
