@@ -33,9 +33,7 @@ from .credits import present_pinned_track
 from .filters import TrackFilter
 from .schemas import (
     ID_PATH,
-    IDS_PATH,
     PAGE_PARAMS,
-    WITH_PARAM,
     AlbumOut,
     ArtistOut,
     FileEntryOut,
@@ -43,7 +41,7 @@ from .schemas import (
     TrackOut,
     envelope,
     paginated,
-    status_only,
+    resource_schemas,
 )
 from .serializers import AlbumInput, ArtistInput, TrackInput, UploadInput
 
@@ -112,31 +110,7 @@ class LikeActionsMixin:
         ],
         responses=paginated("Tracks", TrackOut()),
     ),
-    retrieve=extend_schema(
-        parameters=[ID_PATH, WITH_PARAM], responses=envelope("Track", "track", TrackOut())
-    ),
-    create=extend_schema(
-        request=TrackInput, responses={201: envelope("Track", "track", TrackOut())}
-    ),
-    update=extend_schema(
-        parameters=[ID_PATH], request=TrackInput, responses=envelope("Track", "track", TrackOut())
-    ),
-    partial_update=extend_schema(
-        parameters=[ID_PATH], request=TrackInput, responses=envelope("Track", "track", TrackOut())
-    ),
-    destroy=extend_schema(
-        parameters=[IDS_PATH],
-        responses=status_only("TracksDeleted", deleted=serializers.IntegerField()),
-    ),
-    like=extend_schema(
-        request=None,
-        parameters=[ID_PATH],
-        responses=status_only(
-            "TrackLikeResult",
-            is_liked=serializers.BooleanField(),
-            likes_count=serializers.IntegerField(),
-        ),
-    ),
+    **resource_schemas("Track", "track", TrackOut(), TrackInput),
 )
 class TrackViewSet(LikeActionsMixin, ViewSet):
     permission_classes = [PublicReadAuthenticatedWrite]
@@ -205,29 +179,7 @@ class TrackViewSet(LikeActionsMixin, ViewSet):
         parameters=PAGE_PARAMS,
         responses=paginated("Albums", AlbumOut()),
     ),
-    retrieve=extend_schema(parameters=[ID_PATH], responses=envelope("Album", "album", AlbumOut())),
-    create=extend_schema(
-        request=AlbumInput, responses={201: envelope("Album", "album", AlbumOut())}
-    ),
-    update=extend_schema(
-        parameters=[ID_PATH], request=AlbumInput, responses=envelope("Album", "album", AlbumOut())
-    ),
-    partial_update=extend_schema(
-        parameters=[ID_PATH], request=AlbumInput, responses=envelope("Album", "album", AlbumOut())
-    ),
-    destroy=extend_schema(
-        parameters=[IDS_PATH],
-        responses=status_only("AlbumsDeleted", deleted=serializers.IntegerField()),
-    ),
-    like=extend_schema(
-        request=None,
-        parameters=[ID_PATH],
-        responses=status_only(
-            "AlbumLikeResult",
-            is_liked=serializers.BooleanField(),
-            likes_count=serializers.IntegerField(),
-        ),
-    ),
+    **resource_schemas("Album", "album", AlbumOut(), AlbumInput),
 )
 class AlbumViewSet(LikeActionsMixin, ViewSet):
     permission_classes = [PublicReadAuthenticatedWrite]
@@ -285,22 +237,7 @@ class AlbumViewSet(LikeActionsMixin, ViewSet):
         parameters=PAGE_PARAMS,
         responses=paginated("Artists", ArtistOut()),
     ),
-    retrieve=extend_schema(
-        parameters=[ID_PATH, WITH_PARAM], responses=envelope("Artist", "artist", ArtistOut())
-    ),
-    create=extend_schema(
-        request=ArtistInput, responses={201: envelope("Artist", "artist", ArtistOut())}
-    ),
-    update=extend_schema(
-        parameters=[ID_PATH],
-        request=ArtistInput,
-        responses=envelope("Artist", "artist", ArtistOut()),
-    ),
-    partial_update=extend_schema(
-        parameters=[ID_PATH],
-        request=ArtistInput,
-        responses=envelope("Artist", "artist", ArtistOut()),
-    ),
+    **resource_schemas("Artist", "artist", ArtistOut(), ArtistInput, deletable=False),
     tracks=extend_schema(
         parameters=[ID_PATH, *PAGE_PARAMS], responses=paginated("Tracks", TrackOut())
     ),
@@ -310,15 +247,6 @@ class AlbumViewSet(LikeActionsMixin, ViewSet):
     check_ownership=extend_schema(
         parameters=[ID_PATH],
         responses=inline_serializer("Ownership", {"is_owner": serializers.BooleanField()}),
-    ),
-    like=extend_schema(
-        request=None,
-        parameters=[ID_PATH],
-        responses=status_only(
-            "ArtistLikeResult",
-            is_liked=serializers.BooleanField(),
-            likes_count=serializers.IntegerField(),
-        ),
     ),
 )
 class ArtistViewSet(LikeActionsMixin, ViewSet):
