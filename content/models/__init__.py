@@ -15,6 +15,15 @@ from .catalog import (
 )
 from .credits import ArtistPinnedTrack, Credit, CreditCategory, CreditRole, ReleaseType
 from .engagement import AlbumLike, ArtistLike, TrackLike
+from .lyrics import Lyric
+from .playlists import (
+    InvitationStatus,
+    Playlist,
+    PlaylistEditor,
+    PlaylistFollower,
+    PlaylistInvitation,
+    PlaylistTrack,
+)
 from .uploads import FileEntry
 
 __all__ = [
@@ -33,6 +42,13 @@ __all__ = [
     "CreditRole",
     "FileEntry",
     "Genre",
+    "InvitationStatus",
+    "Lyric",
+    "Playlist",
+    "PlaylistEditor",
+    "PlaylistFollower",
+    "PlaylistInvitation",
+    "PlaylistTrack",
     "ReleaseType",
     "Scale",
     "Tag",
