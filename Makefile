@@ -20,6 +20,7 @@ system-deps:
 
 run: venv system-deps
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py setup_periodic_tasks
 	$(PY) manage.py seed_demo
 	$(PY) manage.py runserver 127.0.0.1:8000
 
