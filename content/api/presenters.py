@@ -117,17 +117,21 @@ TRACK_RICH = TRACK_PUBLIC + (
     "number",
     "updated_at",
     "album_id",
-    "album__name",
-    "album__image",
 )
+TRACK_ALBUM = ("album__name", "album__image")
 
 
-def track_rows(queryset: QuerySet[Track], *, viewer) -> QuerySet:
-    """The values() queryset a page of tracks is sliced from (adds ``is_liked`` when signed in)."""
+def track_rows(queryset: QuerySet[Track], *, viewer, include: Iterable[str] = ()) -> QuerySet:
+    """The values() queryset a page of tracks is sliced from (adds ``is_liked`` when signed in).
+
+    The album is joined only when ``include`` asks for it, so lists (and their counts) read
+    the track table alone.
+    """
     if not is_rich(viewer):
         return queryset.values(*TRACK_PUBLIC)
     liked = TrackLike.objects.filter(user=viewer, track=OuterRef("pk"))
-    return queryset.annotate(is_liked=Exists(liked)).values(*TRACK_RICH, "is_liked")
+    fields = TRACK_RICH + TRACK_ALBUM if "album" in include else TRACK_RICH
+    return queryset.annotate(is_liked=Exists(liked)).values(*fields, "is_liked")
 
 
 def present_tracks(
@@ -192,7 +196,7 @@ def present_tracks(
 
 
 def present_track(track: Track, *, viewer, include: Iterable[str] = ()) -> dict[str, Any]:
-    rows = track_rows(Track.objects.filter(pk=track.pk), viewer=viewer)
+    rows = track_rows(Track.objects.filter(pk=track.pk), viewer=viewer, include=include)
     return present_tracks(rows, viewer=viewer, include=include)[0]
 
 

@@ -39,7 +39,7 @@ def _pk(raw) -> int:
 
 
 def track_page(request, queryset, *, include=()) -> Response:
-    rows = presenters.track_rows(queryset, viewer=request.user)
+    rows = presenters.track_rows(queryset, viewer=request.user, include=include)
     page = paginate(rows, request)
     return Response(
         page.envelope(presenters.present_tracks(page.items, viewer=request.user, include=include))
