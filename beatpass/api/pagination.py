@@ -59,11 +59,19 @@ class Page:
 
 
 def _can_defer_join(queryset) -> bool:
+    """Only where one row is one primary key, so "the page's keys" means "the page's rows"."""
     if not isinstance(queryset, QuerySet):
         return False
     query = queryset.query
+    multivalued_join = any(
+        getattr(join.join_field, "one_to_many", False)
+        or getattr(join.join_field, "many_to_many", False)
+        for join in query.alias_map.values()
+        if hasattr(join, "join_field")
+    )
     return (
-        not query.is_sliced
+        not multivalued_join
+        and not query.is_sliced
         and not query.distinct
         and query.combinator is None
         and query.group_by is None

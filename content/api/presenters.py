@@ -67,10 +67,11 @@ def _relation_sql(
         return f"{qn(model._meta.db_table)}.{qn(model._meta.get_field(name).column)}"
 
     select = [col(owner), col(target), *(col(f"target.{c}") for c in columns)]
+    target_pk = col(f"target.{target_model._meta.pk.name}")
     # Identifiers come from model metadata; the ids are always bound parameters.
     return (
         f"SELECT {', '.join(select)} FROM {qn(through._meta.db_table)} "  # noqa: S608
-        f"INNER JOIN {qn(target_model._meta.db_table)} ON ({col(target)} = {col('target.id')}) "
+        f"INNER JOIN {qn(target_model._meta.db_table)} ON ({col(target)} = {target_pk}) "
         f"WHERE {col(owner)} {{ids}} ORDER BY {', '.join(col(name) for name in order)}"
     )
 
