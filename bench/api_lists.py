@@ -132,7 +132,8 @@ def seed() -> dict:
             cursor.execute(
                 f"""
                 INSERT INTO content_tracklike (user_id, track_id, created_at, updated_at)
-                SELECT %s, i, now(), now() FROM generate_series(1, {TRACKS}, {step}) AS i
+                SELECT %s, i, now() - i * interval '1 second', now()
+                FROM generate_series(1, {TRACKS}, {step}) AS i
                 """,  # noqa: S608
                 [liker.pk],
             )
