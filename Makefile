@@ -38,7 +38,7 @@ format: venv
 
 bench: venv
 	@scripts/ensure-postgres.sh
-	@set -e; for script in bench/*.py; do echo "== $$script"; $(PY) $$script; done
+	@set -e; for script in bench/[!_]*.py; do echo "== $$script"; $(PY) $$script; done
 
 worker: venv
 	$(VENV)/bin/celery -A beatpass worker -l info
