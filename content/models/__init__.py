@@ -1,3 +1,4 @@
+from .audio import Download, ProcessingStatus, TrackWaveform
 from .catalog import (
     BPM_MAX,
     BPM_MIN,
@@ -31,13 +32,16 @@ __all__ = [
     "Credit",
     "CreditCategory",
     "CreditRole",
+    "Download",
     "FileEntry",
     "Genre",
+    "ProcessingStatus",
     "ReleaseType",
     "Scale",
     "Tag",
     "Track",
     "TrackArtist",
     "TrackLike",
+    "TrackWaveform",
     "Visibility",
 ]
