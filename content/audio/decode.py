@@ -7,6 +7,7 @@ itself would only log a warning.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +15,16 @@ import numpy as np
 
 
 class DecodeError(ValueError):
-    """The audio cannot be decoded completely."""
+    """The audio cannot be decoded completely.
+
+    ``at_end`` is True when the damage is in the stream's last packet (a cut-off file) and
+    ``frames`` counts the mono frames decoded before it, so callers can word it as truncation.
+    """
+
+    def __init__(self, message: str, *, frames: int = 0, at_end: bool = False) -> None:
+        super().__init__(message)
+        self.frames = frames
+        self.at_end = at_end
 
 
 def iter_mono_chunks(
@@ -28,6 +38,35 @@ def iter_mono_chunks(
     With ``sample_rate`` the audio is resampled; otherwise the native rate is kept.
     """
     import av
+    import av.logging
+
+    # FFmpeg's decoders skip damaged frames and only *log* an error; capture those messages
+    # so that a damaged stream is an error here, not a silent gap. Not thread-local: frame
+    # threading decodes in FFmpeg's own threads (one decode per worker process is the norm).
+    if av.logging.get_level() is None:
+        av.logging.set_level(av.logging.ERROR)
+    with av.logging.Capture(local=False) as logs:
+        yield from _decode(path, sample_rate, chunk_frames, logs)
+
+
+def _logged_error(logs: list, decoder: str) -> str | None:
+    """The first error logged by *our* decoder (PyAV delivers log lines lazily, so lines of an
+    earlier decode in this process can show up here; they name another decoder)."""
+    import av.logging
+
+    for level, name, message in logs:
+        if level <= av.logging.ERROR and name == decoder:
+            return f"The audio stream is corrupt: {name}: {message.strip()}"
+    return None
+
+
+def _near(position: int, file_size: int) -> bool:
+    """Is a byte position within the last few packets of the file? (log lines arrive late)"""
+    return file_size - position <= max(32768, file_size // 100)
+
+
+def _decode(path, sample_rate, chunk_frames, logs):
+    import av
 
     try:
         container = av.open(str(path), mode="r")
@@ -38,20 +77,44 @@ def iter_mono_chunks(
             raise DecodeError("The file has no audio stream.")
         stream = container.streams.audio[0]
         stream.thread_type = "AUTO"
+        decoder = stream.codec_context.name
         resampler = av.AudioResampler(format="flt", layout="mono", rate=sample_rate or stream.rate)
         buffer = np.empty(chunk_frames, dtype=np.float32)
         filled = 0
+        emitted = 0
+        # An error is held back for one packet: damage in the very last packet is what a
+        # cut-off file looks like, and callers report that as truncation.
+        pending: str | None = None
+        file_size = os.path.getsize(path)
+        last_end = 0
         try:
             for packet in container.demux(stream):
+                if packet.pos is not None and packet.pos >= 0:
+                    last_end = packet.pos + packet.size
+                if pending:
+                    raise DecodeError(pending, frames=emitted, at_end=_near(last_end, file_size))
                 for frame in packet.decode():
                     for out in resampler.resample(frame):
                         samples = out.to_ndarray().reshape(-1)
+                        emitted += samples.shape[0]
                         filled = yield from _emit(samples, buffer, filled)
+                if logs:
+                    pending = _logged_error(logs, decoder)
             for out in resampler.resample(None):
                 samples = out.to_ndarray().reshape(-1)
+                emitted += samples.shape[0]
                 filled = yield from _emit(samples, buffer, filled)
+        except DecodeError:
+            raise
         except (av.error.FFmpegError, ValueError) as exc:
-            raise DecodeError(f"The audio stream is corrupt: {exc}") from exc
+            raise DecodeError(
+                f"The audio stream is corrupt: {exc}",
+                frames=emitted,
+                at_end=_near(last_end, file_size),
+            ) from exc
+        pending = pending or _logged_error(logs, decoder)
+        if pending:
+            raise DecodeError(pending, frames=emitted, at_end=True)
         if filled:
             yield buffer[:filled].copy()
 
@@ -87,18 +150,41 @@ def count_decoded_frames(path: str | Path) -> tuple[int, int]:
     return frames, rate
 
 
+def _truncated(expected_ms: int, decoded_ms: int) -> DecodeError:
+    return DecodeError(
+        f"The audio file is truncated: its header promises {expected_ms / 1000:.1f}s "
+        f"but only {decoded_ms / 1000:.1f}s could be decoded."
+    )
+
+
 def verify_complete(path: str | Path, *, expected_ms: int, tolerance: float = 0.02) -> int:
     """Full streaming decode; raise if it yields clearly less audio than the header promised.
 
     Returns the decoded duration in milliseconds.
     """
-    frames, rate = count_decoded_frames(path)
+    try:
+        frames, rate = count_decoded_frames(path)
+    except DecodeError as exc:
+        # Damage in the last packet of a stream shorter than promised is a cut-off file.
+        if exc.at_end and expected_ms:
+            rate = _native_rate(path)
+            decoded_ms = int(exc.frames * 1000 / rate) if rate else 0
+            if decoded_ms < expected_ms * (1 - tolerance) - 50:
+                raise _truncated(expected_ms, decoded_ms) from exc
+        raise
     if frames == 0 or not rate:
         raise DecodeError("The audio stream contains no decodable audio.")
     decoded_ms = int(frames * 1000 / rate)
     if expected_ms and decoded_ms < expected_ms * (1 - tolerance) - 50:
-        raise DecodeError(
-            f"The audio file is truncated: its header promises {expected_ms / 1000:.1f}s "
-            f"but only {decoded_ms / 1000:.1f}s could be decoded."
-        )
+        raise _truncated(expected_ms, decoded_ms)
     return decoded_ms
+
+
+def _native_rate(path: str | Path) -> int:
+    import av
+
+    try:
+        with av.open(str(path)) as container:
+            return int(container.streams.audio[0].rate or 0)
+    except (av.error.FFmpegError, OSError, IndexError):
+        return 0
