@@ -29,7 +29,8 @@ def test_half_time_trap_at_140_is_140_not_70():
 
 
 def test_slow_boom_bap_is_not_doubled():
-    result = estimate.estimate_tempo(_beat(seed=12, bpm=72, key="D", scale="minor", style="boom-bap"))
+    beat = _beat(seed=12, bpm=72, key="D", scale="minor", style="boom-bap")
+    result = estimate.estimate_tempo(beat)
     assert result.bpm == 72
 
 
