@@ -60,6 +60,12 @@ def _logged_error(logs: list, decoder: str) -> str | None:
     return None
 
 
+def _describe(exc: Exception) -> str:
+    """The error without the file's path (messages end up in API responses)."""
+    text = getattr(exc, "strerror", None) or str(exc)
+    return str(text).strip() or type(exc).__name__
+
+
 def _near(position: int, file_size: int) -> bool:
     """Is a byte position within the last few packets of the file? (log lines arrive late)"""
     return file_size - position <= max(32768, file_size // 100)
@@ -71,7 +77,7 @@ def _decode(path, sample_rate, chunk_frames, logs):
     try:
         container = av.open(str(path), mode="r")
     except (av.error.FFmpegError, OSError, ValueError) as exc:
-        raise DecodeError(f"Cannot open audio: {exc}") from exc
+        raise DecodeError(f"Cannot open audio: {_describe(exc)}") from exc
     with container:
         if not container.streams.audio:
             raise DecodeError("The file has no audio stream.")
@@ -108,7 +114,7 @@ def _decode(path, sample_rate, chunk_frames, logs):
             raise
         except (av.error.FFmpegError, ValueError) as exc:
             raise DecodeError(
-                f"The audio stream is corrupt: {exc}",
+                f"The audio stream is corrupt: {_describe(exc)}",
                 frames=emitted,
                 at_end=_near(last_end, file_size),
             ) from exc
@@ -143,7 +149,7 @@ def count_decoded_frames(path: str | Path) -> tuple[int, int]:
                 raise DecodeError("The file has no audio stream.")
             rate = container.streams.audio[0].rate
     except (av.error.FFmpegError, OSError) as exc:
-        raise DecodeError(f"Cannot open audio: {exc}") from exc
+        raise DecodeError(f"Cannot open audio: {_describe(exc)}") from exc
     frames = 0
     for chunk in iter_mono_chunks(path, chunk_frames=262144):
         frames += chunk.shape[0]

@@ -82,12 +82,15 @@ def waveform_schedule(*, track_id: int, force: bool = False) -> TrackWaveform | 
     return waveform
 
 
-def waveform_compute(*, track_id: int, force: bool = False) -> TrackWaveform | None:
+def waveform_compute(
+    *, track_id: int, force: bool = False, fresh: bool = False
+) -> TrackWaveform | None:
     """Compute and store the peaks of the track's current audio (the task's body).
 
     Three short transactions: claim the row (``processing``, attempts + 1), decode outside any
     transaction, then store the result if the track still has the same audio. Bad audio marks
     the row ``failed`` with a message; storage errors raise ``TransientWaveformError``.
+    ``fresh`` (backfills) starts a new attempt budget.
     """
     with transaction.atomic():
         track = Track.objects.select_related("file").filter(pk=track_id).first()
@@ -103,16 +106,20 @@ def waveform_compute(*, track_id: int, force: bool = False) -> TrackWaveform | N
             and waveform.source_file_id == track.file_id
         ):
             return waveform
+        if fresh:
+            waveform.attempts = 0
         if waveform.attempts >= _max_attempts():
             return _fail(waveform, f"Gave up after {waveform.attempts} attempts.")
         waveform.status = Status.PROCESSING
+        waveform.source_file_id = track.file_id  # what this attempt (and its outcome) is about
         waveform.started_at = timezone.now()
         waveform.completed_at = None
         waveform.attempts += 1
         waveform.error = ""
         waveform.save(
             update_fields=[
-                "status", "started_at", "completed_at", "attempts", "error", "updated_at"
+                "status", "source_file", "started_at", "completed_at", "attempts", "error",
+                "updated_at",
             ]
         )  # fmt: skip
         entry = track.file
