@@ -67,7 +67,8 @@ def test_get_wave_returns_peaks_in_the_openapi_shape(api_client, producer, produ
     assert set(body) == {"peaks"}
     peaks = np.array(body["peaks"])
     assert peaks.shape == (3600,)
-    assert peaks.max() == pytest.approx(1.0) and peaks.min() == pytest.approx(-1.0)
+    assert peaks.max() == pytest.approx(1.0)
+    assert peaks.min() == pytest.approx(-1.0)
 
 
 @pytest.mark.parametrize("state", [S.PENDING, S.PROCESSING])
@@ -207,9 +208,7 @@ def test_sweeper_requeues_rows_stuck_in_processing(
     stuck = track_with_audio(producer, producer_artist)
     fresh = track_with_audio(producer, producer_artist)
     long_ago = timezone.now() - timedelta(seconds=601)
-    TrackWaveform.objects.create(
-        track=stuck, status=S.PROCESSING, started_at=long_ago, attempts=1
-    )
+    TrackWaveform.objects.create(track=stuck, status=S.PROCESSING, started_at=long_ago, attempts=1)
     TrackWaveform.objects.create(
         track=fresh, status=S.PROCESSING, started_at=timezone.now(), attempts=1
     )
@@ -291,9 +290,7 @@ def test_wave_batch_query_count_is_constant(api_client, django_assert_num_querie
     tracks = []
     for _ in range(count):
         track = TrackFactory(artists=[artist])
-        TrackWaveform.objects.create(
-            track=track, status=S.COMPLETED, peaks=[0.0, 0.5], buckets=1
-        )
+        TrackWaveform.objects.create(track=track, status=S.COMPLETED, peaks=[0.0, 0.5], buckets=1)
         tracks.append(track)
     with django_assert_num_queries(1):
         response = batch(api_client, [t.pk for t in tracks])
