@@ -71,7 +71,12 @@ def _near(position: int, file_size: int) -> bool:
     return file_size - position <= max(32768, file_size // 100)
 
 
-def _decode(path, sample_rate, chunk_frames, logs):
+def _audio_frames(path, logs, on_stream):
+    """Demux and decode the first audio stream, yielding PyAV frames at the native format.
+
+    ``on_stream(stream)`` is called once the stream is open. Raises ``DecodeError`` for files
+    that cannot be opened, and for decoder errors whether raised or only logged.
+    """
     import av
 
     try:
@@ -84,10 +89,8 @@ def _decode(path, sample_rate, chunk_frames, logs):
         stream = container.streams.audio[0]
         stream.thread_type = "AUTO"
         decoder = stream.codec_context.name
-        resampler = av.AudioResampler(format="flt", layout="mono", rate=sample_rate or stream.rate)
-        buffer = np.empty(chunk_frames, dtype=np.float32)
-        filled = 0
-        emitted = 0
+        on_stream(stream)
+        decoded = 0
         # An error is held back for one packet: damage in the very last packet is what a
         # cut-off file looks like, and callers report that as truncation.
         pending: str | None = None
@@ -98,31 +101,80 @@ def _decode(path, sample_rate, chunk_frames, logs):
                 if packet.pos is not None and packet.pos >= 0:
                     last_end = packet.pos + packet.size
                 if pending:
-                    raise DecodeError(pending, frames=emitted, at_end=_near(last_end, file_size))
+                    raise DecodeError(pending, frames=decoded, at_end=_near(last_end, file_size))
                 for frame in packet.decode():
-                    for out in resampler.resample(frame):
-                        samples = out.to_ndarray().reshape(-1)
-                        emitted += samples.shape[0]
-                        filled = yield from _emit(samples, buffer, filled)
+                    decoded += frame.samples
+                    yield frame
                 if logs:
                     pending = _logged_error(logs, decoder)
-            for out in resampler.resample(None):
-                samples = out.to_ndarray().reshape(-1)
-                emitted += samples.shape[0]
-                filled = yield from _emit(samples, buffer, filled)
         except DecodeError:
             raise
         except (av.error.FFmpegError, ValueError) as exc:
             raise DecodeError(
                 f"The audio stream is corrupt: {_describe(exc)}",
-                frames=emitted,
+                frames=decoded,
                 at_end=_near(last_end, file_size),
             ) from exc
         pending = pending or _logged_error(logs, decoder)
         if pending:
-            raise DecodeError(pending, frames=emitted, at_end=True)
-        if filled:
-            yield buffer[:filled].copy()
+            raise DecodeError(pending, frames=decoded, at_end=True)
+
+
+def _decode(path, sample_rate, chunk_frames, logs):
+    import av
+
+    state = {}
+
+    def on_stream(stream):
+        state["resampler"] = av.AudioResampler(
+            format="flt", layout="mono", rate=sample_rate or stream.rate
+        )
+
+    buffer = np.empty(chunk_frames, dtype=np.float32)
+    filled = 0
+    try:
+        for frame in _audio_frames(path, logs, on_stream):
+            for out in state["resampler"].resample(frame):
+                filled = yield from _emit(out.to_ndarray().reshape(-1), buffer, filled)
+        for out in state["resampler"].resample(None):
+            filled = yield from _emit(out.to_ndarray().reshape(-1), buffer, filled)
+    except DecodeError:
+        raise
+    except (av.error.FFmpegError, ValueError) as exc:
+        raise DecodeError(f"The audio stream is corrupt: {_describe(exc)}") from exc
+    if filled:
+        yield buffer[:filled].copy()
+
+
+# Full-scale value of PyAV's sample formats (planar or packed), for scaling raw min/max.
+FULL_SCALE = {"s16": 32768.0, "s32": 2147483648.0, "flt": 1.0, "dbl": 1.0, "u8": 128.0}
+
+
+def iter_native_frames(path: str | Path) -> Iterator[tuple[np.ndarray, int, float]]:
+    """Decode without resampling: yield ``(values, channels, full_scale)`` per decoded frame.
+
+    ``values`` holds the frame's samples interleaved (frame-major, ``channels`` values per
+    sample frame) in the decoder's own dtype, so a caller reducing min/max pays no conversion;
+    divide results by ``full_scale`` to get [-1, 1]. Same error semantics as
+    ``iter_mono_chunks``.
+    """
+    import av.logging
+
+    if av.logging.get_level() is None:
+        av.logging.set_level(av.logging.ERROR)
+    with av.logging.Capture(local=False) as logs:
+        for frame in _audio_frames(path, logs, lambda stream: None):
+            fmt = frame.format
+            array = frame.to_ndarray()
+            channels = len(frame.layout.channels)
+            if fmt.is_planar and channels > 1:
+                values = array.T.reshape(-1)
+            else:
+                values = array.reshape(-1)
+            name = fmt.name.rstrip("p")
+            if name == "u8":
+                values = values.astype(np.int16) - 128
+            yield values, channels, FULL_SCALE.get(name, 1.0)
 
 
 def _emit(samples: np.ndarray, buffer: np.ndarray, filled: int):
