@@ -167,10 +167,9 @@ def iter_native_frames(path: str | Path) -> Iterator[tuple[np.ndarray, int, floa
             fmt = frame.format
             array = frame.to_ndarray()
             channels = len(frame.layout.channels)
-            if fmt.is_planar and channels > 1:
-                values = array.T.reshape(-1)
-            else:
-                values = array.reshape(-1)
+            # Planar frames are (channels, samples): interleave so blocks span all channels.
+            planar = fmt.is_planar and channels > 1
+            values = array.T.reshape(-1) if planar else array.reshape(-1)
             name = fmt.name.rstrip("p")
             if name == "u8":
                 values = values.astype(np.int16) - 128
