@@ -61,3 +61,20 @@ def test_random_bytes_are_a_waveform_error(tmp_path):
     path = testing.write(tmp_path / "noise.wav", np.random.default_rng(1).bytes(20000))
     with pytest.raises(WaveformError):
         compute_peaks(path)
+
+
+@pytest.mark.parametrize("fmt", ["flac", "mp3", "aiff"])
+def test_stereo_peaks_cover_both_channels_in_packed_and_planar_formats(tmp_path, fmt):
+    # Left channel loud in the first half only, right channel always silent: whatever the
+    # decoder's layout (FLAC/AIFF packed s16, MP3 planar float), the halves must show.
+    rate = 22050
+    left = np.concatenate([testing.tone(2.0, sample_rate=rate)[:, 0], np.zeros(2 * rate)])
+    stereo = np.stack([left, np.zeros_like(left)], axis=1).astype(np.float32)
+    path = testing.write(tmp_path / f"s.{fmt}", testing.encode(stereo, fmt, sample_rate=rate))
+
+    waveform = compute_peaks(path, buckets=40, expected_frames=4 * rate)
+
+    peaks = np.array(waveform.peaks).reshape(-1, 2)
+    assert peaks[2:18, 1].min() > 0.9
+    assert peaks[2:18, 0].max() < -0.9
+    assert np.abs(peaks[23:38]).max() < 0.05
