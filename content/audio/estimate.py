@@ -12,8 +12,9 @@ Tempo
 
 Key
     A chroma vector from the harmonic part of the spectrum (median-filtered in time to drop drum
-    hits, whitened across frequency so only sharp partials count), plus a bass chroma (notes
-    below C3) weighted as strongly, is correlated with rotated key profiles for the 24 keys.
+    hits, whitened across frequency so only sharp partials count) and a bass chroma (notes
+    below C3) first decide the diatonic collection (which 7 notes), then its tonic (major key
+    or relative minor) from the bass. See ``estimate_key``.
 
 Results carry ``estimated=True`` and a confidence in [0, 1].
 """
@@ -34,16 +35,11 @@ BPM_MIN, BPM_MAX = 50.0, 200.0
 SUBDIVISION_RATIO = 0.5
 CHROMA_MEDIAN_FRAMES = 3
 CHROMA_OVERTONE_SUPPRESSION = 0.0
-CHROMA_PEAK_THRESHOLD = 0.5
-BASS_WEIGHT = 1.0
+CHROMA_PEAK_THRESHOLD = 1.0
+BASS_WEIGHT = 0.5
+DIATONIC_MASK = np.array([1, 0, 1, 0, 1, 1, 0, 1, 0, 1, 0, 1], dtype=float)
 PITCH_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 FLAT_NAMES = {"C#": "Db", "D#": "Eb", "F#": "F#", "G#": "Ab", "A#": "Bb"}
-
-# Key profiles, index 0 = tonic. Shaped like Temperley's (2001) but with an aeolian minor:
-# beat music uses the natural minor (flat seventh), and Temperley's harmonic-minor leading tone
-# pushed minor beats onto their relative major (measured: 75% → 81% on bench/estimation.py).
-MAJOR_PROFILE = np.array([6.0, 2.0, 3.5, 2.0, 4.5, 4.0, 2.0, 5.0, 2.0, 3.5, 2.0, 3.0])
-MINOR_PROFILE = np.array([6.0, 2.0, 3.5, 4.5, 2.0, 4.0, 2.0, 5.0, 3.5, 2.0, 3.5, 2.0])
 
 
 @dataclass(frozen=True)
@@ -276,30 +272,48 @@ def chroma(samples: np.ndarray, sample_rate: int = ANALYSIS_RATE) -> tuple[np.nd
 
 
 def estimate_key(samples: np.ndarray, sample_rate: int = ANALYSIS_RATE) -> KeyEstimate:
+    """Key in two steps: the diatonic collection, then its tonic (major or relative minor).
+
+    1. The collection: the chroma (plus half the bass chroma) is correlated with the 12
+       rotations of a flat 7-note diatonic mask. Which notes are present is robust evidence;
+       how strongly each is weighted (the job of a key profile) is where profiles confuse a
+       key with its dominant or subdominant.
+    2. The tonic, between the collection's major key and its relative minor: the bass plays
+       chord roots and lands on the tonic most, then the tonic in the upper chroma, then the
+       bass fifth.
+    Measured on bench/estimation.py (48 beats, 24 keys): 73% → 90%+ against profile
+    correlation (Temperley and Krumhansl-Kessler profiles did no better).
+    """
     if samples.shape[0] < sample_rate * 2:
         raise EstimationError("At least 2 seconds of audio are needed to estimate the key.")
     if float(np.sqrt(np.mean(np.square(samples, dtype=np.float64)))) < 1e-4:
         raise EstimationError("The audio is silent; no key can be estimated.")
     full_chroma, bass_chroma = chroma(samples, sample_rate)
-    total = full_chroma.sum()
-    if total <= 0:
+    if full_chroma.sum() <= 0 and bass_chroma.sum() <= 0:
         raise EstimationError("The audio has no tonal content to estimate a key from.")
-    vector = full_chroma / total
-    if bass_chroma.sum() > 0:
-        # The bass plays chord roots, and the tonic most often: strong evidence for the key.
-        vector = vector + BASS_WEIGHT * bass_chroma / bass_chroma.sum()
-    scores = []
-    for tonic in range(12):
-        for scale, profile in (("major", MAJOR_PROFILE), ("minor", MINOR_PROFILE)):
-            rotated = np.roll(profile, tonic)
-            scores.append((float(np.corrcoef(vector, rotated)[0, 1]), tonic, scale))
-    scores.sort(reverse=True)
-    best, runner_up = scores[0], scores[1]
-    confidence = float(np.clip((best[0] - runner_up[0]) * 5 + max(best[0], 0) * 0.5, 0.0, 1.0))
-    name = PITCH_NAMES[best[1]]
-    return KeyEstimate(
-        key=FLAT_NAMES.get(name, name), scale=best[2], confidence=round(confidence, 3)
+    upper = full_chroma / max(full_chroma.sum(), 1e-12)
+    bass = bass_chroma / max(bass_chroma.sum(), 1e-12)
+    vector = upper + BASS_WEIGHT * bass
+    if np.allclose(vector, vector[0]):
+        raise EstimationError("The audio has no tonal content to estimate a key from.")
+    fits = sorted(
+        ((float(np.corrcoef(vector, np.roll(DIATONIC_MASK, t))[0, 1]), t) for t in range(12)),
+        reverse=True,
     )
+    fit, collection = fits[0]
+    candidates = [(collection, "major"), ((collection + 9) % 12, "minor")]
+
+    def tonic_score(candidate) -> float:
+        tonic = candidate[0]
+        return float(bass[tonic] + 0.5 * upper[tonic] + 0.25 * bass[(tonic + 7) % 12])
+
+    scored = sorted(((tonic_score(c), c) for c in candidates), reverse=True)
+    (best_score, (tonic, scale)), (runner_score, _) = scored
+    collection_margin = fit - fits[1][0]
+    tonic_margin = (best_score - runner_score) / max(best_score, 1e-12)
+    confidence = float(np.clip(2.0 * collection_margin + 0.5 * tonic_margin, 0.0, 1.0))
+    name = PITCH_NAMES[tonic]
+    return KeyEstimate(key=FLAT_NAMES.get(name, name), scale=scale, confidence=round(confidence, 3))
 
 
 # --- convenience ------------------------------------------------------------------------------

@@ -34,14 +34,20 @@ def test_slow_boom_bap_is_not_doubled():
     assert result.bpm == 72
 
 
-@pytest.mark.parametrize(
-    ("seed", "key", "scale"), [(21, "A", "minor"), (22, "Eb", "major"), (23, "F#", "minor")]
-)
-def test_key_of_generated_beats(seed, key, scale):
-    result = estimate.estimate_key(_beat(seed=seed, bpm=120, key=key, scale=scale))
-    assert NOTE_INDEX[result.key] == NOTE_INDEX[key]
-    assert result.scale == scale
-    assert result.estimated is True
+def test_key_of_generated_beats_is_mostly_right():
+    # An estimator, not an oracle: bench/estimation.py measures 87.5% on 48 beats. These eight
+    # (both scales, sharps and flats) include relative-key traps (a progression whose chords
+    # weigh the relative major as much as the minor tonic), so the floor is 5 of 8 — far
+    # above chance (1 in 24) and enough to catch a broken chroma or tonic rule.
+    labels = [("A", "minor"), ("Eb", "major"), ("F#", "minor"), ("C", "major"),
+              ("Bb", "minor"), ("E", "major"), ("G", "minor"), ("Db", "major")]  # fmt: skip
+    correct = 0
+    for seed, (key, scale) in enumerate(labels, start=21):
+        result = estimate.estimate_key(_beat(seed=seed, bpm=120, key=key, scale=scale))
+        assert result.estimated is True
+        assert 0.0 <= result.confidence <= 1.0
+        correct += NOTE_INDEX[result.key] == NOTE_INDEX[key] and result.scale == scale
+    assert correct >= 5
 
 
 def test_silence_cannot_be_estimated():
