@@ -140,4 +140,7 @@ class ArtistLikeAdmin(LikeAdmin):
     raw_id_fields = ("user", "artist")
 
 
-from . import admin_credits  # noqa: E402,F401  (credits feature)
+from . import (  # noqa: E402
+    admin_audio,  # noqa: F401  (audio pipeline)
+    admin_credits,  # noqa: F401  (credits feature)
+)

@@ -6,7 +6,12 @@ be taken for a track id). Thin views: selector/service, then the spec's body.
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotAuthenticated, NotFound, PermissionDenied
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -32,6 +37,11 @@ def _pk(raw) -> int:
         raise NotFound()
     return int(raw)
 
+
+TRACK_PATH = OpenApiParameter("track_id", int, OpenApiParameter.PATH, description="Track id.")
+ENTRY_PATH = OpenApiParameter(
+    "file_entry_id", int, OpenApiParameter.PATH, description="Your audio upload's id."
+)
 
 PeaksOut = inline_serializer(
     "WaveformPeaks",
@@ -77,7 +87,9 @@ MetadataOut = inline_serializer(
 class ExtractMetadataView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=None, responses={200: MetadataOut}, tags=["Tracks"])
+    @extend_schema(
+        request=None, responses={200: MetadataOut}, parameters=[ENTRY_PATH], tags=["Tracks"]
+    )
     def post(self, request, file_entry_id):
         metadata = file_entry_extract_metadata(user=request.user, entry_id=_pk(file_entry_id))
         return Response({"status": "success", "metadata": metadata})
@@ -92,6 +104,7 @@ class TrackWaveView(APIView):
             202: OpenApiResponse(description="`{status: pending|processing, message}`"),
             422: OpenApiResponse(description="`error_code: waveform_failed`"),
         },
+        parameters=[TRACK_PATH],
         tags=["Tracks"],
     )
     def get(self, request, track_id):
@@ -176,6 +189,7 @@ class TrackDownloadView(APIView):
             404: None,
             416: None,
         },
+        parameters=[TRACK_PATH],
         tags=["Tracks"],
     )
     def get(self, request, track_id):

@@ -107,3 +107,23 @@ def test_queue_mode_enqueues_tasks(tracks, django_capture_on_commit_callbacks):
         out = run("--queue")
     assert "5 queued" in out
     assert statuses(tracks) == [S.COMPLETED] * 5  # eager Celery in tests
+
+
+def test_admin_recompute_action_requeues_through_the_service(
+    staff_client, staff_user, tracks, django_capture_on_commit_callbacks
+):
+    staff_user.is_superuser = True
+    staff_user.save()
+    staff_client.force_login(staff_user)
+    run("--track-id", str(tracks[0].pk))
+    waveform = TrackWaveform.objects.get(track=tracks[0])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(
+            "/admin/content/trackwaveform/",
+            {"action": "recompute", "_selected_action": [waveform.pk]},
+        )
+    assert response.status_code == 302
+    waveform.refresh_from_db()
+    assert waveform.status == S.COMPLETED
+    assert waveform.attempts == 1  # a fresh budget, then one new computation
+    assert waveform.completed_at > waveform.created_at
