@@ -118,6 +118,8 @@ class TrackWaveView(APIView):
         ):
             # Tracks from before the pipeline (or a lost enqueue): schedule now, idempotently.
             waveform = waveform_schedule(track_id=track.pk)
+            if waveform is None:  # the track or its audio went away meanwhile
+                raise NotFound()
         if waveform.status == ProcessingStatus.COMPLETED:
             return Response({"peaks": waveform.peaks})
         if waveform.status == ProcessingStatus.FAILED:

@@ -165,3 +165,11 @@ def test_apache_mode_sends_x_sendfile(producer_client, track):
 def test_track_without_audio_is_404(staff_client, producer_artist):
     track = TrackFactory(artists=[producer_artist])
     assert download(staff_client, track).status_code == 404
+
+
+def test_managers_can_flag_a_track_as_free_download(producer_client, api_client, track):
+    response = producer_client.patch(
+        f"/api/v1/tracks/{track.pk}", {"free_download": True}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    assert download(api_client, track).status_code == 200
