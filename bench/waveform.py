@@ -9,9 +9,10 @@ fresh subprocess:
   min/max per block → 1800 buckets).
 
 Reports the median wall times, their ratio (target ≤ 1.5) and the candidate's peak RSS growth
-over its own baseline after imports (peak watermark reset first; target ≤ 64 MB). Ends with one JSON line.
+over its own baseline after imports (peak watermark reset first; target ≤ 64 MB). Ends with
+one JSON line.
 
-    python bench/waveform.py [--minutes 60] [--repetitions 2]
+    python bench/waveform.py [--minutes 60] [--repetitions 3]
 """
 
 from __future__ import annotations
