@@ -103,3 +103,30 @@ def credit_roles(db):
 
     credit_roles_seed()
     return {role.slug: role for role in CreditRole.objects.all()}
+
+
+class FakeClock:
+    """Stands in for ``content.clock.now``; tests move it with ``advance(days=7)``."""
+
+    def __init__(self, start) -> None:
+        self.current = start
+
+    def now(self):
+        return self.current
+
+    def advance(self, **delta) -> None:
+        from datetime import timedelta
+
+        self.current += timedelta(**delta)
+
+
+@pytest.fixture
+def fake_clock(monkeypatch) -> FakeClock:
+    """Freeze the services' clock (``content.clock.now``) at the current time; no sleeps."""
+    from django.utils import timezone
+
+    from content import clock
+
+    fake = FakeClock(timezone.now())
+    monkeypatch.setattr(clock, "now", fake.now)
+    return fake

@@ -13,10 +13,16 @@ HANDLE_PERMISSION = "backstage.handle_backstagerequest"  # the spec's `backstage
 
 
 class JSONTypeOf(Func):
-    """PostgreSQL ``jsonb_typeof``: 'object', 'array', 'string', ..."""
+    """The JSON type of a value: 'object', 'array', 'string', ...
+
+    PostgreSQL's ``jsonb_typeof``; SQLite (the ``make run`` default) spells it ``json_type``.
+    """
 
     function = "jsonb_typeof"
     output_field = CharField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return super().as_sql(compiler, connection, function="json_type", **extra_context)
 
 
 class BackstageRequestQuerySet(models.QuerySet):

@@ -140,7 +140,5 @@ class ArtistLikeAdmin(LikeAdmin):
     raw_id_fields = ("user", "artist")
 
 
-from . import (  # noqa: E402
-    admin_audio,  # noqa: F401  (audio pipeline)
-    admin_credits,  # noqa: F401  (credits feature)
-)
+# Feature admins register themselves on import.
+from . import admin_audio, admin_credits, admin_playlists  # noqa: E402,F401

@@ -1,4 +1,4 @@
-"""Celery tasks of the audio pipeline. Thin: take ids, call one service, retry with backoff.
+"""Celery tasks of the content app. Thin: take ids, call one service, retry with backoff.
 
 Conventions shared by every content task (fingerprints live in ``tasks_fingerprints.py``):
 explicit ``content.*`` names, ``acks_late`` + ``reject_on_worker_lost`` (a killed worker's task
@@ -39,6 +39,15 @@ def compute_waveform(track_id: int, force: bool = False) -> str | None:
     return waveform.status if waveform is not None else None
 
 
+@shared_task(name="content.expire_playlist_invitations", acks_late=True)
+def expire_playlist_invitations() -> int:
+    """Mark overdue pending playlist invitations expired (scheduled hourly; see
+    setup_periodic_tasks). Accepting checks expiry itself, so a late sweep is harmless."""
+    from content.services.playlists import playlist_invitations_expire
+
+    return playlist_invitations_expire()
+
+
 # Each sweeper re-queues its own stuck rows and returns how many it handled. The fingerprint
 # pipeline appends ``"fingerprints": <callable>`` here (see tasks_fingerprints.py).
 STUCK_SWEEPERS = {"waveforms": waveforms.waveforms_requeue_stuck}
@@ -46,5 +55,5 @@ STUCK_SWEEPERS = {"waveforms": waveforms.waveforms_requeue_stuck}
 
 @shared_task(name="content.sweep_stuck_processing", acks_late=True, reject_on_worker_lost=True)
 def sweep_stuck_processing() -> dict[str, int]:
-    """Periodic (see content/periodic.py): re-queue rows stuck in processing."""
+    """Periodic (see setup_periodic_tasks): re-queue rows stuck in processing."""
     return {name: sweep() for name, sweep in STUCK_SWEEPERS.items()}

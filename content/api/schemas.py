@@ -6,7 +6,7 @@ These serializers only describe responses for drf-spectacular; keep them in step
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 
 RICH = "Authenticated requests only (two-tier access)."
@@ -171,3 +171,31 @@ def envelope(name: str, key: str, item: serializers.Serializer):
 
 def status_only(name: str, **fields):
     return inline_serializer(name, {"status": serializers.CharField(default="success"), **fields})
+
+
+def resource_schemas(name: str, key: str, item, input_serializer, *, deletable: bool = True):
+    """``extend_schema_view`` entries shared by the catalog viewsets: detail, writes and like."""
+    one = envelope(name, key, item)
+    schemas = {
+        "retrieve": extend_schema(parameters=[ID_PATH, WITH_PARAM], responses=one),
+        "create": extend_schema(request=input_serializer, responses={201: one}),
+        "update": extend_schema(parameters=[ID_PATH], request=input_serializer, responses=one),
+        "partial_update": extend_schema(
+            parameters=[ID_PATH], request=input_serializer, responses=one
+        ),
+        "like": extend_schema(
+            request=None,
+            parameters=[ID_PATH],
+            responses=status_only(
+                f"{name}LikeResult",
+                is_liked=serializers.BooleanField(),
+                likes_count=serializers.IntegerField(),
+            ),
+        ),
+    }
+    if deletable:
+        schemas["destroy"] = extend_schema(
+            parameters=[IDS_PATH],
+            responses=status_only(f"{name}sDeleted", deleted=serializers.IntegerField()),
+        )
+    return schemas

@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import audio, credits, views
+from . import audio, credits, lyrics, playlists, views
 
 router = SimpleRouter(trailing_slash=False)
 router.register("tracks", views.TrackViewSet, basename="track")
@@ -11,6 +11,8 @@ router.register("albums", views.AlbumViewSet, basename="album")
 router.register("artists", views.ArtistViewSet, basename="artist")
 router.register("genres", views.GenreViewSet, basename="genre")
 router.register("uploads", views.UploadViewSet, basename="upload")
+router.register("playlists", playlists.PlaylistViewSet, basename="playlist")
+router.register("lyrics", lyrics.LyricViewSet, basename="lyric")
 
 urlpatterns = [
     # audio pipeline (before the router: "tracks/wave-batch" is not a track id)
@@ -65,7 +67,10 @@ urlpatterns = [
         credits.ArtistPinnedTrackView.as_view(),
         name="artist-pinned-track",
     ),
+    # lyrics under the tracks prefix (before the router so it is not read as a track action)
+    path("tracks/<int:track_id>/lyrics", lyrics.TrackLyricView.as_view(), name="track-lyrics"),
     path("tags/<str:name>/tracks", views.TagTracksView.as_view(), name="tag-tracks"),
+    path("users/me/playlists", playlists.MyPlaylistsView.as_view(), name="my-playlists"),
     path("users/me/liked-tracks", views.LikedTracksView.as_view(), name="liked-tracks"),
     path("users/me/liked-albums", views.LikedAlbumsView.as_view(), name="liked-albums"),
     path("users/me/liked-artists", views.LikedArtistsView.as_view(), name="liked-artists"),

@@ -33,9 +33,7 @@ from .credits import present_pinned_track
 from .filters import TrackFilter
 from .schemas import (
     ID_PATH,
-    IDS_PATH,
     PAGE_PARAMS,
-    WITH_PARAM,
     AlbumOut,
     ArtistOut,
     FileEntryOut,
@@ -43,7 +41,7 @@ from .schemas import (
     TrackOut,
     envelope,
     paginated,
-    status_only,
+    resource_schemas,
 )
 from .serializers import AlbumInput, ArtistInput, TrackInput, UploadInput
 
@@ -57,7 +55,7 @@ def _pk(raw) -> int:
 
 
 def track_page(request, queryset, *, include=()) -> Response:
-    rows = presenters.track_rows(queryset, viewer=request.user)
+    rows = presenters.track_rows(queryset, viewer=request.user, include=include)
     page = paginate(rows, request)
     return Response(
         page.envelope(presenters.present_tracks(page.items, viewer=request.user, include=include))
@@ -112,31 +110,7 @@ class LikeActionsMixin:
         ],
         responses=paginated("Tracks", TrackOut()),
     ),
-    retrieve=extend_schema(
-        parameters=[ID_PATH, WITH_PARAM], responses=envelope("Track", "track", TrackOut())
-    ),
-    create=extend_schema(
-        request=TrackInput, responses={201: envelope("Track", "track", TrackOut())}
-    ),
-    update=extend_schema(
-        parameters=[ID_PATH], request=TrackInput, responses=envelope("Track", "track", TrackOut())
-    ),
-    partial_update=extend_schema(
-        parameters=[ID_PATH], request=TrackInput, responses=envelope("Track", "track", TrackOut())
-    ),
-    destroy=extend_schema(
-        parameters=[IDS_PATH],
-        responses=status_only("TracksDeleted", deleted=serializers.IntegerField()),
-    ),
-    like=extend_schema(
-        request=None,
-        parameters=[ID_PATH],
-        responses=status_only(
-            "TrackLikeResult",
-            is_liked=serializers.BooleanField(),
-            likes_count=serializers.IntegerField(),
-        ),
-    ),
+    **resource_schemas("Track", "track", TrackOut(), TrackInput),
 )
 class TrackViewSet(LikeActionsMixin, ViewSet):
     permission_classes = [PublicReadAuthenticatedWrite]
@@ -146,12 +120,15 @@ class TrackViewSet(LikeActionsMixin, ViewSet):
         return selectors.track_get(viewer=request.user, track_id=pk)
 
     def list(self, request):
-        filterset = TrackFilter(
-            request.query_params, queryset=selectors.track_list(viewer=request.user)
-        )
-        if not filterset.is_valid():
-            raise ValidationError(filterset.errors)
-        return track_page(request, filterset.qs)
+        queryset = selectors.track_list(viewer=request.user)
+        # Building and validating a FilterSet costs ~1 ms; without any filter parameter it
+        # would return the queryset unchanged, so the plain list skips it.
+        if not TrackFilter.base_filters.keys().isdisjoint(request.query_params.keys()):
+            filterset = TrackFilter(request.query_params, queryset=queryset)
+            if not filterset.is_valid():
+                raise ValidationError(filterset.errors)
+            queryset = filterset.qs
+        return track_page(request, queryset)
 
     def retrieve(self, request, pk=None):
         track = selectors.track_get(viewer=request.user, track_id=_pk(pk))
@@ -205,29 +182,7 @@ class TrackViewSet(LikeActionsMixin, ViewSet):
         parameters=PAGE_PARAMS,
         responses=paginated("Albums", AlbumOut()),
     ),
-    retrieve=extend_schema(parameters=[ID_PATH], responses=envelope("Album", "album", AlbumOut())),
-    create=extend_schema(
-        request=AlbumInput, responses={201: envelope("Album", "album", AlbumOut())}
-    ),
-    update=extend_schema(
-        parameters=[ID_PATH], request=AlbumInput, responses=envelope("Album", "album", AlbumOut())
-    ),
-    partial_update=extend_schema(
-        parameters=[ID_PATH], request=AlbumInput, responses=envelope("Album", "album", AlbumOut())
-    ),
-    destroy=extend_schema(
-        parameters=[IDS_PATH],
-        responses=status_only("AlbumsDeleted", deleted=serializers.IntegerField()),
-    ),
-    like=extend_schema(
-        request=None,
-        parameters=[ID_PATH],
-        responses=status_only(
-            "AlbumLikeResult",
-            is_liked=serializers.BooleanField(),
-            likes_count=serializers.IntegerField(),
-        ),
-    ),
+    **resource_schemas("Album", "album", AlbumOut(), AlbumInput),
 )
 class AlbumViewSet(LikeActionsMixin, ViewSet):
     permission_classes = [PublicReadAuthenticatedWrite]
@@ -285,22 +240,7 @@ class AlbumViewSet(LikeActionsMixin, ViewSet):
         parameters=PAGE_PARAMS,
         responses=paginated("Artists", ArtistOut()),
     ),
-    retrieve=extend_schema(
-        parameters=[ID_PATH, WITH_PARAM], responses=envelope("Artist", "artist", ArtistOut())
-    ),
-    create=extend_schema(
-        request=ArtistInput, responses={201: envelope("Artist", "artist", ArtistOut())}
-    ),
-    update=extend_schema(
-        parameters=[ID_PATH],
-        request=ArtistInput,
-        responses=envelope("Artist", "artist", ArtistOut()),
-    ),
-    partial_update=extend_schema(
-        parameters=[ID_PATH],
-        request=ArtistInput,
-        responses=envelope("Artist", "artist", ArtistOut()),
-    ),
+    **resource_schemas("Artist", "artist", ArtistOut(), ArtistInput, deletable=False),
     tracks=extend_schema(
         parameters=[ID_PATH, *PAGE_PARAMS], responses=paginated("Tracks", TrackOut())
     ),
@@ -310,15 +250,6 @@ class AlbumViewSet(LikeActionsMixin, ViewSet):
     check_ownership=extend_schema(
         parameters=[ID_PATH],
         responses=inline_serializer("Ownership", {"is_owner": serializers.BooleanField()}),
-    ),
-    like=extend_schema(
-        request=None,
-        parameters=[ID_PATH],
-        responses=status_only(
-            "ArtistLikeResult",
-            is_liked=serializers.BooleanField(),
-            likes_count=serializers.IntegerField(),
-        ),
     ),
 )
 class ArtistViewSet(LikeActionsMixin, ViewSet):

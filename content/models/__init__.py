@@ -16,6 +16,15 @@ from .catalog import (
 )
 from .credits import ArtistPinnedTrack, Credit, CreditCategory, CreditRole, ReleaseType
 from .engagement import AlbumLike, ArtistLike, TrackLike
+from .lyrics import Lyric
+from .playlists import (
+    InvitationStatus,
+    Playlist,
+    PlaylistEditor,
+    PlaylistFollower,
+    PlaylistInvitation,
+    PlaylistTrack,
+)
 from .uploads import FileEntry
 
 __all__ = [
@@ -35,6 +44,13 @@ __all__ = [
     "Download",
     "FileEntry",
     "Genre",
+    "InvitationStatus",
+    "Lyric",
+    "Playlist",
+    "PlaylistEditor",
+    "PlaylistFollower",
+    "PlaylistInvitation",
+    "PlaylistTrack",
     "ProcessingStatus",
     "ReleaseType",
     "Scale",

@@ -79,6 +79,14 @@ def _snapshot() -> dict:
     snap["passwords"] = sorted(User.objects.values_list("email", "password"))
     snap["track_counters"] = sorted(Track.objects.values_list("name", "plays", "likes_count"))
     snap["files"] = _stored_files()
+    from content.models import Lyric, Playlist, PlaylistTrack
+
+    for model in (Playlist, PlaylistTrack, Lyric):
+        snap[model.__name__] = (
+            (model.objects.count(), model.objects.aggregate(Max("updated_at")))
+            if hasattr(model, "updated_at")
+            else model.objects.count()
+        )
     return snap
 
 
@@ -254,3 +262,17 @@ def test_refuses_production_settings_unless_forced(seeded, db):
         _seed(quiet=True, force=True)
     assert Track.objects.filter(name="Brick Lane").exists()
     assert User.objects.count() == users_before
+
+
+def test_demo_has_playlists_and_synced_lyrics(seeded, db):
+    from content.models import Lyric, Playlist
+
+    rotation = Playlist.objects.get(name="Late Night Rotation")
+    assert rotation.owner.email == "listener@beatpass.local"
+    positions = list(rotation.entries.order_by("position").values_list("position", flat=True))
+    assert positions == list(range(1, len(positions) + 1))
+    assert len(positions) >= 5
+    assert Playlist.objects.get(name="Studio Picks").collaborative
+    assert not rotation.tracks.filter(visibility="private").exists()
+    lyric = Lyric.objects.get(track__name="Midnight Run")
+    assert lyric.is_synced

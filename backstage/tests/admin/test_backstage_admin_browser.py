@@ -90,9 +90,14 @@ def test_staff_approves_then_revokes_a_request_in_the_admin(live_server, browser
     wait_for(browser, By.ID, "result_list")
 
     # ... filters the pending requests
+    unfiltered = browser.find_element(By.ID, "result_list")
     browser.find_element(
         By.CSS_SELECTOR, '#changelist-filter a[href="?status__exact=pending"]'
     ).click()
+    # Wait for the old list to go away, not just for the URL: under load the new page may not
+    # have rendered yet when the address bar already changed.
+    WebDriverWait(browser, WAIT_SECONDS).until(ec.staleness_of(unfiltered))
+    wait_for(browser, By.ID, "result_list")
     WebDriverWait(browser, WAIT_SECONDS).until(ec.url_contains("status__exact=pending"))
     rows = browser.find_elements(By.CSS_SELECTOR, "#result_list tbody tr")
     assert len(rows) == 1

@@ -26,18 +26,40 @@ from content.models import (
     Artist,
     FileEntry,
     Genre,
+    Lyric,
+    Playlist,
     Tag,
     Track,
     TrackLike,
     Visibility,
 )
-from content.services import catalog, likes
+from content.services import catalog, likes, lyrics, playlists
 from content.services.uploads import file_entry_create
 
 DEMO_PASSWORD = "beatpass-demo-1"  # noqa: S105 - printed on purpose: these are demo accounts
 STAFF_EMAIL = "staff@beatpass.local"
 PRODUCER_EMAIL = "producer@beatpass.local"
 LISTENER_EMAIL = "listener@beatpass.local"
+
+DEMO_PLAYLISTS = (
+    {
+        "name": "Late Night Rotation",
+        "description": "Dark, slow-burning beats for writing sessions after midnight.",
+        "public": True,
+    },
+    {
+        "name": "Studio Picks",
+        "description": "Beats the Nova Vance team is shortlisting for the next tape.",
+        "public": True,
+        "collaborative": True,
+    },
+)
+DEMO_LYRIC_TRACK = "Midnight Run"
+DEMO_LYRIC = """[00:00.50] City lights in the rear view
+[00:03.20] Static on the radio, I still hear you
+[00:06.80] Midnight and the bass is running through
+[00:10.10] Every line I write is coming back to you
+"""
 
 SAMPLE_RATE = 22050
 # A fixed day, not "today": a second run must produce the very same rows.
@@ -225,7 +247,15 @@ class Command(BaseCommand):
                 "settings. Pass --force if this really is a demo deployment."
             )
         self.quiet = quiet
-        self.created = {"users": 0, "artists": 0, "albums": 0, "tracks": 0, "likes": 0}
+        self.created = {
+            "users": 0,
+            "artists": 0,
+            "albums": 0,
+            "tracks": 0,
+            "likes": 0,
+            "playlists": 0,
+            "lyrics": 0,
+        }
 
         users = {u.email: self._user(u) for u in USERS}
         staff, producer = users[STAFF_EMAIL], users[PRODUCER_EMAIL]
@@ -256,6 +286,8 @@ class Command(BaseCommand):
                 actor=actors[artist_name],
             )
         self._likes(users, tracks=tracks, albums=albums, artists=artists)
+        self._playlists(users, tracks=tracks)
+        self._lyrics(producer, tracks=tracks)
         if not quiet:
             self._summary()
 
@@ -382,6 +414,29 @@ class Command(BaseCommand):
             for obj in targets:
                 if likes.like(user=user, obj=obj):
                     self.created["likes"] += 1
+
+    def _playlists(self, users, *, tracks) -> None:
+        """A public playlist of the listener and a collaborative one of the producer."""
+        public = [t for t in tracks.values() if t.visibility == Visibility.PUBLIC]
+        for email, spec, picks in (
+            (LISTENER_EMAIL, DEMO_PLAYLISTS[0], public[::3][:8]),
+            (PRODUCER_EMAIL, DEMO_PLAYLISTS[1], public[1::4][:6]),
+        ):
+            owner = users[email]
+            playlist = Playlist.objects.filter(owner=owner, name=spec["name"]).first()
+            if playlist is None:
+                playlist = playlists.playlist_create(owner=owner, data=spec)
+                self.created["playlists"] += 1
+            present = set(playlist.entries.values_list("track_id", flat=True))
+            missing = [t.pk for t in picks if t.pk not in present]
+            if missing:
+                playlists.playlist_add_tracks(playlist=playlist, actor=owner, track_ids=missing)
+
+    def _lyrics(self, producer, *, tracks) -> None:
+        track = tracks[DEMO_LYRIC_TRACK]
+        if not Lyric.objects.filter(track=track).exists():
+            lyrics.lyric_create(user=producer, track=track, text=DEMO_LYRIC, is_synced=True)
+            self.created["lyrics"] += 1
 
     def _summary(self) -> None:
         tracks = Track.objects.all()

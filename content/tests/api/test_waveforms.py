@@ -1,6 +1,7 @@
 """Waveforms: computed after commit, status machine, GET /wave, POST /wave-batch."""
 
 from datetime import timedelta
+from io import StringIO
 
 import numpy as np
 import pytest
@@ -236,16 +237,15 @@ def test_sweeper_gives_up_after_the_attempt_budget(producer, producer_artist):
     assert "Gave up after 3 attempts" in waveform.error
 
 
-def test_periodic_registration_is_idempotent():
+def test_sweeper_is_registered_with_celery_beat_idempotently():
+    from django.core.management import call_command
     from django_celery_beat.models import PeriodicTask
 
-    from content.periodic import upsert_periodic_tasks
-
-    upsert_periodic_tasks()
-    upsert_periodic_tasks()
-    task = PeriodicTask.objects.get(task="content.sweep_stuck_processing")
-    assert task.interval.every == 5
-    assert PeriodicTask.objects.filter(task="content.sweep_stuck_processing").count() == 1
+    call_command("setup_periodic_tasks", stdout=StringIO())
+    call_command("setup_periodic_tasks", stdout=StringIO())
+    tasks = PeriodicTask.objects.filter(task="content.sweep_stuck_processing")
+    assert tasks.count() == 1
+    assert tasks.get().interval.every == 5
 
 
 # --- wave-batch ---------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('content', '0002_credits_pinning'),
+        ('content', '0003_playlists_lyrics'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
