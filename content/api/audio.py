@@ -220,7 +220,7 @@ class TrackDownloadView(APIView):
         starts_at_zero = response.status_code == 200 or (
             response.status_code == 206 and response["Content-Range"].startswith("bytes 0-")
         )
-        if starts_at_zero:
+        if starts_at_zero and request.method == "GET":  # HEAD probes are not downloads
             download_services.download_record(
                 track=track, user=request.user, ip=BaseThrottle().get_ident(request)
             )

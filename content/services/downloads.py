@@ -100,11 +100,21 @@ def _stream(entry: FileEntry, start: int, length: int):
             yield block
 
 
+def _has_local_path(entry: FileEntry) -> bool:
+    try:
+        entry.file.storage.path(entry.file.name)
+    except NotImplementedError:
+        return False
+    return True
+
+
 def file_response(*, entry: FileEntry, filename: tuple[str, str], range_header: str | None):
     """The HTTP response for ``entry``: accel header, 206 range, 416 or full 200 stream."""
     size = entry.size
     disposition = content_disposition(*filename)
     mode = getattr(settings, "DOWNLOAD_ACCEL_MODE", "none")
+    if mode == "apache" and not _has_local_path(entry):
+        mode = "none"  # X-Sendfile needs a filesystem path; remote storage streams instead
     if mode in ("nginx", "apache"):
         response = HttpResponse(content_type=entry.mime)
         if mode == "nginx":

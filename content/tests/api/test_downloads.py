@@ -173,3 +173,10 @@ def test_managers_can_flag_a_track_as_free_download(producer_client, api_client,
     )
     assert response.status_code == 200, response.content
     assert download(api_client, track).status_code == 200
+
+
+def test_head_requests_are_not_counted_as_downloads(producer_client, track):
+    response = producer_client.head(f"/api/v1/tracks/{track.pk}/download")
+    assert response.status_code == 200
+    assert response["Content-Length"] == str(len(DATA))
+    assert not Download.objects.exists()
