@@ -37,6 +37,8 @@ CHROMA_MEDIAN_FRAMES = 3
 CHROMA_OVERTONE_SUPPRESSION = 0.0
 CHROMA_PEAK_THRESHOLD = 1.0
 BASS_WEIGHT = 0.5
+OPENING_FRAMES = 8
+OPENING_WEIGHT = 0.5
 DIATONIC_MASK = np.array([1, 0, 1, 0, 1, 1, 0, 1, 0, 1, 0, 1], dtype=float)
 PITCH_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 FLAT_NAMES = {"C#": "Db", "D#": "Eb", "F#": "F#", "G#": "Ab", "A#": "Bb"}
@@ -214,8 +216,13 @@ def estimate_tempo(samples: np.ndarray, sample_rate: int = ANALYSIS_RATE) -> Tem
 # --- key --------------------------------------------------------------------------------------
 
 
-def chroma(samples: np.ndarray, sample_rate: int = ANALYSIS_RATE) -> tuple[np.ndarray, np.ndarray]:
+def chroma(
+    samples: np.ndarray, sample_rate: int = ANALYSIS_RATE, *, opening_frames: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Return (chroma above the bass, bass chroma), each of shape (12,).
+
+    With ``opening_frames`` only that many analysis frames (186 ms each) are summed, starting
+    at the first frame with tonal content (leading silence is skipped).
 
     Pipeline: STFT (16384 points) → harmonic part (median across ~1.7 s removes drum hits) →
     semitone spectrum (MIDI 33-96) → harmonic suppression (each note's overtones, at the
@@ -262,7 +269,12 @@ def chroma(samples: np.ndarray, sample_rate: int = ANALYSIS_RATE) -> tuple[np.nd
                     notes[:, j] = np.maximum(
                         0.0, notes[:, j] - CHROMA_OVERTONE_SUPPRESSION * notes[:, i] / h
                     )
-    notes = notes / np.maximum(notes.sum(axis=1, keepdims=True), 1e-12)
+    totals = notes.sum(axis=1, keepdims=True)
+    notes = notes / np.maximum(totals, 1e-12)
+    if opening_frames is not None:
+        voiced = np.flatnonzero(totals[:, 0] > 0)
+        first = int(voiced[0]) if voiced.size else 0
+        notes = notes[first : first + opening_frames]
     per_note = notes.sum(axis=0)
     pcs = (np.arange(n_notes) + low_midi) % 12
     bass_notes = np.arange(n_notes) + low_midi < 48
@@ -280,9 +292,11 @@ def estimate_key(samples: np.ndarray, sample_rate: int = ANALYSIS_RATE) -> KeyEs
        key with its dominant or subdominant.
     2. The tonic, between the collection's major key and its relative minor: the bass plays
        chord roots and lands on the tonic most, then the tonic in the upper chroma, then the
-       bass fifth.
-    Measured on bench/estimation.py (48 beats, 24 keys): 73% → 90%+ against profile
-    correlation (Temperley and Krumhansl-Kessler profiles did no better).
+       bass fifth; plus the opening (~1.5 s of the first tonal audio): a beat's loop most often
+       starts on its tonic chord, which settles relative major/minor when a progression gives
+       both roots equal time (i-VI-III-VII).
+    Measured on bench/estimation.py (48 beats, 24 keys, seeds never used for tuning): key
+    profiles 72.9% → collection + bass tonic 87.5% → with the opening cue 91.7%.
     """
     if samples.shape[0] < sample_rate * 2:
         raise EstimationError("At least 2 seconds of audio are needed to estimate the key.")
@@ -303,9 +317,18 @@ def estimate_key(samples: np.ndarray, sample_rate: int = ANALYSIS_RATE) -> KeyEs
     fit, collection = fits[0]
     candidates = [(collection, "major"), ((collection + 9) % 12, "minor")]
 
+    opening_upper, opening_bass = chroma(samples, sample_rate, opening_frames=OPENING_FRAMES)
+    opening_upper = opening_upper / max(opening_upper.sum(), 1e-12)
+    opening_bass = opening_bass / max(opening_bass.sum(), 1e-12)
+
     def tonic_score(candidate) -> float:
         tonic = candidate[0]
-        return float(bass[tonic] + 0.5 * upper[tonic] + 0.25 * bass[(tonic + 7) % 12])
+        return float(
+            bass[tonic]
+            + 0.5 * upper[tonic]
+            + 0.25 * bass[(tonic + 7) % 12]
+            + OPENING_WEIGHT * (opening_bass[tonic] + 0.5 * opening_upper[tonic])
+        )
 
     scored = sorted(((tonic_score(c), c) for c in candidates), reverse=True)
     (best_score, (tonic, scale)), (runner_score, _) = scored
