@@ -171,6 +171,17 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
 
+# --- Audio pipeline (waveforms, downloads) -----------------------------------------------
+WAVEFORM_BUCKETS = env.int("WAVEFORM_BUCKETS", default=1800)
+# Rows left in "processing" longer than this are re-queued by content.sweep_stuck_processing.
+PROCESSING_STUCK_AFTER_SECONDS = env.int("PROCESSING_STUCK_AFTER_SECONDS", default=15 * 60)
+PROCESSING_MAX_ATTEMPTS = env.int("PROCESSING_MAX_ATTEMPTS", default=5)
+# none: Django streams the file; nginx: X-Accel-Redirect to DOWNLOAD_ACCEL_PREFIX + storage
+# name (an `internal` location); apache: X-Sendfile with the file's absolute path.
+DOWNLOAD_ACCEL_MODE = env("DOWNLOAD_ACCEL_MODE", default="none")
+DOWNLOAD_ACCEL_PREFIX = env("DOWNLOAD_ACCEL_PREFIX", default="/protected-media/")
+DOWNLOAD_IP_HASH_SALT = env("DOWNLOAD_IP_HASH_SALT", default="")
+
 # --- Email ---------------------------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 if env("EMAIL_URL", default=None):

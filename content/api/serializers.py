@@ -37,6 +37,9 @@ class TrackInput(serializers.Serializer):
     image = serializers.URLField(max_length=500, required=False, allow_blank=True)
     visibility = serializers.ChoiceField(choices=Visibility.choices, required=False)
     release_date = serializers.DateField(required=False, allow_null=True)
+    free_download = serializers.BooleanField(
+        required=False, help_text="Let anyone download the original file."
+    )
 
     def to_internal_value(self, data):
         # Report a missing genre together with the other field errors, not in a second round.

@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import credits, lyrics, playlists, views
+from . import audio, credits, lyrics, playlists, views
 
 router = SimpleRouter(trailing_slash=False)
 router.register("tracks", views.TrackViewSet, basename="track")
@@ -15,6 +15,17 @@ router.register("playlists", playlists.PlaylistViewSet, basename="playlist")
 router.register("lyrics", lyrics.LyricViewSet, basename="lyric")
 
 urlpatterns = [
+    # audio pipeline (before the router: "tracks/wave-batch" is not a track id)
+    path("tracks/wave-batch", audio.WaveBatchView.as_view(), name="track-wave-batch"),
+    path(
+        "tracks/<str:file_entry_id>/extract-metadata",
+        audio.ExtractMetadataView.as_view(),
+        name="track-extract-metadata",
+    ),
+    path("tracks/<str:track_id>/wave", audio.TrackWaveView.as_view(), name="track-wave"),
+    path(
+        "tracks/<str:track_id>/download", audio.TrackDownloadView.as_view(), name="track-download"
+    ),
     # credits & pinning (before the router so the artist sub-routes win)
     path("credits/roles", credits.CreditRolesView.as_view(), name="credit-roles"),
     path(

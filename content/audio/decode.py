@@ -7,6 +7,7 @@ itself would only log a warning.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +15,16 @@ import numpy as np
 
 
 class DecodeError(ValueError):
-    """The audio cannot be decoded completely."""
+    """The audio cannot be decoded completely.
+
+    ``at_end`` is True when the damage is in the stream's last packet (a cut-off file) and
+    ``frames`` counts the mono frames decoded before it, so callers can word it as truncation.
+    """
+
+    def __init__(self, message: str, *, frames: int = 0, at_end: bool = False) -> None:
+        super().__init__(message)
+        self.frames = frames
+        self.at_end = at_end
 
 
 def iter_mono_chunks(
@@ -28,32 +38,142 @@ def iter_mono_chunks(
     With ``sample_rate`` the audio is resampled; otherwise the native rate is kept.
     """
     import av
+    import av.logging
+
+    # FFmpeg's decoders skip damaged frames and only *log* an error; capture those messages
+    # so that a damaged stream is an error here, not a silent gap. Not thread-local: frame
+    # threading decodes in FFmpeg's own threads (one decode per worker process is the norm).
+    if av.logging.get_level() is None:
+        av.logging.set_level(av.logging.ERROR)
+    with av.logging.Capture(local=False) as logs:
+        yield from _decode(path, sample_rate, chunk_frames, logs)
+
+
+def _logged_error(logs: list, decoder: str) -> str | None:
+    """The first error logged by *our* decoder (PyAV delivers log lines lazily, so lines of an
+    earlier decode in this process can show up here; they name another decoder)."""
+    import av.logging
+
+    for level, name, message in logs:
+        if level <= av.logging.ERROR and name == decoder:
+            return f"The audio stream is corrupt: {name}: {message.strip()}"
+    return None
+
+
+def _describe(exc: Exception) -> str:
+    """The error without the file's path (messages end up in API responses)."""
+    text = getattr(exc, "strerror", None) or str(exc)
+    return str(text).strip() or type(exc).__name__
+
+
+def _near(position: int, file_size: int) -> bool:
+    """Is a byte position within the last few packets of the file? (log lines arrive late)"""
+    return file_size - position <= max(32768, file_size // 100)
+
+
+def _audio_frames(path, logs, on_stream):
+    """Demux and decode the first audio stream, yielding PyAV frames at the native format.
+
+    ``on_stream(stream)`` is called once the stream is open. Raises ``DecodeError`` for files
+    that cannot be opened, and for decoder errors whether raised or only logged.
+    """
+    import av
 
     try:
         container = av.open(str(path), mode="r")
     except (av.error.FFmpegError, OSError, ValueError) as exc:
-        raise DecodeError(f"Cannot open audio: {exc}") from exc
+        raise DecodeError(f"Cannot open audio: {_describe(exc)}") from exc
     with container:
         if not container.streams.audio:
             raise DecodeError("The file has no audio stream.")
         stream = container.streams.audio[0]
         stream.thread_type = "AUTO"
-        resampler = av.AudioResampler(format="flt", layout="mono", rate=sample_rate or stream.rate)
-        buffer = np.empty(chunk_frames, dtype=np.float32)
-        filled = 0
+        decoder = stream.codec_context.name
+        on_stream(stream)
+        decoded = 0
+        # An error is held back for one packet: damage in the very last packet is what a
+        # cut-off file looks like, and callers report that as truncation.
+        pending: str | None = None
+        file_size = os.path.getsize(path)
+        last_end = 0
         try:
             for packet in container.demux(stream):
+                if packet.pos is not None and packet.pos >= 0:
+                    last_end = packet.pos + packet.size
+                if pending:
+                    raise DecodeError(pending, frames=decoded, at_end=_near(last_end, file_size))
                 for frame in packet.decode():
-                    for out in resampler.resample(frame):
-                        samples = out.to_ndarray().reshape(-1)
-                        filled = yield from _emit(samples, buffer, filled)
-            for out in resampler.resample(None):
-                samples = out.to_ndarray().reshape(-1)
-                filled = yield from _emit(samples, buffer, filled)
+                    decoded += frame.samples
+                    yield frame
+                if logs:
+                    pending = _logged_error(logs, decoder)
+        except DecodeError:
+            raise
         except (av.error.FFmpegError, ValueError) as exc:
-            raise DecodeError(f"The audio stream is corrupt: {exc}") from exc
-        if filled:
-            yield buffer[:filled].copy()
+            raise DecodeError(
+                f"The audio stream is corrupt: {_describe(exc)}",
+                frames=decoded,
+                at_end=_near(last_end, file_size),
+            ) from exc
+        pending = pending or _logged_error(logs, decoder)
+        if pending:
+            raise DecodeError(pending, frames=decoded, at_end=True)
+
+
+def _decode(path, sample_rate, chunk_frames, logs):
+    import av
+
+    state = {}
+
+    def on_stream(stream):
+        state["resampler"] = av.AudioResampler(
+            format="flt", layout="mono", rate=sample_rate or stream.rate
+        )
+
+    buffer = np.empty(chunk_frames, dtype=np.float32)
+    filled = 0
+    try:
+        for frame in _audio_frames(path, logs, on_stream):
+            for out in state["resampler"].resample(frame):
+                filled = yield from _emit(out.to_ndarray().reshape(-1), buffer, filled)
+        for out in state["resampler"].resample(None):
+            filled = yield from _emit(out.to_ndarray().reshape(-1), buffer, filled)
+    except DecodeError:
+        raise
+    except (av.error.FFmpegError, ValueError) as exc:
+        raise DecodeError(f"The audio stream is corrupt: {_describe(exc)}") from exc
+    if filled:
+        yield buffer[:filled].copy()
+
+
+# Full-scale value of PyAV's sample formats (planar or packed), for scaling raw min/max.
+FULL_SCALE = {"s16": 32768.0, "s32": 2147483648.0, "flt": 1.0, "dbl": 1.0, "u8": 128.0}
+
+
+def iter_native_frames(path: str | Path) -> Iterator[tuple[np.ndarray, int, float]]:
+    """Decode without resampling: yield ``(values, channels, full_scale)`` per decoded frame.
+
+    ``values`` holds the frame's samples interleaved (frame-major, ``channels`` values per
+    sample frame) in the decoder's own dtype, so a caller reducing min/max pays no conversion;
+    divide results by ``full_scale`` to get [-1, 1]. Same error semantics as
+    ``iter_mono_chunks``.
+    """
+    import av.logging
+
+    if av.logging.get_level() is None:
+        av.logging.set_level(av.logging.ERROR)
+    with av.logging.Capture(local=False) as logs:
+        for frame in _audio_frames(path, logs, lambda stream: None):
+            fmt = frame.format
+            array = frame.to_ndarray()
+            channels = len(frame.layout.channels)
+            # Planar frames are (channels, samples): interleave so blocks span all channels.
+            planar = fmt.is_planar and channels > 1
+            values = array.T.reshape(-1) if planar else array.reshape(-1)
+            name = fmt.name.rstrip("p")
+            if name == "u8":
+                values = values.astype(np.int16) - 128
+            yield values, channels, FULL_SCALE.get(name, 1.0)
 
 
 def _emit(samples: np.ndarray, buffer: np.ndarray, filled: int):
@@ -80,11 +200,18 @@ def count_decoded_frames(path: str | Path) -> tuple[int, int]:
                 raise DecodeError("The file has no audio stream.")
             rate = container.streams.audio[0].rate
     except (av.error.FFmpegError, OSError) as exc:
-        raise DecodeError(f"Cannot open audio: {exc}") from exc
+        raise DecodeError(f"Cannot open audio: {_describe(exc)}") from exc
     frames = 0
     for chunk in iter_mono_chunks(path, chunk_frames=262144):
         frames += chunk.shape[0]
     return frames, rate
+
+
+def _truncated(expected_ms: int, decoded_ms: int) -> DecodeError:
+    return DecodeError(
+        f"The audio file is truncated: its header promises {expected_ms / 1000:.1f}s "
+        f"but only {decoded_ms / 1000:.1f}s could be decoded."
+    )
 
 
 def verify_complete(path: str | Path, *, expected_ms: int, tolerance: float = 0.02) -> int:
@@ -92,13 +219,29 @@ def verify_complete(path: str | Path, *, expected_ms: int, tolerance: float = 0.
 
     Returns the decoded duration in milliseconds.
     """
-    frames, rate = count_decoded_frames(path)
+    try:
+        frames, rate = count_decoded_frames(path)
+    except DecodeError as exc:
+        # Damage in the last packet of a stream shorter than promised is a cut-off file.
+        if exc.at_end and expected_ms:
+            rate = _native_rate(path)
+            decoded_ms = int(exc.frames * 1000 / rate) if rate else 0
+            if decoded_ms < expected_ms * (1 - tolerance) - 50:
+                raise _truncated(expected_ms, decoded_ms) from exc
+        raise
     if frames == 0 or not rate:
         raise DecodeError("The audio stream contains no decodable audio.")
     decoded_ms = int(frames * 1000 / rate)
     if expected_ms and decoded_ms < expected_ms * (1 - tolerance) - 50:
-        raise DecodeError(
-            f"The audio file is truncated: its header promises {expected_ms / 1000:.1f}s "
-            f"but only {decoded_ms / 1000:.1f}s could be decoded."
-        )
+        raise _truncated(expected_ms, decoded_ms)
     return decoded_ms
+
+
+def _native_rate(path: str | Path) -> int:
+    import av
+
+    try:
+        with av.open(str(path)) as container:
+            return int(container.streams.audio[0].rate or 0)
+    except (av.error.FFmpegError, OSError, IndexError):
+        return 0

@@ -1,3 +1,4 @@
+from .audio import Download, ProcessingStatus, TrackWaveform
 from .catalog import (
     BPM_MAX,
     BPM_MIN,
@@ -40,6 +41,7 @@ __all__ = [
     "Credit",
     "CreditCategory",
     "CreditRole",
+    "Download",
     "FileEntry",
     "Genre",
     "InvitationStatus",
@@ -49,11 +51,13 @@ __all__ = [
     "PlaylistFollower",
     "PlaylistInvitation",
     "PlaylistTrack",
+    "ProcessingStatus",
     "ReleaseType",
     "Scale",
     "Tag",
     "Track",
     "TrackArtist",
     "TrackLike",
+    "TrackWaveform",
     "Visibility",
 ]

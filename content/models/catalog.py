@@ -183,6 +183,9 @@ class Track(TimeStampedModel):
     release_date = models.DateField(null=True, blank=True)
     plays = models.BigIntegerField(default=0)
     likes_count = models.PositiveIntegerField(default=0)
+    free_download = models.BooleanField(
+        default=False, help_text="Anyone may download the original file."
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

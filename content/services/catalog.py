@@ -32,6 +32,7 @@ TRACK_SCALAR_FIELDS = (
     "image",
     "visibility",
     "release_date",
+    "free_download",
 )
 ALBUM_SCALAR_FIELDS = ("name", "image", "release_date", "description")
 ARTIST_SCALAR_FIELDS = ("name", "bio", "image")

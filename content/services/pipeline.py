@@ -17,6 +17,9 @@ def check_audio_before_publish(*, user, entry, track=None) -> None:
 
 def on_track_audio_set(*, track_id: int) -> None:
     """Called after commit when a track's audio was set or replaced."""
+    from content.services.waveforms import waveform_schedule
+
+    waveform_schedule(track_id=track_id)
 
 
 def track_audio_changed(*, track_id: int) -> None:

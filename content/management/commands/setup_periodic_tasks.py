@@ -19,6 +19,12 @@ PERIODIC_TASKS: dict[str, tuple[str, dict]] = {
         "content.expire_playlist_invitations",
         {"crontab": {"minute": "17"}},
     ),
+    # Every 5 minutes: a worker killed mid-task (OOM, deploy) leaves waveform/fingerprint rows
+    # in "processing"; the sweeper re-queues those older than PROCESSING_STUCK_AFTER_SECONDS.
+    "sweep-stuck-processing": (
+        "content.sweep_stuck_processing",
+        {"every": 5, "period": "minutes"},
+    ),
 }
 
 
