@@ -71,6 +71,10 @@ DATABASES = {
 }
 DATABASES["default"].setdefault("ATOMIC_REQUESTS", False)
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+if "postgresql" in DATABASES["default"]["ENGINE"] and env.bool("DB_DISABLE_JIT", default=True):
+    # Short OLTP queries never win from JIT, but a count over ~100k rows crosses
+    # jit_above_cost and then pays ~100 ms compiling (measured in bench/api_lists.py).
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://beatpass")}
 

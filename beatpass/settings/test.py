@@ -14,6 +14,7 @@ if "postgresql" not in DATABASES["default"]["ENGINE"]:
         f"{DATABASES['default']['ENGINE']}."
     )
 DATABASES["default"]["CONN_MAX_AGE"] = 0
+DATABASES["default"]["OPTIONS"] = {"options": "-c jit=off"}
 
 SECRET_KEY = "test-secret-key-not-for-production-0123456789"  # noqa: S105
 SIMPLE_JWT["SIGNING_KEY"] = SECRET_KEY  # noqa: F405

@@ -215,3 +215,11 @@ def test_private_fields_are_never_exposed(user_client, producer_artist):
     assert "uploads/" not in flat
     assert "file" not in item
     assert "created_by" not in item
+
+
+def test_postgres_sessions_run_without_jit():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone() == ("off",)
