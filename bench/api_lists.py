@@ -68,7 +68,7 @@ SEED_SQL = [
     f"""
     INSERT INTO content_track (id, created_at, updated_at, name, album_id, number, duration, bpm,
                                key, scale, description, image, visibility, release_date, plays,
-                               likes_count)
+                               likes_count, free_download)
     SELECT i, timestamptz '2024-01-01' + i * interval '1 minute', now(), 'Track ' || i,
            CASE WHEN i % 5 < 3 THEN 1 + i % {ALBUMS} END,
            CASE WHEN i % 5 < 3 THEN 1 + i / {ALBUMS} END,
@@ -78,7 +78,7 @@ SEED_SQL = [
            CASE WHEN i % 4 = 0 THEN 'A description of track ' || i ELSE '' END,
            'https://img.example.com/t/' || i || '.jpg',
            CASE WHEN i % 20 = 0 THEN 'private' ELSE 'public' END,
-           date '2020-01-01' + (i % 1500), i * 31 % 1000000, i % 500
+           date '2020-01-01' + (i % 1500), i * 31 % 1000000, i % 500, false
     FROM generate_series(1, {TRACKS}) AS i
     """,
     f"""
