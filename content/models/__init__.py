@@ -14,6 +14,7 @@ from .catalog import (
     Visibility,
 )
 from .engagement import AlbumLike, ArtistLike, TrackLike
+from .fingerprints import Fingerprint
 from .uploads import FileEntry
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "ArtistLike",
     "ArtistLink",
     "FileEntry",
+    "Fingerprint",
     "Genre",
     "Scale",
     "Tag",
