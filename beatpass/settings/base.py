@@ -171,6 +171,17 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
 
+# --- Audio pipeline: fingerprints and duplicate detection ------------------------------------
+# A task row in "processing" longer than this is considered lost (worker died) and re-queued.
+PROCESSING_STUCK_AFTER_SECONDS = env.int("PROCESSING_STUCK_AFTER_SECONDS", default=15 * 60)
+# Similarity (0-100) at or above which an upload is refused as a duplicate.
+DUPLICATE_SIMILARITY_THRESHOLD = env.float("DUPLICATE_SIMILARITY_THRESHOLD", default=90.0)
+FPCALC_PATH = env("FPCALC_PATH", default="fpcalc")
+FPCALC_TIMEOUT_SECONDS = env.float("FPCALC_TIMEOUT_SECONDS", default=120.0)
+# Fingerprints of uploads, keyed by file SHA-256, so the check in POST /tracks and the task after
+# commit compute them once.
+FINGERPRINT_CACHE_SECONDS = env.int("FINGERPRINT_CACHE_SECONDS", default=24 * 3600)
+
 # --- Email ---------------------------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 if env("EMAIL_URL", default=None):

@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import views
+from . import fingerprints, views
 
 router = SimpleRouter(trailing_slash=False)
 router.register("tracks", views.TrackViewSet, basename="track")
@@ -13,6 +13,26 @@ router.register("genres", views.GenreViewSet, basename="genre")
 router.register("uploads", views.UploadViewSet, basename="upload")
 
 urlpatterns = [
+    path(
+        "tracks/check-duplicates",
+        fingerprints.CheckDuplicatesView.as_view(),
+        name="track-check-duplicates",
+    ),
+    path(
+        "tracks/<int:track_id>/fingerprint",
+        fingerprints.FingerprintGenerateView.as_view(),
+        name="track-fingerprint",
+    ),
+    path(
+        "tracks/<int:track_id>/fingerprint/status",
+        fingerprints.FingerprintStatusView.as_view(),
+        name="track-fingerprint-status",
+    ),
+    path(
+        "fingerprints/<int:fingerprint_id>/retry",
+        fingerprints.FingerprintRetryView.as_view(),
+        name="fingerprint-retry",
+    ),
     path("tags/<str:name>/tracks", views.TagTracksView.as_view(), name="tag-tracks"),
     path("users/me/liked-tracks", views.LikedTracksView.as_view(), name="liked-tracks"),
     path("users/me/liked-albums", views.LikedAlbumsView.as_view(), name="liked-albums"),

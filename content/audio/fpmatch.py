@@ -151,3 +151,20 @@ def compare(a, b) -> Match:
         if exact < result.ber:
             result = Match(exact, offset, compared, similarity_of(exact))
     return result
+
+
+def rank_candidates(
+    query: list[int], rows, *, limit: int, min_hits: int = 1
+) -> list[tuple[int, int]]:
+    """The index lookup without an index (SQLite fallback, tests): ``rows`` are (key, terms).
+
+    Returns up to ``limit`` (key, shared terms) pairs, most shared first, like the SQL path.
+    """
+    wanted = set(query)
+    scored = []
+    for key, terms in rows:
+        hits = len(wanted.intersection(terms or ()))
+        if hits >= min_hits:
+            scored.append((key, hits))
+    scored.sort(key=lambda kv: (-kv[1], kv[0]))
+    return scored[:limit]

@@ -1,0 +1,134 @@
+"""Reads for fingerprints: the status of a track's fingerprint and the duplicate search.
+
+The duplicate search is two steps (see ``content/audio/fpmatch.py``): the inverted index gives a
+few candidates sharing the most terms with the query, then each candidate is scored exactly at
+its best alignment. On PostgreSQL the index is intarray's GIN (``terms && query``); elsewhere the
+candidates come from a scan (development only).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.db import connection
+
+from content.api.presenters import artists_for_tracks
+from content.audio import fpmatch
+from content.models import Fingerprint, Track
+
+CANDIDATES = 10  # exact re-scoring is ~1 ms each; the true match is first in practice
+MIN_SHARED_TERMS = 2
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    track_id: int
+    similarity: float
+    fingerprinted_at: datetime | None
+    offset_seconds: float
+
+
+def fingerprint_of_track(*, track: Track) -> Fingerprint | None:
+    return Fingerprint.objects.filter(track=track).first()
+
+
+_CANDIDATES_SQL = """
+    SELECT f.track_id, f.items, f.fingerprinted_at
+    FROM (
+        SELECT id, icount(terms & %(query)s::int4[]) AS hits
+        FROM content_fingerprint
+        WHERE status = 'completed'
+          AND terms && %(query)s::int4[]
+          AND NOT (track_id = ANY(%(exclude)s::int8[]))
+        ORDER BY hits DESC, id
+        LIMIT %(limit)s
+    ) AS candidate
+    JOIN content_fingerprint f ON f.id = candidate.id
+    WHERE candidate.hits >= %(min_hits)s
+    ORDER BY candidate.hits DESC, f.id
+"""
+
+
+def _candidates(
+    query: list[int], *, exclude: Sequence[int], limit: int
+) -> list[tuple[int, list[int], datetime | None]]:
+    if not query:
+        return []
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _CANDIDATES_SQL,
+                {
+                    "query": query,
+                    "exclude": list(exclude),
+                    "limit": limit,
+                    "min_hits": MIN_SHARED_TERMS,
+                },
+            )
+            return list(cursor.fetchall())
+    rows = (
+        Fingerprint.objects.filter(status=Fingerprint.Status.COMPLETED)
+        .exclude(track_id__in=exclude)
+        .values_list("track_id", "terms")
+    )
+    ranked = fpmatch.rank_candidates(query, rows, limit=limit, min_hits=MIN_SHARED_TERMS)
+    details = {
+        track_id: (items, at)
+        for track_id, items, at in Fingerprint.objects.filter(
+            track_id__in=[k for k, _ in ranked]
+        ).values_list("track_id", "items", "fingerprinted_at")
+    }
+    return [(k, *details[k]) for k, _ in ranked if k in details]
+
+
+def fingerprint_find_duplicates(
+    *,
+    items,
+    exclude_track_ids: Iterable[int] = (),
+    threshold: float | None = None,
+    limit: int = CANDIDATES,
+) -> list[Duplicate]:
+    """Tracks whose completed fingerprint matches ``items`` at or above ``threshold`` (0–100),
+    best first. One SQL query on PostgreSQL, whatever the catalogue size."""
+    threshold = settings.DUPLICATE_SIMILARITY_THRESHOLD if threshold is None else threshold
+    query = fpmatch.query_terms(items)
+    found = []
+    for track_id, stored, fingerprinted_at in _candidates(
+        query, exclude=list(exclude_track_ids), limit=limit
+    ):
+        match = fpmatch.compare(stored, items)
+        if match.similarity >= threshold:
+            found.append(
+                Duplicate(track_id, match.similarity, fingerprinted_at, match.offset_seconds)
+            )
+    found.sort(key=lambda d: (-d.similarity, d.track_id))
+    return found
+
+
+def present_duplicates(duplicates: Sequence[Duplicate], *, extra=None) -> list[dict]:
+    """``[{"track": {id, name, artists}, "similarity", "fingerprinted_at"}]`` in two queries."""
+    ids = [d.track_id for d in duplicates]
+    if not ids:
+        return []
+    names = dict(Track.objects.filter(pk__in=ids).values_list("pk", "name"))
+    artists = artists_for_tracks(ids, rich=False)
+    out = []
+    for i, dup in enumerate(duplicates):
+        if dup.track_id not in names:
+            continue
+        item = {
+            "track": {
+                "id": dup.track_id,
+                "name": names[dup.track_id],
+                "artists": [{"id": a["id"], "name": a["name"]} for a in artists[dup.track_id]],
+            },
+            "similarity": dup.similarity,
+            "fingerprinted_at": dup.fingerprinted_at,
+        }
+        if extra is not None:
+            item.update(extra[i])
+        out.append(item)
+    return out
