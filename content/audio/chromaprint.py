@@ -71,8 +71,9 @@ def run_fpcalc(path: str | Path, *, fpcalc: str | None = None, timeout: float = 
     """Run fpcalc on ``path`` and return its parsed JSON output (``duration``, ``fingerprint``).
 
     Exit code 0 → the output. Exit code 3 with a fingerprint and a decoding complaint → the
-    output (fpcalc 1.5.1 reports the end of many valid files that way). Anything else raises
-    :class:`FingerprintError`.
+    output (fpcalc 1.5.1 reports the end of many valid files that way). "Empty fingerprint"
+    (decodable but far too short) → an empty fingerprint, judged insufficient by ``assess``.
+    Anything else raises :class:`FingerprintError`.
     """
     binary = fpcalc or fpcalc_command()
     if shutil.which(binary) is None:
@@ -97,6 +98,9 @@ def run_fpcalc(path: str | Path, *, fpcalc: str | None = None, timeout: float = 
         and "decod" in stderr.lower()
     ):
         return output
+    if "empty fingerprint" in stderr.lower():
+        # Decodable but far too short (a 45 ms clip): insufficient audio, not a failure.
+        return {"duration": 0.0, "fingerprint": []}
     detail = stderr.splitlines()[-1] if stderr else f"exit code {proc.returncode}"
     raise FingerprintError(f"fpcalc failed: {detail[:200]}")
 
