@@ -1,4 +1,4 @@
-"""fpcalc wrapper: real fingerprints of generated audio, and fpcalc's exit codes handled on purpose."""
+"""fpcalc wrapper: fingerprints of generated audio; fpcalc exit codes handled on purpose."""
 
 from __future__ import annotations
 

@@ -87,7 +87,8 @@ def test_too_short_an_overlap_is_no_match():
 def test_similarity_is_monotonic_in_the_bit_error_rate():
     scores = [fpmatch.similarity_of(ber) for ber in np.linspace(0, 0.5, 11)]
 
-    assert scores[0] == 100 and scores[-1] == 0
+    assert scores[0] == 100
+    assert scores[-1] == 0
     assert scores == sorted(scores, reverse=True)
 
 
