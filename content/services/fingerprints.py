@@ -28,6 +28,7 @@ import numpy as np
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from beatpass.api.errors import Conflict
@@ -107,7 +108,9 @@ def fingerprint_request(*, track_id: int) -> Fingerprint:
         fingerprint.error = fingerprint.error_code = ""
         fingerprint.started_at = None
         fingerprint.save()
-        transaction.on_commit(lambda: _enqueue(track_id))
+        # robust: a broker outage must not turn a committed request into a 500; the row stays
+        # pending and the sweeper re-queues it.
+        transaction.on_commit(lambda: _enqueue(track_id), robust=True)
     return fingerprint
 
 
@@ -259,18 +262,21 @@ def fingerprint_compute(
 
 
 def fingerprints_requeue_stuck(*, older_than_seconds: int | None = None) -> int:
-    """Put rows stuck in ``processing`` (a worker died mid-task) back to pending and re-queue
-    them. Returns how many were re-queued. Locks the rows it moves, skipping locked ones."""
-    seconds = (
-        settings.PROCESSING_STUCK_AFTER_SECONDS
-        if older_than_seconds is None
-        else (older_than_seconds)
-    )
+    """Re-queue fingerprints whose task was lost: rows in ``processing`` (a worker died
+    mid-task) or still ``pending`` (the enqueue failed, e.g. the broker was down) for longer
+    than ``PROCESSING_STUCK_AFTER_SECONDS``. Returns how many were re-queued. Locks the rows it
+    moves, skipping rows another transaction holds."""
+    seconds = settings.PROCESSING_STUCK_AFTER_SECONDS
+    if older_than_seconds is not None:
+        seconds = older_than_seconds
     cutoff = timezone.now() - timedelta(seconds=seconds)
+    lost = Q(status=Fingerprint.Status.PROCESSING, started_at__lt=cutoff) | Q(
+        status=Fingerprint.Status.PENDING, updated_at__lt=cutoff
+    )
     with transaction.atomic():
         stuck = list(
             Fingerprint.objects.select_for_update(skip_locked=True)
-            .filter(status=Fingerprint.Status.PROCESSING, started_at__lt=cutoff)
+            .filter(lost)
             .order_by("pk")[:1000]
         )
         for fingerprint in stuck:
@@ -278,9 +284,9 @@ def fingerprints_requeue_stuck(*, older_than_seconds: int | None = None) -> int:
             fingerprint.started_at = None
             fingerprint.save(update_fields=["status", "started_at", "updated_at"])
             track_id = fingerprint.track_id
-            transaction.on_commit(lambda track_id=track_id: _enqueue(track_id))
+            transaction.on_commit(lambda track_id=track_id: _enqueue(track_id), robust=True)
     if stuck:
-        log.warning("Re-queued %d fingerprints stuck in processing", len(stuck))
+        log.warning("Re-queued %d lost fingerprint task(s)", len(stuck))
     return len(stuck)
 
 

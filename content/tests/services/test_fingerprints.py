@@ -181,6 +181,39 @@ def test_the_sweeper_requeues_only_rows_stuck_in_processing(
     assert Fingerprint.objects.get(track=fresh).status == Fingerprint.Status.PROCESSING
 
 
+def test_the_sweeper_requeues_pending_rows_whose_task_was_lost(
+    make_track, settings, django_capture_on_commit_callbacks
+):
+    settings.PROCESSING_STUCK_AFTER_SECONDS = 600
+    lost, queued = make_track(seed=1), make_track(seed=2)
+    long_ago = timezone.now() - timedelta(seconds=601)
+    Fingerprint.objects.filter(track=lost).update(status="pending", updated_at=long_ago)
+    Fingerprint.objects.filter(track=queued).update(status="pending", updated_at=timezone.now())
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert requeue_stuck_fingerprints.delay().get() == 1
+
+    assert Fingerprint.objects.get(track=lost).status == Fingerprint.Status.COMPLETED
+    assert Fingerprint.objects.get(track=queued).status == Fingerprint.Status.PENDING
+
+
+def test_a_broker_outage_does_not_fail_the_request(
+    producer, producer_client, monkeypatch, django_capture_on_commit_callbacks
+):
+    from content import tasks_fingerprints
+
+    def broker_down(*args, **kwargs):
+        raise ConnectionError("broker unreachable")
+
+    monkeypatch.setattr(tasks_fingerprints.compute_fingerprint, "delay", broker_down)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = create_track(producer_client, beat_entry(producer, 1))
+
+    assert response.status_code == 201
+    assert Fingerprint.objects.get().status == Fingerprint.Status.PENDING
+
+
 def test_periodic_tasks_are_registered_idempotently():
     from django_celery_beat.models import PeriodicTask
 
