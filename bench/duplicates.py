@@ -62,19 +62,23 @@ def load(connection, start_id: int, fingerprints, fpmatch) -> None:
     now = "2026-01-01 00:00:00+00"
     for offset, items in enumerate(fingerprints):
         pk = start_id + offset
-        tracks.write(f"{pk}\tBench track {pk}\t{now}\t{now}\n")
+        tracks.write(f"{pk}\tBench track {pk}\t{now}\t{now}\t180000\t\t\t\t\tpublic\t0\t0\n")
         terms = fpmatch.index_terms(items)
         rows.write(
             f"{pk}\t{pk}\tcompleted\t{pg_array(items.tolist())}\t{items.size * 0.1238:.2f}\t"
-            f"{uuid.uuid4().hex * 2}\t{pg_array(terms)}\t{now}\t{now}\t{now}\n"
+            f"{uuid.uuid4().hex * 2}\t{pg_array(terms)}\t{now}\t{now}\t{now}\t\t\t\t0\n"
         )
     with connection.cursor() as cursor:
         raw = cursor.cursor
-        with raw.copy("COPY content_track (id, name, created_at, updated_at) FROM STDIN") as copy:
+        with raw.copy(
+            "COPY content_track (id, name, created_at, updated_at, duration, key, scale, "
+            "description, image, visibility, plays, likes_count) FROM STDIN"
+        ) as copy:
             copy.write(tracks.getvalue())
         with raw.copy(
             "COPY content_fingerprint (id, track_id, status, items, duration, hash, terms, "
-            "fingerprinted_at, created_at, updated_at) FROM STDIN"
+            "fingerprinted_at, created_at, updated_at, source_sha256, error, error_code, attempts) "
+            "FROM STDIN"
         ) as copy:
             copy.write(rows.getvalue())
 

@@ -31,6 +31,7 @@ def test_identical_fingerprints_are_100_similar(tmp_path, beat):
 
     assert match.similarity == 100
     assert match.ber == 0
+    assert match.matched == 1
     assert match.overlap == items.size
 
 
@@ -78,18 +79,28 @@ def test_silence_items_are_ignored_when_scoring():
     assert match.similarity == 0
 
 
+def test_voting_finds_the_same_alignment_as_the_exhaustive_search(tmp_path, beat):
+    original = fingerprint(tmp_path, beat)
+    copy = fingerprint(tmp_path, beat[int(3.3 * SR) : int(33.3 * SR)], "c.wav")
+
+    fast, exhaustive = fpmatch.compare(original, copy), fpmatch.compare_all_offsets(original, copy)
+
+    assert fast.similarity >= exhaustive.similarity - 1
+    assert fast.similarity >= 90
+
+
 def test_too_short_an_overlap_is_no_match():
     items = np.arange(40, dtype=np.int32)
 
     assert fpmatch.compare(items, items) == fpmatch.NO_MATCH
 
 
-def test_similarity_is_monotonic_in_the_bit_error_rate():
-    scores = [fpmatch.similarity_of(ber) for ber in np.linspace(0, 0.5, 11)]
+def test_similarity_grows_with_the_share_of_near_identical_items():
+    scores = [fpmatch.similarity_of(matched) for matched in np.linspace(0, 1, 11)]
 
-    assert scores[0] == 100
-    assert scores[-1] == 0
-    assert scores == sorted(scores, reverse=True)
+    assert scores[0] == 0
+    assert scores[-1] == 100
+    assert scores == sorted(scores)
 
 
 def test_stored_terms_of_an_original_are_found_in_a_trimmed_query(tmp_path, beat):
