@@ -100,6 +100,7 @@ def main() -> None:
     parser.add_argument("--small", type=int, default=10_000)
     parser.add_argument("--beats", type=int, default=40)
     parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--keep-db", action="store_true", help="Leave the scratch database.")
     args = parser.parse_args()
 
     import psycopg
@@ -115,8 +116,11 @@ def main() -> None:
         from django.db import connections
 
         connections.close_all()
-        with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if args.keep_db:
+            print(f"kept database {name}", file=sys.stderr)
+        else:
+            with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def run(args) -> None:
@@ -146,6 +150,8 @@ def run(args) -> None:
         reals = real if loaded == 0 else []
         pseudo_count = target - loaded - len(reals)
         next_id = loaded + 1
+        with connection.cursor() as cursor:  # bulk load without the index, then build it once
+            cursor.execute("DROP INDEX IF EXISTS fingerprint_terms_gin")
         for chunk_start in range(0, pseudo_count, 5000):
             size = min(5000, pseudo_count - chunk_start)
             load(connection, next_id, list(pseudo_fingerprints(real, size, rng)), fpmatch)
@@ -154,6 +160,10 @@ def run(args) -> None:
             load(connection, next_id, reals, fpmatch)
         loaded = target
         with connection.cursor() as cursor:
+            cursor.execute(
+                "CREATE INDEX fingerprint_terms_gin ON content_fingerprint "
+                "USING gin (terms gin__int_ops)"
+            )
             cursor.execute("ANALYZE content_fingerprint")
             cursor.execute("SELECT count(*) FROM content_fingerprint")
             count = cursor.fetchone()[0]

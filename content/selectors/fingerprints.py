@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 
 from content.api.presenters import artists_for_tracks
 from content.audio import fpmatch
@@ -35,20 +35,23 @@ def fingerprint_of_track(*, track: Track) -> Fingerprint | None:
     return Fingerprint.objects.filter(track=track).first()
 
 
+# The inner query touches only the GIN index and the matching rows; rows that are not completed
+# have no terms (services clear them), the outer filters are a safety net.
 _CANDIDATES_SQL = """
     SELECT f.track_id, f.items, f.fingerprinted_at
     FROM (
         SELECT id, icount(terms & %(query)s::int4[]) AS hits
         FROM content_fingerprint
-        WHERE status = 'completed'
-          AND terms && %(query)s::int4[]
-          AND NOT (track_id = ANY(%(exclude)s::int8[]))
+        WHERE terms && %(query)s::int4[]
         ORDER BY hits DESC, id
-        LIMIT %(limit)s
+        LIMIT %(inner_limit)s
     ) AS candidate
     JOIN content_fingerprint f ON f.id = candidate.id
     WHERE candidate.hits >= %(min_hits)s
+      AND f.status = 'completed'
+      AND NOT (f.track_id = ANY(%(exclude)s::int8[]))
     ORDER BY candidate.hits DESC, f.id
+    LIMIT %(limit)s
 """
 
 
@@ -58,17 +61,24 @@ def _candidates(
     if not query:
         return []
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
+        # intarray estimates ``terms && query`` per element, so a query of ~300 terms looks
+        # like it matches most rows and the planner picks a sequential scan: 150 ms at 20k rows
+        # for 21 real matches, against 1 ms through the GIN index. Steer this statement there.
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
             cursor.execute(
                 _CANDIDATES_SQL,
                 {
                     "query": query,
                     "exclude": list(exclude),
                     "limit": limit,
+                    "inner_limit": limit + len(exclude),
                     "min_hits": MIN_SHARED_TERMS,
                 },
             )
-            return list(cursor.fetchall())
+            rows = list(cursor.fetchall())
+            cursor.execute("SET LOCAL enable_seqscan TO DEFAULT")
+            return rows
     rows = (
         Fingerprint.objects.filter(status=Fingerprint.Status.COMPLETED)
         .exclude(track_id__in=exclude)

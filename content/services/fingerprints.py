@@ -107,6 +107,7 @@ def fingerprint_request(*, track_id: int) -> Fingerprint:
         fingerprint.status = Fingerprint.Status.PENDING
         fingerprint.error = fingerprint.error_code = ""
         fingerprint.started_at = None
+        fingerprint.terms = []  # only completed fingerprints are in the index
         fingerprint.save()
         # robust: a broker outage must not turn a committed request into a 500; the row stays
         # pending and the sweeper re-queues it.
