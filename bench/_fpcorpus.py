@@ -73,6 +73,11 @@ TRANSFORMS = {
     "mp3_64k": lambda x: (testing.encode(x, "mp3", sample_rate=SR, bitrate=64_000), ".mp3"),
     "head_trim_5s": lambda x: (testing.wav_bytes(x[int(5.03 * SR) :], SR), ".wav"),
     "head_trim_15s": lambda x: (testing.wav_bytes(x[int(15.07 * SR) :], SR), ".wav"),
+    # 81.5 sub-fingerprints: the worst case, half an item off the stored alignment
+    "head_trim_half_item": lambda x: (
+        testing.wav_bytes(x[int(81.5 * 4096 / 3 * SR / 11025) :], SR),
+        ".wav",
+    ),
     "tail_trim_15s": lambda x: (testing.wav_bytes(x[: -15 * SR], SR), ".wav"),
     "head_tail_trim_15s": lambda x: (testing.wav_bytes(x[int(14.9 * SR) : -15 * SR], SR), ".wav"),
     "gain_+6dB": lambda x: (testing.wav_bytes(np.clip(x * 2.0, -1, 1), SR), ".wav"),

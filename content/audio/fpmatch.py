@@ -31,13 +31,15 @@ WINDOW_ITEMS = 48  # about 6 s each
 MIN_OVERLAP_ITEMS = 64  # about 8 s of shared audio before a score means anything
 MIN_COVERAGE = 0.5  # the overlap must cover at least half of the shorter fingerprint
 # Similarity comes from the share of aligned items that differ by at most ITEM_TOLERANCE_BITS
-# bits (see ``similarity_of``). Measured on generated beats (bench/duplicates_quality.py):
-# re-encodes and trimmed copies keep ≥ 0.79 of their items within 2 bits, while "siblings"
-# (same tempo, key and chords, other drums and melody) keep ≤ 0.48. The mean BER separates them
-# far worse (≤ 0.05 against ≥ 0.087): a few items that differ a lot dominate the mean.
+# bits from the stored item they face or from its successor (a trimmed copy is off the stored
+# item grid by a fraction of an item; comparing with both neighbours absorbs that). Measured on
+# 40 generated beats (bench/duplicates_quality.py): re-encodes and trims, including the worst
+# case of half an item off, keep ≥ 0.73 of their items; "siblings" (same tempo, key, chords and
+# drum style, other seed) keep ≤ 0.51. The mean BER separates them far worse (≤ 0.05 against
+# ≥ 0.087): a few items that differ a lot dominate the mean.
 ITEM_TOLERANCE_BITS = 2
-MATCHED_SAME = 0.72  # at or above → similarity 100
-MATCHED_UNRELATED = 0.35  # at or below → similarity 0
+MATCHED_SAME = 0.70  # at or above → similarity 100 (0.66 → 90)
+MATCHED_UNRELATED = 0.30  # at or below → similarity 0 (0.60 → 75)
 RECHECK_OFFSETS = 3
 MAX_VOTE_PAIRS = 200_000  # equal-term pairs considered when voting for alignments
 
@@ -122,6 +124,24 @@ def item_errors(a: np.ndarray, b: np.ndarray, offset: int) -> np.ndarray:
     return np.bitwise_count(np.bitwise_xor(sa[keep], sb[keep]))
 
 
+def item_errors_with_neighbour(a: np.ndarray, b: np.ndarray, offset: int) -> np.ndarray:
+    """Like :func:`item_errors`, but each ``b[i]`` also faces ``a[i + offset + 1]`` and keeps
+    the smaller count: tolerance for copies whose start is off by a fraction of an item."""
+    a, b = as_items(a), as_items(b)
+    start_b = max(0, -offset)
+    end_b = min(b.size, a.size - offset)
+    if end_b <= start_b:
+        return np.empty(0, np.uint8)
+    sa = a[start_b + offset : end_b + offset]
+    sb = b[start_b:end_b]
+    keep = _useful(sa) & _useful(sb)
+    errors = np.bitwise_count(np.bitwise_xor(sa, sb))
+    following = a[start_b + offset + 1 : end_b + offset + 1]
+    n = following.size
+    errors[:n] = np.minimum(errors[:n], np.bitwise_count(np.bitwise_xor(following, sb[:n])))
+    return errors[keep]
+
+
 def bit_errors(a: np.ndarray, b: np.ndarray, offset: int) -> tuple[int, int]:
     """(differing bits, compared items) with b[i] aligned to a[i + offset], silence skipped."""
     errors = item_errors(a, b, offset)
@@ -164,7 +184,8 @@ def _best_of(a: np.ndarray, b: np.ndarray, offsets, need: int) -> Match:
         errors = item_errors(a, b, offset)
         if errors.size < need:
             continue
-        matched = float(np.mean(errors <= ITEM_TOLERANCE_BITS))
+        tolerant = item_errors_with_neighbour(a, b, offset)
+        matched = float(np.mean(tolerant <= ITEM_TOLERANCE_BITS))
         if matched > result.matched:
             ber = float(errors.sum()) / (32 * errors.size)
             result = Match(ber, offset, int(errors.size), similarity_of(matched), matched)
