@@ -186,8 +186,8 @@ def _best_of(a: np.ndarray, b: np.ndarray, offsets, need: int) -> Match:
             continue
         tolerant = item_errors_with_neighbour(a, b, offset)
         matched = float(np.mean(tolerant <= ITEM_TOLERANCE_BITS))
-        if matched > result.matched:
-            ber = float(errors.sum()) / (32 * errors.size)
+        ber = float(errors.sum()) / (32 * errors.size)
+        if (matched, -ber) > (result.matched, -result.ber):
             result = Match(ber, offset, int(errors.size), similarity_of(matched), matched)
     return result
 
