@@ -138,3 +138,6 @@ class ArtistLikeAdmin(LikeAdmin):
     list_display = ("user", "artist", "created_at")
     list_select_related = ("user", "artist")
     raw_id_fields = ("user", "artist")
+
+
+from . import admin_fingerprints  # noqa: E402, F401
