@@ -178,6 +178,9 @@ PROCESSING_STUCK_AFTER_SECONDS = env.int("PROCESSING_STUCK_AFTER_SECONDS", defau
 DUPLICATE_SIMILARITY_THRESHOLD = env.float("DUPLICATE_SIMILARITY_THRESHOLD", default=90.0)
 FPCALC_PATH = env("FPCALC_PATH", default="fpcalc")
 FPCALC_TIMEOUT_SECONDS = env.float("FPCALC_TIMEOUT_SECONDS", default=120.0)
+# Inside a request (duplicate check on POST /tracks): fpcalc needs ~0.1 s per minute of audio;
+# past this the check is skipped (it never blocks an upload) and the Celery task computes it.
+FPCALC_REQUEST_TIMEOUT_SECONDS = env.float("FPCALC_REQUEST_TIMEOUT_SECONDS", default=20.0)
 # Fingerprints of uploads, keyed by file SHA-256, so the check in POST /tracks and the task after
 # commit compute them once.
 FINGERPRINT_CACHE_SECONDS = env.int("FINGERPRINT_CACHE_SECONDS", default=24 * 3600)

@@ -131,7 +131,9 @@ class CheckDuplicatesView(APIView):
                 {"file_entry_id": ["The selected file is not an audio file."]}
             )
         try:
-            result = services.fingerprint_of_file(entry)
+            result = services.fingerprint_of_file(
+                entry, timeout=settings.FPCALC_REQUEST_TIMEOUT_SECONDS
+            )
         except (chromaprint.FingerprintError, OSError) as exc:
             return {
                 "status": "success",

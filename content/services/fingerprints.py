@@ -64,11 +64,13 @@ def _cache_key(sha256: str) -> str:
 
 
 def fingerprint_of_file(
-    entry: FileEntry,
+    entry: FileEntry, *, timeout: float | None = None
 ) -> chromaprint.Fingerprint | chromaprint.InsufficientAudio:
     """Compute (or reuse) the fingerprint of an uploaded file. Raises ``FingerprintError``.
 
-    Failures are not cached: they may be transient (a timeout under load).
+    Failures are not cached: they may be transient (a timeout under load). ``timeout`` defaults
+    to ``FPCALC_TIMEOUT_SECONDS`` (workers); requests pass the shorter
+    ``FPCALC_REQUEST_TIMEOUT_SECONDS``.
     """
     key = _cache_key(entry.sha256) if entry.sha256 and entry.sha256 != "0" * 64 else None
     cached = cache.get(key) if key else None
@@ -79,7 +81,9 @@ def fingerprint_of_file(
         return chromaprint.Fingerprint(items=items, duration=cached["duration"])
     with local_audio_path(entry) as path:
         result = chromaprint.compute(
-            path, fpcalc=settings.FPCALC_PATH, timeout=settings.FPCALC_TIMEOUT_SECONDS
+            path,
+            fpcalc=settings.FPCALC_PATH,
+            timeout=timeout or settings.FPCALC_TIMEOUT_SECONDS,
         )
     if key:
         if isinstance(result, chromaprint.InsufficientAudio):
@@ -300,7 +304,7 @@ def check_upload_for_duplicates(*, entry: FileEntry, exclude_track_id: int | Non
     from content.selectors.fingerprints import fingerprint_find_duplicates, present_duplicates
 
     try:
-        result = fingerprint_of_file(entry)
+        result = fingerprint_of_file(entry, timeout=settings.FPCALC_REQUEST_TIMEOUT_SECONDS)
     except (chromaprint.FingerprintError, OSError) as exc:
         log.warning("Duplicate check skipped for file entry %s: %s", entry.pk, exc)
         return
