@@ -342,3 +342,26 @@ def test_hostile_uploads_get_a_clean_4xx_or_are_accepted(name, producer_client):
     )
 
     assert response.status_code in {201, 422}
+
+
+def test_check_duplicates_costs_the_same_queries_for_one_or_many_matches(
+    producer, producer_artist, other_user, other_client, django_assert_num_queries
+):
+    from content.services.fingerprints import fingerprint_compute
+
+    def copy_in_catalog(fmt):
+        track = TrackFactory(artists=[producer_artist], file=beat_entry(producer, 1, fmt=fmt))
+        fingerprint_compute(track_id=track.pk)
+
+    upload = beat_entry(other_user, 1, fmt="mp3", bitrate=128000)
+    url, body = "/api/v1/tracks/check-duplicates", {"file_entry_id": upload.pk}
+    copy_in_catalog("wav")
+    other_client.post(url, body, format="json")  # warm the upload's fingerprint cache
+    with django_assert_num_queries(10) as one:  # pinned: same count for 3 matches below
+        assert len(other_client.post(url, body, format="json").json()["duplicates"]) == 1
+
+    copy_in_catalog("flac")
+    copy_in_catalog("aiff")
+
+    with django_assert_num_queries(len(one.captured_queries)):
+        assert len(other_client.post(url, body, format="json").json()["duplicates"]) == 3
