@@ -20,6 +20,7 @@ system-deps:
 
 run: venv system-deps
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py setup_periodic_tasks
 	$(PY) manage.py seed_demo
 	$(PY) manage.py runserver 127.0.0.1:8000
 
@@ -37,7 +38,7 @@ format: venv
 
 bench: venv
 	@scripts/ensure-postgres.sh
-	@set -e; for script in bench/*.py; do echo "== $$script"; $(PY) $$script; done
+	@set -e; for script in bench/[!_]*.py; do echo "== $$script"; $(PY) $$script; done
 
 worker: venv
 	$(VENV)/bin/celery -A beatpass worker -l info

@@ -84,3 +84,49 @@ def staff_client(staff_user) -> APIClient:
 @pytest.fixture
 def producer_client(producer) -> APIClient:
     return bearer_client(producer)
+
+
+@pytest.fixture
+def spotify_stub(settings):
+    """A loopback Spotify Web API; the adapter's settings point at it (credits feature)."""
+    from content.tests.spotify_stub import running_stub
+
+    with running_stub(settings) as stub:
+        yield stub
+
+
+@pytest.fixture
+def credit_roles(db):
+    """The seeded credit roles (re-seeded in case a transactional test flushed them)."""
+    from content.models import CreditRole
+    from content.services.credits import credit_roles_seed
+
+    credit_roles_seed()
+    return {role.slug: role for role in CreditRole.objects.all()}
+
+
+class FakeClock:
+    """Stands in for ``content.clock.now``; tests move it with ``advance(days=7)``."""
+
+    def __init__(self, start) -> None:
+        self.current = start
+
+    def now(self):
+        return self.current
+
+    def advance(self, **delta) -> None:
+        from datetime import timedelta
+
+        self.current += timedelta(**delta)
+
+
+@pytest.fixture
+def fake_clock(monkeypatch) -> FakeClock:
+    """Freeze the services' clock (``content.clock.now``) at the current time; no sleeps."""
+    from django.utils import timezone
+
+    from content import clock
+
+    fake = FakeClock(timezone.now())
+    monkeypatch.setattr(clock, "now", fake.now)
+    return fake

@@ -10,6 +10,7 @@ api_v1 = [
     path("docs", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("", include("beatpass.accounts.urls")),
     path("", include("content.api.urls")),
+    path("", include("backstage.urls")),
 ]
 
 urlpatterns = [

@@ -140,4 +140,5 @@ class ArtistLikeAdmin(LikeAdmin):
     raw_id_fields = ("user", "artist")
 
 
-from . import admin_fingerprints  # noqa: E402, F401
+# Feature admins register themselves on import.
+from . import admin_credits, admin_fingerprints, admin_playlists  # noqa: E402,F401

@@ -6,6 +6,9 @@ set -euo pipefail
 missing=()
 # Chromaprint's fpcalc: audio fingerprints.
 command -v fpcalc >/dev/null || missing+=(libchromaprint-tools)
+# Headless Chromium + its WebDriver: the admin's real-browser tests (pytest -m browser).
+command -v chromium >/dev/null || missing+=(chromium)
+command -v chromedriver >/dev/null || missing+=(chromium-driver)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

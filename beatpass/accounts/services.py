@@ -16,6 +16,7 @@ from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import RefreshToken
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
+from beatpass.api.errors import InvalidCredentials
 from beatpass.api.throttling import LoginFailureLimiter
 
 from .models import Notification, User
@@ -60,7 +61,7 @@ def user_login(*, email: str, password: str, request=None) -> User:
         disabled = User.objects.filter(email__iexact=email.strip(), is_active=False).first()
         if disabled is not None and disabled.check_password(password):
             raise PermissionDenied("Your account has been disabled.")
-        raise AuthenticationFailed(INVALID_CREDENTIALS)
+        raise InvalidCredentials(INVALID_CREDENTIALS)
     limiter.reset()
     User.objects.filter(pk=user.pk).update(last_login=timezone.now())
     return user

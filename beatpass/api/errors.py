@@ -29,6 +29,12 @@ class ApplicationError(Exception):
         self.extra = extra or {}
 
 
+class InvalidCredentials(ApplicationError):
+    """Wrong email or password: 401 with a message that says so (not "Unauthenticated.")."""
+
+    status_code = 401
+
+
 class Conflict(ApplicationError):
     status_code = 409
 

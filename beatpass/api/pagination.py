@@ -9,6 +9,8 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from django.db import connections
+from django.db.models import QuerySet
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
@@ -56,6 +58,43 @@ class Page:
         }
 
 
+def _can_defer_join(queryset) -> bool:
+    """Only where one row is one primary key, so "the page's keys" means "the page's rows"."""
+    if not isinstance(queryset, QuerySet):
+        return False
+    query = queryset.query
+    multivalued_join = any(
+        getattr(join.join_field, "one_to_many", False)
+        or getattr(join.join_field, "many_to_many", False)
+        for join in query.alias_map.values()
+        if hasattr(join, "join_field")
+    )
+    return (
+        not multivalued_join
+        and not query.is_sliced
+        and not query.distinct
+        and query.combinator is None
+        and query.group_by is None
+        and connections[queryset.db].features.allow_sliced_subqueries_with_in
+    )
+
+
+def page_slice(queryset, offset: int, limit: int) -> list:
+    """Rows ``offset .. offset + limit`` of ``queryset``, in its order.
+
+    For a plain QuerySet this is a "deferred join": a subquery picks the page's primary keys
+    using only the filter and ordering columns, and the selected columns (including per-row
+    subqueries such as ``is_liked``) are computed for those keys alone. A plain
+    ``LIMIT/OFFSET`` makes PostgreSQL compute them for every skipped row too; on the 100k
+    bench the page query drops from ~5 ms to ~1 ms (bench/README.md). Same rows, same order,
+    still one query.
+    """
+    if not _can_defer_join(queryset):
+        return list(queryset[offset : offset + limit])
+    keys = queryset.values("pk")[offset : offset + limit]
+    return list(queryset.filter(pk__in=keys))
+
+
 def paginate(queryset, request, *, default_per_page: int = DEFAULT_PER_PAGE) -> Page:
     """Count, then slice. ``per_page`` is clamped to 1..100, ``page`` to >= 1; non-integers 422."""
     per_page = _int_param(request, ("per_page", "perPage", "limit"), default_per_page)
@@ -63,7 +102,7 @@ def paginate(queryset, request, *, default_per_page: int = DEFAULT_PER_PAGE) -> 
     number = max(_int_param(request, ("page",), 1), 1)
     total = queryset.count()
     offset = (number - 1) * per_page
-    items = list(queryset[offset : offset + per_page]) if offset < total else []
+    items = page_slice(queryset, offset, per_page) if offset < total else []
     return Page(items, number=number, per_page=per_page, total=total)
 
 

@@ -194,6 +194,14 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="BeatPass <no-reply@beatp
 # --- Downloads / integrations (filled in by later features) --------------------------------
 SPOTIFY_CLIENT_ID = env("SPOTIFY_CLIENT_ID", default="")
 SPOTIFY_CLIENT_SECRET = env("SPOTIFY_CLIENT_SECRET", default="")
+# Credits' Spotify adapter (content/integrations/spotify.py). The URLs exist so tests (and a
+# proxy, if ever needed) can point spotipy somewhere else; production keeps the defaults.
+SPOTIFY_API_PREFIX = env("SPOTIFY_API_PREFIX", default="https://api.spotify.com/v1/")
+SPOTIFY_TOKEN_URL = env("SPOTIFY_TOKEN_URL", default="https://accounts.spotify.com/api/token")
+SPOTIFY_TIMEOUT_SECONDS = env.float("SPOTIFY_TIMEOUT_SECONDS", default=5.0)
+SPOTIFY_MAX_RETRIES = env.int("SPOTIFY_MAX_RETRIES", default=1)  # 5xx/connect only, never 429
+SPOTIFY_CACHE_TTL = env.int("SPOTIFY_CACHE_TTL", default=6 * 3600)
+SPOTIFY_MARKET = env("SPOTIFY_MARKET", default="")  # ISO country, optional
 
 LOGGING = {
     "version": 1,

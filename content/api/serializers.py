@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from rest_framework import serializers
 
 from content.models import BPM_MAX, BPM_MIN, KEYS, Scale, Visibility
@@ -36,15 +38,27 @@ class TrackInput(serializers.Serializer):
     visibility = serializers.ChoiceField(choices=Visibility.choices, required=False)
     release_date = serializers.DateField(required=False, allow_null=True)
 
-    def validate(self, attrs):
+    def to_internal_value(self, data):
+        # Report a missing genre together with the other field errors, not in a second round.
+        errors: dict = {}
+        attrs = None
+        try:
+            attrs = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if not isinstance(exc.detail, dict):
+                raise
+            errors = dict(exc.detail)
+        if isinstance(data, Mapping) and "genres" not in errors:
+            given = data.get("genres") if "genres" in data else None
+            missing = not given and not data.get("genre")
+            if (not self.partial and missing) or (self.partial and "genres" in data and missing):
+                errors["genres"] = ["At least one genre is required."]
+        if errors:
+            raise serializers.ValidationError(errors)
         # The OpenAPI create body sends one `genre` string; the UI sends a `genres` list.
         genre = attrs.pop("genre", None)
-        if genre:
-            attrs.setdefault("genres", [genre])
-        if not self.partial and not attrs.get("genres"):
-            raise serializers.ValidationError({"genres": ["At least one genre is required."]})
-        if self.partial and "genres" in attrs and not attrs["genres"]:
-            raise serializers.ValidationError({"genres": ["At least one genre is required."]})
+        if genre and not attrs.get("genres"):
+            attrs["genres"] = [genre]
         return attrs
 
 

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status
+from django.conf import settings
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
+from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.parsers import MultiPartParser
@@ -24,10 +29,21 @@ from content.services import likes as like_services
 from content.services.uploads import file_entry_create, file_entry_public_url, human_size
 
 from . import presenters
+from .credits import present_pinned_track
 from .filters import TrackFilter
+from .schemas import (
+    ID_PATH,
+    PAGE_PARAMS,
+    AlbumOut,
+    ArtistOut,
+    FileEntryOut,
+    GenreOut,
+    TrackOut,
+    envelope,
+    paginated,
+    resource_schemas,
+)
 from .serializers import AlbumInput, ArtistInput, TrackInput, UploadInput
-
-WITH_PARAM = OpenApiParameter("with", OpenApiTypes.STR, description="Comma-separated relations.")
 
 
 def _pk(raw) -> int:
@@ -39,7 +55,7 @@ def _pk(raw) -> int:
 
 
 def track_page(request, queryset, *, include=()) -> Response:
-    rows = presenters.track_rows(queryset, viewer=request.user)
+    rows = presenters.track_rows(queryset, viewer=request.user, include=include)
     page = paginate(rows, request)
     return Response(
         page.envelope(presenters.present_tracks(page.items, viewer=request.user, include=include))
@@ -59,7 +75,6 @@ def artist_page(request, queryset) -> Response:
 class LikeActionsMixin:
     """``POST``/``DELETE /{resource}/{id}/like`` for any viewset with ``get_likeable``."""
 
-    @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT})
     @action(detail=True, methods=["post", "delete"], permission_classes=[IsAuthenticated])
     def like(self, request, pk=None):
         obj = self.get_likeable(request, _pk(pk))
@@ -77,18 +92,12 @@ class LikeActionsMixin:
         )
 
 
-class TrackViewSet(LikeActionsMixin, ViewSet):
-    permission_classes = [PublicReadAuthenticatedWrite]
-    lookup_value_regex = r"[^/]+"
-
-    def get_likeable(self, request, pk):
-        return selectors.track_get(viewer=request.user, track_id=pk)
-
-    @extend_schema(
+@extend_schema_view(
+    list=extend_schema(
+        operation_id="tracks_list",
         parameters=[
-            OpenApiParameter("page", int),
-            OpenApiParameter("per_page", int),
-            OpenApiParameter("query", str),
+            *PAGE_PARAMS,
+            OpenApiParameter("query", str, description="Name contains."),
             OpenApiParameter("genre", str),
             OpenApiParameter("tag", str),
             OpenApiParameter("artist", int),
@@ -96,20 +105,31 @@ class TrackViewSet(LikeActionsMixin, ViewSet):
             OpenApiParameter("bpm_min", int),
             OpenApiParameter("bpm_max", int),
             OpenApiParameter("key", str),
-            OpenApiParameter("scale", str),
+            OpenApiParameter("scale", str, enum=["major", "minor"]),
             OpenApiParameter("order", str, enum=list(selectors.ORDERINGS)),
         ],
-        responses={200: OpenApiTypes.OBJECT},
-    )
-    def list(self, request):
-        filterset = TrackFilter(
-            request.query_params, queryset=selectors.track_list(viewer=request.user)
-        )
-        if not filterset.is_valid():
-            raise ValidationError(filterset.errors)
-        return track_page(request, filterset.qs)
+        responses=paginated("Tracks", TrackOut()),
+    ),
+    **resource_schemas("Track", "track", TrackOut(), TrackInput),
+)
+class TrackViewSet(LikeActionsMixin, ViewSet):
+    permission_classes = [PublicReadAuthenticatedWrite]
+    lookup_value_regex = r"[^/]+"
 
-    @extend_schema(parameters=[WITH_PARAM], responses={200: OpenApiTypes.OBJECT})
+    def get_likeable(self, request, pk):
+        return selectors.track_get(viewer=request.user, track_id=pk)
+
+    def list(self, request):
+        queryset = selectors.track_list(viewer=request.user)
+        # Building and validating a FilterSet costs ~1 ms; without any filter parameter it
+        # would return the queryset unchanged, so the plain list skips it.
+        if not TrackFilter.base_filters.keys().isdisjoint(request.query_params.keys()):
+            filterset = TrackFilter(request.query_params, queryset=queryset)
+            if not filterset.is_valid():
+                raise ValidationError(filterset.errors)
+            queryset = filterset.qs
+        return track_page(request, queryset)
+
     def retrieve(self, request, pk=None):
         track = selectors.track_get(viewer=request.user, track_id=_pk(pk))
         include = parse_with(request, {"album", "genres", "tags", "artists"})
@@ -120,7 +140,6 @@ class TrackViewSet(LikeActionsMixin, ViewSet):
             }
         )
 
-    @extend_schema(request=TrackInput, responses={201: OpenApiTypes.OBJECT})
     def create(self, request):
         data = TrackInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -133,7 +152,6 @@ class TrackViewSet(LikeActionsMixin, ViewSet):
             status=status.HTTP_201_CREATED,
         )
 
-    @extend_schema(request=TrackInput, responses={200: OpenApiTypes.OBJECT})
     def update(self, request, pk=None):
         track = selectors.track_get(viewer=request.user, track_id=_pk(pk))
         if not selectors.track_is_manageable(user=request.user, track=track):
@@ -150,12 +168,6 @@ class TrackViewSet(LikeActionsMixin, ViewSet):
 
     partial_update = update
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("id", str, OpenApiParameter.PATH, description="Comma-separated ids.")
-        ],
-        responses={200: OpenApiTypes.OBJECT},
-    )
     def destroy(self, request, pk=None):
         ids = parse_id_list(pk)
         deleted = services.tracks_delete(
@@ -164,6 +176,14 @@ class TrackViewSet(LikeActionsMixin, ViewSet):
         return Response({"status": "success", "deleted": deleted})
 
 
+@extend_schema_view(
+    list=extend_schema(
+        operation_id="albums_list",
+        parameters=PAGE_PARAMS,
+        responses=paginated("Albums", AlbumOut()),
+    ),
+    **resource_schemas("Album", "album", AlbumOut(), AlbumInput),
+)
 class AlbumViewSet(LikeActionsMixin, ViewSet):
     permission_classes = [PublicReadAuthenticatedWrite]
     lookup_value_regex = r"[^/]+"
@@ -171,7 +191,6 @@ class AlbumViewSet(LikeActionsMixin, ViewSet):
     def get_likeable(self, request, pk):
         return selectors.album_get(album_id=pk)
 
-    @extend_schema(parameters=[OpenApiParameter("page", int), OpenApiParameter("per_page", int)])
     def list(self, request):
         order = request.query_params.get("order", "newest")
         queryset = selectors.album_list(order=order)
@@ -190,18 +209,15 @@ class AlbumViewSet(LikeActionsMixin, ViewSet):
         body = presenters.present_album(album, viewer=request.user, tracks=tracks)
         return Response({"status": "success", "album": body}, status=code)
 
-    @extend_schema(parameters=[WITH_PARAM], responses={200: OpenApiTypes.OBJECT})
     def retrieve(self, request, pk=None):
         return self._detail(request, selectors.album_get(album_id=_pk(pk)))
 
-    @extend_schema(request=AlbumInput, responses={201: OpenApiTypes.OBJECT})
     def create(self, request):
         data = AlbumInput(data=request.data)
         data.is_valid(raise_exception=True)
         album = services.album_create(user=request.user, data=data.validated_data)
         return self._detail(request, album, status.HTTP_201_CREATED)
 
-    @extend_schema(request=AlbumInput, responses={200: OpenApiTypes.OBJECT})
     def update(self, request, pk=None):
         album = selectors.album_get(album_id=_pk(pk))
         if not selectors.album_is_manageable(user=request.user, album=album):
@@ -218,13 +234,30 @@ class AlbumViewSet(LikeActionsMixin, ViewSet):
         return Response({"status": "success", "deleted": deleted})
 
 
+@extend_schema_view(
+    list=extend_schema(
+        operation_id="artists_list",
+        parameters=PAGE_PARAMS,
+        responses=paginated("Artists", ArtistOut()),
+    ),
+    **resource_schemas("Artist", "artist", ArtistOut(), ArtistInput, deletable=False),
+    tracks=extend_schema(
+        parameters=[ID_PATH, *PAGE_PARAMS], responses=paginated("Tracks", TrackOut())
+    ),
+    albums=extend_schema(
+        parameters=[ID_PATH, *PAGE_PARAMS], responses=paginated("Albums", AlbumOut())
+    ),
+    check_ownership=extend_schema(
+        parameters=[ID_PATH],
+        responses=inline_serializer("Ownership", {"is_owner": serializers.BooleanField()}),
+    ),
+)
 class ArtistViewSet(LikeActionsMixin, ViewSet):
     permission_classes = [PublicReadAuthenticatedWrite]
 
     def get_likeable(self, request, pk):
         return selectors.artist_get(artist_id=pk)
 
-    @extend_schema(parameters=[OpenApiParameter("page", int), OpenApiParameter("per_page", int)])
     def list(self, request):
         queryset = selectors.artist_list(order=request.query_params.get("order", "name"))
         query = request.query_params.get("query", "").strip()
@@ -248,15 +281,16 @@ class ArtistViewSet(LikeActionsMixin, ViewSet):
                 presenters.album_rows(albums, viewer=request.user)[:20], viewer=request.user
             )
         if "genres" in include:
-            genres = Genre.objects.filter(tracks__artists=artist).distinct().order_by("name")[:10]
+            visible = selectors.tracks_by_artist(viewer=request.user, artist=artist)
+            genres = Genre.objects.filter(tracks__in=visible).distinct().order_by("name")[:10]
             body["genres"] = [presenters.present_genre(g) for g in genres]
+        # credits feature: the pinned track (one row query + the presenter's per-page relations).
+        body["pinned_track"] = present_pinned_track(request, artist)
         return Response({"status": "success", "artist": body}, status=code)
 
-    @extend_schema(parameters=[WITH_PARAM], responses={200: OpenApiTypes.OBJECT})
     def retrieve(self, request, pk=None):
         return self._detail(request, selectors.artist_get(artist_id=_pk(pk)))
 
-    @extend_schema(request=ArtistInput, responses={201: OpenApiTypes.OBJECT})
     def create(self, request):
         if not request.user.is_staff:
             raise PermissionDenied("Only staff can create artist profiles.")
@@ -265,7 +299,6 @@ class ArtistViewSet(LikeActionsMixin, ViewSet):
         artist = services.artist_create(user=request.user, data=data.validated_data)
         return self._detail(request, artist, status.HTTP_201_CREATED)
 
-    @extend_schema(request=ArtistInput, responses={200: OpenApiTypes.OBJECT})
     def update(self, request, pk=None):
         artist = selectors.artist_get(artist_id=_pk(pk))
         if not selectors.artist_is_manageable(user=request.user, artist=artist):
@@ -288,7 +321,6 @@ class ArtistViewSet(LikeActionsMixin, ViewSet):
         artist = selectors.artist_get(artist_id=_pk(pk))
         return album_page(request, selectors.albums_by_artist(artist=artist))
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
     @action(
         detail=True,
         methods=["get"],
@@ -300,6 +332,15 @@ class ArtistViewSet(LikeActionsMixin, ViewSet):
         return Response({"is_owner": artist.managers.filter(pk=request.user.pk).exists()})
 
 
+@extend_schema_view(
+    list=extend_schema(
+        operation_id="genres_list",
+        parameters=PAGE_PARAMS,
+        responses=paginated("Genres", GenreOut()),
+    ),
+    retrieve=extend_schema(responses=envelope("Genre", "genre", GenreOut())),
+    tracks=extend_schema(parameters=PAGE_PARAMS, responses=paginated("Tracks", TrackOut())),
+)
 class GenreViewSet(ViewSet):
     permission_classes = [PublicReadAuthenticatedWrite]
     lookup_field = "name"
@@ -319,6 +360,9 @@ class GenreViewSet(ViewSet):
         return track_page(request, selectors.track_list(viewer=request.user).filter(genres=genre))
 
 
+@extend_schema_view(
+    get=extend_schema(parameters=PAGE_PARAMS, responses=paginated("Tracks", TrackOut()))
+)
 class TagTracksView(APIView):
     permission_classes = [PublicReadAuthenticatedWrite]
 
@@ -327,6 +371,9 @@ class TagTracksView(APIView):
         return track_page(request, selectors.tracks_by_tag(viewer=request.user, tag=tag))
 
 
+@extend_schema_view(
+    get=extend_schema(parameters=PAGE_PARAMS, responses=paginated("Tracks", TrackOut()))
+)
 class LikedTracksView(APIView):
     permission_classes = [IsAuthenticated]
 
@@ -334,6 +381,9 @@ class LikedTracksView(APIView):
         return track_page(request, selectors.liked_tracks(user=request.user))
 
 
+@extend_schema_view(
+    get=extend_schema(parameters=PAGE_PARAMS, responses=paginated("Albums", AlbumOut()))
+)
 class LikedAlbumsView(APIView):
     permission_classes = [IsAuthenticated]
 
@@ -344,6 +394,9 @@ class LikedAlbumsView(APIView):
         return album_page(request, queryset)
 
 
+@extend_schema_view(
+    get=extend_schema(parameters=PAGE_PARAMS, responses=paginated("Artists", ArtistOut()))
+)
 class LikedArtistsView(APIView):
     permission_classes = [IsAuthenticated]
 
@@ -373,6 +426,20 @@ def present_file_entry(entry: FileEntry) -> dict:
     }
 
 
+@extend_schema_view(
+    list=extend_schema(
+        operation_id="uploads_list",
+        parameters=PAGE_PARAMS,
+        responses=paginated("FileEntries", FileEntryOut()),
+    ),
+    retrieve=extend_schema(
+        parameters=[ID_PATH], responses=envelope("FileEntry", "file_entry", FileEntryOut())
+    ),
+    create=extend_schema(
+        request={"multipart/form-data": UploadInput},
+        responses={201: envelope("FileEntry", "file_entry", FileEntryOut())},
+    ),
+)
 class UploadViewSet(ViewSet):
     """``POST /uploads`` (multipart ``file``); users list and read only their own entries."""
 
@@ -397,12 +464,8 @@ class UploadViewSet(ViewSet):
             raise NotFound()
         return Response({"status": "success", "file_entry": present_file_entry(entry)})
 
-    @extend_schema(
-        request={"multipart/form-data": UploadInput}, responses={201: OpenApiTypes.OBJECT}
-    )
     def create(self, request):
-        from django.conf import settings
-
+        payload = request.data  # parse first: the upload handler flags oversized files
         if getattr(request._request, "upload_too_large", False):
             raise ValidationError(
                 {
@@ -411,7 +474,7 @@ class UploadViewSet(ViewSet):
                     ]
                 }
             )
-        data = UploadInput(data=request.data)
+        data = UploadInput(data=payload)
         data.is_valid(raise_exception=True)
         entry = file_entry_create(owner=request.user, uploaded=data.validated_data["file"])
         return Response(

@@ -181,7 +181,9 @@ def probe_image(path: str | Path, fmt: str, *, max_pixels: int) -> ImageInfo:
     except ProbeError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise ProbeError("The image is too large to process.") from exc
+        raise ProbeError(
+            f"The image is too large: at most {max_pixels // 1_000_000} megapixels are allowed."
+        ) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise ProbeError("The image file is corrupt or unreadable.") from exc
     return ImageInfo(format=fmt, width=width, height=height)

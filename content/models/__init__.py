@@ -13,8 +13,18 @@ from .catalog import (
     TrackArtist,
     Visibility,
 )
+from .credits import ArtistPinnedTrack, Credit, CreditCategory, CreditRole, ReleaseType
 from .engagement import AlbumLike, ArtistLike, TrackLike
 from .fingerprints import Fingerprint
+from .lyrics import Lyric
+from .playlists import (
+    InvitationStatus,
+    Playlist,
+    PlaylistEditor,
+    PlaylistFollower,
+    PlaylistInvitation,
+    PlaylistTrack,
+)
 from .uploads import FileEntry
 
 __all__ = [
@@ -27,9 +37,21 @@ __all__ = [
     "Artist",
     "ArtistLike",
     "ArtistLink",
+    "ArtistPinnedTrack",
+    "Credit",
+    "CreditCategory",
+    "CreditRole",
     "FileEntry",
     "Fingerprint",
     "Genre",
+    "InvitationStatus",
+    "Lyric",
+    "Playlist",
+    "PlaylistEditor",
+    "PlaylistFollower",
+    "PlaylistInvitation",
+    "PlaylistTrack",
+    "ReleaseType",
     "Scale",
     "Tag",
     "Track",

@@ -142,7 +142,11 @@ class TrackQuerySet(models.QuerySet):
         public = Q(visibility=Visibility.PUBLIC)
         if user is None or not user.is_authenticated:
             return self.filter(public)
-        return self.filter(public | Q(Exists(manager_link(user))))
+        # An uncorrelated ``IN`` (one hashed subplan) rather than a correlated EXISTS: the
+        # planner costs the EXISTS per row, which on 100k tracks pushes the count past
+        # jit_above_cost and JIT compilation alone then costs ~100 ms (bench/api_lists.py).
+        managed = TrackArtist.objects.filter(artist__managers=user).values("track_id")
+        return self.filter(public | Q(pk__in=managed))
 
     def managed_by(self, user) -> TrackQuerySet:
         if user.is_staff:

@@ -20,7 +20,7 @@ class AddIndexOnPostgres(migrations.AddIndex):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("content", "0001_initial"),
+        ("content", "0003_playlists_lyrics"),
     ]
 
     operations = [

@@ -1,0 +1,542 @@
+"""Credits, Spotify look-ups for credits, and track pinning endpoints.
+
+Thin views: parse → permission → selector/service → bulk presenter. Writes are for the artist's
+managers and staff; reads of credits and pins are public.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Any
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from beatpass.api.pagination import Page, paginate
+from beatpass.api.permissions import PublicReadAuthenticatedWrite
+from content.integrations import spotify
+from content.models import Artist, Credit, CreditCategory, CreditRole, ReleaseType
+from content.selectors import catalog as catalog_selectors
+from content.selectors import credits as selectors
+from content.services import credits as services
+from content.services import pinning as pin_services
+
+from . import credit_schemas as docs
+from . import presenters
+
+# --- input --------------------------------------------------------------------------------------
+
+
+class SpotifyIdField(serializers.CharField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 64)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if not spotify.valid_spotify_id(value):
+            raise ValidationError("Must be a Spotify id (letters and digits).")
+        return value
+
+
+class CreditInput(serializers.Serializer):
+    roles = serializers.ListField(
+        child=serializers.CharField(max_length=64), min_length=1, max_length=50
+    )
+    spotify_track_id = SpotifyIdField(required=False)
+    title = serializers.CharField(max_length=255, required=False)
+    release_artists = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    album_name = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    release_date = serializers.DateField(required=False, allow_null=True)
+    cover_image_url = serializers.URLField(max_length=500, required=False, allow_blank=True)
+
+    def validate(self, attrs):
+        if not attrs.get("spotify_track_id") and not attrs.get("title"):
+            raise ValidationError(
+                {"title": ["The title field is required when no spotify track id is given."]}
+            )
+        return attrs
+
+
+class AlbumCreditInput(serializers.Serializer):
+    spotify_album_id = SpotifyIdField()
+    roles_all = serializers.ListField(
+        child=serializers.CharField(max_length=64), max_length=50, required=False, default=list
+    )
+    tracks = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField(max_length=64), max_length=50),
+        required=False,
+        default=dict,
+    )
+
+    def validate_tracks(self, value):
+        if len(value) > spotify.MAX_ALBUM_TRACKS:
+            raise ValidationError("Too many tracks.")
+        return value
+
+
+class CreditUpdateInput(serializers.Serializer):
+    role = serializers.CharField(max_length=64, required=False)
+    title = serializers.CharField(max_length=255, required=False)
+    release_artists = serializers.CharField(
+        max_length=500, required=False, allow_blank=True, allow_null=True
+    )
+    album_name = serializers.CharField(
+        max_length=255, required=False, allow_blank=True, allow_null=True
+    )
+    release_date = serializers.DateField(required=False, allow_null=True)
+    cover_image_url = serializers.URLField(
+        max_length=500, required=False, allow_blank=True, allow_null=True
+    )
+
+
+class ReorderInput(serializers.Serializer):
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), allow_empty=True, max_length=10000
+    )
+
+
+class SpotifySearchInput(serializers.Serializer):
+    q = serializers.CharField(max_length=200)
+    type = serializers.ChoiceField(choices=spotify.SEARCH_TYPES, default="track")
+    page = serializers.IntegerField(min_value=1, max_value=100, default=1)
+    artist_id = serializers.IntegerField(min_value=1, required=False)
+
+
+class SpotifyAlbumInput(serializers.Serializer):
+    id = SpotifyIdField()
+    artist_id = serializers.IntegerField(min_value=1, required=False)
+
+
+# --- output -------------------------------------------------------------------------------------
+
+
+def present_role(role: CreditRole) -> dict[str, Any]:
+    return {"id": role.pk, "slug": role.slug, "name": role.name, "category": role.category}
+
+
+def present_credit(credit: Credit) -> dict[str, Any]:
+    return {
+        "id": credit.pk,
+        "role": present_role(credit.role),
+        "release_type": credit.release_type,
+        "title": credit.title,
+        "release_artists": credit.release_artists or None,
+        "album_name": credit.album_name or None,
+        "release_date": credit.release_date,
+        "release_year": credit.release_date.year if credit.release_date else None,
+        "cover_image_url": credit.cover_image_url or None,
+        "spotify_track_id": credit.spotify_track_id or None,
+        "spotify_track_url": credit.spotify_track_url or None,
+        "spotify_album_id": credit.spotify_album_id or None,
+        "spotify_album_url": credit.spotify_album_url or None,
+        "album_group": credit.album_group or None,
+        "popularity": credit.popularity,
+        "position": credit.position,
+        "created_at": credit.created_at,
+        "model_type": "credit",
+    }
+
+
+def _group_key(credit: Credit) -> str:
+    if credit.release_type == ReleaseType.ALBUM:
+        return f"album:{credit.album_group}"
+    return f"track:{credit.release_key}"
+
+
+def group_credits(credits: list[Credit]) -> list[dict[str, Any]]:
+    """One card per release (a song, or an album's credited tracks) with its role badges.
+
+    ``credits`` must be ordered by position; a group takes the position of its first credit.
+    """
+    groups: OrderedDict[str, list[Credit]] = OrderedDict()
+    for credit in credits:
+        groups.setdefault(_group_key(credit), []).append(credit)
+    out = []
+    for key, rows in groups.items():
+        first = rows[0]
+        roles: list[CreditRole] = []
+        for row in sorted(rows, key=lambda r: (r.role.position, r.role_id)):
+            if row.role not in roles:
+                roles.append(row.role)
+        is_album = first.release_type == ReleaseType.ALBUM
+        item: dict[str, Any] = {
+            "key": key,
+            "type": first.release_type,
+            "title": first.album_name if is_album else first.title,
+            "artists": first.release_artists or None,
+            "album_name": first.album_name or None,
+            "image": first.cover_image_url or None,
+            "release_date": first.release_date,
+            "release_year": first.release_date.year if first.release_date else None,
+            "spotify_url": (first.spotify_album_url if is_album else first.spotify_track_url)
+            or None,
+            "popularity": first.popularity,
+            "position": first.position,
+            "roles": [present_role(r) for r in roles],
+            "credits": [present_credit(r) for r in rows],
+        }
+        if is_album:
+            tracks: OrderedDict[str, dict] = OrderedDict()
+            for row in rows:
+                track = tracks.setdefault(
+                    row.release_key,
+                    {
+                        "title": row.title,
+                        "artists": row.release_artists or None,
+                        "spotify_track_id": row.spotify_track_id or None,
+                        "spotify_url": row.spotify_track_url or None,
+                        "roles": [],
+                        "credit_ids": [],
+                    },
+                )
+                track["roles"].append(row.role.slug)
+                track["credit_ids"].append(row.pk)
+            item["tracks"] = list(tracks.values())
+            item["track_count"] = len(tracks)
+        out.append(item)
+    return out
+
+
+class _ListQuery:
+    """Lets :func:`paginate` slice an in-memory list as if it were a queryset."""
+
+    def __init__(self, items: list) -> None:
+        self._items = items
+
+    def count(self) -> int:
+        return len(self._items)
+
+    def __getitem__(self, index):
+        return self._items[index]
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+def _pk(raw) -> int:
+    """Path ids are digits; anything else is a 404 (same rule as content.api.views)."""
+    raw = str(raw)
+    if not raw.isdigit() or len(raw) > 18:
+        raise NotFound()
+    return int(raw)
+
+
+def _managed_artist(request, artist_id) -> Artist:
+    artist = catalog_selectors.artist_get(artist_id=_pk(artist_id))
+    if not catalog_selectors.artist_is_manageable(user=request.user, artist=artist):
+        raise PermissionDenied("Only the artist's managers can change its credits.")
+    return artist
+
+
+def _valid(serializer_class, data, **kwargs) -> dict[str, Any]:
+    serializer = serializer_class(data=data, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class SpotifyErrorsMixin:
+    """Surfaces Spotify's Retry-After on our 503 so clients back off too."""
+
+    def handle_exception(self, exc):
+        response = super().handle_exception(exc)
+        if isinstance(exc, spotify.SpotifyRateLimited):
+            response["Retry-After"] = str(exc.retry_after)
+        return response
+
+
+SPOTIFY_ERRORS = {502: docs.ERROR_502, 503: docs.ERROR_503}
+
+
+# --- roles --------------------------------------------------------------------------------------
+
+
+class CreditRolesView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses=docs.ROLES_RESPONSE)
+    def get(self, request):
+        categories = selectors.credit_roles_by_category()
+        return Response(
+            {
+                "status": "success",
+                "categories": [
+                    {
+                        "key": c["key"],
+                        "label": c["label"],
+                        "roles": [present_role(r) for r in c["roles"]],
+                    }
+                    for c in categories
+                ],
+            }
+        )
+
+
+# --- credits ------------------------------------------------------------------------------------
+
+
+class ArtistCreditsView(SpotifyErrorsMixin, APIView):
+    permission_classes = [PublicReadAuthenticatedWrite]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("role", str, description="Role slug (or id)."),
+            OpenApiParameter("category", str, enum=CreditCategory.values),
+            OpenApiParameter("page", int),
+            OpenApiParameter("per_page", int),
+        ],
+        responses=docs.CREDIT_GROUPS_PAGE,
+    )
+    def get(self, request, artist_id):
+        artist = catalog_selectors.artist_get(artist_id=_pk(artist_id))
+        role_param = request.query_params.get("role", "").strip()
+        category = request.query_params.get("category", "").strip().lower()
+        if category and category not in CreditCategory.values:
+            raise ValidationError({"category": ["The selected category is invalid."]})
+        role = selectors.credit_roles_resolve([role_param], field="role")[0] if role_param else None
+
+        credits = list(selectors.credits_for_artist(artist=artist))
+        pills: OrderedDict[int, dict] = OrderedDict()
+        for credit in sorted(credits, key=lambda c: (c.role.position, c.role_id)):
+            pill = pills.setdefault(credit.role_id, {**present_role(credit.role), "count": 0})
+            pill["count"] += 1
+        if role is not None:
+            credits = [c for c in credits if c.role_id == role.pk]
+        if category:
+            credits = [c for c in credits if c.role.category == category]
+        page = paginate(_ListQuery(group_credits(credits)), request, default_per_page=50)
+        body = page.envelope(page.items)
+        body["roles"] = list(pills.values())
+        body["credits_count"] = len(credits)
+        return Response(body)
+
+    @extend_schema(request=CreditInput, responses={201: docs.CREDITS_CREATED, **SPOTIFY_ERRORS})
+    def post(self, request, artist_id):
+        artist = _managed_artist(request, artist_id)
+        data = _valid(CreditInput, request.data)
+        roles = selectors.credit_roles_resolve(data.pop("roles"))
+        spotify_track = None
+        if data.get("spotify_track_id"):
+            spotify_track = spotify.spotify_catalog().track(data["spotify_track_id"])
+        created = services.credit_add_track(
+            artist=artist,
+            actor=request.user,
+            roles=roles,
+            spotify_track=spotify_track,
+            manual=None if spotify_track else data,
+        )
+        return Response(
+            {"status": "success", "credits": [present_credit(c) for c in created]},
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class ArtistAlbumCreditsView(SpotifyErrorsMixin, APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=AlbumCreditInput, responses={201: docs.ALBUM_CREDITS_CREATED, **SPOTIFY_ERRORS}
+    )
+    def post(self, request, artist_id):
+        artist = _managed_artist(request, artist_id)
+        data = _valid(AlbumCreditInput, request.data)
+        lookup = selectors.credit_role_lookup()
+        roles_all = selectors.credit_roles_resolve(
+            data["roles_all"], field="roles_all", lookup=lookup
+        )
+        roles_by_track = {
+            track_id: selectors.credit_roles_resolve(
+                values, field=f"tracks.{track_id[:64]}", lookup=lookup
+            )
+            for track_id, values in data["tracks"].items()
+        }
+        album = spotify.spotify_catalog().album(data["spotify_album_id"])
+        created = services.credit_add_album(
+            artist=artist,
+            actor=request.user,
+            album=album,
+            roles_all=roles_all,
+            roles_by_track=roles_by_track,
+        )
+        return Response(
+            {
+                "status": "success",
+                "credits": [present_credit(c) for c in created],
+                "tracks_added": len({c.release_key for c in created}),
+            },
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class ArtistCreditDetailView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=CreditUpdateInput, responses=docs.CREDIT_RESPONSE)
+    def put(self, request, artist_id, credit_id):
+        artist = _managed_artist(request, artist_id)
+        credit = selectors.credit_get(artist=artist, credit_id=_pk(credit_id))
+        data = _valid(CreditUpdateInput, request.data)
+        if "role" in data:
+            data["role"] = selectors.credit_roles_resolve([data["role"]], field="role")[0]
+        credit = services.credit_update(credit=credit, actor=request.user, data=data)
+        return Response({"status": "success", "credit": present_credit(credit)})
+
+    patch = put
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "scope", str, enum=["credit", "release"], description="`release`: every role."
+            )
+        ],
+        responses=docs.CREDITS_DELETED,
+    )
+    def delete(self, request, artist_id, credit_id):
+        artist = _managed_artist(request, artist_id)
+        credit = selectors.credit_get(artist=artist, credit_id=_pk(credit_id))
+        scope = request.query_params.get("scope", "credit")
+        if scope not in ("credit", "release"):
+            raise ValidationError({"scope": ["The selected scope is invalid."]})
+        deleted = services.credit_delete(credit=credit, whole_release=scope == "release")
+        return Response({"status": "success", "deleted": deleted})
+
+
+class ArtistCreditsReorderView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=ReorderInput, responses=docs.CREDITS_REORDERED)
+    def post(self, request, artist_id):
+        artist = _managed_artist(request, artist_id)
+        data = _valid(ReorderInput, request.data)
+        services.credits_reorder(artist=artist, ids=data["ids"])
+        return Response({"status": "success", "ids": data["ids"]})
+
+
+# --- Spotify look-ups ---------------------------------------------------------------------------
+
+
+def _calling_artist(request, artist_id: int | None) -> Artist | None:
+    if artist_id is None:
+        return None
+    return _managed_artist(request, artist_id)
+
+
+class SpotifySearchView(SpotifyErrorsMixin, APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("q", str, required=True),
+            OpenApiParameter("type", str, enum=list(spotify.SEARCH_TYPES)),
+            OpenApiParameter("page", int),
+            OpenApiParameter("artist_id", int, description="Adds already_credited_roles."),
+        ],
+        responses={200: docs.SPOTIFY_SEARCH_PAGE, **SPOTIFY_ERRORS},
+    )
+    def get(self, request):
+        params = _valid(SpotifySearchInput, request.query_params)
+        artist = _calling_artist(request, params.get("artist_id"))
+        items, total = spotify.spotify_catalog().search(
+            query=params["q"], kind=params["type"], page=params["page"]
+        )
+        ids = [i["id"] for i in items]
+        if params["type"] == "track":
+            by_track, _ = selectors.already_credited_roles(artist=artist, track_ids=ids)
+            roles_for = by_track
+        else:
+            _, roles_for = selectors.already_credited_roles(artist=artist, album_ids=ids)
+        data = [{**item, "already_credited_roles": roles_for.get(item["id"], [])} for item in items]
+        page = Page(data, number=params["page"], per_page=spotify.PAGE_SIZE, total=total)
+        return Response(page.envelope(data))
+
+
+class SpotifyAlbumView(SpotifyErrorsMixin, APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("id", str, required=True),
+            OpenApiParameter("artist_id", int, description="Adds already_credited_roles."),
+        ],
+        responses={200: docs.SPOTIFY_ALBUM_RESPONSE, **SPOTIFY_ERRORS},
+    )
+    def get(self, request):
+        params = _valid(SpotifyAlbumInput, request.query_params)
+        artist = _calling_artist(request, params.get("artist_id"))
+        album = spotify.spotify_catalog().album(params["id"])
+        by_track, by_album = selectors.already_credited_roles(
+            artist=artist, track_ids=[t["id"] for t in album["tracks"]], album_ids=[album["id"]]
+        )
+        body = {
+            **album,
+            "already_credited_roles": by_album.get(album["id"], []),
+            "tracks": [
+                {**t, "already_credited_roles": by_track.get(t["id"], [])} for t in album["tracks"]
+            ],
+        }
+        return Response({"status": "success", "album": body})
+
+
+# --- pinning ------------------------------------------------------------------------------------
+
+
+def present_pinned_track(request, artist: Artist) -> dict[str, Any] | None:
+    """The artist's pinned track in the catalog's track shape, or None.
+
+    Constant cost: one query for the row, plus the presenter's per-page relation queries.
+    """
+    rows = list(
+        presenters.track_rows(selectors.pinned_tracks(artist=artist), viewer=request.user)[:1]
+    )
+    if not rows:
+        return None
+    return presenters.present_tracks(rows, viewer=request.user, include={"album"})[0]
+
+
+def _pin_target(request, artist_id, track_id):
+    artist = _managed_artist(request, artist_id)
+    track = catalog_selectors.track_get(viewer=request.user, track_id=_pk(track_id))
+    return artist, track
+
+
+class ArtistTrackPinView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses=docs.PINNED_TRACK_RESPONSE)
+    def post(self, request, artist_id, track_id):
+        artist, track = _pin_target(request, artist_id, track_id)
+        pin_services.track_pin(artist=artist, track=track, actor=request.user)
+        return Response(
+            {"status": "success", "pinned_track": present_pinned_track(request, artist)}
+        )
+
+
+class ArtistTrackUnpinView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses=docs.UNPINNED_RESPONSE)
+    def post(self, request, artist_id, track_id):
+        artist, track = _pin_target(request, artist_id, track_id)
+        unpinned = pin_services.track_unpin(artist=artist, track=track)
+        return Response(
+            {
+                "status": "success",
+                "unpinned": unpinned,
+                "pinned_track": present_pinned_track(request, artist),
+            }
+        )
+
+
+class ArtistPinnedTrackView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses=docs.PINNED_TRACK_RESPONSE)
+    def get(self, request, artist_id):
+        artist = catalog_selectors.artist_get(artist_id=_pk(artist_id))
+        return Response(
+            {"status": "success", "pinned_track": present_pinned_track(request, artist)}
+        )

@@ -1,0 +1,470 @@
+"""``manage.py seed_demo``: an idempotent demo catalog with generated audio and three users.
+
+Everything is keyed by a natural key (user email, artist name, album name + artist, track name +
+main artist), so a second run finds every object and changes nothing. Tracks go through the real
+upload and catalog services (``file_entry_create`` → ``track_create``), so their ``FileEntry``
+rows (sha256, duration, sample rate, channels) and the pipeline hooks are exactly what an upload
+through the API would produce.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import TemporaryUploadedFile
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils.text import slugify
+
+from content import testing
+from content.beatgen import render_beat
+from content.models import (
+    Album,
+    Artist,
+    FileEntry,
+    Genre,
+    Lyric,
+    Playlist,
+    Tag,
+    Track,
+    TrackLike,
+    Visibility,
+)
+from content.services import catalog, likes, lyrics, playlists
+from content.services.uploads import file_entry_create
+
+DEMO_PASSWORD = "beatpass-demo-1"  # noqa: S105 - printed on purpose: these are demo accounts
+STAFF_EMAIL = "staff@beatpass.local"
+PRODUCER_EMAIL = "producer@beatpass.local"
+LISTENER_EMAIL = "listener@beatpass.local"
+
+DEMO_PLAYLISTS = (
+    {
+        "name": "Late Night Rotation",
+        "description": "Dark, slow-burning beats for writing sessions after midnight.",
+        "public": True,
+    },
+    {
+        "name": "Studio Picks",
+        "description": "Beats the Nova Vance team is shortlisting for the next tape.",
+        "public": True,
+        "collaborative": True,
+    },
+)
+DEMO_LYRIC_TRACK = "Midnight Run"
+DEMO_LYRIC = """[00:00.50] City lights in the rear view
+[00:03.20] Static on the radio, I still hear you
+[00:06.80] Midnight and the bass is running through
+[00:10.10] Every line I write is coming back to you
+"""
+
+SAMPLE_RATE = 22050
+# A fixed day, not "today": a second run must produce the very same rows.
+RELEASE_BASE = datetime.date(2025, 6, 6)
+
+GENRES = {
+    "trap": "Trap",
+    "hip-hop": "Hip-Hop",
+    "r-n-b": "R&B",
+    "drill": "Drill",
+    "lo-fi": "Lo-Fi",
+    "boom-bap": "Boom Bap",
+    "afrobeats": "Afrobeats",
+}
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    email: str
+    name: str
+    role: str
+    staff: bool = False
+
+
+USERS = (
+    DemoUser(STAFF_EMAIL, "Stella Staff", "staff (superuser, admin at /admin/)", staff=True),
+    DemoUser(PRODUCER_EMAIL, "Pablo Producer", "producer (manages Nova Vance)"),
+    DemoUser(LISTENER_EMAIL, "Lena Listener", "listener"),
+)
+
+
+@dataclass(frozen=True)
+class DemoArtist:
+    name: str
+    bio: str
+    verified: bool = False
+    managed_by_producer: bool = False
+
+
+ARTISTS = (
+    DemoArtist(
+        "Nova Vance",
+        "Dark, cinematic trap from a bedroom studio. Every beat starts as a piano sketch.",
+        verified=True,
+        managed_by_producer=True,
+    ),
+    DemoArtist("Cassia Rain", "Warm R&B chords and late-night vocals."),
+    DemoArtist("Drillmatic", "Sliding 808s and cold hi-hats from the south side."),
+    DemoArtist("Paper Lanterns", "Dusty lo-fi loops for studying and rainy afternoons."),
+    DemoArtist("Kofi Mensah", "Boom bap drums meet afrobeats percussion."),
+)
+
+
+@dataclass(frozen=True)
+class DemoAlbum:
+    name: str
+    artist: str
+    description: str
+    release_offset_days: int
+
+
+ALBUMS = (
+    DemoAlbum("Night Shift", "Nova Vance", "Four beats made between midnight and dawn.", 0),
+    DemoAlbum("Velvet Hours", "Cassia Rain", "Slow jams in minor keys.", 40),
+    DemoAlbum("Concrete Psalms", "Drillmatic", "Drill instrumentals, no features.", 75),
+    DemoAlbum("Rainy Window Tapes", "Paper Lanterns", "Lo-fi tape loops, volume one.", 120),
+)
+
+
+@dataclass(frozen=True)
+class DemoTrack:
+    name: str
+    bpm: int
+    key_scale: str  # "A minor"
+    genres: str  # comma-separated genre slugs
+    tags: str  # comma-separated tags
+    album: str | None = None
+    private: bool = False
+    feat: str | None = None  # a featured artist
+
+
+_T = DemoTrack  # keeps the table below one track per line
+
+# Keyed by main artist. Nova Vance (the producer's) has an album, singles and private drafts.
+TRACKS_BY_ARTIST = {
+    "Nova Vance": (
+        _T("Midnight Run", 140, "A minor", "trap", "dark,808", album="Night Shift"),
+        _T("Glass City", 145, "F# minor", "trap", "cinematic,piano", album="Night Shift"),
+        _T("Neon Static", 150, "C minor", "trap,hip-hop", "808,hard", album="Night Shift"),
+        _T("Last Train Home", 138, "Eb minor", "trap", "melodic,piano", album="Night Shift"),
+        _T("Cold Open", 142, "G minor", "trap", "dark"),
+        _T("Sirens in Stereo", 160, "D minor", "trap,drill", "hard,808", feat="Drillmatic"),
+        _T("Unfinished Sketch", 130, "E minor", "trap", "wip", private=True),
+        _T("Vault Idea 7", 136, "Bb major", "hip-hop", "wip,piano", private=True),
+        _T("Client Preview", 148, "C# minor", "trap", "wip", private=True),
+    ),
+    "Cassia Rain": (
+        _T("Silk Sheets", 72, "Db major", "r-n-b", "smooth,vocal chops", album="Velvet Hours"),
+        _T("After Hours", 80, "Ab major", "r-n-b", "smooth,late night", album="Velvet Hours"),
+        _T("Honey Dusk", 68, "F minor", "r-n-b,lo-fi", "chill", album="Velvet Hours"),
+        _T("Slow Burn", 76, "B minor", "r-n-b", "late night", album="Velvet Hours"),
+        _T("Pillow Talk", 84, "E major", "r-n-b", "smooth"),
+        _T("Voicemail", 90, "G minor", "r-n-b,hip-hop", "vocal chops", private=True),
+    ),
+    "Drillmatic": (
+        _T("Grey Block", 142, "C minor", "drill", "808,slide", album="Concrete Psalms"),
+        _T("Night Patrol", 144, "F minor", "drill", "dark,slide", album="Concrete Psalms"),
+        _T("Cold Steel", 140, "G# minor", "drill", "hard", album="Concrete Psalms"),
+        _T("Southside Hymn", 146, "D# minor", "drill,trap", "choir,dark"),
+        _T("Brick Lane", 138, "A minor", "drill", "808"),
+    ),
+    "Paper Lanterns": (
+        _T("Rain on Tin", 82, "D major", "lo-fi", "chill,study", album="Rainy Window Tapes"),
+        _T("Cassette Morning", 78, "G major", "lo-fi", "tape,study", album="Rainy Window Tapes"),
+        _T("Library Corner", 74, "C major", "lo-fi,hip-hop", "study", album="Rainy Window Tapes"),
+        _T("Tea Gone Cold", 70, "A minor", "lo-fi", "chill,tape", album="Rainy Window Tapes"),
+        _T("Window Seat", 86, "F major", "lo-fi", "chill"),
+        _T("Sunday Dust", 88, "Bb major", "lo-fi,boom-bap", "tape"),
+    ),
+    "Kofi Mensah": (
+        _T("Accra Nights", 104, "E minor", "afrobeats", "percussion,dance"),
+        _T("Crate Digger", 92, "D minor", "boom-bap,hip-hop", "sample,90s"),
+        _T("Golden Era", 94, "Ab major", "boom-bap", "90s,sample"),
+        _T("Talking Drums", 110, "B minor", "afrobeats,hip-hop", "percussion", feat="Cassia Rain"),
+    ),
+}
+TRACKS = [(artist, t) for artist, specs in TRACKS_BY_ARTIST.items() for t in specs]
+
+LIKES = {
+    LISTENER_EMAIL: {
+        "tracks": (
+            "Midnight Run",
+            "Glass City",
+            "Silk Sheets",
+            "Grey Block",
+            "Rain on Tin",
+            "Accra Nights",
+        ),
+        "albums": ("Night Shift", "Rainy Window Tapes"),
+        "artists": ("Nova Vance", "Paper Lanterns"),
+    },
+    PRODUCER_EMAIL: {
+        "tracks": ("Southside Hymn", "Tea Gone Cold"),
+        "albums": ("Velvet Hours",),
+        "artists": ("Drillmatic",),
+    },
+}
+
+
+# Drum feel per genre for the synthesizer (first genre of a track wins).
+GENRE_STYLES = {
+    "trap": "trap",
+    "drill": "trap",
+    "hip-hop": "boom-bap",
+    "boom-bap": "boom-bap",
+    "lo-fi": "boom-bap",
+    "r-n-b": "boom-bap",
+    "afrobeats": "four-on-floor",
+}
+
+
+# --- the command --------------------------------------------------------------------------------
+
+
+class Command(BaseCommand):
+    help = (
+        "Create (or complete) the demo catalog: 3 users, 5 artists, 4 albums, 30 tracks with "
+        "generated audio, genres, tags and likes. Safe to run any number of times."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--quiet", action="store_true", help="Print nothing unless something goes wrong."
+        )
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Seed even with production settings (the demo passwords are public).",
+        )
+
+    def handle(self, *args, quiet: bool = False, force: bool = False, **options):
+        if str(settings.SETTINGS_MODULE).endswith(".production") and not force:
+            raise CommandError(
+                "Refusing to seed demo accounts with well-known passwords under production "
+                "settings. Pass --force if this really is a demo deployment."
+            )
+        self.quiet = quiet
+        self.created = {
+            "users": 0,
+            "artists": 0,
+            "albums": 0,
+            "tracks": 0,
+            "likes": 0,
+            "playlists": 0,
+            "lyrics": 0,
+        }
+
+        users = {u.email: self._user(u) for u in USERS}
+        staff, producer = users[STAFF_EMAIL], users[PRODUCER_EMAIL]
+        self._genres()
+        artists = {a.name: self._artist(a, producer=producer) for a in ARTISTS}
+        # Content of an artist is created by (and its files owned by) the artist's manager;
+        # artists nobody manages yet are curated by staff.
+        actors = {
+            name: (producer if spec.managed_by_producer else staff)
+            for name, spec in zip(artists, ARTISTS, strict=True)
+        }
+        albums = {
+            a.name: self._album(a, artist=artists[a.artist], actor=actors[a.artist]) for a in ALBUMS
+        }
+        numbers: dict[str, int] = {}
+        tracks = {}
+        for index, (artist_name, spec) in enumerate(TRACKS):
+            number = None
+            if spec.album:
+                number = numbers[spec.album] = numbers.get(spec.album, 0) + 1
+            tracks[spec.name] = self._track(
+                spec,
+                index=index,
+                number=number,
+                main=artists[artist_name],
+                featured=artists[spec.feat] if spec.feat else None,
+                album=albums.get(spec.album),
+                actor=actors[artist_name],
+            )
+        self._likes(users, tracks=tracks, albums=albums, artists=artists)
+        self._playlists(users, tracks=tracks)
+        self._lyrics(producer, tracks=tracks)
+        if not quiet:
+            self._summary()
+
+    # --- steps ----------------------------------------------------------------------------
+
+    def _log(self, message: str) -> None:
+        if not self.quiet:
+            self.stdout.write(message)
+
+    def _user(self, spec: DemoUser):
+        User = get_user_model()
+        user = User.objects.filter(email__iexact=spec.email).first()
+        if user is None:
+            create = User.objects.create_superuser if spec.staff else User.objects.create_user
+            user = create(spec.email, DEMO_PASSWORD, name=spec.name)
+            self.created["users"] += 1
+            self._log(f"  + user {spec.email}")
+            return user
+        # Repair only what drifted, so the printed credentials always work and an intact
+        # account is left untouched (re-hashing would also revoke its tokens).
+        wanted = {"is_staff": spec.staff, "is_superuser": spec.staff, "is_active": True}
+        changed = [f for f, value in wanted.items() if getattr(user, f) != value]
+        for f in changed:
+            setattr(user, f, wanted[f])
+        if not user.check_password(DEMO_PASSWORD):
+            user.set_password(DEMO_PASSWORD)
+            changed.append("password")
+        if changed:
+            user.save(update_fields=[*changed, "updated_at"])
+            self._log(f"  ~ user {spec.email}: reset {', '.join(changed)}")
+        return user
+
+    def _genres(self) -> None:
+        for name, display_name in GENRES.items():
+            Genre.objects.get_or_create(name=name, defaults={"display_name": display_name})
+
+    def _artist(self, spec: DemoArtist, *, producer) -> Artist:
+        artist = Artist.objects.filter(name=spec.name).order_by("pk").first()
+        if artist is None:
+            artist = Artist.objects.create(name=spec.name, bio=spec.bio, verified=spec.verified)
+            self.created["artists"] += 1
+            self._log(f"  + artist {spec.name}")
+        if spec.managed_by_producer and not artist.managers.filter(pk=producer.pk).exists():
+            artist.managers.add(producer)
+        return artist
+
+    def _album(self, spec: DemoAlbum, *, artist: Artist, actor) -> Album:
+        album = Album.objects.filter(name=spec.name, album_artists__artist=artist).first()
+        if album is None:
+            album = catalog.album_create(
+                user=actor,
+                data={
+                    "name": spec.name,
+                    "artists": [artist.pk],
+                    "description": spec.description,
+                    "release_date": RELEASE_BASE
+                    - datetime.timedelta(days=spec.release_offset_days),
+                },
+            )
+            self.created["albums"] += 1
+            self._log(f"  + album {spec.name}")
+        return album
+
+    def _track(self, spec: DemoTrack, *, index, number, main, featured, album, actor) -> Track:
+        existing = Track.objects.filter(
+            name=spec.name, track_artists__artist=main, track_artists__position=0
+        ).first()
+        if existing is not None:
+            return existing
+
+        key, scale = spec.key_scale.split()
+        seconds = 10 + (index * 5) % 7  # 10–16 s: short files keep seeding to a few seconds
+        samples = render_beat(
+            seed=index + 1,
+            bpm=spec.bpm,
+            key=key,
+            scale=scale,
+            seconds=seconds,
+            sample_rate=SAMPLE_RATE,
+            style=GENRE_STYLES[spec.genres.split(",")[0]],
+        )
+        audio = testing.encode(samples, "flac", sample_rate=SAMPLE_RATE)
+        entry: FileEntry | None = None
+        try:
+            with transaction.atomic():
+                entry = _upload(owner=actor, name=f"{slugify(spec.name)}.flac", data=audio)
+                track = catalog.track_create(
+                    user=actor,
+                    data={
+                        "file_id": entry.pk,
+                        "artists": [main.pk] + ([featured.pk] if featured else []),
+                        "album_id": album.pk if album else None,
+                        "number": number,
+                        "name": spec.name,
+                        "bpm": spec.bpm,
+                        "key": key,
+                        "scale": scale,
+                        "genres": spec.genres.split(","),
+                        "tags": spec.tags.split(","),
+                        "description": f"{spec.bpm} BPM, {key} {scale}. Generated demo beat.",
+                        "visibility": Visibility.PRIVATE if spec.private else Visibility.PUBLIC,
+                        "release_date": RELEASE_BASE - datetime.timedelta(days=index * 9),
+                    },
+                )
+                # Play counts are read-only through the API; the demo needs some for "popular".
+                Track.objects.filter(pk=track.pk).update(plays=(index * 7919) % 5000 + 50)
+        except Exception:
+            # The row went with the rolled-back transaction; the stored file must go too.
+            if entry is not None:
+                entry.file.storage.delete(entry.file.name)
+            raise
+        self.created["tracks"] += 1
+        self._log(f"  + track {spec.name} ({seconds} s, {len(audio) // 1024} KB)")
+        return track
+
+    def _likes(self, users, *, tracks, albums, artists) -> None:
+        for email, liked in LIKES.items():
+            user = users[email]
+            targets = [
+                *(tracks[n] for n in liked["tracks"]),
+                *(albums[n] for n in liked["albums"]),
+                *(artists[n] for n in liked["artists"]),
+            ]
+            for obj in targets:
+                if likes.like(user=user, obj=obj):
+                    self.created["likes"] += 1
+
+    def _playlists(self, users, *, tracks) -> None:
+        """A public playlist of the listener and a collaborative one of the producer."""
+        public = [t for t in tracks.values() if t.visibility == Visibility.PUBLIC]
+        for email, spec, picks in (
+            (LISTENER_EMAIL, DEMO_PLAYLISTS[0], public[::3][:8]),
+            (PRODUCER_EMAIL, DEMO_PLAYLISTS[1], public[1::4][:6]),
+        ):
+            owner = users[email]
+            playlist = Playlist.objects.filter(owner=owner, name=spec["name"]).first()
+            if playlist is None:
+                playlist = playlists.playlist_create(owner=owner, data=spec)
+                self.created["playlists"] += 1
+            present = set(playlist.entries.values_list("track_id", flat=True))
+            missing = [t.pk for t in picks if t.pk not in present]
+            if missing:
+                playlists.playlist_add_tracks(playlist=playlist, actor=owner, track_ids=missing)
+
+    def _lyrics(self, producer, *, tracks) -> None:
+        track = tracks[DEMO_LYRIC_TRACK]
+        if not Lyric.objects.filter(track=track).exists():
+            lyrics.lyric_create(user=producer, track=track, text=DEMO_LYRIC, is_synced=True)
+            self.created["lyrics"] += 1
+
+    def _summary(self) -> None:
+        tracks = Track.objects.all()
+        private = tracks.filter(visibility=Visibility.PRIVATE).count()
+        created = ", ".join(f"{n} {k}" for k, n in self.created.items() if n) or "nothing"
+        out = self.stdout
+        out.write(self.style.SUCCESS(f"Demo data ready (created this run: {created})."))
+        out.write(
+            f"  {get_user_model().objects.count()} users, "
+            f"{Artist.objects.count()} artists ({Artist.objects.filter(verified=True).count()} "
+            f"verified), {Album.objects.count()} albums, {tracks.count()} tracks "
+            f"({private} private), "
+            f"{FileEntry.objects.filter(kind=FileEntry.Kind.AUDIO).count()} audio files, "
+            f"{Genre.objects.count()} genres, {Tag.objects.count()} tags, "
+            f"{TrackLike.objects.count()} track likes"
+        )
+        out.write("Demo accounts (log in at POST /api/v1/auth/login or /admin/):")
+        for spec in USERS:
+            out.write(f"  {spec.email:<26} password: {DEMO_PASSWORD}   {spec.role}")
+
+
+def _upload(*, owner, name: str, data: bytes) -> FileEntry:
+    """Store ``data`` exactly as ``POST /uploads`` would: same checks, same FileEntry row."""
+    uploaded = TemporaryUploadedFile(name, "audio/flac", len(data), None)
+    try:
+        uploaded.write(data)
+        uploaded.flush()
+        uploaded.seek(0)
+        return file_entry_create(owner=owner, uploaded=uploaded)
+    finally:
+        uploaded.close()

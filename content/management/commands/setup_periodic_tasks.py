@@ -1,0 +1,54 @@
+"""Register every periodic Celery task with django-celery-beat, idempotently.
+
+Run after ``migrate`` (any number of times). Each entry says when it runs and why; add yours to
+``PERIODIC_TASKS``. Entries are upserted by name: a changed schedule or task is updated in place.
+"""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
+
+from content.periodic_fingerprints import PERIODIC_TASKS as FINGERPRINT_PERIODIC_TASKS
+
+# name → (task, schedule). A schedule is {"every": n, "period": "minutes"|"hours"|...} for an
+# interval, or {"crontab": {"minute": ..., "hour": ..., ...}}.
+PERIODIC_TASKS: dict[str, tuple[str, dict]] = {
+    # Hourly: pending playlist invitations past their 7-day deadline become "expired" so lists
+    # and the admin show the truth. Correctness does not depend on it (accept checks expiry).
+    "expire-playlist-invitations": (
+        "content.expire_playlist_invitations",
+        {"crontab": {"minute": "17"}},
+    ),
+}
+PERIODIC_TASKS.update(FINGERPRINT_PERIODIC_TASKS)  # the fingerprint sweeper, every 5 minutes
+
+
+def _schedule(spec: dict) -> dict:
+    if "crontab" in spec:
+        fields = {
+            "minute": "*",
+            "hour": "*",
+            "day_of_week": "*",
+            "day_of_month": "*",
+            "month_of_year": "*",
+        }
+        fields.update(spec["crontab"])
+        crontab, _ = CrontabSchedule.objects.get_or_create(**fields, timezone="UTC")
+        return {"crontab": crontab, "interval": None}
+    period = getattr(IntervalSchedule, spec["period"].upper())
+    interval, _ = IntervalSchedule.objects.get_or_create(every=spec["every"], period=period)
+    return {"interval": interval, "crontab": None}
+
+
+class Command(BaseCommand):
+    help = "Create or update the django-celery-beat entries for every periodic task."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        for name, (task, spec) in PERIODIC_TASKS.items():
+            _, created = PeriodicTask.objects.update_or_create(
+                name=name, defaults={"task": task, "enabled": True, **_schedule(spec)}
+            )
+            self.stdout.write(f"{'created' if created else 'updated'}: {name} → {task}")

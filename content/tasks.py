@@ -1,0 +1,14 @@
+"""Celery tasks of the content app: thin, named, idempotent; they call one service."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task(name="content.expire_playlist_invitations", acks_late=True)
+def expire_playlist_invitations() -> int:
+    """Mark overdue pending playlist invitations expired (scheduled hourly; see
+    setup_periodic_tasks). Accepting checks expiry itself, so a late sweep is harmless."""
+    from content.services.playlists import playlist_invitations_expire
+
+    return playlist_invitations_expire()
