@@ -131,3 +131,7 @@ def sibling(i: int) -> np.ndarray:
 
 def variant(i: int, name: str) -> np.ndarray:
     return cached(f"var-{i}-{name}", lambda: fingerprint_bytes(*TRANSFORMS[name](render(i))))
+
+
+if __name__ == "__main__":
+    print("bench/_fpcorpus.py: corpus helpers only, nothing to measure.")

@@ -38,7 +38,7 @@ def main() -> None:
     stored = {("orig", i): o for i, o in enumerate(originals)}
     stored.update({("sib", i): s for i, s in enumerate(siblings)})
 
-    recall, worst = {}, {}
+    recall, worst, fewest_shared = {}, {}, {}
     for name in TRANSFORMS:
         hits, scores = 0, []
         for i in range(n):
@@ -47,6 +47,8 @@ def main() -> None:
                 fpmatch.query_terms(query), index, limit=10, min_hits=2
             )
             best = {key: fpmatch.compare(stored[key], query).similarity for key, _ in candidates}
+            shared = dict(candidates).get(("orig", i), 0)
+            fewest_shared[name] = min(fewest_shared.get(name, shared), shared)
             score = best.get(("orig", i), 0.0)
             scores.append(score)
             hits += score >= DETECT_AT
@@ -54,7 +56,8 @@ def main() -> None:
             worst[f"{name} vs others"] = max([worst.get(f"{name} vs others", 0.0), *wrong])
         recall[name] = hits / n
         print(
-            f"{name:22s} recall {hits:3d}/{n} = {hits / n:6.1%}   min similarity {min(scores):5.1f}"
+            f"{name:22s} recall {hits:3d}/{n} = {hits / n:6.1%}   "
+            f"min similarity {min(scores):5.1f}   fewest shared terms {fewest_shared[name]}"
         )
 
     sibling_scores = [fpmatch.compare(originals[i], siblings[i]).similarity for i in range(n)]
@@ -77,6 +80,7 @@ def main() -> None:
                 "recall": {k: round(v, 4) for k, v in recall.items()},
                 "min_recall": round(min_recall, 4),
                 "max_sibling_score": max(sibling_scores),
+                "fewest_shared_terms": min(fewest_shared.values()),
                 "max_unrelated_score": max_unrelated,
                 "seconds": round(time.monotonic() - started, 1),
                 "targets": {

@@ -110,13 +110,25 @@ def test_stored_terms_of_an_original_are_found_in_a_trimmed_query(tmp_path, beat
     assert len(stored & query) >= 0.3 * len(stored)
 
 
-def test_index_terms_are_non_negative_int32_and_skip_silence():
-    items = np.array([chromaprint.SILENCE_ITEM, -1, 5], dtype=np.int64).astype(np.uint32)
+def test_index_terms_are_non_negative_int32_pairs_that_skip_silence():
+    rng = np.random.default_rng(3)
+    items = rng.integers(-(2**31), 2**31, 20, dtype=np.int64).astype(np.int32)
+    items[10] = np.uint32(chromaprint.SILENCE_ITEM).view(np.int32)
 
-    terms = fpmatch.index_terms(items.view(np.int32))
+    terms = fpmatch.pair_terms(items)
 
-    assert terms == sorted({(0xFFFFFFFF >> (32 - fpmatch.TERM_BITS)), 0})
-    assert all(0 <= t < 2**31 for t in terms)
+    assert terms.size == (20 - fpmatch.PAIR_GAP) - 2  # the two pairs touching item 10
+    assert (terms >= 0).all()
+    silence = np.full(100, chromaprint.SILENCE_ITEM, dtype=np.uint32).view(np.int32)
+    assert fpmatch.index_terms(silence) == []
+
+
+def test_terms_ignore_the_low_bits_of_each_item():
+    rng = np.random.default_rng(4)
+    items = rng.integers(0, 2**31, 50, dtype=np.int64).astype(np.int32)
+    noisy = items ^ np.int32(0b101)  # low bits flip under lossy encoding
+
+    assert fpmatch.query_terms(items) == fpmatch.query_terms(noisy)
 
 
 def test_rank_candidates_without_an_index_orders_by_shared_terms():
