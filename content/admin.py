@@ -141,4 +141,4 @@ class ArtistLikeAdmin(LikeAdmin):
 
 
 # Feature admins register themselves on import.
-from . import admin_audio, admin_credits, admin_playlists  # noqa: E402,F401
+from . import admin_audio, admin_credits, admin_fingerprints, admin_playlists  # noqa: E402,F401

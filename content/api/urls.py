@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import audio, credits, lyrics, playlists, views
+from . import audio, credits, fingerprints, lyrics, playlists, views
 
 router = SimpleRouter(trailing_slash=False)
 router.register("tracks", views.TrackViewSet, basename="track")
@@ -69,6 +69,26 @@ urlpatterns = [
     ),
     # lyrics under the tracks prefix (before the router so it is not read as a track action)
     path("tracks/<int:track_id>/lyrics", lyrics.TrackLyricView.as_view(), name="track-lyrics"),
+    path(
+        "tracks/check-duplicates",
+        fingerprints.CheckDuplicatesView.as_view(),
+        name="track-check-duplicates",
+    ),
+    path(
+        "tracks/<int:track_id>/fingerprint",
+        fingerprints.FingerprintGenerateView.as_view(),
+        name="track-fingerprint",
+    ),
+    path(
+        "tracks/<int:track_id>/fingerprint/status",
+        fingerprints.FingerprintStatusView.as_view(),
+        name="track-fingerprint-status",
+    ),
+    path(
+        "fingerprints/<int:fingerprint_id>/retry",
+        fingerprints.FingerprintRetryView.as_view(),
+        name="fingerprint-retry",
+    ),
     path("tags/<str:name>/tracks", views.TagTracksView.as_view(), name="tag-tracks"),
     path("users/me/playlists", playlists.MyPlaylistsView.as_view(), name="my-playlists"),
     path("users/me/liked-tracks", views.LikedTracksView.as_view(), name="liked-tracks"),

@@ -16,6 +16,7 @@ from .catalog import (
 )
 from .credits import ArtistPinnedTrack, Credit, CreditCategory, CreditRole, ReleaseType
 from .engagement import AlbumLike, ArtistLike, TrackLike
+from .fingerprints import Fingerprint
 from .lyrics import Lyric
 from .playlists import (
     InvitationStatus,
@@ -43,6 +44,7 @@ __all__ = [
     "CreditRole",
     "Download",
     "FileEntry",
+    "Fingerprint",
     "Genre",
     "InvitationStatus",
     "Lyric",

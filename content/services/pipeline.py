@@ -13,13 +13,18 @@ from django.db import transaction
 
 def check_audio_before_publish(*, user, entry, track=None) -> None:
     """Raise an ApplicationError to refuse ``entry`` as the audio of ``track`` (None = new)."""
+    from content.services.fingerprints import check_upload_for_duplicates
+
+    check_upload_for_duplicates(entry=entry, exclude_track_id=track.pk if track else None)
 
 
 def on_track_audio_set(*, track_id: int) -> None:
     """Called after commit when a track's audio was set or replaced."""
+    from content.services.fingerprints import fingerprint_request
     from content.services.waveforms import waveform_schedule
 
     waveform_schedule(track_id=track_id)
+    fingerprint_request(track_id=track_id)
 
 
 def track_audio_changed(*, track_id: int) -> None:

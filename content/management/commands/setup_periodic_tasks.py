@@ -10,6 +10,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
+from content.periodic_fingerprints import PERIODIC_TASKS as FINGERPRINT_PERIODIC_TASKS
+
 # name → (task, schedule). A schedule is {"every": n, "period": "minutes"|"hours"|...} for an
 # interval, or {"crontab": {"minute": ..., "hour": ..., ...}}.
 PERIODIC_TASKS: dict[str, tuple[str, dict]] = {
@@ -26,6 +28,7 @@ PERIODIC_TASKS: dict[str, tuple[str, dict]] = {
         {"every": 5, "period": "minutes"},
     ),
 }
+PERIODIC_TASKS.update(FINGERPRINT_PERIODIC_TASKS)  # the fingerprint sweeper, every 5 minutes
 
 
 def _schedule(spec: dict) -> dict:

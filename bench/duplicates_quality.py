@@ -1,0 +1,97 @@
+"""Duplicate-detection quality on generated beats: recall per transform, max unrelated score.
+
+For each of N beats (default 40, 60 s each) the original is "stored" and every transformed copy
+is looked up the way production does it: candidates from the index terms (``rank_candidates``,
+the same ranking as the PostgreSQL GIN query), then exact scoring at the best alignment. A copy
+counts as detected when its original comes back at similarity ≥ 90. Unrelated pairs (every pair
+of distinct beats, and each beat against its "sibling" with the same tempo, key, chords and drum
+style) must stay below 75. Prints a table and ends with a JSON line.
+
+    python bench/duplicates_quality.py [--beats 40]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+from _fpcorpus import TRANSFORMS, original, sibling, variant
+
+from content.audio import fpmatch
+
+DETECT_AT = 90.0
+FALSE_POSITIVE_AT = 75.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--beats", type=int, default=40)
+    args = parser.parse_args()
+    started = time.monotonic()
+    n = args.beats
+    originals = [original(i) for i in range(n)]
+    siblings = [sibling(i) for i in range(n)]
+    # The index holds originals and siblings (siblings are the hardest distractors).
+    index = [(("orig", i), fpmatch.index_terms(o)) for i, o in enumerate(originals)]
+    index += [(("sib", i), fpmatch.index_terms(s)) for i, s in enumerate(siblings)]
+    stored = {("orig", i): o for i, o in enumerate(originals)}
+    stored.update({("sib", i): s for i, s in enumerate(siblings)})
+
+    recall, worst, fewest_shared = {}, {}, {}
+    for name in TRANSFORMS:
+        hits, scores = 0, []
+        for i in range(n):
+            query = variant(i, name)
+            candidates = fpmatch.rank_candidates(
+                fpmatch.query_terms(query), index, limit=10, min_hits=2
+            )
+            best = {key: fpmatch.compare(stored[key], query).similarity for key, _ in candidates}
+            shared = dict(candidates).get(("orig", i), 0)
+            fewest_shared[name] = min(fewest_shared.get(name, shared), shared)
+            score = best.get(("orig", i), 0.0)
+            scores.append(score)
+            hits += score >= DETECT_AT
+            wrong = [s for key, s in best.items() if key != ("orig", i)]
+            worst[f"{name} vs others"] = max([worst.get(f"{name} vs others", 0.0), *wrong])
+        recall[name] = hits / n
+        print(
+            f"{name:22s} recall {hits:3d}/{n} = {hits / n:6.1%}   "
+            f"min similarity {min(scores):5.1f}   fewest shared terms {fewest_shared[name]}"
+        )
+
+    sibling_scores = [fpmatch.compare(originals[i], siblings[i]).similarity for i in range(n)]
+    pair_scores = [
+        fpmatch.compare(originals[i], originals[j]).similarity
+        for i in range(n)
+        for j in range(i + 1, n)
+    ]
+    max_unrelated = max(max(sibling_scores), max(pair_scores), *worst.values())
+    print(f"siblings (same tempo/key/chords): max similarity {max(sibling_scores):.1f}")
+    print(f"unrelated pairs ({len(pair_scores)}): max similarity {max(pair_scores):.1f}")
+    print(f"wrong candidates returned for copies: max similarity {max(worst.values()):.1f}")
+    print(f"max unrelated score: {max_unrelated:.1f} (must stay < {FALSE_POSITIVE_AT:g})")
+    min_recall = min(recall.values())
+    print(
+        json.dumps(
+            {
+                "bench": "duplicates_quality",
+                "beats": n,
+                "recall": {k: round(v, 4) for k, v in recall.items()},
+                "min_recall": round(min_recall, 4),
+                "max_sibling_score": max(sibling_scores),
+                "fewest_shared_terms": min(fewest_shared.values()),
+                "max_unrelated_score": max_unrelated,
+                "seconds": round(time.monotonic() - started, 1),
+                "targets": {
+                    "recall_at_90": 1.0,
+                    "max_unrelated_below": FALSE_POSITIVE_AT,
+                    "met": min_recall >= 1.0 and max_unrelated < FALSE_POSITIVE_AT,
+                },
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

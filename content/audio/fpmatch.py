@@ -1,0 +1,290 @@
+"""Duplicate matching on Chromaprint raw fingerprints. Pure numpy, no Django.
+
+Two stages, the AcoustID design:
+
+1. **Candidates** come from an inverted index of *terms*: masked sub-fingerprints (their top
+   bits; the low bits come from the least stable classifiers and flip under lossy encoding),
+   two at a time, half a second apart, hashed (``pair_terms``). A stored track contributes the
+   distinct terms of ``WINDOWS`` windows spread over its length; a query uses every term it
+   has. A trimmed copy still shares whole windows with its original, whichever of the two is
+   stored, so no length filter is needed.
+2. **Scoring** is exact: the bit-error rate (BER) between the two raw fingerprints at their
+   best alignment. Items sharing a term vote for an offset; the most voted offsets (±1 item)
+   are scored with a popcount over the XOR of the aligned int32 arrays. Silence items are
+   ignored on both sides. ``compare_all_offsets`` scores every offset at once (FFT over the 32
+   bit planes) and is the reference the fast path is tested against.
+
+``similarity_of`` maps the bit errors at the best alignment to 0–100 through the share of items
+that differ by at most two bits (tuned on generated beats, see ``bench/duplicates_quality.py``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from content.audio.chromaprint import ITEM_SECONDS, SILENCE_ITEM
+
+TERM_BITS = 28  # alignment votes: items agreeing on their top 28 bits (AcoustID's choice)
+PAIR_BITS = 20  # index terms: top 20 bits of two items PAIR_GAP apart
+PAIR_GAP = 4  # half a second
+WINDOWS = 8
+WINDOW_ITEMS = 24  # about 3 s each
+QUERY_STRIDE = 2  # a query looks up the pairs starting at every other item
+MIN_OVERLAP_ITEMS = 64  # about 8 s of shared audio before a score means anything
+MIN_COVERAGE = 0.5  # the overlap must cover at least half of the shorter fingerprint
+# Similarity comes from the share of aligned items that differ by at most ITEM_TOLERANCE_BITS
+# bits from the stored item they face or from its successor (a trimmed copy is off the stored
+# item grid by a fraction of an item; comparing with both neighbours absorbs that). Measured on
+# 40 generated beats (bench/duplicates_quality.py): re-encodes and trims, including the worst
+# case of half an item off, keep ≥ 0.73 of their items; "siblings" (same tempo, key, chords and
+# drum style, other seed) keep ≤ 0.51. The mean BER separates them far worse (≤ 0.05 against
+# ≥ 0.087): a few items that differ a lot dominate the mean.
+ITEM_TOLERANCE_BITS = 2
+MATCHED_SAME = 0.70  # at or above → similarity 100 (0.66 → 90)
+MATCHED_UNRELATED = 0.30  # at or below → similarity 0 (0.60 → 75)
+RECHECK_OFFSETS = 3
+MAX_VOTE_PAIRS = 200_000  # equal-term pairs considered when voting for alignments
+
+
+def as_items(items) -> np.ndarray:
+    return np.ascontiguousarray(np.asarray(items, dtype=np.int64).astype(np.uint32))
+
+
+def term_of(items) -> np.ndarray:
+    """Masked sub-fingerprints (top ``TERM_BITS`` bits) as non-negative int32."""
+    return (as_items(items) >> np.uint32(32 - TERM_BITS)).astype(np.int32)
+
+
+def _useful(items: np.ndarray) -> np.ndarray:
+    return items != np.uint32(SILENCE_ITEM)
+
+
+def pair_terms(items, starts: np.ndarray | None = None) -> np.ndarray:
+    """Index terms: each item's top ``PAIR_BITS`` bits paired with those of the item
+    ``PAIR_GAP`` later, hashed to a non-negative int32. Pairs involving silence are skipped.
+
+    A single masked item is too common a value to index a large catalogue (at 100k tracks a
+    query met hundreds of unrelated rows); a pair is specific, yet both halves survive lossy
+    re-encoding and small misalignment well (measured in ``bench/duplicates_quality.py``).
+    """
+    items = as_items(items)
+    if items.size <= PAIR_GAP:
+        return np.empty(0, np.int32)
+    first = np.arange(items.size - PAIR_GAP) if starts is None else starts
+    first = first[first + PAIR_GAP < items.size]
+    a, b = items[first], items[first + PAIR_GAP]
+    ok = _useful(a) & _useful(b)
+    shift = np.uint64(32 - PAIR_BITS)
+    high = (a[ok].astype(np.uint64) >> shift) * np.uint64(0x9E3779B1)
+    low = (b[ok].astype(np.uint64) >> shift) * np.uint64(0x85EBCA77)
+    mixed = (high ^ (low >> np.uint64(7)) ^ (low << np.uint64(11))) & np.uint64(0xFFFFFFFFFFFF)
+    return ((mixed ^ (mixed >> np.uint64(31))) & np.uint64(0x7FFFFFFF)).astype(np.int32)
+
+
+def index_terms(items, *, windows: int = WINDOWS, window_items: int = WINDOW_ITEMS) -> list[int]:
+    """Distinct terms of ``windows`` windows spread evenly over the fingerprint (sorted)."""
+    items = as_items(items)
+    n = items.size
+    if n <= windows * window_items:
+        starts = np.arange(n)
+    else:
+        first = np.linspace(0, n - window_items, windows).astype(int)
+        starts = (first[:, None] + np.arange(window_items)[None, :]).reshape(-1)
+    return np.unique(pair_terms(items, starts)).tolist()
+
+
+def query_terms(items, *, stride: int = QUERY_STRIDE) -> list[int]:
+    """The distinct terms a query looks up (sorted): pairs starting at every ``stride``-th item.
+
+    Stored windows hold every consecutive pair, so a strided query still meets each window;
+    halving the lookups halves the index pages a search touches (the cost that grows with the
+    catalogue once the index outgrows the buffer cache).
+    """
+    items = as_items(items)
+    return np.unique(pair_terms(items, np.arange(0, items.size, stride))).tolist()
+
+
+@dataclass(frozen=True)
+class Match:
+    ber: float  # bit-error rate at the best alignment, 0..1
+    offset: int  # items: b[i] aligns with a[i + offset]
+    overlap: int  # compared (non-silent) item pairs
+    similarity: float  # 0..100
+    matched: float = 0.0  # share of compared items within ITEM_TOLERANCE_BITS bits
+
+    @property
+    def offset_seconds(self) -> float:
+        return self.offset * ITEM_SECONDS
+
+
+NO_MATCH = Match(ber=1.0, offset=0, overlap=0, similarity=0.0)
+
+
+def _bit_planes(items: np.ndarray, useful: np.ndarray) -> np.ndarray:
+    """(32, n) float matrix of ±1 per bit, 0 where the item is silence."""
+    bits = ((items[None, :] >> np.arange(32, dtype=np.uint32)[:, None]) & 1).astype(np.float64)
+    return (2 * bits - 1) * useful[None, :]
+
+
+def _correlate(x: np.ndarray, y: np.ndarray, size: int) -> np.ndarray:
+    """Cross-correlation c[k] = Σ_i x[i + k] · y[i] for every lag, summed over rows."""
+    fx = np.fft.rfft(x, size, axis=-1)
+    fy = np.fft.rfft(y, size, axis=-1)
+    prod = fx * np.conj(fy)
+    if prod.ndim == 2:
+        prod = prod.sum(axis=0)
+    return np.fft.irfft(prod, size)
+
+
+def item_errors(a: np.ndarray, b: np.ndarray, offset: int) -> np.ndarray:
+    """Differing bits per aligned item pair (b[i] with a[i + offset]), silence skipped:
+    a popcount over the XOR of the aligned int32 arrays."""
+    a, b = as_items(a), as_items(b)
+    start_b = max(0, -offset)
+    end_b = min(b.size, a.size - offset)
+    if end_b <= start_b:
+        return np.empty(0, np.uint8)
+    sa = a[start_b + offset : end_b + offset]
+    sb = b[start_b:end_b]
+    keep = _useful(sa) & _useful(sb)
+    return np.bitwise_count(np.bitwise_xor(sa[keep], sb[keep]))
+
+
+def item_errors_with_neighbour(a: np.ndarray, b: np.ndarray, offset: int) -> np.ndarray:
+    """Like :func:`item_errors`, but each ``b[i]`` also faces ``a[i + offset + 1]`` and keeps
+    the smaller count: tolerance for copies whose start is off by a fraction of an item."""
+    a, b = as_items(a), as_items(b)
+    start_b = max(0, -offset)
+    end_b = min(b.size, a.size - offset)
+    if end_b <= start_b:
+        return np.empty(0, np.uint8)
+    sa = a[start_b + offset : end_b + offset]
+    sb = b[start_b:end_b]
+    keep = _useful(sa) & _useful(sb)
+    errors = np.bitwise_count(np.bitwise_xor(sa, sb))
+    following = a[start_b + offset + 1 : end_b + offset + 1]
+    n = following.size
+    errors[:n] = np.minimum(errors[:n], np.bitwise_count(np.bitwise_xor(following, sb[:n])))
+    return errors[keep]
+
+
+def bit_errors(a: np.ndarray, b: np.ndarray, offset: int) -> tuple[int, int]:
+    """(differing bits, compared items) with b[i] aligned to a[i + offset], silence skipped."""
+    errors = item_errors(a, b, offset)
+    return int(errors.sum()), int(errors.size)
+
+
+def similarity_of(matched: float) -> float:
+    """0–100 from the share of aligned items within ``ITEM_TOLERANCE_BITS`` bits."""
+    score = (matched - MATCHED_UNRELATED) / (MATCHED_SAME - MATCHED_UNRELATED)
+    return round(100.0 * float(np.clip(score, 0.0, 1.0)), 1)
+
+
+def compare_all_offsets(a, b) -> Match:
+    """Best alignment of ``b`` against ``a`` over *every* offset (FFT over the bit planes),
+    re-checked exactly. Slower than :func:`compare`; the reference it is tested against."""
+    a, b = as_items(a), as_items(b)
+    if a.size == 0 or b.size == 0:
+        return NO_MATCH
+    ua, ub = _useful(a), _useful(b)
+    size = 1 << int(np.ceil(np.log2(a.size + b.size)))
+    corr = _correlate(_bit_planes(a, ua), _bit_planes(b, ub), size)
+    overlap = np.rint(_correlate(ua.astype(np.float64), ub.astype(np.float64), size))
+    # lag k ≥ 0 sits at index k; negative lags wrap to the end of the buffer.
+    lags = np.concatenate([np.arange(0, a.size), np.arange(-(b.size - 1), 0)])
+    idx = np.concatenate([np.arange(0, a.size), size + np.arange(-(b.size - 1), 0)])
+    corr, overlap = corr[idx], overlap[idx]
+    need = _needed_overlap(a, b)
+    valid = overlap >= need
+    if not valid.any():
+        return NO_MATCH
+    errors = (32 * overlap - corr) / 2
+    ber = np.where(valid, errors / np.maximum(32 * overlap, 1), np.inf)
+    best = [int(lags[i]) for i in np.argsort(ber)[:RECHECK_OFFSETS] if np.isfinite(ber[i])]
+    return _best_of(a, b, best, need)
+
+
+def _best_of(a: np.ndarray, b: np.ndarray, offsets, need: int) -> Match:
+    result = NO_MATCH
+    for offset in offsets:
+        errors = item_errors(a, b, offset)
+        if errors.size < need:
+            continue
+        tolerant = item_errors_with_neighbour(a, b, offset)
+        matched = float(np.mean(tolerant <= ITEM_TOLERANCE_BITS))
+        ber = float(errors.sum()) / (32 * errors.size)
+        if (matched, -ber) > (result.matched, -result.ber):
+            result = Match(ber, offset, int(errors.size), similarity_of(matched), matched)
+    return result
+
+
+def _needed_overlap(a: np.ndarray, b: np.ndarray) -> int:
+    shorter = min(int(_useful(a).sum()), int(_useful(b).sum()))
+    return max(MIN_OVERLAP_ITEMS, int(MIN_COVERAGE * shorter))
+
+
+def alignment_votes(a, b) -> tuple[np.ndarray, np.ndarray]:
+    """Offsets at which items of ``b`` and ``a`` share a term, and how many items vote for each.
+
+    ``b[j]`` aligned with ``a[j + offset]``; silence is skipped. Sorted by votes, most first.
+    """
+    a, b = as_items(a), as_items(b)
+    ia = np.flatnonzero(_useful(a))
+    jb = np.flatnonzero(_useful(b))
+    ka, kb = term_of(a[ia]), term_of(b[jb])
+    order = np.argsort(ka, kind="stable")
+    sorted_keys = ka[order]
+    left = np.searchsorted(sorted_keys, kb, "left")
+    counts = np.searchsorted(sorted_keys, kb, "right") - left
+    total = int(counts.sum())
+    if total == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    if total > MAX_VOTE_PAIRS:  # pathological (near-constant) input: sample the query side
+        keep = np.cumsum(counts) <= MAX_VOTE_PAIRS
+        jb, left, counts = jb[keep], left[keep], counts[keep]
+        total = int(counts.sum())
+    firsts = np.repeat(np.cumsum(counts) - counts, counts)
+    within = np.arange(total) - firsts
+    i_idx = ia[order[np.repeat(left, counts) + within]]
+    j_idx = np.repeat(jb, counts)
+    offsets, votes = np.unique(i_idx - j_idx, return_counts=True)
+    ranking = np.argsort(-votes, kind="stable")
+    return offsets[ranking], votes[ranking]
+
+
+def compare(a, b) -> Match:
+    """Best alignment of fingerprint ``b`` against ``a``, scored exactly.
+
+    Alignments are proposed by voting (items sharing a term vote for their offset, the AcoustID
+    approach); the best few, ±1 item, are scored by popcount over the XOR of the aligned arrays.
+    No shared term at all means no plausible alignment: that is no match.
+    """
+    a, b = as_items(a), as_items(b)
+    if a.size == 0 or b.size == 0:
+        return NO_MATCH
+    offsets, _ = alignment_votes(a, b)
+    if offsets.size == 0:
+        return NO_MATCH
+    tried = []
+    for offset in offsets[:RECHECK_OFFSETS].tolist():
+        tried += [offset - 1, offset, offset + 1]
+    return _best_of(a, b, dict.fromkeys(tried), _needed_overlap(a, b))
+
+
+def rank_candidates(
+    query: list[int], rows, *, limit: int, min_hits: int = 1
+) -> list[tuple[int, int]]:
+    """The index lookup without an index (SQLite fallback, tests): ``rows`` are (key, terms).
+
+    Returns up to ``limit`` (key, shared terms) pairs, most shared first, like the SQL path.
+    """
+    wanted = set(query)
+    scored = []
+    for key, terms in rows:
+        hits = len(wanted.intersection(terms or ()))
+        if hits >= min_hits:
+            scored.append((key, hits))
+    scored.sort(key=lambda kv: (-kv[1], kv[0]))
+    return scored[:limit]
