@@ -2,39 +2,16 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 
 from beatpass.api.errors import Conflict
+from beatpass.testing import run_together
 from content.models import ArtistPinnedTrack, Credit
 from content.selectors import credits as credit_selectors
 from content.services import credits as credit_services
 from content.services import pinning
 from content.tests.factories import ArtistFactory, TrackFactory, UserFactory
-
-
-def run_together(*calls):
-    """Start every call at the same moment in its own thread; return results or exceptions."""
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def worker(index, call):
-        try:
-            barrier.wait(timeout=10)
-            results[index] = call()
-        except Exception as exc:  # the test inspects it
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results
 
 
 @pytest.mark.django_db(transaction=True)

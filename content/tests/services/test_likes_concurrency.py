@@ -1,34 +1,11 @@
 """Likes under real concurrency: separate connections, one transaction each."""
 
-import threading
-
 import pytest
-from django.db import connection
 
+from beatpass.testing import run_concurrently
 from content.models import TrackLike
 from content.services.likes import like, unlike
 from content.tests.factories import ArtistFactory, TrackFactory, UserFactory
-
-
-def run_concurrently(fn, n: int) -> list:
-    barrier = threading.Barrier(n)
-    results: list = [None] * n
-
-    def worker(i: int) -> None:
-        try:
-            barrier.wait()
-            results[i] = fn(i)
-        except Exception as exc:  # noqa: BLE001 - surfaced to the assertion below
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
 
 
 @pytest.mark.django_db(transaction=True)

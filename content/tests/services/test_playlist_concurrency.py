@@ -2,39 +2,16 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 
 from beatpass.api.errors import LimitReached
+from beatpass.testing import run_together
 from content.models import Playlist, PlaylistEditor, PlaylistTrack
 from content.models.playlists import MAX_EDITORS
 from content.services import playlists as services
 from content.tests.factories import ArtistFactory, TrackFactory, UserFactory
 from content.tests.playlist_factories import PlaylistFactory, pending_invitation, positions
-
-
-def run_together(*calls):
-    """Start every call at the same moment in its own thread; return results or exceptions."""
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-
-    def worker(index, call):
-        try:
-            barrier.wait(timeout=10)
-            results[index] = call()
-        except Exception as exc:  # the test inspects it
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,37 +1,15 @@
 """Waveform rows under real concurrency: one row per track, no lost or doubled work states."""
 
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
+from beatpass.testing import run_concurrently
 from content.models import ProcessingStatus, TrackWaveform
 from content.services import waveforms
 from content.tests.api.audio_helpers import stored_entry, tone_wav
 from content.tests.factories import ArtistFactory, TrackFactory, UserFactory
-
-
-def run_concurrently(fn, n: int) -> list:
-    barrier = threading.Barrier(n)
-    results: list = [None] * n
-
-    def worker(i: int) -> None:
-        try:
-            barrier.wait()
-            results[i] = fn(i)
-        except Exception as exc:  # noqa: BLE001 - surfaced to the assertion below
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
 
 
 @pytest.fixture
