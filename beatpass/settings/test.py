@@ -6,7 +6,9 @@ from .base import *  # noqa: F403
 from .base import BASE_DIR, env
 
 DATABASES = {
-    "default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/beatpass"),
+    "default": env.db_url_config(
+        env("DATABASE_URL", default="") or "postgres://postgres@127.0.0.1:5432/beatpass"
+    ),
 }
 if "postgresql" not in DATABASES["default"]["ENGINE"]:
     raise ImproperlyConfigured(
