@@ -156,7 +156,7 @@ class CheckDuplicatesView(APIView):
             "status": "success",
             "check_status": "duplicates_found" if duplicates else "unique",
             "threshold": settings.DUPLICATE_SIMILARITY_THRESHOLD,
-            "duplicates": selectors.present_duplicates(duplicates),
+            "duplicates": selectors.present_duplicates(duplicates, viewer=request.user),
         }
 
     def _check_tracks(self, request, track_ids: list[int]) -> dict:
@@ -192,6 +192,6 @@ class CheckDuplicatesView(APIView):
         return {
             "status": "success",
             "threshold": settings.DUPLICATE_SIMILARITY_THRESHOLD,
-            "duplicates": selectors.present_duplicates(found, extra=extra),
+            "duplicates": selectors.present_duplicates(found, viewer=request.user, extra=extra),
             "unchecked_track_ids": unchecked,
         }

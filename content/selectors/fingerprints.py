@@ -14,6 +14,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
 
 from content.api.presenters import artists_for_tracks
 from content.audio import fpmatch
@@ -130,21 +131,35 @@ def fingerprint_find_duplicates(
     return found
 
 
-def present_duplicates(duplicates: Sequence[Duplicate], *, extra=None) -> list[dict]:
-    """``[{"track": {id, name, artists}, "similarity", "fingerprinted_at"}]`` in two queries."""
+def present_duplicates(duplicates: Sequence[Duplicate], *, viewer, extra=None) -> list[dict]:
+    """``[{"track": {id, name, artists}, "similarity", "fingerprinted_at"}]`` in two queries.
+
+    A match the viewer may not see (someone else's private track) is still reported, so the
+    refusal is explained, but as ``"track": null``: a duplicate check must not reveal what
+    private catalogue exists.
+    """
     ids = [d.track_id for d in duplicates]
     if not ids:
         return []
-    names = dict(Track.objects.filter(pk__in=ids).values_list("pk", "name"))
+    visible = Track.objects.visible_to(viewer).filter(pk=OuterRef("pk"))
+    rows = (
+        Track.objects.filter(pk__in=ids)
+        .annotate(is_visible=Exists(visible))
+        .values_list("pk", "name", "is_visible")
+    )
+    names = {pk: (name if is_visible else None) for pk, name, is_visible in rows}
     artists = artists_for_tracks(ids, rich=False)
     out = []
     for i, dup in enumerate(duplicates):
         if dup.track_id not in names:
             continue
+        name = names[dup.track_id]
         item = {
-            "track": {
+            "track": None
+            if name is None
+            else {
                 "id": dup.track_id,
-                "name": names[dup.track_id],
+                "name": name,
                 "artists": [{"id": a["id"], "name": a["name"]} for a in artists[dup.track_id]],
             },
             "similarity": dup.similarity,

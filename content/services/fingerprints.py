@@ -298,7 +298,9 @@ def fingerprints_requeue_stuck(*, older_than_seconds: int | None = None) -> int:
 # --- duplicate refusal ---------------------------------------------------------------------------
 
 
-def check_upload_for_duplicates(*, entry: FileEntry, exclude_track_id: int | None = None) -> None:
+def check_upload_for_duplicates(
+    *, entry: FileEntry, viewer, exclude_track_id: int | None = None
+) -> None:
     """Raise 409 ``duplicate_audio`` when ``entry`` matches a completed fingerprint at or above
     the threshold. A failed or insufficient fingerprint never blocks ("you can still proceed")."""
     from content.selectors.fingerprints import fingerprint_find_duplicates, present_duplicates
@@ -316,7 +318,7 @@ def check_upload_for_duplicates(*, entry: FileEntry, exclude_track_id: int | Non
         raise Conflict(
             "Duplicate audio detected.",
             code="duplicate_audio",
-            extra={"duplicates": present_duplicates(duplicates)},
+            extra={"duplicates": present_duplicates(duplicates, viewer=viewer)},
         )
 
 

@@ -15,7 +15,9 @@ def check_audio_before_publish(*, user, entry, track=None) -> None:
     """Raise an ApplicationError to refuse ``entry`` as the audio of ``track`` (None = new)."""
     from content.services.fingerprints import check_upload_for_duplicates
 
-    check_upload_for_duplicates(entry=entry, exclude_track_id=track.pk if track else None)
+    check_upload_for_duplicates(
+        entry=entry, viewer=user, exclude_track_id=track.pk if track else None
+    )
 
 
 def on_track_audio_set(*, track_id: int) -> None:

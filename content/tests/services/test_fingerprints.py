@@ -10,11 +10,12 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
+from conftest import bearer_client
 from content import testing
 from content.models import Fingerprint, Track
 from content.services import fingerprints as services
 from content.tasks_fingerprints import compute_fingerprint, requeue_stuck_fingerprints
-from content.tests.factories import TrackFactory
+from content.tests.factories import ArtistFactory, TrackFactory, UserFactory
 from content.tests.fingerprinting import audio_entry, beat, beat_entry, create_track, fake_fpcalc
 
 pytestmark = pytest.mark.django_db
@@ -249,6 +250,23 @@ def test_creating_a_track_with_a_reencoded_copy_is_refused_with_409(
     assert duplicate["similarity"] >= 90
     assert duplicate["fingerprinted_at"]
     assert not Track.objects.filter(name="Sneaky copy").exists()
+
+
+def test_a_copy_of_someone_elses_private_track_is_refused_without_revealing_it(make_track):
+    # given another producer's private track
+    original = make_track(seed=1)
+    Track.objects.filter(pk=original.pk).update(visibility="private")
+    rival = UserFactory()
+    ArtistFactory(managers=[rival])
+
+    # when a copy is uploaded by someone who cannot see it
+    response = create_track(bearer_client(rival), beat_entry(rival, 1, fmt="mp3", bitrate=128000))
+
+    # then it is still refused, but the private track is not identified
+    assert response.status_code == 409
+    [duplicate] = response.json()["duplicates"]
+    assert duplicate["track"] is None
+    assert duplicate["similarity"] >= 90
 
 
 def test_a_different_beat_is_accepted(make_track):
