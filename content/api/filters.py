@@ -1,10 +1,9 @@
 from __future__ import annotations
 
 import django_filters
-from django.db.models import Exists, OuterRef
 
 from content.models import KEYS, Scale, Track, TrackArtist
-from content.selectors.catalog import ORDERINGS
+from content.selectors.catalog import ORDERINGS, linked_to
 
 
 class TrackFilter(django_filters.FilterSet):
@@ -30,22 +29,18 @@ class TrackFilter(django_filters.FilterSet):
     def filter_query(self, queryset, name, value):
         return queryset.filter(name__icontains=value.strip()) if value.strip() else queryset
 
+    # Linked tracks are read from the link table first (see selectors.catalog.linked_to), so a
+    # rare tag does not cost a probe per visible track.
     def filter_genre(self, queryset, name, value):
-        through = Track.genres.through
-        return queryset.filter(
-            Exists(through.objects.filter(track=OuterRef("pk"), genre__name__iexact=value))
-        )
+        linked = Track.genres.through.objects.filter(genre__name__iexact=value)
+        return linked_to(queryset, linked.values("track_id"))
 
     def filter_tag(self, queryset, name, value):
-        through = Track.tags.through
-        return queryset.filter(
-            Exists(through.objects.filter(track=OuterRef("pk"), tag__name__iexact=value))
-        )
+        linked = Track.tags.through.objects.filter(tag__name__iexact=value)
+        return linked_to(queryset, linked.values("track_id"))
 
     def filter_artist(self, queryset, name, value):
-        return queryset.filter(
-            Exists(TrackArtist.objects.filter(track=OuterRef("pk"), artist_id=value))
-        )
+        return linked_to(queryset, TrackArtist.objects.filter(artist_id=value).values("track_id"))
 
     def filter_order(self, queryset, name, value):
         return queryset.order_by(*ORDERINGS[value])

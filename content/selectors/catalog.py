@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connection
+from django.db.models import BigAutoField, Exists, Lookup, OuterRef, QuerySet
 from rest_framework.exceptions import NotFound
 
 from content.models import Album, AlbumArtist, Artist, Genre, Tag, Track, TrackArtist
@@ -36,14 +38,40 @@ def track_is_manageable(*, user, track: Track) -> bool:
     return TrackArtist.objects.filter(track=track, artist__managers=user).exists()
 
 
+def linked_to(queryset: QuerySet[Track], links: QuerySet) -> QuerySet[Track]:
+    """Tracks whose id is in ``links`` (a ``values("track_id")`` queryset of a link table).
+
+    On PostgreSQL this is ``id = ANY(ARRAY(SELECT track_id ...))``: the linked ids are read
+    once from the link table's index, then the tracks by primary key. A plain ``IN`` or
+    ``EXISTS`` lets the planner walk the newest-first index over every visible track probing
+    the link table per row, which for a tag on 250 of 100k tracks took 130-270 ms instead of
+    a few ms (measured on bench/api_lists.py's scratch database).
+    """
+    if connection.vendor == "postgresql":
+        return queryset.filter(pk__any_of=ArraySubquery(links))
+    return queryset.filter(pk__in=links)
+
+
+@BigAutoField.register_lookup
+class AnyOf(Lookup):
+    """``field = ANY(<array expression>)`` (PostgreSQL)."""
+
+    lookup_name = "any_of"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = compiler.compile(self.rhs)
+        return f"{lhs} = ANY({rhs})", (*lhs_params, *rhs_params)
+
+
 def tracks_by_artist(*, viewer, artist: Artist) -> QuerySet[Track]:
-    on_artist = TrackArtist.objects.filter(track=OuterRef("pk"), artist=artist)
-    return track_list(viewer=viewer).filter(Exists(on_artist))
+    on_artist = TrackArtist.objects.filter(artist=artist).values("track_id")
+    return linked_to(track_list(viewer=viewer), on_artist)
 
 
 def tracks_by_tag(*, viewer, tag: Tag) -> QuerySet[Track]:
-    tagged = Track.tags.through.objects.filter(track=OuterRef("pk"), tag=tag)
-    return track_list(viewer=viewer).filter(Exists(tagged))
+    tagged = Track.tags.through.objects.filter(tag=tag).values("track_id")
+    return linked_to(track_list(viewer=viewer), tagged)
 
 
 def liked_tracks(*, user) -> QuerySet[Track]:
