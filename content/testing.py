@@ -72,6 +72,7 @@ def encode(
                 data, format=sample_fmt, layout="stereo" if channels == 2 else "mono"
             )
             frame.sample_rate = sample_rate
+            frame.pts = start  # in samples (time base 1/sample_rate): monotonic dts for the muxer
             for packet in stream.encode(frame):
                 out.mux(packet)
         for packet in stream.encode(None):

@@ -223,5 +223,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.request": {"level": "ERROR"}},
+    "loggers": {
+        "django.request": {"level": "ERROR"},
+        # Eager tasks (dev, seed_demo) would log every success at INFO.
+        "celery.app.trace": {"level": "WARNING"},
+    },
 }
