@@ -13,6 +13,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -87,6 +88,14 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         if exc.status_code == 429 and "retry_after" in exc.extra:
             headers["Retry-After"] = str(exc.extra["retry_after"])
         return Response(body, status=exc.status_code, headers=headers)
+
+    if isinstance(exc, (DataError, OverflowError)):
+        # Input the serializers let through but the database cannot hold (e.g. an id beyond
+        # bigint): still the client's fault, still nothing written (the atomic block rolled back).
+        return Response(
+            {"message": "A value in the request is out of range or malformed."},
+            status=status.HTTP_422_UNPROCESSABLE_ENTITY,
+        )
 
     if isinstance(exc, DjangoValidationError):
         detail = (

@@ -490,7 +490,9 @@ def present_pinned_track(request, artist: Artist) -> dict[str, Any] | None:
     Constant cost: one query for the row, plus the presenter's per-page relation queries.
     """
     rows = list(
-        presenters.track_rows(selectors.pinned_tracks(artist=artist), viewer=request.user)[:1]
+        presenters.track_rows(
+            selectors.pinned_tracks(artist=artist), viewer=request.user, include={"album"}
+        )[:1]
     )
     if not rows:
         return None

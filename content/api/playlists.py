@@ -257,7 +257,9 @@ class PlaylistViewSet(ViewSet):
         """Visible tracks in playlist order, each with ``position``, ``added_at``, ``added_by``."""
         playlist = self._visible(request, pk)
         queryset = selectors.playlist_tracks(viewer=request.user, playlist=playlist)
-        page = paginate(presenters.track_rows(queryset, viewer=request.user), request)
+        page = paginate(
+            presenters.track_rows(queryset, viewer=request.user, include={"album"}), request
+        )
         data = presenters.present_tracks(page.items, viewer=request.user, include={"album"})
         entries = {
             e["track_id"]: e

@@ -17,6 +17,12 @@ class NameList(serializers.ListField):
     child = serializers.CharField(max_length=64, allow_blank=False)
 
 
+def _no_repeats(value: list) -> list:
+    if len(set(value)) != len(value):
+        raise serializers.ValidationError("Each artist can appear only once.")
+    return value
+
+
 class TrackInput(serializers.Serializer):
     """Create/update a track. Counters, ownership and ids are not inputs (no mass assignment)."""
 
@@ -40,6 +46,9 @@ class TrackInput(serializers.Serializer):
     free_download = serializers.BooleanField(
         required=False, help_text="Let anyone download the original file."
     )
+
+    def validate_artists(self, value):
+        return _no_repeats(value)
 
     def to_internal_value(self, data):
         # Report a missing genre together with the other field errors, not in a second round.
@@ -77,6 +86,9 @@ class AlbumInput(serializers.Serializer):
     tracks = serializers.ListField(
         child=serializers.IntegerField(min_value=1), max_length=200, required=False
     )
+
+    def validate_artists(self, value):
+        return _no_repeats(value)
 
     def validate_tracks(self, value):
         if len(set(value)) != len(value):

@@ -110,6 +110,7 @@ class NotificationViewSet(GenericViewSet):
     serializer_class = NotificationOutput
 
     queryset = Notification.objects.none()  # for the schema; real rows come from get_queryset
+    lookup_value_regex = r"\d+"  # anything else is a 404, never a ValueError
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):

@@ -1,8 +1,10 @@
 """The API's cross-cutting wire rules: error bodies, pagination, NUL bytes, throttling."""
 
 import pytest
+from django.db import DataError
 from django.test import override_settings
 
+from beatpass.api.exceptions import exception_handler
 from content.tests.factories import TrackFactory
 
 pytestmark = pytest.mark.django_db
@@ -223,3 +225,10 @@ def test_postgres_sessions_run_without_jit():
     with connection.cursor() as cursor:
         cursor.execute("SHOW jit")
         assert cursor.fetchone() == ("off",)
+
+
+@pytest.mark.parametrize("error", [DataError("value out of range"), OverflowError("too large")])
+def test_database_range_errors_map_to_422(error):
+    response = exception_handler(error, {})
+    assert response.status_code == 422
+    assert response.data == {"message": "A value in the request is out of range or malformed."}
