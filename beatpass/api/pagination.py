@@ -17,6 +17,7 @@ from rest_framework.response import Response
 
 DEFAULT_PER_PAGE = 15
 MAX_PER_PAGE = 100
+MAX_PAGE_NUMBER = 1_000_000_000
 
 
 def _int_param(request, names: Sequence[str], default: int) -> int:
@@ -24,11 +25,18 @@ def _int_param(request, names: Sequence[str], default: int) -> int:
         raw = request.query_params.get(name)
         if raw is None or raw == "":
             continue
+        label = names[0].replace("_", " ")
         try:
-            return int(raw)
+            value = int(raw)
         except (TypeError, ValueError):
-            label = names[0].replace("_", " ")
             raise ValidationError({names[0]: [f"The {label} field must be an integer."]}) from None
+        if abs(value) > MAX_PAGE_NUMBER:
+            # Clamping would be fine for per_page, but a page number this large is a client bug,
+            # and echoing it back (or computing its OFFSET) overflows 64-bit integers.
+            raise ValidationError(
+                {names[0]: [f"The {label} field may not be greater than {MAX_PAGE_NUMBER}."]}
+            )
+        return value
     return default
 
 

@@ -232,3 +232,10 @@ def test_database_range_errors_map_to_422(error):
     response = exception_handler(error, {})
     assert response.status_code == 422
     assert response.data == {"message": "A value in the request is out of range or malformed."}
+
+
+def test_absurd_page_numbers_are_422_not_an_overflow(user_client):
+    response = user_client.get("/api/v1/users/me/liked-artists?page=1067415833358435745792")
+    assert response.status_code == 422
+    assert "page" in response.json()["errors"]
+    assert user_client.get("/api/v1/tracks?per_page=-29185&page=2").status_code == 200
