@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.viewsets import ViewSet
 
+from beatpass.accounts.models import display_name_for
 from beatpass.api.pagination import paginate
 from beatpass.api.params import parse_id_list
 from beatpass.api.permissions import PublicReadAuthenticatedWrite
@@ -83,15 +84,11 @@ def _valid(serializer_class, request, **kwargs) -> dict[str, Any]:
 # --- output -------------------------------------------------------------------------------------
 
 
-def _display_name(name: str, email: str) -> str:
-    return name or email.split("@", 1)[0]
-
-
 def present_user(user_id: int, name: str, email: str, avatar: str) -> dict[str, Any]:
     """Public user shape (OpenAPI ``User``); never the email address."""
     return {
         "id": user_id,
-        "display_name": _display_name(name, email),
+        "display_name": display_name_for(name, email),
         "avatar": avatar or None,
         "model_type": "user",
     }
