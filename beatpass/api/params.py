@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 
 MAX_BULK_IDS = 100
+
+
+def parse_pk(raw) -> int:
+    """A path id: digits only (at most 18, so it fits a bigint); anything else is a 404."""
+    raw = str(raw)
+    if not raw.isdigit() or len(raw) > 18:
+        raise NotFound()
+    return int(raw)
 
 
 def parse_id_list(raw: str, *, field: str = "ids", limit: int = MAX_BULK_IDS) -> list[int]:

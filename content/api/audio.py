@@ -20,6 +20,7 @@ from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from beatpass.api.errors import ApplicationError
+from beatpass.api.params import parse_pk
 from content.models import ProcessingStatus, TrackArtist
 from content.selectors import catalog as selectors
 from content.selectors.downloads import can_download
@@ -29,13 +30,6 @@ from content.services.metadata import file_entry_extract_metadata
 from content.services.waveforms import waveform_schedule
 
 WAVE_BATCH_MAX = 100
-
-
-def _pk(raw) -> int:
-    raw = str(raw)
-    if not raw.isdigit() or len(raw) > 18:
-        raise NotFound()
-    return int(raw)
 
 
 TRACK_PATH = OpenApiParameter("track_id", int, OpenApiParameter.PATH, description="Track id.")
@@ -91,7 +85,7 @@ class ExtractMetadataView(APIView):
         request=None, responses={200: MetadataOut}, parameters=[ENTRY_PATH], tags=["Tracks"]
     )
     def post(self, request, file_entry_id):
-        metadata = file_entry_extract_metadata(user=request.user, entry_id=_pk(file_entry_id))
+        metadata = file_entry_extract_metadata(user=request.user, entry_id=parse_pk(file_entry_id))
         return Response({"status": "success", "metadata": metadata})
 
 
@@ -108,7 +102,7 @@ class TrackWaveView(APIView):
         tags=["Tracks"],
     )
     def get(self, request, track_id):
-        track = selectors.track_get(viewer=request.user, track_id=_pk(track_id))
+        track = selectors.track_get(viewer=request.user, track_id=parse_pk(track_id))
         if track.file_id is None:
             raise NotFound("This track has no audio.")
         waveform = waveform_for(track=track)
@@ -195,7 +189,7 @@ class TrackDownloadView(APIView):
         tags=["Tracks"],
     )
     def get(self, request, track_id):
-        track = selectors.track_get(viewer=request.user, track_id=_pk(track_id))
+        track = selectors.track_get(viewer=request.user, track_id=parse_pk(track_id))
         if not can_download(request.user, track):
             if not request.user.is_authenticated:
                 raise NotAuthenticated()

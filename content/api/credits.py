@@ -11,12 +11,13 @@ from typing import Any
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from beatpass.api.pagination import Page, paginate
+from beatpass.api.params import parse_pk
 from beatpass.api.permissions import PublicReadAuthenticatedWrite
 from content.integrations import spotify
 from content.models import Artist, Credit, CreditCategory, CreditRole, ReleaseType
@@ -218,16 +219,8 @@ class _ListQuery:
 # --- helpers ------------------------------------------------------------------------------------
 
 
-def _pk(raw) -> int:
-    """Path ids are digits; anything else is a 404 (same rule as content.api.views)."""
-    raw = str(raw)
-    if not raw.isdigit() or len(raw) > 18:
-        raise NotFound()
-    return int(raw)
-
-
 def _managed_artist(request, artist_id) -> Artist:
-    artist = catalog_selectors.artist_get(artist_id=_pk(artist_id))
+    artist = catalog_selectors.artist_get(artist_id=parse_pk(artist_id))
     if not catalog_selectors.artist_is_manageable(user=request.user, artist=artist):
         raise PermissionDenied("Only the artist's managers can change its credits.")
     return artist
@@ -292,7 +285,7 @@ class ArtistCreditsView(SpotifyErrorsMixin, APIView):
         responses=docs.CREDIT_GROUPS_PAGE,
     )
     def get(self, request, artist_id):
-        artist = catalog_selectors.artist_get(artist_id=_pk(artist_id))
+        artist = catalog_selectors.artist_get(artist_id=parse_pk(artist_id))
         role_param = request.query_params.get("role", "").strip()
         category = request.query_params.get("category", "").strip().lower()
         if category and category not in CreditCategory.values:
@@ -378,7 +371,7 @@ class ArtistCreditDetailView(APIView):
     @extend_schema(request=CreditUpdateInput, responses=docs.CREDIT_RESPONSE)
     def put(self, request, artist_id, credit_id):
         artist = _managed_artist(request, artist_id)
-        credit = selectors.credit_get(artist=artist, credit_id=_pk(credit_id))
+        credit = selectors.credit_get(artist=artist, credit_id=parse_pk(credit_id))
         data = _valid(CreditUpdateInput, request.data)
         if "role" in data:
             data["role"] = selectors.credit_roles_resolve([data["role"]], field="role")[0]
@@ -397,7 +390,7 @@ class ArtistCreditDetailView(APIView):
     )
     def delete(self, request, artist_id, credit_id):
         artist = _managed_artist(request, artist_id)
-        credit = selectors.credit_get(artist=artist, credit_id=_pk(credit_id))
+        credit = selectors.credit_get(artist=artist, credit_id=parse_pk(credit_id))
         scope = request.query_params.get("scope", "credit")
         if scope not in ("credit", "release"):
             raise ValidationError({"scope": ["The selected scope is invalid."]})
@@ -501,7 +494,7 @@ def present_pinned_track(request, artist: Artist) -> dict[str, Any] | None:
 
 def _pin_target(request, artist_id, track_id):
     artist = _managed_artist(request, artist_id)
-    track = catalog_selectors.track_get(viewer=request.user, track_id=_pk(track_id))
+    track = catalog_selectors.track_get(viewer=request.user, track_id=parse_pk(track_id))
     return artist, track
 
 
@@ -538,7 +531,7 @@ class ArtistPinnedTrackView(APIView):
 
     @extend_schema(responses=docs.PINNED_TRACK_RESPONSE)
     def get(self, request, artist_id):
-        artist = catalog_selectors.artist_get(artist_id=_pk(artist_id))
+        artist = catalog_selectors.artist_get(artist_id=parse_pk(artist_id))
         return Response(
             {"status": "success", "pinned_track": present_pinned_track(request, artist)}
         )

@@ -14,7 +14,7 @@ from rest_framework.viewsets import ViewSet
 
 from beatpass.api.errors import validation_error
 from beatpass.api.pagination import paginate
-from beatpass.api.params import parse_id_list
+from beatpass.api.params import parse_id_list, parse_pk
 from content.lyrics_lrc import LrcError, parse_lrc
 from content.models import Lyric, Track
 from content.selectors import lyrics as selectors
@@ -22,7 +22,6 @@ from content.services import lyrics as services
 
 from .playlist_schemas import LyricOut
 from .schemas import ID_PATH, IDS_PATH, PAGE_PARAMS, envelope, paginated, status_only
-from .views import _pk
 
 MAX_LYRIC_CHARS = 50_000
 LYRIC = envelope("Lyric", "lyric", LyricOut())
@@ -88,7 +87,7 @@ class LyricViewSet(ViewSet):
 
     @extend_schema(parameters=[ID_PATH], responses=LYRIC)
     def retrieve(self, request, pk=None):
-        lyric = selectors.lyric_get(viewer=request.user, lyric_id=_pk(pk))
+        lyric = selectors.lyric_get(viewer=request.user, lyric_id=parse_pk(pk))
         return Response({"status": "success", "lyric": present_lyric(lyric)})
 
     @extend_schema(request=LyricInput, responses={201: LYRIC})
@@ -108,7 +107,7 @@ class LyricViewSet(ViewSet):
 
     @extend_schema(parameters=[ID_PATH], request=LyricUpdateInput, responses=LYRIC)
     def update(self, request, pk=None):
-        lyric = selectors.lyric_get(viewer=request.user, lyric_id=_pk(pk))
+        lyric = selectors.lyric_get(viewer=request.user, lyric_id=parse_pk(pk))
         data = LyricUpdateInput(data=request.data)
         data.is_valid(raise_exception=True)
         lyric = services.lyric_update(user=request.user, lyric=lyric, data=data.validated_data)

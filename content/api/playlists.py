@@ -19,7 +19,7 @@ from rest_framework.viewsets import ViewSet
 
 from beatpass.accounts.models import display_name_for
 from beatpass.api.pagination import paginate
-from beatpass.api.params import parse_id_list
+from beatpass.api.params import parse_id_list, parse_pk
 from beatpass.api.permissions import PublicReadAuthenticatedWrite
 from content import clock
 from content.models import Playlist, PlaylistInvitation, PlaylistTrack
@@ -29,7 +29,6 @@ from content.services import playlists as services
 from . import presenters
 from .playlist_schemas import InvitationOut, PlaylistDetailOut, PlaylistOut, PlaylistTrackOut
 from .schemas import ID_PATH, PAGE_PARAMS, envelope, paginated, status_only
-from .views import _pk
 
 # --- input --------------------------------------------------------------------------------------
 
@@ -181,7 +180,7 @@ class PlaylistViewSet(ViewSet):
     lookup_value_regex = r"[^/]+"
 
     def _visible(self, request, pk) -> Playlist:
-        return selectors.playlist_get(viewer=request.user, playlist_id=_pk(pk))
+        return selectors.playlist_get(viewer=request.user, playlist_id=parse_pk(pk))
 
     @extend_schema(
         operation_id="playlists_list",
@@ -344,7 +343,7 @@ class PlaylistViewSet(ViewSet):
     def _invited(self, pk) -> Playlist:
         # The invitee may not see a private playlist yet: the service answers 404 unless
         # the user holds an invitation to it.
-        playlist = Playlist.objects.filter(pk=_pk(pk)).first()
+        playlist = Playlist.objects.filter(pk=parse_pk(pk)).first()
         if playlist is None:
             raise NotFound()
         return playlist

@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 from rest_framework.viewsets import ViewSet
 
 from beatpass.api.pagination import paginate
-from beatpass.api.params import parse_id_list, parse_with
+from beatpass.api.params import parse_id_list, parse_pk, parse_with
 from beatpass.api.permissions import PublicReadAuthenticatedWrite
 from beatpass.api.throttling import UploadRateThrottle
 from content.models import Album, Artist, FileEntry, Genre, Track
@@ -46,14 +46,6 @@ from .schemas import (
 from .serializers import AlbumInput, ArtistInput, TrackInput, UploadInput
 
 
-def _pk(raw) -> int:
-    """Path ids are digits; anything else is a 404, never a 500."""
-    raw = str(raw)
-    if not raw.isdigit() or len(raw) > 18:
-        raise NotFound()
-    return int(raw)
-
-
 def track_page(request, queryset, *, include=()) -> Response:
     rows = presenters.track_rows(queryset, viewer=request.user, include=include)
     page = paginate(rows, request)
@@ -77,7 +69,7 @@ class LikeActionsMixin:
 
     @action(detail=True, methods=["post", "delete"], permission_classes=[IsAuthenticated])
     def like(self, request, pk=None):
-        obj = self.get_likeable(request, _pk(pk))
+        obj = self.get_likeable(request, parse_pk(pk))
         if request.method == "POST":
             like_services.like(user=request.user, obj=obj)
         else:
@@ -131,7 +123,7 @@ class TrackViewSet(LikeActionsMixin, ViewSet):
         return track_page(request, queryset)
 
     def retrieve(self, request, pk=None):
-        track = selectors.track_get(viewer=request.user, track_id=_pk(pk))
+        track = selectors.track_get(viewer=request.user, track_id=parse_pk(pk))
         include = parse_with(request, {"album", "genres", "tags", "artists"})
         return Response(
             {
@@ -153,7 +145,7 @@ class TrackViewSet(LikeActionsMixin, ViewSet):
         )
 
     def update(self, request, pk=None):
-        track = selectors.track_get(viewer=request.user, track_id=_pk(pk))
+        track = selectors.track_get(viewer=request.user, track_id=parse_pk(pk))
         if not selectors.track_is_manageable(user=request.user, track=track):
             raise PermissionDenied()
         data = TrackInput(data=request.data, partial=True)
@@ -210,7 +202,7 @@ class AlbumViewSet(LikeActionsMixin, ViewSet):
         return Response({"status": "success", "album": body}, status=code)
 
     def retrieve(self, request, pk=None):
-        return self._detail(request, selectors.album_get(album_id=_pk(pk)))
+        return self._detail(request, selectors.album_get(album_id=parse_pk(pk)))
 
     def create(self, request):
         data = AlbumInput(data=request.data)
@@ -219,7 +211,7 @@ class AlbumViewSet(LikeActionsMixin, ViewSet):
         return self._detail(request, album, status.HTTP_201_CREATED)
 
     def update(self, request, pk=None):
-        album = selectors.album_get(album_id=_pk(pk))
+        album = selectors.album_get(album_id=parse_pk(pk))
         if not selectors.album_is_manageable(user=request.user, album=album):
             raise PermissionDenied()
         data = AlbumInput(data=request.data, partial=True)
@@ -289,7 +281,7 @@ class ArtistViewSet(LikeActionsMixin, ViewSet):
         return Response({"status": "success", "artist": body}, status=code)
 
     def retrieve(self, request, pk=None):
-        return self._detail(request, selectors.artist_get(artist_id=_pk(pk)))
+        return self._detail(request, selectors.artist_get(artist_id=parse_pk(pk)))
 
     def create(self, request):
         if not request.user.is_staff:
@@ -300,7 +292,7 @@ class ArtistViewSet(LikeActionsMixin, ViewSet):
         return self._detail(request, artist, status.HTTP_201_CREATED)
 
     def update(self, request, pk=None):
-        artist = selectors.artist_get(artist_id=_pk(pk))
+        artist = selectors.artist_get(artist_id=parse_pk(pk))
         if not selectors.artist_is_manageable(user=request.user, artist=artist):
             raise PermissionDenied()
         data = ArtistInput(data=request.data, partial=True)
@@ -313,12 +305,12 @@ class ArtistViewSet(LikeActionsMixin, ViewSet):
 
     @action(detail=True, methods=["get"])
     def tracks(self, request, pk=None):
-        artist = selectors.artist_get(artist_id=_pk(pk))
+        artist = selectors.artist_get(artist_id=parse_pk(pk))
         return track_page(request, selectors.tracks_by_artist(viewer=request.user, artist=artist))
 
     @action(detail=True, methods=["get"])
     def albums(self, request, pk=None):
-        artist = selectors.artist_get(artist_id=_pk(pk))
+        artist = selectors.artist_get(artist_id=parse_pk(pk))
         return album_page(request, selectors.albums_by_artist(artist=artist))
 
     @action(
@@ -328,7 +320,7 @@ class ArtistViewSet(LikeActionsMixin, ViewSet):
         permission_classes=[IsAuthenticated],
     )
     def check_ownership(self, request, pk=None):
-        artist = selectors.artist_get(artist_id=_pk(pk))
+        artist = selectors.artist_get(artist_id=parse_pk(pk))
         return Response({"is_owner": artist.managers.filter(pk=request.user.pk).exists()})
 
 
@@ -459,7 +451,7 @@ class UploadViewSet(ViewSet):
         return Response(page.envelope([present_file_entry(e) for e in page.items]))
 
     def retrieve(self, request, pk=None):
-        entry = FileEntry.objects.filter(owner=request.user, pk=_pk(pk)).first()
+        entry = FileEntry.objects.filter(owner=request.user, pk=parse_pk(pk)).first()
         if entry is None:
             raise NotFound()
         return Response({"status": "success", "file_entry": present_file_entry(entry)})
