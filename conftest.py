@@ -89,7 +89,7 @@ def producer_client(producer) -> APIClient:
 @pytest.fixture
 def spotify_stub(settings):
     """A loopback Spotify Web API; the adapter's settings point at it (credits feature)."""
-    from content.tests.spotify_stub import running_stub
+    from content.credits.tests.spotify_stub import running_stub
 
     with running_stub(settings) as stub:
         yield stub
@@ -98,8 +98,8 @@ def spotify_stub(settings):
 @pytest.fixture
 def credit_roles(db):
     """The seeded credit roles (re-seeded in case a transactional test flushed them)."""
-    from content.models import CreditRole
-    from content.services.credits import credit_roles_seed
+    from content.credits.models import CreditRole
+    from content.credits.services import credit_roles_seed
 
     credit_roles_seed()
     return {role.slug: role for role in CreditRole.objects.all()}

@@ -17,7 +17,7 @@ from rest_framework.exceptions import ValidationError
 
 from beatpass.accounts.services import notify
 from beatpass.api.errors import Conflict
-from content.models import Artist
+from content.catalog.models import Artist
 
 from . import selectors
 from .models import BackstageRequest, BackstageRequestEvent

@@ -1,5 +1,10 @@
-"""Mounted under /api/v1 by ``beatpass.urls``."""
+"""Routes of backstage requests, mounted under /api/v1 by ``beatpass.urls``."""
 
-from .api.urls import urlpatterns
+from rest_framework.routers import SimpleRouter
 
-__all__ = ["urlpatterns"]
+from backstage import api
+
+router = SimpleRouter(trailing_slash=False)
+router.register("backstage-request", api.BackstageRequestViewSet, basename="backstage-request")
+
+urlpatterns = [*router.urls]

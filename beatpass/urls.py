@@ -9,7 +9,7 @@ api_v1 = [
     path("schema", SpectacularAPIView.as_view(), name="schema"),
     path("docs", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("", include("beatpass.accounts.urls")),
-    path("", include("content.api.urls")),
+    path("", include("content.urls")),
     path("", include("backstage.urls")),
 ]
 

@@ -110,7 +110,7 @@ def run(args) -> dict:
     from django.db import connection
 
     from content.audio import fpmatch
-    from content.selectors.fingerprints import fingerprint_find_duplicates
+    from content.fingerprints.selectors import fingerprint_find_duplicates
 
     rng = np.random.default_rng(2026)
     started = time.monotonic()

@@ -6,5 +6,6 @@ class ContentConfig(AppConfig):
     verbose_name = "Content"
 
     def ready(self) -> None:
-        # Celery autodiscovery only imports ``content.tasks``; register the fingerprint tasks.
-        from content import tasks_fingerprints  # noqa: F401
+        # Register every sub-domain's task names, in the web process too: services enqueue
+        # tasks by name (beatpass.celery.enqueue_on_commit), and eager Celery runs them here.
+        from content import tasks  # noqa: F401

@@ -1,59 +1,7 @@
-"""Celery tasks of the content app. Thin: take ids, call one service, retry with backoff.
+"""Celery's task discovery for the ``content`` app: imports every sub-domain's tasks, which
+registers their names, nothing else. Services never import tasks: they enqueue by name after
+commit (``beatpass.tasks.enqueue_on_commit``)."""
 
-Conventions shared by every content task (fingerprints live in ``tasks_fingerprints.py``):
-explicit ``content.*`` names, ``acks_late`` + ``reject_on_worker_lost`` (a killed worker's task
-is redelivered, so bodies are idempotent upserts keyed by track), retries with exponential
-backoff for transient errors only, and a final failure recorded on the row by ``on_failure``.
-"""
-
-from __future__ import annotations
-
-from celery import Task, shared_task
-
-from content.services import waveforms
-
-
-class WaveformTask(Task):
-    def on_failure(self, exc, task_id, args, kwargs, einfo):
-        # Retries exhausted (or an unexpected error): never leave the row in "processing".
-        track_id = args[0] if args else kwargs.get("track_id")
-        if track_id is not None:
-            waveforms.waveform_mark_failed(
-                track_id=track_id, error=f"Waveform computation failed: {exc}"[:500]
-            )
-
-
-@shared_task(
-    base=WaveformTask,
-    name="content.compute_waveform",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(waveforms.TransientWaveformError,),
-    retry_backoff=10,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=4,
-)
-def compute_waveform(track_id: int, force: bool = False) -> str | None:
-    waveform = waveforms.waveform_compute(track_id=track_id, force=force)
-    return waveform.status if waveform is not None else None
-
-
-@shared_task(name="content.expire_playlist_invitations", acks_late=True)
-def expire_playlist_invitations() -> int:
-    """Mark overdue pending playlist invitations expired (scheduled hourly; see
-    setup_periodic_tasks). Accepting checks expiry itself, so a late sweep is harmless."""
-    from content.services.playlists import playlist_invitations_expire
-
-    return playlist_invitations_expire()
-
-
-# Each sweeper re-queues its own stuck rows and returns how many it handled. The fingerprint
-# pipeline appends ``"fingerprints": <callable>`` here (see tasks_fingerprints.py).
-STUCK_SWEEPERS = {"waveforms": waveforms.waveforms_requeue_stuck}
-
-
-@shared_task(name="content.sweep_stuck_processing", acks_late=True, reject_on_worker_lost=True)
-def sweep_stuck_processing() -> dict[str, int]:
-    """Periodic (see setup_periodic_tasks): re-queue rows stuck in processing."""
-    return {name: sweep() for name, sweep in STUCK_SWEEPERS.items()}
+from content.fingerprints import tasks as fingerprints  # noqa: F401
+from content.media import tasks as media  # noqa: F401
+from content.playlists import tasks as playlists  # noqa: F401

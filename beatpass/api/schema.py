@@ -1,6 +1,15 @@
-"""drf-spectacular glue: document our Bearer authentication."""
+"""drf-spectacular glue shared by every app: the Bearer scheme and the building blocks of
+response documentation (path and page parameters, the Laravel page, the success envelope).
+
+These only describe responses for the OpenAPI document; the runtime output is built by each
+domain's presenters.
+"""
+
+from __future__ import annotations
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.utils import OpenApiParameter, inline_serializer
+from rest_framework import serializers
 
 
 class BearerAuthenticationScheme(OpenApiAuthenticationExtension):
@@ -9,3 +18,64 @@ class BearerAuthenticationScheme(OpenApiAuthenticationExtension):
 
     def get_security_definition(self, auto_schema):
         return {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+
+
+RICH = "Authenticated requests only (two-tier access)."
+
+
+ID_PATH = OpenApiParameter("id", int, OpenApiParameter.PATH)
+
+
+IDS_PATH = OpenApiParameter(
+    "id", str, OpenApiParameter.PATH, description="One id, or comma-separated ids (bulk delete)."
+)
+
+
+PAGE_PARAMS = [
+    OpenApiParameter("page", int, description="Page number (default 1)."),
+    OpenApiParameter("per_page", int, description="Items per page, 1-100 (default 15)."),
+]
+
+
+WITH_PARAM = OpenApiParameter("with", str, description="Comma-separated relations to include.")
+
+
+_BUILT: dict[str, serializers.Serializer] = {}
+
+
+def _once(name: str, build):
+    """Each named component is built once; spectacular warns about same-name twins."""
+    if name not in _BUILT:
+        _BUILT[name] = build()
+    return _BUILT[name]
+
+
+def paginated(name: str, item: serializers.Serializer):
+    return _once(
+        f"Paginated{name}",
+        lambda: inline_serializer(
+            f"Paginated{name}",
+            {
+                "data": item.__class__(many=True),
+                "current_page": serializers.IntegerField(),
+                "per_page": serializers.IntegerField(),
+                "total": serializers.IntegerField(),
+                "last_page": serializers.IntegerField(),
+                "from": serializers.IntegerField(allow_null=True),
+                "to": serializers.IntegerField(allow_null=True),
+            },
+        ),
+    )
+
+
+def envelope(name: str, key: str, item: serializers.Serializer):
+    return _once(
+        f"{name}Envelope",
+        lambda: inline_serializer(
+            f"{name}Envelope", {"status": serializers.CharField(default="success"), key: item}
+        ),
+    )
+
+
+def status_only(name: str, **fields):
+    return inline_serializer(name, {"status": serializers.CharField(default="success"), **fields})

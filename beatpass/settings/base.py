@@ -105,7 +105,7 @@ UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=256 * 1024 * 1024)
 UPLOAD_MIN_AUDIO_SECONDS = env.float("UPLOAD_MIN_AUDIO_SECONDS", default=1.0)
 UPLOAD_MAX_AUDIO_SECONDS = env.float("UPLOAD_MAX_AUDIO_SECONDS", default=30 * 60)
 UPLOAD_MAX_IMAGE_PIXELS = env.int("UPLOAD_MAX_IMAGE_PIXELS", default=40_000_000)
-FILE_UPLOAD_HANDLERS = ["content.services.uploads.SizeCappedUploadHandler"]
+FILE_UPLOAD_HANDLERS = ["content.uploads.services.SizeCappedUploadHandler"]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- REST framework ------------------------------------------------------------------------
@@ -209,7 +209,7 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="BeatPass <no-reply@beatp
 # --- Downloads / integrations (filled in by later features) --------------------------------
 SPOTIFY_CLIENT_ID = env("SPOTIFY_CLIENT_ID", default="")
 SPOTIFY_CLIENT_SECRET = env("SPOTIFY_CLIENT_SECRET", default="")
-# Credits' Spotify adapter (content/integrations/spotify.py). The URLs exist so tests (and a
+# Credits' Spotify adapter (content/credits/spotify.py). The URLs exist so tests (and a
 # proxy, if ever needed) can point spotipy somewhere else; production keeps the defaults.
 SPOTIFY_API_PREFIX = env("SPOTIFY_API_PREFIX", default="https://api.spotify.com/v1/")
 SPOTIFY_TOKEN_URL = env("SPOTIFY_TOKEN_URL", default="https://accounts.spotify.com/api/token")

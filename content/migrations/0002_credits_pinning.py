@@ -5,7 +5,7 @@ from django.conf import settings
 from django.db import migrations, models
 
 
-# Frozen copy of the seeded catalog (content.services.credits.DEFAULT_CREDIT_ROLES may evolve).
+# Frozen copy of the seeded catalog (content.credits.services.DEFAULT_CREDIT_ROLES may evolve).
 ROLES = (
     ("production", "producer", "Producer"),
     ("production", "co-producer", "Co-Producer"),

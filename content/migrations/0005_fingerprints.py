@@ -3,7 +3,7 @@ import django.db.models.deletion
 from django.contrib.postgres.operations import CreateExtension
 from django.db import migrations, models
 
-import content.models.fingerprints
+import content.fingerprints.models
 
 
 class AddIndexOnPostgres(migrations.AddIndex):
@@ -54,7 +54,7 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "items",
-                    content.models.fingerprints.IntArrayField(
+                    content.fingerprints.models.IntArrayField(
                         base_field=models.IntegerField(),
                         blank=True,
                         help_text="Chromaprint raw fingerprint (int32).",
@@ -76,7 +76,7 @@ class Migration(migrations.Migration):
                 ),
                 (
                     "terms",
-                    content.models.fingerprints.IntArrayField(
+                    content.fingerprints.models.IntArrayField(
                         base_field=models.IntegerField(),
                         blank=True,
                         default=list,

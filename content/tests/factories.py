@@ -5,7 +5,8 @@ from django.core.files.base import ContentFile
 
 from beatpass.accounts.models import User
 from content import testing
-from content.models import Album, AlbumArtist, Artist, FileEntry, Genre, Tag, Track, TrackArtist
+from content.catalog.models import Album, AlbumArtist, Artist, Genre, Tag, Track, TrackArtist
+from content.uploads.models import FileEntry
 
 _WAV = None
 

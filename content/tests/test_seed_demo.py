@@ -21,14 +21,12 @@ from rest_framework.test import APIClient
 
 from beatpass.accounts.models import User
 from content.audio.decode import iter_mono_chunks
-from content.management.commands import seed_demo
-from content.models import (
+from content.catalog.models import (
     Album,
     AlbumArtist,
     AlbumLike,
     Artist,
     ArtistLike,
-    FileEntry,
     Genre,
     Tag,
     Track,
@@ -36,6 +34,8 @@ from content.models import (
     TrackLike,
     Visibility,
 )
+from content.management.commands import seed_demo
+from content.uploads.models import FileEntry
 
 CREDENTIALS = re.compile(r"^\s*(\S+@beatpass\.local)\s+password:\s+(\S+)", re.MULTILINE)
 
@@ -79,7 +79,8 @@ def _snapshot() -> dict:
     snap["passwords"] = sorted(User.objects.values_list("email", "password"))
     snap["track_counters"] = sorted(Track.objects.values_list("name", "plays", "likes_count"))
     snap["files"] = _stored_files()
-    from content.models import Lyric, Playlist, PlaylistTrack
+    from content.lyrics.models import Lyric
+    from content.playlists.models import Playlist, PlaylistTrack
 
     for model in (Playlist, PlaylistTrack, Lyric):
         snap[model.__name__] = (
@@ -265,7 +266,8 @@ def test_refuses_production_settings_unless_forced(seeded, db):
 
 
 def test_demo_has_playlists_and_synced_lyrics(seeded, db):
-    from content.models import Lyric, Playlist
+    from content.lyrics.models import Lyric
+    from content.playlists.models import Playlist
 
     rotation = Playlist.objects.get(name="Late Night Rotation")
     assert rotation.owner.email == "listener@beatpass.local"

@@ -3,7 +3,7 @@
 import pytest
 from django.core.management import call_command
 
-from content.api.schemas import TrackOut
+from content.catalog.schemas import TrackOut
 from content.tests.factories import GenreFactory, TrackFactory
 
 pytestmark = pytest.mark.django_db

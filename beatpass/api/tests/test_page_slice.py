@@ -6,7 +6,7 @@ import pytest
 from django.db.models import Count, Exists, OuterRef
 
 from beatpass.api.pagination import _can_defer_join, page_slice
-from content.models import Track, TrackLike
+from content.catalog.models import Track, TrackLike
 from content.tests.factories import ArtistFactory, GenreFactory, TrackFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

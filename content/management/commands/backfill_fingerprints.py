@@ -18,8 +18,9 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from tqdm import tqdm
 
-from content.models import Fingerprint, Track
-from content.services.fingerprints import fingerprint_compute
+from content.catalog.models import Track
+from content.fingerprints.models import Fingerprint
+from content.fingerprints.services import fingerprint_compute
 
 
 def tracks_to_fingerprint(*, only_missing: bool, before: datetime, track_ids=None):

@@ -15,8 +15,9 @@ from django.core.management.base import BaseCommand
 from django.db.models import Exists, OuterRef, Q
 from tqdm import tqdm
 
-from content.models import ProcessingStatus, Track, TrackWaveform
-from content.services import waveforms
+from content.catalog.models import Track
+from content.media.models import ProcessingStatus, TrackWaveform
+from content.media.services import waveforms
 
 
 def _up_to_date():

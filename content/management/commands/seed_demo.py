@@ -21,20 +21,14 @@ from django.utils.text import slugify
 
 from content import testing
 from content.beatgen import render_beat
-from content.models import (
-    Album,
-    Artist,
-    FileEntry,
-    Genre,
-    Lyric,
-    Playlist,
-    Tag,
-    Track,
-    TrackLike,
-    Visibility,
-)
-from content.services import catalog, likes, lyrics, playlists
-from content.services.uploads import file_entry_create
+from content.catalog import services as catalog
+from content.catalog.models import Album, Artist, Genre, Tag, Track, TrackLike, Visibility
+from content.lyrics import services as lyrics
+from content.lyrics.models import Lyric
+from content.playlists import services as playlists
+from content.playlists.models import Playlist
+from content.uploads.models import FileEntry
+from content.uploads.services import file_entry_create
 
 DEMO_PASSWORD = "beatpass-demo-1"  # noqa: S105 - printed on purpose: these are demo accounts
 STAFF_EMAIL = "staff@beatpass.local"
@@ -412,7 +406,7 @@ class Command(BaseCommand):
                 *(artists[n] for n in liked["artists"]),
             ]
             for obj in targets:
-                if likes.like(user=user, obj=obj):
+                if catalog.like(user=user, obj=obj):
                     self.created["likes"] += 1
 
     def _playlists(self, users, *, tracks) -> None:

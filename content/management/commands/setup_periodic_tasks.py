@@ -10,8 +10,6 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
-from content.periodic_fingerprints import PERIODIC_TASKS as FINGERPRINT_PERIODIC_TASKS
-
 # name → (task, schedule). A schedule is {"every": n, "period": "minutes"|"hours"|...} for an
 # interval, or {"crontab": {"minute": ..., "hour": ..., ...}}.
 PERIODIC_TASKS: dict[str, tuple[str, dict]] = {
@@ -27,8 +25,13 @@ PERIODIC_TASKS: dict[str, tuple[str, dict]] = {
         "content.sweep_stuck_processing",
         {"every": 5, "period": "minutes"},
     ),
+    # Every 5 minutes: a worker that died mid-task leaves its fingerprint in "processing" (or a
+    # lost enqueue leaves it "pending"); re-queue those older than PROCESSING_STUCK_AFTER_SECONDS.
+    "content: re-queue stuck fingerprints": (
+        "content.requeue_stuck_fingerprints",
+        {"every": 5, "period": "minutes"},
+    ),
 }
-PERIODIC_TASKS.update(FINGERPRINT_PERIODIC_TASKS)  # the fingerprint sweeper, every 5 minutes
 
 
 def _schedule(spec: dict) -> dict:

@@ -1,0 +1,129 @@
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import status
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.viewsets import ViewSet
+
+from backstage import selectors, services
+from backstage.inputs import BackstageRequestInput, DecisionInput
+from backstage.models import BackstageRequest
+from backstage.presenters import present_backstage_request, present_backstage_requests
+from backstage.schemas import (
+    BACKSTAGE_REQUEST,
+    BACKSTAGE_REQUESTS,
+    CONFLICT,
+    ID_PATH,
+    PAGE_PARAMS,
+    STATUS_PARAM,
+    SubmissionStatusOut,
+)
+from beatpass.api.pagination import paginate
+
+
+class CanHandleBackstageRequests(BasePermission):
+    """The spec's ``backstageRequests.handle`` = Django's ``backstage.handle_backstagerequest``."""
+
+    def has_permission(self, request, view):
+        return selectors.can_handle_requests(request.user)
+
+
+def _success(item: BackstageRequest, code: int = status.HTTP_200_OK) -> Response:
+    body = {"status": "success", "backstage_request": present_backstage_request(item)}
+    return Response(body, status=code)
+
+
+DECISION = extend_schema(
+    request=DecisionInput,
+    parameters=[ID_PATH],
+    responses={200: BACKSTAGE_REQUEST, 409: CONFLICT},
+    description="Needs backstage.handle_backstagerequest (the spec's backstageRequests.handle).",
+)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        operation_id="backstage_request_list",
+        parameters=[*PAGE_PARAMS, STATUS_PARAM],
+        responses=BACKSTAGE_REQUESTS,
+        description="The authenticated user's own requests, newest first.",
+    ),
+    create=extend_schema(
+        request=BackstageRequestInput, responses={201: BACKSTAGE_REQUEST, 409: CONFLICT}
+    ),
+    retrieve=extend_schema(parameters=[ID_PATH], responses=BACKSTAGE_REQUEST),
+    submission_status=extend_schema(responses=SubmissionStatusOut),
+    approve=DECISION,
+    deny=DECISION,
+    revoke=DECISION,
+)
+@extend_schema(tags=["Backstage"])
+class BackstageRequestViewSet(ViewSet):
+    permission_classes = [IsAuthenticated]
+    lookup_value_regex = r"\d+"
+
+    def list(self, request):
+        wanted = request.query_params.get("status") or None
+        if wanted is not None and wanted not in BackstageRequest.Status.values:
+            raise ValidationError({"status": ["The selected status is invalid."]})
+        page = paginate(selectors.backstage_request_list(user=request.user, status=wanted), request)
+        return Response(page.envelope(present_backstage_requests(page.items)))
+
+    def create(self, request):
+        data = BackstageRequestInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        created = services.backstage_request_create(
+            user=request.user,
+            type=values["type"],
+            artist_name=values["artist_name"],
+            data=values["data"],
+            artist_ref=values.get("artist_id"),
+        )
+        return _success(
+            selectors.backstage_request_get(viewer=request.user, request_id=created.pk),
+            status.HTTP_201_CREATED,
+        )
+
+    def retrieve(self, request, pk=None):
+        return _success(selectors.backstage_request_get(viewer=request.user, request_id=pk))
+
+    @action(detail=False, methods=["get"], url_path="submission-status")
+    def submission_status(self, request):
+        return Response(selectors.submission_status(user=request.user).as_response())
+
+    def _decide(self, request, pk, service) -> Response:
+        target = selectors.backstage_request_get(viewer=request.user, request_id=pk)
+        data = DecisionInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        decided = service(
+            backstage_request=target, actor=request.user, notes=data.validated_data["notes"]
+        )
+        return _success(selectors.backstage_request_get(viewer=request.user, request_id=decided.pk))
+
+    @action(
+        detail=True,
+        methods=["post"],
+        permission_classes=[IsAuthenticated, CanHandleBackstageRequests],
+    )
+    def approve(self, request, pk=None):
+        return self._decide(request, pk, services.backstage_request_approve)
+
+    @action(
+        detail=True,
+        methods=["post"],
+        permission_classes=[IsAuthenticated, CanHandleBackstageRequests],
+    )
+    def deny(self, request, pk=None):
+        return self._decide(request, pk, services.backstage_request_deny)
+
+    @action(
+        detail=True,
+        methods=["post"],
+        permission_classes=[IsAuthenticated, CanHandleBackstageRequests],
+    )
+    def revoke(self, request, pk=None):
+        return self._decide(request, pk, services.backstage_request_revoke)

@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.decorators import action
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework.viewsets import GenericViewSet
+
+from beatpass.accounts import services
+from beatpass.accounts.inputs import LoginInput, RefreshInput, RegisterInput, UserUpdateInput
+from beatpass.accounts.models import Notification
+from beatpass.accounts.presenters import NotificationOutput, user_payload
+from beatpass.accounts.schemas import AuthOutput, UserOutput
+from beatpass.api.throttling import AuthRateThrottle
+
+
+def _auth_response(user, code=status.HTTP_200_OK) -> Response:
+    return Response(
+        {"status": "success", "user": user_payload(user), **services.tokens_for(user)}, status=code
+    )
+
+
+class RegisterView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes = [AuthRateThrottle]
+
+    @extend_schema(request=RegisterInput, responses={201: AuthOutput}, tags=["Auth"])
+    def post(self, request):
+        data = RegisterInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.user_register(**data.validated_data)
+        return _auth_response(user, status.HTTP_201_CREATED)
+
+
+class LoginView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes = [AuthRateThrottle]
+
+    @extend_schema(request=LoginInput, responses={200: AuthOutput}, tags=["Auth"])
+    def post(self, request):
+        data = LoginInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.user_login(**data.validated_data, request=request)
+        return _auth_response(user)
+
+
+class RefreshView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes = [AuthRateThrottle]
+
+    @extend_schema(
+        request=RefreshInput,
+        responses={
+            200: inline_serializer(
+                "TokenPair", {"access": serializers.CharField(), "refresh": serializers.CharField()}
+            )
+        },
+        tags=["Auth"],
+    )
+    def post(self, request):
+        data = RefreshInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response(services.token_refresh(refresh=data.validated_data["refresh"]))
+
+
+class LogoutView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=RefreshInput, responses={200: None}, tags=["Auth"])
+    def post(self, request):
+        data = RefreshInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.token_logout(refresh=data.validated_data["refresh"], user=request.user)
+        return Response({"status": "success"})
+
+
+class MeView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: UserOutput}, tags=["Users"])
+    def get(self, request):
+        return Response({"status": "success", "user": user_payload(request.user)})
+
+    @extend_schema(request=UserUpdateInput, responses={200: UserOutput}, tags=["Users"])
+    def put(self, request):
+        data = UserUpdateInput(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        user = services.user_update(user=request.user, data=data.validated_data)
+        return Response({"status": "success", "user": user_payload(user)})
+
+    patch = put
+
+
+class NotificationViewSet(GenericViewSet):
+    permission_classes = [IsAuthenticated]
+    serializer_class = NotificationOutput
+
+    queryset = Notification.objects.none()  # for the schema; real rows come from get_queryset
+    lookup_value_regex = r"\d+"  # anything else is a 404, never a ValueError
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Notification.objects.none()
+        return Notification.objects.filter(user=self.request.user)
+
+    @extend_schema(tags=["Notifications"])
+    def list(self, request):
+        queryset = self.get_queryset()
+        if request.query_params.get("unread") in ("1", "true"):
+            queryset = queryset.filter(read_at__isnull=True)
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(NotificationOutput(page, many=True).data)
+
+    @extend_schema(request=None, tags=["Notifications"])
+    @action(detail=True, methods=["post"])
+    def read(self, request, pk=None):
+        notification = get_object_or_404(self.get_queryset(), pk=pk)
+        services.notification_mark_read(notification=notification)
+        return Response(
+            {"status": "success", "notification": NotificationOutput(notification).data}
+        )

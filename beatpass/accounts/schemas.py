@@ -1,0 +1,24 @@
+"""OpenAPI-only descriptions of the accounts' output (the runtime path builds dicts)."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+
+class UserOutput(serializers.Serializer):
+    """Schema-only description of :func:`user_payload` (the runtime path builds dicts)."""
+
+    id = serializers.IntegerField()
+    email = serializers.EmailField()
+    name = serializers.CharField()
+    display_name = serializers.CharField()
+    avatar = serializers.CharField()
+    is_staff = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+
+
+class AuthOutput(serializers.Serializer):
+    status = serializers.CharField(default="success")
+    user = UserOutput()
+    access = serializers.CharField()
+    refresh = serializers.CharField()

@@ -1,0 +1,380 @@
+"""Catalog endpoints. Thin: parse → selector/service → presenter → the spec's envelope."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
+from rest_framework import serializers, status
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework.viewsets import ViewSet
+
+from beatpass.api.pagination import paginate
+from beatpass.api.params import parse_id_list, parse_pk, parse_with
+from beatpass.api.permissions import PublicReadAuthenticatedWrite
+from beatpass.api.schema import ID_PATH, PAGE_PARAMS, envelope, paginated
+from content.catalog import presenters, selectors, services
+from content.catalog.inputs import AlbumInput, ArtistInput, TrackFilter, TrackInput
+from content.catalog.models import Album, Artist, Genre, Track
+from content.catalog.schemas import AlbumOut, ArtistOut, GenreOut, TrackOut, resource_schemas
+from content.credits.presenters import present_pinned_track
+
+
+def track_page(request, queryset, *, include=()) -> Response:
+    rows = presenters.track_rows(queryset, viewer=request.user, include=include)
+    page = paginate(rows, request)
+    return Response(
+        page.envelope(presenters.present_tracks(page.items, viewer=request.user, include=include))
+    )
+
+
+def album_page(request, queryset) -> Response:
+    page = paginate(presenters.album_rows(queryset, viewer=request.user), request)
+    return Response(page.envelope(presenters.present_albums(page.items, viewer=request.user)))
+
+
+def artist_page(request, queryset) -> Response:
+    page = paginate(presenters.artist_rows(queryset, viewer=request.user), request)
+    return Response(page.envelope(presenters.present_artists(page.items, viewer=request.user)))
+
+
+class LikeActionsMixin:
+    """``POST``/``DELETE /{resource}/{id}/like`` for any viewset with ``get_likeable``."""
+
+    @action(detail=True, methods=["post", "delete"], permission_classes=[IsAuthenticated])
+    def like(self, request, pk=None):
+        obj = self.get_likeable(request, parse_pk(pk))
+        if request.method == "POST":
+            services.like(user=request.user, obj=obj)
+        else:
+            services.unlike(user=request.user, obj=obj)
+        obj.refresh_from_db(fields=["likes_count"])
+        return Response(
+            {
+                "status": "success",
+                "is_liked": request.method == "POST",
+                "likes_count": obj.likes_count,
+            }
+        )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        operation_id="tracks_list",
+        parameters=[
+            *PAGE_PARAMS,
+            OpenApiParameter("query", str, description="Name contains."),
+            OpenApiParameter("genre", str),
+            OpenApiParameter("tag", str),
+            OpenApiParameter("artist", int),
+            OpenApiParameter("album", int),
+            OpenApiParameter("bpm_min", int),
+            OpenApiParameter("bpm_max", int),
+            OpenApiParameter("key", str),
+            OpenApiParameter("scale", str, enum=["major", "minor"]),
+            OpenApiParameter("order", str, enum=list(selectors.ORDERINGS)),
+        ],
+        responses=paginated("Tracks", TrackOut()),
+    ),
+    **resource_schemas("Track", "track", TrackOut(), TrackInput),
+)
+class TrackViewSet(LikeActionsMixin, ViewSet):
+    permission_classes = [PublicReadAuthenticatedWrite]
+    lookup_value_regex = r"[^/]+"
+
+    def get_likeable(self, request, pk):
+        return selectors.track_get(viewer=request.user, track_id=pk)
+
+    def list(self, request):
+        queryset = selectors.track_list(viewer=request.user)
+        # Building and validating a FilterSet costs ~1 ms; without any filter parameter it
+        # would return the queryset unchanged, so the plain list skips it.
+        if not TrackFilter.base_filters.keys().isdisjoint(request.query_params.keys()):
+            filterset = TrackFilter(request.query_params, queryset=queryset)
+            if not filterset.is_valid():
+                raise ValidationError(filterset.errors)
+            queryset = filterset.qs
+        return track_page(request, queryset)
+
+    def retrieve(self, request, pk=None):
+        track = selectors.track_get(viewer=request.user, track_id=parse_pk(pk))
+        include = parse_with(request, {"album", "genres", "tags", "artists"})
+        return Response(
+            {
+                "status": "success",
+                "track": presenters.present_track(track, viewer=request.user, include=include),
+            }
+        )
+
+    def create(self, request):
+        data = TrackInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        track = services.track_create(user=request.user, data=data.validated_data)
+        return Response(
+            {
+                "status": "success",
+                "track": presenters.present_track(track, viewer=request.user, include={"album"}),
+            },
+            status=status.HTTP_201_CREATED,
+        )
+
+    def update(self, request, pk=None):
+        track = selectors.track_get(viewer=request.user, track_id=parse_pk(pk))
+        if not selectors.track_is_manageable(user=request.user, track=track):
+            raise PermissionDenied()
+        data = TrackInput(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        track = services.track_update(user=request.user, track=track, data=data.validated_data)
+        return Response(
+            {
+                "status": "success",
+                "track": presenters.present_track(track, viewer=request.user, include={"album"}),
+            }
+        )
+
+    partial_update = update
+
+    def destroy(self, request, pk=None):
+        ids = parse_id_list(pk)
+        deleted = services.tracks_delete(
+            user=request.user, ids=ids, visible=Track.objects.visible_to(request.user)
+        )
+        return Response({"status": "success", "deleted": deleted})
+
+
+@extend_schema_view(
+    list=extend_schema(
+        operation_id="albums_list",
+        parameters=PAGE_PARAMS,
+        responses=paginated("Albums", AlbumOut()),
+    ),
+    **resource_schemas("Album", "album", AlbumOut(), AlbumInput),
+)
+class AlbumViewSet(LikeActionsMixin, ViewSet):
+    permission_classes = [PublicReadAuthenticatedWrite]
+    lookup_value_regex = r"[^/]+"
+
+    def get_likeable(self, request, pk):
+        return selectors.album_get(album_id=pk)
+
+    def list(self, request):
+        order = request.query_params.get("order", "newest")
+        queryset = selectors.album_list(order=order)
+        query = request.query_params.get("query", "").strip()
+        if query:
+            queryset = queryset.filter(name__icontains=query[:255])
+        return album_page(request, queryset)
+
+    def _detail(self, request, album: Album, code=status.HTTP_200_OK) -> Response:
+        tracks_qs = (
+            selectors.track_list(viewer=request.user).filter(album=album).order_by("number", "id")
+        )
+        tracks = presenters.present_tracks(
+            presenters.track_rows(tracks_qs, viewer=request.user)[:500], viewer=request.user
+        )
+        body = presenters.present_album(album, viewer=request.user, tracks=tracks)
+        return Response({"status": "success", "album": body}, status=code)
+
+    def retrieve(self, request, pk=None):
+        return self._detail(request, selectors.album_get(album_id=parse_pk(pk)))
+
+    def create(self, request):
+        data = AlbumInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        album = services.album_create(user=request.user, data=data.validated_data)
+        return self._detail(request, album, status.HTTP_201_CREATED)
+
+    def update(self, request, pk=None):
+        album = selectors.album_get(album_id=parse_pk(pk))
+        if not selectors.album_is_manageable(user=request.user, album=album):
+            raise PermissionDenied()
+        data = AlbumInput(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        album = services.album_update(user=request.user, album=album, data=data.validated_data)
+        return self._detail(request, album)
+
+    partial_update = update
+
+    def destroy(self, request, pk=None):
+        deleted = services.albums_delete(user=request.user, ids=parse_id_list(pk))
+        return Response({"status": "success", "deleted": deleted})
+
+
+@extend_schema_view(
+    list=extend_schema(
+        operation_id="artists_list",
+        parameters=PAGE_PARAMS,
+        responses=paginated("Artists", ArtistOut()),
+    ),
+    **resource_schemas("Artist", "artist", ArtistOut(), ArtistInput, deletable=False),
+    tracks=extend_schema(
+        parameters=[ID_PATH, *PAGE_PARAMS], responses=paginated("Tracks", TrackOut())
+    ),
+    albums=extend_schema(
+        parameters=[ID_PATH, *PAGE_PARAMS], responses=paginated("Albums", AlbumOut())
+    ),
+    check_ownership=extend_schema(
+        parameters=[ID_PATH],
+        responses=inline_serializer("Ownership", {"is_owner": serializers.BooleanField()}),
+    ),
+)
+class ArtistViewSet(LikeActionsMixin, ViewSet):
+    permission_classes = [PublicReadAuthenticatedWrite]
+
+    def get_likeable(self, request, pk):
+        return selectors.artist_get(artist_id=pk)
+
+    def list(self, request):
+        queryset = selectors.artist_list(order=request.query_params.get("order", "name"))
+        query = request.query_params.get("query", "").strip()
+        if query:
+            queryset = queryset.filter(name__icontains=query[:255])
+        return artist_page(request, queryset)
+
+    def _detail(self, request, artist: Artist, code=status.HTTP_200_OK) -> Response:
+        include = parse_with(request, {"albums", "genres", "top_tracks", "links"}) | {"links"}
+        body = presenters.present_artist(artist, viewer=request.user, include=include)
+        if "top_tracks" in include:
+            top = selectors.tracks_by_artist(viewer=request.user, artist=artist).order_by(
+                "-plays", "-id"
+            )
+            body["top_tracks"] = presenters.present_tracks(
+                presenters.track_rows(top, viewer=request.user)[:10], viewer=request.user
+            )
+        if "albums" in include:
+            albums = selectors.albums_by_artist(artist=artist)
+            body["albums"] = presenters.present_albums(
+                presenters.album_rows(albums, viewer=request.user)[:20], viewer=request.user
+            )
+        if "genres" in include:
+            visible = selectors.tracks_by_artist(viewer=request.user, artist=artist)
+            genres = Genre.objects.filter(tracks__in=visible).distinct().order_by("name")[:10]
+            body["genres"] = [presenters.present_genre(g) for g in genres]
+        # credits feature: the pinned track (one row query + the presenter's per-page relations).
+        body["pinned_track"] = present_pinned_track(request, artist)
+        return Response({"status": "success", "artist": body}, status=code)
+
+    def retrieve(self, request, pk=None):
+        return self._detail(request, selectors.artist_get(artist_id=parse_pk(pk)))
+
+    def create(self, request):
+        if not request.user.is_staff:
+            raise PermissionDenied("Only staff can create artist profiles.")
+        data = ArtistInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        artist = services.artist_create(user=request.user, data=data.validated_data)
+        return self._detail(request, artist, status.HTTP_201_CREATED)
+
+    def update(self, request, pk=None):
+        artist = selectors.artist_get(artist_id=parse_pk(pk))
+        if not selectors.artist_is_manageable(user=request.user, artist=artist):
+            raise PermissionDenied()
+        data = ArtistInput(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        data.validated_data.pop("manager_ids", None)  # managers change through backstage/admin only
+        artist = services.artist_update(user=request.user, artist=artist, data=data.validated_data)
+        return self._detail(request, artist)
+
+    partial_update = update
+
+    @action(detail=True, methods=["get"])
+    def tracks(self, request, pk=None):
+        artist = selectors.artist_get(artist_id=parse_pk(pk))
+        return track_page(request, selectors.tracks_by_artist(viewer=request.user, artist=artist))
+
+    @action(detail=True, methods=["get"])
+    def albums(self, request, pk=None):
+        artist = selectors.artist_get(artist_id=parse_pk(pk))
+        return album_page(request, selectors.albums_by_artist(artist=artist))
+
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="check-ownership",
+        permission_classes=[IsAuthenticated],
+    )
+    def check_ownership(self, request, pk=None):
+        artist = selectors.artist_get(artist_id=parse_pk(pk))
+        return Response({"is_owner": artist.managers.filter(pk=request.user.pk).exists()})
+
+
+@extend_schema_view(
+    list=extend_schema(
+        operation_id="genres_list",
+        parameters=PAGE_PARAMS,
+        responses=paginated("Genres", GenreOut()),
+    ),
+    retrieve=extend_schema(responses=envelope("Genre", "genre", GenreOut())),
+    tracks=extend_schema(parameters=PAGE_PARAMS, responses=paginated("Tracks", TrackOut())),
+)
+class GenreViewSet(ViewSet):
+    permission_classes = [PublicReadAuthenticatedWrite]
+    lookup_field = "name"
+    lookup_value_regex = r"[^/]+"
+
+    def list(self, request):
+        page = paginate(Genre.objects.order_by("name"), request, default_per_page=50)
+        return Response(page.envelope([presenters.present_genre(g) for g in page.items]))
+
+    def retrieve(self, request, name=None):
+        genre = selectors.genre_get(name=name)
+        return Response({"status": "success", "genre": presenters.present_genre(genre)})
+
+    @action(detail=True, methods=["get"])
+    def tracks(self, request, name=None):
+        genre = selectors.genre_get(name=name)
+        return track_page(request, selectors.track_list(viewer=request.user).filter(genres=genre))
+
+
+@extend_schema_view(
+    get=extend_schema(parameters=PAGE_PARAMS, responses=paginated("Tracks", TrackOut()))
+)
+class TagTracksView(APIView):
+    permission_classes = [PublicReadAuthenticatedWrite]
+
+    def get(self, request, name):
+        tag = selectors.tag_get(name=name)
+        return track_page(request, selectors.tracks_by_tag(viewer=request.user, tag=tag))
+
+
+@extend_schema_view(
+    get=extend_schema(parameters=PAGE_PARAMS, responses=paginated("Tracks", TrackOut()))
+)
+class LikedTracksView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    def get(self, request):
+        return track_page(request, selectors.liked_tracks(user=request.user))
+
+
+@extend_schema_view(
+    get=extend_schema(parameters=PAGE_PARAMS, responses=paginated("Albums", AlbumOut()))
+)
+class LikedAlbumsView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    def get(self, request):
+        queryset = Album.objects.filter(likes__user=request.user).order_by(
+            "-likes__created_at", "-id"
+        )
+        return album_page(request, queryset)
+
+
+@extend_schema_view(
+    get=extend_schema(parameters=PAGE_PARAMS, responses=paginated("Artists", ArtistOut()))
+)
+class LikedArtistsView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    def get(self, request):
+        queryset = Artist.objects.filter(likes__user=request.user).order_by(
+            "-likes__created_at", "-id"
+        )
+        return artist_page(request, queryset)

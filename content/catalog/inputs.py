@@ -1,0 +1,170 @@
+"""Input serializers: validation only. Output is built by ``presenters`` (fast, bulk)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import django_filters
+from rest_framework import serializers
+
+from content.catalog.models import BPM_MAX, BPM_MIN, KEYS, Scale, Track, TrackArtist, Visibility
+from content.catalog.selectors import ORDERINGS, linked_to
+
+MAX_GENRES = 10
+MAX_TAGS = 20
+MAX_ARTISTS = 10
+
+
+class NameList(serializers.ListField):
+    child = serializers.CharField(max_length=64, allow_blank=False)
+
+
+def _no_repeats(value: list) -> list:
+    if len(set(value)) != len(value):
+        raise serializers.ValidationError("Each artist can appear only once.")
+    return value
+
+
+class TrackInput(serializers.Serializer):
+    """Create/update a track. Counters, ownership and ids are not inputs (no mass assignment)."""
+
+    name = serializers.CharField(max_length=255)
+    file_id = serializers.IntegerField(min_value=1)
+    artists = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), max_length=MAX_ARTISTS, required=False
+    )
+    album_id = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    number = serializers.IntegerField(min_value=1, max_value=999, required=False, allow_null=True)
+    bpm = serializers.IntegerField(min_value=BPM_MIN, max_value=BPM_MAX)
+    key = serializers.ChoiceField(choices=KEYS)
+    scale = serializers.ChoiceField(choices=Scale.choices)
+    genres = NameList(max_length=MAX_GENRES, required=False)
+    genre = serializers.CharField(max_length=64, required=False, write_only=True)
+    tags = NameList(max_length=MAX_TAGS, required=False)
+    description = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    image = serializers.URLField(max_length=500, required=False, allow_blank=True)
+    visibility = serializers.ChoiceField(choices=Visibility.choices, required=False)
+    release_date = serializers.DateField(required=False, allow_null=True)
+    free_download = serializers.BooleanField(
+        required=False, help_text="Let anyone download the original file."
+    )
+
+    def validate_artists(self, value):
+        return _no_repeats(value)
+
+    def to_internal_value(self, data):
+        # Report a missing genre together with the other field errors, not in a second round.
+        errors: dict = {}
+        attrs = None
+        try:
+            attrs = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if not isinstance(exc.detail, dict):
+                raise
+            errors = dict(exc.detail)
+        if isinstance(data, Mapping) and "genres" not in errors:
+            given = data.get("genres") if "genres" in data else None
+            missing = not given and not data.get("genre")
+            if (not self.partial and missing) or (self.partial and "genres" in data and missing):
+                errors["genres"] = ["At least one genre is required."]
+        if errors:
+            raise serializers.ValidationError(errors)
+        # The OpenAPI create body sends one `genre` string; the UI sends a `genres` list.
+        genre = attrs.pop("genre", None)
+        if genre and not attrs.get("genres"):
+            attrs["genres"] = [genre]
+        return attrs
+
+
+class AlbumInput(serializers.Serializer):
+    name = serializers.CharField(max_length=255)
+    artist_id = serializers.IntegerField(min_value=1, required=False)
+    artists = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), max_length=MAX_ARTISTS, required=False
+    )
+    image = serializers.URLField(max_length=500, required=False, allow_blank=True)
+    release_date = serializers.DateField(required=False, allow_null=True)
+    description = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    tracks = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), max_length=200, required=False
+    )
+
+    def validate_artists(self, value):
+        return _no_repeats(value)
+
+    def validate_tracks(self, value):
+        if len(set(value)) != len(value):
+            raise serializers.ValidationError("Each track can appear only once.")
+        return value
+
+
+class LinkInput(serializers.Serializer):
+    title = serializers.CharField(max_length=100)
+    url = serializers.URLField(max_length=500)
+
+
+class ArtistInput(serializers.Serializer):
+    name = serializers.CharField(max_length=255)
+    bio = serializers.CharField(max_length=10000, required=False, allow_blank=True)
+    description = serializers.CharField(
+        max_length=10000, required=False, allow_blank=True, write_only=True
+    )
+    image = serializers.URLField(max_length=500, required=False, allow_blank=True)
+    image_small = serializers.URLField(
+        max_length=500, required=False, allow_blank=True, write_only=True
+    )
+    links = LinkInput(many=True, required=False)
+    manager_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), max_length=20, required=False
+    )
+
+    def validate(self, attrs):
+        # OpenAPI names: description → bio, image_small → image.
+        if "description" in attrs:
+            attrs.setdefault("bio", attrs.pop("description"))
+        if "image_small" in attrs:
+            attrs.setdefault("image", attrs.pop("image_small"))
+        return attrs
+
+
+# --- filters --------------------------------------------------------------------------------------
+
+
+class TrackFilter(django_filters.FilterSet):
+    """``GET /tracks`` filters. Relation filters use EXISTS so rows never duplicate."""
+
+    query = django_filters.CharFilter(method="filter_query", max_length=255)
+    genre = django_filters.CharFilter(method="filter_genre", max_length=64)
+    tag = django_filters.CharFilter(method="filter_tag", max_length=64)
+    artist = django_filters.NumberFilter(method="filter_artist", min_value=1)
+    album = django_filters.NumberFilter(field_name="album_id", min_value=1)
+    bpm_min = django_filters.NumberFilter(field_name="bpm", lookup_expr="gte")
+    bpm_max = django_filters.NumberFilter(field_name="bpm", lookup_expr="lte")
+    key = django_filters.ChoiceFilter(choices=[(k, k) for k in KEYS])
+    scale = django_filters.ChoiceFilter(choices=Scale.choices)
+    order = django_filters.ChoiceFilter(
+        choices=[(o, o) for o in ORDERINGS], method="filter_order", empty_label=None
+    )
+
+    class Meta:
+        model = Track
+        fields: list[str] = []
+
+    def filter_query(self, queryset, name, value):
+        return queryset.filter(name__icontains=value.strip()) if value.strip() else queryset
+
+    # Linked tracks are read from the link table first (see selectors.catalog.linked_to), so a
+    # rare tag does not cost a probe per visible track.
+    def filter_genre(self, queryset, name, value):
+        linked = Track.genres.through.objects.filter(genre__name__iexact=value)
+        return linked_to(queryset, linked.values("track_id"))
+
+    def filter_tag(self, queryset, name, value):
+        linked = Track.tags.through.objects.filter(tag__name__iexact=value)
+        return linked_to(queryset, linked.values("track_id"))
+
+    def filter_artist(self, queryset, name, value):
+        return linked_to(queryset, TrackArtist.objects.filter(artist_id=value).values("track_id"))
+
+    def filter_order(self, queryset, name, value):
+        return queryset.order_by(*ORDERINGS[value])

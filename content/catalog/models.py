@@ -1,0 +1,272 @@
+"""The catalog: artists, albums, tracks, genres and tags."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+
+from beatpass.api.models import TimeStampedModel
+from content.uploads.models import FileEntry
+
+KEYS = (
+    "C",
+    "C#",
+    "Db",
+    "D",
+    "D#",
+    "Eb",
+    "E",
+    "F",
+    "F#",
+    "Gb",
+    "G",
+    "G#",
+    "Ab",
+    "A",
+    "A#",
+    "Bb",
+    "B",
+)
+BPM_MIN, BPM_MAX = 50, 200
+
+
+class Scale(models.TextChoices):
+    MAJOR = "major", "Major"
+    MINOR = "minor", "Minor"
+
+
+class Visibility(models.TextChoices):
+    PUBLIC = "public", "Public"
+    PRIVATE = "private", "Private"
+
+
+class Genre(TimeStampedModel):
+    name = models.SlugField(max_length=64, unique=True, help_text="URL name, e.g. 'lo-fi-hip-hop'.")
+    display_name = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ("name",)
+
+    def __str__(self) -> str:
+        return self.display_name or self.name
+
+
+class Tag(TimeStampedModel):
+    name = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ("name",)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ArtistQuerySet(models.QuerySet):
+    def managed_by(self, user) -> ArtistQuerySet:
+        return self.filter(managers=user)
+
+
+class Artist(TimeStampedModel):
+    name = models.CharField(max_length=255, db_index=True)
+    bio = models.TextField(blank=True)
+    image = models.URLField(max_length=500, blank=True)
+    verified = models.BooleanField(default=False)
+    managers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="managed_artists", blank=True
+    )
+    likes_count = models.PositiveIntegerField(default=0)
+
+    objects = ArtistQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("name", "id")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ArtistLink(TimeStampedModel):
+    artist = models.ForeignKey(Artist, on_delete=models.CASCADE, related_name="links")
+    title = models.CharField(max_length=100)
+    url = models.URLField(max_length=500)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ("position", "id")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Album(TimeStampedModel):
+    name = models.CharField(max_length=255, db_index=True)
+    artists = models.ManyToManyField(Artist, through="AlbumArtist", related_name="albums")
+    image = models.URLField(max_length=500, blank=True)
+    release_date = models.DateField(null=True, blank=True)
+    description = models.TextField(blank=True)
+    plays = models.BigIntegerField(default=0)
+    likes_count = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AlbumArtist(models.Model):
+    album = models.ForeignKey(Album, on_delete=models.CASCADE, related_name="album_artists")
+    artist = models.ForeignKey(Artist, on_delete=models.CASCADE, related_name="artist_albums")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ("position", "id")
+        constraints = [
+            models.UniqueConstraint(fields=["album", "artist"], name="albumartist_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.album_id}:{self.artist_id}"
+
+
+class TrackQuerySet(models.QuerySet):
+    def visible_to(self, user) -> TrackQuerySet:
+        """Public tracks, plus private ones of artists the user manages; staff see everything."""
+        if user is not None and user.is_authenticated and user.is_staff:
+            return self
+        public = Q(visibility=Visibility.PUBLIC)
+        if user is None or not user.is_authenticated:
+            return self.filter(public)
+        # An uncorrelated ``IN`` (one hashed subplan) rather than a correlated EXISTS: the
+        # planner costs the EXISTS per row, which on 100k tracks pushes the count past
+        # jit_above_cost and JIT compilation alone then costs ~100 ms (bench/api_lists.py).
+        managed = TrackArtist.objects.filter(artist__managers=user).values("track_id")
+        return self.filter(public | Q(pk__in=managed))
+
+    def managed_by(self, user) -> TrackQuerySet:
+        if user.is_staff:
+            return self
+        return self.filter(Exists(manager_link(user)))
+
+
+def manager_link(user):
+    """Correlated subquery: does ``user`` manage an artist credited on the outer track?"""
+    return TrackArtist.objects.filter(track=OuterRef("pk"), artist__managers=user)
+
+
+class Track(TimeStampedModel):
+    name = models.CharField(max_length=255, db_index=True)
+    artists = models.ManyToManyField(Artist, through="TrackArtist", related_name="tracks")
+    album = models.ForeignKey(
+        Album, null=True, blank=True, on_delete=models.SET_NULL, related_name="tracks"
+    )
+    number = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Position in album.")
+    file = models.OneToOneField(
+        FileEntry, null=True, blank=True, on_delete=models.SET_NULL, related_name="track"
+    )
+    duration = models.PositiveIntegerField(default=0, help_text="Milliseconds.")
+    bpm = models.PositiveSmallIntegerField(null=True, blank=True)
+    key = models.CharField(max_length=2, blank=True, choices=[(k, k) for k in KEYS])
+    scale = models.CharField(max_length=5, blank=True, choices=Scale.choices)
+    genres = models.ManyToManyField(Genre, related_name="tracks", blank=True)
+    tags = models.ManyToManyField(Tag, related_name="tracks", blank=True)
+    description = models.TextField(blank=True)
+    image = models.URLField(max_length=500, blank=True)
+    visibility = models.CharField(
+        max_length=7, choices=Visibility.choices, default=Visibility.PUBLIC, db_index=True
+    )
+    release_date = models.DateField(null=True, blank=True)
+    plays = models.BigIntegerField(default=0)
+    likes_count = models.PositiveIntegerField(default=0)
+    free_download = models.BooleanField(
+        default=False, help_text="Anyone may download the original file."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = TrackQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(bpm__isnull=True) | Q(bpm__gte=BPM_MIN, bpm__lte=BPM_MAX),
+                name="track_bpm_range",
+            ),
+            models.CheckConstraint(condition=Q(plays__gte=0), name="track_plays_nonnegative"),
+        ]
+        indexes = [
+            models.Index(fields=["visibility", "-created_at", "-id"], name="track_public_newest"),
+            models.Index(fields=["-plays", "-id"], name="track_popular"),
+            models.Index(fields=["album", "number"], name="track_album_order"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TrackArtist(models.Model):
+    class Role(models.TextChoices):
+        MAIN = "main", "Main artist"
+        FEATURED = "featured", "Featured"
+        PRODUCER = "producer", "Co-producer"
+
+    track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="track_artists")
+    artist = models.ForeignKey(Artist, on_delete=models.CASCADE, related_name="artist_tracks")
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.MAIN)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ("position", "id")
+        constraints = [
+            models.UniqueConstraint(fields=["track", "artist"], name="trackartist_unique"),
+        ]
+        indexes = [models.Index(fields=["artist", "track"], name="trackartist_by_artist")]
+
+    def __str__(self) -> str:
+        return f"{self.track_id}:{self.artist_id} ({self.role})"
+
+
+# --- likes ----------------------------------------------------------------------------------------
+# Likes for tracks, albums and artists. Counters on the liked row are kept by the services.
+
+
+class LikeBase(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"like by {self.user_id}"
+
+
+class TrackLike(LikeBase):
+    track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="likes")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "track"], name="tracklike_unique")]
+        indexes = [models.Index(fields=["user", "-created_at"], name="tracklike_user_recent")]
+
+
+class AlbumLike(LikeBase):
+    album = models.ForeignKey(Album, on_delete=models.CASCADE, related_name="likes")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "album"], name="albumlike_unique")]
+        indexes = [models.Index(fields=["user", "-created_at"], name="albumlike_user_recent")]
+
+
+class ArtistLike(LikeBase):
+    artist = models.ForeignKey(Artist, on_delete=models.CASCADE, related_name="likes")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "artist"], name="artistlike_unique")]
+        indexes = [models.Index(fields=["user", "-created_at"], name="artistlike_user_recent")]

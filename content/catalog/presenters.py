@@ -1,0 +1,347 @@
+"""Output for catalog objects, built in bulk (Sentry's get_attrs pattern).
+
+List endpoints fetch one page of rows with ``.values()`` and then each relation for the whole
+page in a single query, so a page costs the same number of queries for 1 row or 100, and no
+model instances are built on the hot path. Two tiers (docs/developers/auth.mdx): anonymous
+viewers get the minimal public fields, authenticated viewers the rich ones. Storage paths and
+file ids of audio are never part of any output.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from functools import cache
+from typing import Any
+
+from django.db import connection
+from django.db.models import Exists, OuterRef, QuerySet
+
+from content.catalog.models import (
+    Album,
+    AlbumArtist,
+    AlbumLike,
+    Artist,
+    ArtistLike,
+    ArtistLink,
+    Track,
+    TrackArtist,
+    TrackLike,
+)
+
+
+def is_rich(viewer) -> bool:
+    return bool(viewer is not None and viewer.is_authenticated)
+
+
+def duration_text(ms: int | None) -> str:
+    seconds = (ms or 0) // 1000
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+# --- relations, one query each for a whole page -------------------------------------------------
+#
+# These run on every list request, so they are plain SQL on a cursor: compiling the equivalent
+# ORM query (and binding 50 ids one by one) cost more than the database did for it. The SQL is
+# built once from the models' own table and column names; the ids travel as one array.
+
+
+def _relation_sql(
+    through, owner: str, target: str, columns: Sequence[str], order: Sequence[str]
+) -> str:
+    """``SELECT owner_id, target_id, target.<columns> FROM through JOIN target ... ORDER BY``.
+
+    ``order`` names fields of ``through``, or of the target with a ``target.`` prefix. The
+    result keeps an ``{ids}`` slot for the ``WHERE owner_id`` condition.
+    """
+    qn = connection.ops.quote_name
+    target_model = through._meta.get_field(target).related_model
+
+    def col(name: str) -> str:
+        if name.startswith("target."):
+            model, name = target_model, name.removeprefix("target.")
+        else:
+            model = through
+        return f"{qn(model._meta.db_table)}.{qn(model._meta.get_field(name).column)}"
+
+    select = [col(owner), col(target), *(col(f"target.{c}") for c in columns)]
+    target_pk = col(f"target.{target_model._meta.pk.name}")
+    # Identifiers come from model metadata; the ids are always bound parameters.
+    return (
+        f"SELECT {', '.join(select)} FROM {qn(through._meta.db_table)} "  # noqa: S608
+        f"INNER JOIN {qn(target_model._meta.db_table)} ON ({col(target)} = {target_pk}) "
+        f"WHERE {col(owner)} {{ids}} ORDER BY {', '.join(col(name) for name in order)}"
+    )
+
+
+@cache
+def _relation_sqls() -> dict[str, str]:
+    return {
+        "track_artists": _relation_sql(
+            TrackArtist, "track", "artist", ("name", "image", "verified"), ("position", "id")
+        ),
+        "track_genres": _relation_sql(
+            Track.genres.through, "track", "genre", ("name", "display_name"), ("target.name",)
+        ),
+        "track_tags": _relation_sql(
+            Track.tags.through, "track", "tag", ("name",), ("target.name",)
+        ),
+        "album_artists": _relation_sql(
+            AlbumArtist, "album", "artist", ("name", "image", "verified"), ("position", "id")
+        ),
+    }
+
+
+def _relation_rows(name: str, ids: Sequence[int]) -> list[tuple]:
+    sql = _relation_sqls()[name]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(sql.format(ids="= ANY(%s)"), [list(ids)])
+        else:  # the SQLite dev database has no arrays
+            cursor.execute(sql.format(ids=f"IN ({', '.join(['%s'] * len(ids))})"), list(ids))
+        return cursor.fetchall()
+
+
+def _artists_by_owner(name: str, ids: Sequence[int], *, rich: bool) -> dict[int, list[dict]]:
+    out: dict[int, list[dict]] = defaultdict(list)
+    for owner_id, artist_id, artist_name, image, verified in _relation_rows(name, ids):
+        item: dict[str, Any] = {"id": artist_id, "name": artist_name, "model_type": "artist"}
+        if rich:
+            item["image_small"] = image or None
+            item["verified"] = bool(verified)
+        out[owner_id].append(item)
+    return out
+
+
+def artists_for_tracks(track_ids: Sequence[int], *, rich: bool) -> dict[int, list[dict]]:
+    return _artists_by_owner("track_artists", track_ids, rich=rich)
+
+
+def genres_for_tracks(track_ids: Sequence[int]) -> dict[int, list[dict]]:
+    out: dict[int, list[dict]] = defaultdict(list)
+    for track_id, genre_id, name, display in _relation_rows("track_genres", track_ids):
+        out[track_id].append(
+            {"id": genre_id, "name": name, "display_name": display, "model_type": "genre"}
+        )
+    return out
+
+
+def tags_for_tracks(track_ids: Sequence[int]) -> dict[int, list[dict]]:
+    out: dict[int, list[dict]] = defaultdict(list)
+    for track_id, tag_id, name in _relation_rows("track_tags", track_ids):
+        out[track_id].append({"id": tag_id, "name": name, "model_type": "tag"})
+    return out
+
+
+def artists_for_albums(album_ids: Sequence[int], *, rich: bool) -> dict[int, list[dict]]:
+    return _artists_by_owner("album_artists", album_ids, rich=rich)
+
+
+# --- tracks -------------------------------------------------------------------------------------
+
+TRACK_PUBLIC = ("id", "name", "image", "created_at", "duration")
+TRACK_RICH = TRACK_PUBLIC + (
+    "bpm",
+    "key",
+    "scale",
+    "plays",
+    "likes_count",
+    "description",
+    "release_date",
+    "visibility",
+    "number",
+    "updated_at",
+    "album_id",
+)
+TRACK_ALBUM = ("album__name", "album__image")
+
+
+def track_rows(queryset: QuerySet[Track], *, viewer, include: Iterable[str] = ()) -> QuerySet:
+    """The values() queryset a page of tracks is sliced from (adds ``is_liked`` when signed in).
+
+    The album is joined only when ``include`` asks for it, so lists (and their counts) read
+    the track table alone.
+    """
+    if not is_rich(viewer):
+        return queryset.values(*TRACK_PUBLIC)
+    liked = TrackLike.objects.filter(user=viewer, track=OuterRef("pk"))
+    fields = TRACK_RICH + TRACK_ALBUM if "album" in include else TRACK_RICH
+    return queryset.annotate(is_liked=Exists(liked)).values(*fields, "is_liked")
+
+
+def present_tracks(
+    rows: Iterable[dict], *, viewer, include: Iterable[str] = ()
+) -> list[dict[str, Any]]:
+    rows = list(rows)
+    rich = is_rich(viewer)
+    include = set(include)
+    ids = [row["id"] for row in rows]
+    if not ids:
+        return []
+    artists = artists_for_tracks(ids, rich=rich)
+    genres = genres_for_tracks(ids) if rich or "genres" in include else None
+    tags = tags_for_tracks(ids) if rich else None
+    out = []
+    for row in rows:
+        track_id = row["id"]
+        item: dict[str, Any] = {
+            "id": track_id,
+            "name": row["name"],
+            "image": row["image"] or None,
+            "created_at": row["created_at"],
+            "model_type": "track",
+            "duration_text": duration_text(row["duration"]),
+            "artists": artists.get(track_id, []),
+        }
+        if genres is not None:
+            item["genres"] = genres.get(track_id, [])
+        if rich:
+            album_id = row["album_id"]
+            item.update(
+                {
+                    "duration": row["duration"],
+                    "bpm": row["bpm"],
+                    "key": row["key"] or None,
+                    "scale": row["scale"] or None,
+                    "plays": row["plays"],
+                    "likes_count": row["likes_count"],
+                    "description": row["description"] or None,
+                    "release_date": row["release_date"],
+                    "visibility": row["visibility"],
+                    "number": row["number"],
+                    "updated_at": row["updated_at"],
+                    "album_id": album_id,
+                    "tags": tags.get(track_id, []),
+                    "is_liked": row["is_liked"],
+                }
+            )
+            if "album" in include:
+                item["album"] = (
+                    {
+                        "id": album_id,
+                        "name": row["album__name"],
+                        "image": row["album__image"] or None,
+                        "model_type": "album",
+                    }
+                    if album_id
+                    else None
+                )
+        out.append(item)
+    return out
+
+
+def present_track(track: Track, *, viewer, include: Iterable[str] = ()) -> dict[str, Any]:
+    rows = track_rows(Track.objects.filter(pk=track.pk), viewer=viewer, include=include)
+    return present_tracks(rows, viewer=viewer, include=include)[0]
+
+
+# --- artists ------------------------------------------------------------------------------------
+
+ARTIST_PUBLIC = ("id", "name")
+ARTIST_RICH = ARTIST_PUBLIC + ("image", "bio", "verified", "likes_count", "created_at")
+
+
+def artist_rows(queryset: QuerySet[Artist], *, viewer) -> QuerySet:
+    if not is_rich(viewer):
+        return queryset.values(*ARTIST_PUBLIC)
+    liked = ArtistLike.objects.filter(user=viewer, artist=OuterRef("pk"))
+    return queryset.annotate(is_liked=Exists(liked)).values(*ARTIST_RICH, "is_liked")
+
+
+def present_artists(
+    rows: Iterable[dict], *, viewer, include: Iterable[str] = ()
+) -> list[dict[str, Any]]:
+    rows = list(rows)
+    rich = is_rich(viewer)
+    include = set(include)
+    links: dict[int, list[dict]] = defaultdict(list)
+    if rich and "links" in include and rows:
+        for link in ArtistLink.objects.filter(artist_id__in=[r["id"] for r in rows]).values(
+            "id", "artist_id", "title", "url"
+        ):
+            links[link.pop("artist_id")].append(link)
+    out = []
+    for row in rows:
+        item: dict[str, Any] = {"id": row["id"], "name": row["name"], "model_type": "artist"}
+        if rich:
+            item.update(
+                {
+                    "image_small": row["image"] or None,
+                    "bio": row["bio"] or None,
+                    "verified": row["verified"],
+                    "likes_count": row["likes_count"],
+                    "created_at": row["created_at"],
+                    "is_liked": row["is_liked"],
+                }
+            )
+            if "links" in include:
+                item["links"] = links.get(row["id"], [])
+        out.append(item)
+    return out
+
+
+def present_artist(artist: Artist, *, viewer, include: Iterable[str] = ()) -> dict[str, Any]:
+    rows = artist_rows(Artist.objects.filter(pk=artist.pk), viewer=viewer)
+    return present_artists(rows, viewer=viewer, include=include)[0]
+
+
+# --- albums -------------------------------------------------------------------------------------
+
+ALBUM_PUBLIC = ("id", "name", "image", "release_date")
+ALBUM_RICH = ALBUM_PUBLIC + ("description", "plays", "likes_count", "created_at", "updated_at")
+
+
+def album_rows(queryset: QuerySet[Album], *, viewer) -> QuerySet:
+    if not is_rich(viewer):
+        return queryset.values(*ALBUM_PUBLIC)
+    liked = AlbumLike.objects.filter(user=viewer, album=OuterRef("pk"))
+    return queryset.annotate(is_liked=Exists(liked)).values(*ALBUM_RICH, "is_liked")
+
+
+def present_albums(rows: Iterable[dict], *, viewer) -> list[dict[str, Any]]:
+    rows = list(rows)
+    rich = is_rich(viewer)
+    artists = artists_for_albums([r["id"] for r in rows], rich=rich) if rows else {}
+    out = []
+    for row in rows:
+        item: dict[str, Any] = {
+            "id": row["id"],
+            "name": row["name"],
+            "model_type": "album",
+            "image": row["image"] or None,
+            "release_date": row["release_date"],
+            "artists": artists.get(row["id"], []),
+        }
+        if rich:
+            item.update(
+                {
+                    "description": row["description"] or None,
+                    "plays": row["plays"],
+                    "likes_count": row["likes_count"],
+                    "created_at": row["created_at"],
+                    "updated_at": row["updated_at"],
+                    "is_liked": row["is_liked"],
+                }
+            )
+        out.append(item)
+    return out
+
+
+def present_album(album: Album, *, viewer, tracks: list[dict] | None = None) -> dict[str, Any]:
+    item = present_albums(
+        album_rows(Album.objects.filter(pk=album.pk), viewer=viewer), viewer=viewer
+    )[0]
+    if tracks is not None:
+        item["tracks"] = tracks
+    return item
+
+
+def present_genre(genre) -> dict[str, Any]:
+    return {
+        "id": genre.id,
+        "name": genre.name,
+        "display_name": genre.display_name,
+        "model_type": "genre",
+    }

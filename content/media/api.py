@@ -1,0 +1,211 @@
+"""Audio endpoints on tracks: extract-metadata, wave, wave-batch and download.
+
+Registered as explicit paths in ``urls.py`` before the router (``tracks/wave-batch`` must not
+be taken for a track id). Thin views: selector/service, then the spec's body.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotAuthenticated, NotFound, PermissionDenied
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.throttling import BaseThrottle
+from rest_framework.views import APIView
+
+from beatpass.api.errors import ApplicationError
+from beatpass.api.params import parse_pk
+from content.catalog import selectors
+from content.catalog.models import TrackArtist
+from content.media.inputs import WaveBatchInput
+from content.media.models import ProcessingStatus
+from content.media.selectors import can_download, waveform_batch, waveform_for
+from content.media.services import downloads as download_services
+from content.media.services.metadata import file_entry_extract_metadata
+from content.media.services.waveforms import waveform_schedule
+
+TRACK_PATH = OpenApiParameter("track_id", int, OpenApiParameter.PATH, description="Track id.")
+ENTRY_PATH = OpenApiParameter(
+    "file_entry_id", int, OpenApiParameter.PATH, description="Your audio upload's id."
+)
+
+PeaksOut = inline_serializer(
+    "WaveformPeaks",
+    {"peaks": serializers.ListField(child=serializers.FloatField())},
+)
+MetadataOut = inline_serializer(
+    "ExtractedMetadata",
+    {
+        "status": serializers.CharField(),
+        "metadata": inline_serializer(
+            "ExtractedMetadataBody",
+            {
+                "name": serializers.CharField(),
+                "artists": serializers.ListField(child=serializers.CharField()),
+                "album": serializers.CharField(allow_null=True),
+                "genres": serializers.ListField(child=serializers.CharField()),
+                "release_date": serializers.DateField(allow_null=True),
+                "bpm": serializers.IntegerField(allow_null=True),
+                "bpm_estimated": serializers.BooleanField(
+                    help_text="True when the BPM was estimated from the audio (no usable tag)."
+                ),
+                "bpm_confidence": serializers.FloatField(
+                    allow_null=True, help_text="0-1; 1.0 for a tag value."
+                ),
+                "key": serializers.CharField(allow_null=True),
+                "scale": serializers.CharField(allow_null=True),
+                "key_estimated": serializers.BooleanField(),
+                "key_confidence": serializers.FloatField(allow_null=True),
+                "duration": serializers.IntegerField(help_text="Milliseconds."),
+                "bitrate": serializers.IntegerField(allow_null=True),
+                "sample_rate": serializers.IntegerField(),
+                "channels": serializers.IntegerField(),
+                "format": serializers.CharField(),
+                "image": serializers.IntegerField(
+                    allow_null=True, help_text="FileEntry id of the embedded artwork."
+                ),
+            },
+        ),
+    },
+)
+
+
+class ExtractMetadataView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=None, responses={200: MetadataOut}, parameters=[ENTRY_PATH], tags=["Tracks"]
+    )
+    def post(self, request, file_entry_id):
+        metadata = file_entry_extract_metadata(user=request.user, entry_id=parse_pk(file_entry_id))
+        return Response({"status": "success", "metadata": metadata})
+
+
+class TrackWaveView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        responses={
+            200: PeaksOut,
+            202: OpenApiResponse(description="`{status: pending|processing, message}`"),
+            422: OpenApiResponse(description="`error_code: waveform_failed`"),
+        },
+        parameters=[TRACK_PATH],
+        tags=["Tracks"],
+    )
+    def get(self, request, track_id):
+        track = selectors.track_get(viewer=request.user, track_id=parse_pk(track_id))
+        if track.file_id is None:
+            raise NotFound("This track has no audio.")
+        waveform = waveform_for(track=track)
+        if waveform is None or (
+            waveform.source_file_id != track.file_id
+            and waveform.status in (ProcessingStatus.COMPLETED, ProcessingStatus.FAILED)
+        ):
+            # Tracks from before the pipeline (or a lost enqueue): schedule now, idempotently.
+            waveform = waveform_schedule(track_id=track.pk)
+            if waveform is None:  # the track or its audio went away meanwhile
+                raise NotFound()
+        if waveform.status == ProcessingStatus.COMPLETED:
+            return Response({"peaks": waveform.peaks})
+        if waveform.status == ProcessingStatus.FAILED:
+            raise ApplicationError(
+                f"The waveform could not be computed: {waveform.error or 'unknown error'}",
+                code="waveform_failed",
+                status=422,
+                extra={"status": waveform.status},
+            )
+        return Response(
+            {"status": waveform.status, "message": "The waveform is being computed."},
+            status=status.HTTP_202_ACCEPTED,
+        )
+
+
+class WaveBatchView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        request=WaveBatchInput,
+        responses={
+            200: inline_serializer(
+                "WaveBatch",
+                {
+                    "waves": serializers.DictField(
+                        child=PeaksOut,
+                        allow_null=True,
+                        help_text="Track id → {peaks} or null while not computed; tracks you "
+                        "cannot see are left out.",
+                    )
+                },
+            )
+        },
+        tags=["Tracks"],
+    )
+    def post(self, request):
+        data = WaveBatchInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        ids = list(dict.fromkeys(data.validated_data["track_ids"]))
+        waves = waveform_batch(viewer=request.user, track_ids=ids)
+        return Response(
+            {
+                "waves": {
+                    str(pk): ({"peaks": waves[pk]} if waves[pk] is not None else None)
+                    for pk in ids
+                    if pk in waves
+                }
+            }
+        )
+
+
+class TrackDownloadView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        responses={
+            (200, "audio/*"): OpenApiResponse(description="The original file."),
+            (206, "audio/*"): OpenApiResponse(description="A byte range of it."),
+            401: None,
+            403: None,
+            404: None,
+            416: None,
+        },
+        parameters=[TRACK_PATH],
+        tags=["Tracks"],
+    )
+    def get(self, request, track_id):
+        track = selectors.track_get(viewer=request.user, track_id=parse_pk(track_id))
+        if not can_download(request.user, track):
+            if not request.user.is_authenticated:
+                raise NotAuthenticated()
+            raise PermissionDenied("You are not allowed to download this track.")
+        entry = track.file
+        if entry is None:
+            raise NotFound("This track has no audio file.")
+        artist_names = list(
+            TrackArtist.objects.filter(track=track)
+            .order_by("position", "id")
+            .values_list("artist__name", flat=True)
+        )
+        filename = download_services.download_filename(
+            track=track, artist_names=artist_names, extension=entry.extension
+        )
+        range_header = request.headers.get("Range")
+        response = download_services.file_response(
+            entry=entry, filename=filename, range_header=range_header
+        )
+        # One event per download, not per chunk: players fetch ranges; count the one that
+        # starts at byte 0 (or the whole file).
+        starts_at_zero = response.status_code == 200 or (
+            response.status_code == 206 and response["Content-Range"].startswith("bytes 0-")
+        )
+        if starts_at_zero and request.method == "GET":  # HEAD probes are not downloads
+            download_services.download_record(
+                track=track, user=request.user, ip=BaseThrottle().get_ident(request)
+            )
+        return response

@@ -1,0 +1,150 @@
+"""Download events and the HTTP response that serves a track's original file.
+
+The response streams from storage in 64 KB blocks (never the whole file in memory), supports a
+single HTTP byte range (206 / 416), and can hand the transfer to the web server instead
+(``DOWNLOAD_ACCEL_MODE``: ``nginx`` → ``X-Accel-Redirect``, ``apache`` → ``X-Sendfile``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from urllib.parse import quote
+
+from django.conf import settings
+from django.http import HttpResponse, StreamingHttpResponse
+
+from content.catalog.models import Track
+from content.media.models import Download
+from content.uploads.models import FileEntry
+
+BLOCK = 64 * 1024
+_RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+
+class RangeNotSatisfiable(Exception):
+    pass
+
+
+def hash_ip(ip: str | None) -> str:
+    """Salted SHA-256 of the client IP; the raw address is never stored."""
+    if not ip:
+        return ""
+    salt = getattr(settings, "DOWNLOAD_IP_HASH_SALT", "") or settings.SECRET_KEY
+    return hashlib.sha256(f"{salt}:{ip}".encode()).hexdigest()
+
+
+def download_record(*, track: Track, user, ip: str | None) -> Download:
+    return Download.objects.create(
+        track=track, user=user if user is not None and user.is_authenticated else None,
+        ip_hash=hash_ip(ip),
+    )  # fmt: skip
+
+
+def _ascii(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    text = re.sub(r"[^A-Za-z0-9 ._()&,+-]+", " ", text)
+    return " ".join(text.split()).strip(" .")
+
+
+def download_filename(*, track: Track, artist_names: list[str], extension: str) -> tuple[str, str]:
+    """(ASCII fallback, full Unicode name) for ``Content-Disposition``: "Artist - Track.wav"."""
+    base = " - ".join(p for p in (", ".join(artist_names[:3]), track.name) if p)
+    unicode_name = re.sub(r'[\x00-\x1f\x7f/\\:*?"<>|]+', " ", base)
+    unicode_name = " ".join(unicode_name.split())[:180] or f"track-{track.pk}"
+    ascii_name = _ascii(base)[:180] or f"track-{track.pk}"
+    return ascii_name + extension, unicode_name + extension
+
+
+def content_disposition(ascii_name: str, unicode_name: str) -> str:
+    header = f'attachment; filename="{ascii_name}"'
+    if unicode_name != ascii_name:
+        header += f"; filename*=UTF-8''{quote(unicode_name, safe='')}"
+    return header
+
+
+def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
+    """Inclusive (start, end) for a single ``bytes=`` range; None means "send everything".
+
+    Malformed headers and multi-range requests are ignored (RFC 9110 allows it); a range that
+    cannot be satisfied raises ``RangeNotSatisfiable``.
+    """
+    if not header:
+        return None
+    match = _RANGE_RE.match(header.strip())
+    if not match:
+        return None
+    first, last = match.groups()
+    if first == "" and last == "":
+        return None
+    if first == "":
+        suffix = int(last)
+        if suffix == 0:
+            raise RangeNotSatisfiable()
+        return max(0, size - suffix), size - 1
+    start = int(first)
+    end = int(last) if last else size - 1
+    if start >= size or end < start:
+        raise RangeNotSatisfiable()
+    return start, min(end, size - 1)
+
+
+def _stream(entry: FileEntry, start: int, length: int):
+    with entry.file.storage.open(entry.file.name, "rb") as fh:
+        fh.seek(start)
+        remaining = length
+        while remaining > 0:
+            block = fh.read(min(BLOCK, remaining))
+            if not block:
+                break
+            remaining -= len(block)
+            yield block
+
+
+def _has_local_path(entry: FileEntry) -> bool:
+    try:
+        entry.file.storage.path(entry.file.name)
+    except NotImplementedError:
+        return False
+    return True
+
+
+def file_response(*, entry: FileEntry, filename: tuple[str, str], range_header: str | None):
+    """The HTTP response for ``entry``: accel header, 206 range, 416 or full 200 stream."""
+    size = entry.size
+    disposition = content_disposition(*filename)
+    mode = getattr(settings, "DOWNLOAD_ACCEL_MODE", "none")
+    if mode == "apache" and not _has_local_path(entry):
+        mode = "none"  # X-Sendfile needs a filesystem path; remote storage streams instead
+    if mode in ("nginx", "apache"):
+        response = HttpResponse(content_type=entry.mime)
+        if mode == "nginx":
+            prefix = getattr(settings, "DOWNLOAD_ACCEL_PREFIX", "/protected-media/")
+            response["X-Accel-Redirect"] = prefix.rstrip("/") + "/" + entry.file.name
+        else:
+            response["X-Sendfile"] = entry.file.path
+        response["Content-Disposition"] = disposition
+        response["Accept-Ranges"] = "bytes"
+        return response
+    try:
+        byte_range = parse_range(range_header, size)
+    except RangeNotSatisfiable:
+        response = HttpResponse(status=416)
+        response["Content-Range"] = f"bytes */{size}"
+        response["Accept-Ranges"] = "bytes"
+        return response
+    if byte_range is None:
+        start, end, status = 0, size - 1, 200
+    else:
+        (start, end), status = byte_range, 206
+    length = end - start + 1
+    response = StreamingHttpResponse(
+        _stream(entry, start, length), status=status, content_type=entry.mime
+    )
+    response["Content-Length"] = str(length)
+    response["Accept-Ranges"] = "bytes"
+    response["Content-Disposition"] = disposition
+    if status == 206:
+        response["Content-Range"] = f"bytes {start}-{end}/{size}"
+    return response

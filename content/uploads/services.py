@@ -1,0 +1,192 @@
+"""Uploads: size cap → magic-byte sniff → cheap probe → full check → FileEntry.
+
+A rejected upload leaves nothing behind: validation runs on the request's temporary file, and
+the stored copy is removed again if the database insert fails.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+import shutil
+import tempfile
+import unicodedata
+from collections.abc import Iterator
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files import File
+from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadhandler import SkipFile, TemporaryFileUploadHandler
+from django.db import transaction
+from rest_framework.exceptions import ValidationError
+
+from content.audio import probe
+from content.audio.decode import DecodeError, verify_complete
+from content.uploads.models import FileEntry
+
+
+def _reject(message: str) -> ValidationError:
+    return ValidationError({"file": [message]})
+
+
+def human_size(n: int) -> str:
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:g} {unit}" if unit == "bytes" else f"{n:.0f} {unit}"
+        n /= 1024
+    return f"{n} GB"  # pragma: no cover
+
+
+class SizeCappedUploadHandler(TemporaryFileUploadHandler):
+    """Streams uploads to a temp file and stops reading once ``UPLOAD_MAX_BYTES`` is passed.
+
+    The request is flagged so the view can answer 422 with the real reason instead of
+    "no file was submitted"; the partial temp file is deleted by Django when the file is skipped.
+    """
+
+    def receive_data_chunk(self, raw_data, start):
+        if start + len(raw_data) > settings.UPLOAD_MAX_BYTES:
+            self.request.upload_too_large = True
+            raise SkipFile()
+        return super().receive_data_chunk(raw_data, start)
+
+
+def sanitize_filename(name: str) -> str:
+    name = unicodedata.normalize("NFKC", Path(name or "").name).replace("\x00", "")
+    name = re.sub(r"[\x00-\x1f\x7f/\\]", "", name).strip()
+    return name[:200] or "upload"
+
+
+def _sha256_of(fh) -> str:
+    digest = hashlib.sha256()
+    fh.seek(0)
+    for chunk in iter(lambda: fh.read(1024 * 1024), b""):
+        digest.update(chunk)
+    fh.seek(0)
+    return digest.hexdigest()
+
+
+def _temp_path(uploaded: UploadedFile) -> str:
+    path = getattr(uploaded, "temporary_file_path", None)
+    if path is None:  # pragma: no cover - SizeCappedUploadHandler always writes to disk
+        raise _reject("The upload could not be stored temporarily.")
+    return path()
+
+
+def file_entry_create(*, owner, uploaded: UploadedFile) -> FileEntry:
+    """Validate and store an upload. Raises 422 ValidationError with a clear message."""
+    max_bytes = settings.UPLOAD_MAX_BYTES
+    if uploaded.size is None or uploaded.size == 0:
+        raise _reject("The file is empty.")
+    if uploaded.size > max_bytes:
+        raise _reject(f"The file may not be greater than {human_size(max_bytes)}.")
+
+    path = _temp_path(uploaded)
+    fmt = probe.sniff(path)
+    if fmt is None:
+        raise _reject(
+            "Unsupported file type. Upload WAV, FLAC, AIFF or MP3 audio, "
+            "or a JPEG, PNG or WebP image."
+        )
+    name = sanitize_filename(uploaded.name)
+    if not probe.extension_matches(name, fmt):
+        raise _reject(
+            f"The file extension does not match its contents (the file is {fmt.upper()})."
+        )
+
+    entry = FileEntry(
+        owner=owner,
+        kind=probe.kind_of(fmt),
+        name=name,
+        extension=sorted(probe.EXTENSIONS[fmt])[0] if fmt != "jpeg" else ".jpg",
+        mime=probe.MIME_TYPES[fmt],
+        size=uploaded.size,
+    )
+    try:
+        if entry.kind == FileEntry.Kind.AUDIO:
+            _validate_audio(entry, path, fmt)
+        else:
+            info = probe.probe_image(path, fmt, max_pixels=settings.UPLOAD_MAX_IMAGE_PIXELS)
+            entry.width, entry.height = info.width, info.height
+    except (probe.ProbeError, DecodeError) as exc:
+        raise _reject(str(exc)) from None
+
+    with open(path, "rb") as fh:
+        entry.sha256 = _sha256_of(fh)
+        entry.file.save(entry.name, File(fh), save=False)
+    stored_name = entry.file.name
+    try:
+        with transaction.atomic():
+            entry.save()
+    except Exception:
+        entry.file.storage.delete(stored_name)
+        raise
+    return entry
+
+
+def _validate_audio(entry: FileEntry, path: str, fmt: str) -> None:
+    info = probe.probe_audio(path, fmt)
+    seconds = info.duration_ms / 1000
+    if seconds < settings.UPLOAD_MIN_AUDIO_SECONDS:
+        raise probe.ProbeError(
+            f"Track duration must be at least {settings.UPLOAD_MIN_AUDIO_SECONDS:g} second(s)."
+        )
+    if seconds > settings.UPLOAD_MAX_AUDIO_SECONDS:
+        raise probe.ProbeError(
+            f"Track duration may not exceed {settings.UPLOAD_MAX_AUDIO_SECONDS / 60:g} minutes."
+        )
+    # Headers are fine and the duration is in range: only now pay for the full decode, which
+    # catches truncated and corrupt streams that the headers cannot reveal.
+    decoded_ms = verify_complete(path, expected_ms=info.duration_ms)
+    if decoded_ms / 1000 < settings.UPLOAD_MIN_AUDIO_SECONDS:
+        raise probe.ProbeError(
+            f"Track duration must be at least {settings.UPLOAD_MIN_AUDIO_SECONDS:g} second(s)."
+        )
+    entry.duration_ms = info.duration_ms if fmt != "mp3" else decoded_ms
+    entry.sample_rate = info.sample_rate
+    entry.channels = info.channels
+    entry.bitrate = info.bitrate or None
+
+
+def file_entry_public_url(entry: FileEntry) -> str | None:
+    """Images are public artwork; audio never gets a URL (downloads go through the API)."""
+    if entry.kind != FileEntry.Kind.IMAGE:
+        return None
+    return entry.file.url
+
+
+@transaction.atomic
+def file_entry_delete(*, entry: FileEntry) -> None:
+    name = entry.file.name
+    storage = entry.file.storage
+    entry.delete()
+    transaction.on_commit(lambda: storage.delete(name))
+
+
+# --- local files ----------------------------------------------------------------------------------
+# Local filesystem access to stored files for the audio library (which takes paths).
+
+
+@contextlib.contextmanager
+def local_path(entry: FileEntry) -> Iterator[str]:
+    """A path to ``entry``'s bytes: the storage path itself, or a temporary copy for remote
+    storages (S3), streamed in chunks and removed afterwards. Raises ``FileNotFoundError``."""
+    storage = entry.file.storage
+    try:
+        path = storage.path(entry.file.name)
+    except NotImplementedError:
+        path = None
+    if path is not None:
+        if not os.path.exists(path):
+            raise FileNotFoundError(f"The stored file {entry.file.name} is missing.")
+        yield path
+        return
+    suffix = entry.extension or ""
+    with tempfile.NamedTemporaryFile(suffix=suffix) as tmp:
+        with storage.open(entry.file.name, "rb") as src:
+            shutil.copyfileobj(src, tmp, length=1024 * 1024)
+        tmp.flush()
+        yield tmp.name

@@ -1,0 +1,11 @@
+"""Routes of the content app: only collects the sub-domains' ``urls.py``.
+
+Order matters: the catalog comes last because its router reads any ``tracks/<segment>`` as a
+track id (``tracks/wave-batch``, ``tracks/check-duplicates`` belong to other sub-domains).
+"""
+
+from django.urls import include, path
+
+SUBDOMAINS = ("media", "fingerprints", "credits", "lyrics", "playlists", "uploads", "catalog")
+
+urlpatterns = [path("", include(f"content.{name}.urls")) for name in SUBDOMAINS]
