@@ -80,7 +80,11 @@ def django_scratch_database(
     migrate: bool = True,
     keep: bool = False,
 ) -> Iterator[str]:
-    """Scratch database + Django set up on it (+ migrations); dropped on exit. Yields its URL."""
+    """Scratch database + Django set up on it (+ migrations); dropped on exit. Yields its URL.
+
+    The process id is appended to ``name`` so concurrent runs (two checkouts, the test suite's
+    quick runs) never drop each other's database."""
+    name = f"{name}_{os.getpid()}"
     url = create_database(name)
     try:
         os.environ["DATABASE_URL"] = url

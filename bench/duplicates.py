@@ -61,7 +61,7 @@ def load(connection, start_id: int, fingerprints, fpmatch) -> None:
     now = "2026-01-01 00:00:00+00"
     for offset, items in enumerate(fingerprints):
         pk = start_id + offset
-        tracks.write(f"{pk}\tBench track {pk}\t{now}\t{now}\t180000\t\t\t\t\tpublic\t0\t0\n")
+        tracks.write(f"{pk}\tBench track {pk}\t{now}\t{now}\t180000\t\t\t\t\tpublic\t0\t0\tf\n")
         terms = fpmatch.index_terms(items)
         rows.write(
             f"{pk}\t{pk}\tcompleted\t{pg_array(items.tolist())}\t{items.size * 0.1238:.2f}\t"
@@ -71,7 +71,7 @@ def load(connection, start_id: int, fingerprints, fpmatch) -> None:
         raw = cursor.cursor
         with raw.copy(
             "COPY content_track (id, name, created_at, updated_at, duration, key, scale, "
-            "description, image, visibility, plays, likes_count) FROM STDIN"
+            "description, image, visibility, plays, likes_count, free_download) FROM STDIN"
         ) as copy:
             copy.write(tracks.getvalue())
         with raw.copy(
@@ -100,7 +100,10 @@ def main() -> None:
     parser.add_argument("--beats", type=int, default=40)
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--keep-db", action="store_true", help="Leave the scratch database.")
+    parser.add_argument("--quick", action="store_true", help="Tiny sizes: checks the bench runs.")
     args = parser.parse_args()
+    if args.quick:
+        args.total, args.small, args.beats, args.queries = 300, 150, 2, 10
     with _common.django_scratch_database("bp_bench_duplicates", keep=args.keep_db):
         result = run(args)
     print(json.dumps(result))

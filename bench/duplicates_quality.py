@@ -27,7 +27,10 @@ FALSE_POSITIVE_AT = 75.0
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--beats", type=int, default=40)
+    parser.add_argument("--quick", action="store_true", help="Tiny sizes: checks the bench runs.")
     args = parser.parse_args()
+    if args.quick:
+        args.beats = 2
     started = time.monotonic()
     n = args.beats
     originals = [original(i) for i in range(n)]

@@ -76,7 +76,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--count", type=int, default=48)
+    parser.add_argument("--quick", action="store_true", help="Tiny sizes: checks the bench runs.")
     args = parser.parse_args()
+    if args.quick:
+        args.seconds, args.count = 8.0, 3
 
     from content import testing
     from content.audio import estimate

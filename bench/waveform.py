@@ -107,7 +107,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--minutes", type=float, default=60.0)
     parser.add_argument("--repetitions", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="Tiny sizes: checks the bench runs.")
     args = parser.parse_args()
+    if args.quick:
+        args.minutes, args.repetitions = 0.25, 1
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "hour.flac"

@@ -8,7 +8,7 @@ domain's presenters.
 from __future__ import annotations
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from drf_spectacular.utils import OpenApiParameter, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
 from rest_framework import serializers
 
 
@@ -79,3 +79,44 @@ def envelope(name: str, key: str, item: serializers.Serializer):
 
 def status_only(name: str, **fields):
     return inline_serializer(name, {"status": serializers.CharField(default="success"), **fields})
+
+
+# --- error responses ------------------------------------------------------------------------------
+
+
+class ErrorOut(serializers.Serializer):
+    """The error body every endpoint answers with (the exception handler's wire format)."""
+
+    message = serializers.CharField()
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="422 only: field name (dotted for nested fields) → messages.",
+    )
+    error_code = serializers.CharField(
+        required=False, help_text="Domain errors only: a stable machine-readable code."
+    )
+    retry_after = serializers.IntegerField(required=False, help_text="429 only: seconds.")
+
+
+ERROR_DESCRIPTIONS = {
+    400: "Malformed request (bad JSON, a NUL byte).",
+    401: 'Unauthenticated: `{"message": "Unauthenticated."}`.',
+    403: "Signed in but not allowed.",
+    404: "Missing, or hidden from you.",
+    409: "Conflicts with the current state.",
+    410: "Gone.",
+    422: "Validation failed: `message` and `errors` per field.",
+    429: "Too many requests: `Retry-After` header and `retry_after` seconds.",
+    503: "A required external service is unavailable.",
+}
+
+
+def errors(*statuses: int, **descriptions: str) -> dict[int, OpenApiResponse]:
+    """``responses={200: ..., **errors(401, 404, 422)}``: the error statuses an operation can
+    answer, each with the shared error body. Override a description with ``e409="..."``."""
+    out = {}
+    for code in statuses:
+        text = descriptions.get(f"e{code}", ERROR_DESCRIPTIONS.get(code, "Error."))
+        out[code] = OpenApiResponse(ErrorOut, description=text)
+    return out

@@ -148,14 +148,19 @@ class TrackQuerySet(models.QuerySet):
         return self.filter(public | Q(pk__in=managed))
 
     def managed_by(self, user) -> TrackQuerySet:
+        """Tracks ``user`` may write (edit, delete, re-credit, lyrics, download as owner): those
+        of a main artist they manage; staff, every track. Managers of a featured artist only
+        read (see ``visible_to``)."""
         if user.is_staff:
             return self
         return self.filter(Exists(manager_link(user)))
 
 
 def manager_link(user):
-    """Correlated subquery: does ``user`` manage an artist credited on the outer track?"""
-    return TrackArtist.objects.filter(track=OuterRef("pk"), artist__managers=user)
+    """Correlated subquery: does ``user`` manage a main artist of the outer track?"""
+    return TrackArtist.objects.filter(
+        track=OuterRef("pk"), role=TrackArtist.Role.MAIN, artist__managers=user
+    )
 
 
 class Track(TimeStampedModel):

@@ -31,11 +31,16 @@ def track_get(*, viewer, track_id: int) -> Track:
 
 
 def track_is_manageable(*, user, track: Track) -> bool:
+    """May ``user`` write ``track`` (edit, delete, credits, lyrics, download as its owner)?
+    Staff, and managers of the track's main artist. Managers of a featured artist may read the
+    track (private ones too) and nothing more."""
     if not user.is_authenticated:
         return False
     if user.is_staff:
         return True
-    return TrackArtist.objects.filter(track=track, artist__managers=user).exists()
+    return TrackArtist.objects.filter(
+        track=track, role=TrackArtist.Role.MAIN, artist__managers=user
+    ).exists()
 
 
 def linked_to(queryset: QuerySet[Track], links: QuerySet) -> QuerySet[Track]:
@@ -119,11 +124,12 @@ def album_get(*, album_id: int) -> Album:
 
 
 def album_is_manageable(*, user, album: Album) -> bool:
+    """Staff, and managers of the album's main (first) artist; the same rule as tracks."""
     if not user.is_authenticated:
         return False
     if user.is_staff:
         return True
-    return AlbumArtist.objects.filter(album=album, artist__managers=user).exists()
+    return AlbumArtist.objects.filter(album=album, position=0, artist__managers=user).exists()
 
 
 def albums_by_artist(*, artist: Artist) -> QuerySet[Album]:

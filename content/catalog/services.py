@@ -264,9 +264,9 @@ def albums_delete(*, user, ids: Sequence[int]) -> int:
         managed = set(ids)
     else:
         managed = set(
-            AlbumArtist.objects.filter(album_id__in=ids, artist__managers=user).values_list(
-                "album_id", flat=True
-            )
+            AlbumArtist.objects.filter(
+                album_id__in=ids, position=0, artist__managers=user
+            ).values_list("album_id", flat=True)
         )
     rows = _bulk_targets(Album, ids, manageable=lambda a: a.pk in managed)
     Album.objects.filter(pk__in=[a.pk for a in rows]).delete()

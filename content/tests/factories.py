@@ -93,9 +93,16 @@ class TrackFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def artists(obj, create, extracted, **kwargs):
+        # As the track service: the first artist is the main one, the others are featured.
         if create and extracted:
             TrackArtist.objects.bulk_create(
-                TrackArtist(track=obj, artist=a, position=i) for i, a in enumerate(extracted)
+                TrackArtist(
+                    track=obj,
+                    artist=a,
+                    position=i,
+                    role=TrackArtist.Role.MAIN if i == 0 else TrackArtist.Role.FEATURED,
+                )
+                for i, a in enumerate(extracted)
             )
 
     @factory.post_generation
