@@ -16,10 +16,16 @@ def parse_pk(raw) -> int:
 
 
 def parse_id_list(raw: str, *, field: str = "ids", limit: int = MAX_BULK_IDS) -> list[int]:
-    """``"1,2,3"`` → ``[1, 2, 3]`` (deduplicated, order kept); 422 on anything else."""
-    parts = [p.strip() for p in str(raw).split(",") if p.strip()]
-    if not parts:
+    """``"1,2,3"`` → ``[1, 2, 3]`` (deduplicated, order kept); 422 on anything else.
+
+    An empty item (``1,,2`` or a trailing comma) is an error too: a client that built the list
+    from a blank value must hear about it rather than get a silent partial delete.
+    """
+    parts = [p.strip() for p in str(raw).split(",")]
+    if not any(parts):
         raise ValidationError({field: ["At least one id is required."]})
+    if not all(parts):
+        raise ValidationError({field: ["The list contains an empty id."]})
     ids: list[int] = []
     for part in parts:
         if not part.isdigit() or len(part) > 18:
