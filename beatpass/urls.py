@@ -3,9 +3,10 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from beatpass.api.views import api_not_found
+from beatpass.api.views import api_index, api_not_found, site_root
 
 api_v1 = [
+    path("", api_index, name="api-index"),
     path("schema", SpectacularAPIView.as_view(), name="schema"),
     path("docs", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("", include("beatpass.accounts.urls")),
@@ -14,10 +15,16 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    path("", site_root, name="site-root"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/<path:rest>", api_not_found),
 ]
+
+# Under /api/ Django's own error pages answer in the API's JSON wire format (DEBUG off).
+handler400 = "beatpass.api.views.bad_request"
+handler403 = "beatpass.api.views.permission_denied"
+handler500 = "beatpass.api.views.server_error"
 
 if settings.DEBUG:
     from django.conf.urls.static import static
