@@ -90,4 +90,3 @@ def permission_denied(request, exception, *args, **kwargs):
     if _is_api(request):
         return JsonResponse({"message": "This action is unauthorized."}, status=403)
     return defaults.permission_denied(request, exception, *args, **kwargs)
-
