@@ -13,7 +13,8 @@ from beatpass.accounts import services
 from beatpass.accounts.inputs import LoginInput, RefreshInput, RegisterInput, UserUpdateInput
 from beatpass.accounts.models import Notification
 from beatpass.accounts.presenters import NotificationOutput, user_payload
-from beatpass.accounts.schemas import AuthOutput, UserOutput
+from beatpass.accounts.schemas import AuthOutput, ProfileUpdateOutput, UserOutput
+from beatpass.api.schema import errors
 from beatpass.api.throttling import AuthRateThrottle
 
 
@@ -87,12 +88,25 @@ class MeView(APIView):
     def get(self, request):
         return Response({"status": "success", "user": user_payload(request.user)})
 
-    @extend_schema(request=UserUpdateInput, responses={200: UserOutput}, tags=["Users"])
+    @extend_schema(
+        request=UserUpdateInput,
+        responses={200: ProfileUpdateOutput, **errors(401, 422)},
+        tags=["Users"],
+        summary="Update your profile",
+        description="Partial update of name, avatar, email or password. Changing the password "
+        "needs `current_password`, revokes every token issued before, and returns a fresh "
+        "`access`/`refresh` pair.",
+    )
     def put(self, request):
         data = UserUpdateInput(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         user = services.user_update(user=request.user, data=data.validated_data)
-        return Response({"status": "success", "user": user_payload(user)})
+        body = {"status": "success", "user": user_payload(user)}
+        if data.validated_data.get("password"):
+            # The change revoked every earlier token, the caller's included: hand over new ones
+            # so the client stays signed in.
+            body.update(services.tokens_for(user))
+        return Response(body)
 
     patch = put
 

@@ -22,3 +22,16 @@ class AuthOutput(serializers.Serializer):
     user = UserOutput()
     access = serializers.CharField()
     refresh = serializers.CharField()
+
+
+class ProfileUpdateOutput(serializers.Serializer):
+    status = serializers.CharField(default="success")
+    user = UserOutput()
+    access = serializers.CharField(
+        required=False, help_text="Only when the password changed: a fresh access token."
+    )
+    refresh = serializers.CharField(
+        required=False,
+        help_text="Only when the password changed: a fresh refresh token (the change revoked "
+        "every earlier one).",
+    )

@@ -13,8 +13,9 @@ from django.utils import timezone
 from rest_framework.exceptions import AuthenticationFailed, PermissionDenied, ValidationError
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from rest_framework_simplejwt.tokens import RefreshToken
-from rest_framework_simplejwt.utils import get_md5_hash_password
+from rest_framework_simplejwt.utils import datetime_from_epoch, get_md5_hash_password
 
 from beatpass.api.errors import InvalidCredentials
 from beatpass.api.throttling import LoginFailureLimiter
@@ -24,6 +25,7 @@ from .models import Notification, User
 logger = logging.getLogger(__name__)
 
 INVALID_CREDENTIALS = "These credentials do not match our records."
+INVALID_TOKEN = "Token is invalid or expired."  # noqa: S105 - a message, not a secret
 
 
 def _check_password(password: str, user: User | None) -> None:
@@ -68,22 +70,42 @@ def user_login(*, email: str, password: str, request=None) -> User:
 
 
 def token_refresh(*, refresh: str) -> dict[str, str]:
-    """Rotate a refresh token (old one blacklisted); inactive users and stale passwords fail."""
+    """Rotate a refresh token: the old one is blacklisted, a new pair is issued. Once only.
+
+    Concurrent refreshes with one token race for the same outstanding-token row: it is locked
+    (``select_for_update``) and the blacklist row is inserted inside one transaction, so exactly
+    one caller rotates and every other one sees the token as used (401). The unique
+    ``BlacklistedToken.token`` backs this up should the lock ever be skipped. Inactive users and
+    tokens minted before a password change fail too.
+    """
     try:
         token = RefreshToken(refresh)
     except TokenError:
-        raise AuthenticationFailed("Token is invalid or expired.") from None
+        raise AuthenticationFailed(INVALID_TOKEN) from None
     user = User.objects.filter(pk=token.payload.get(jwt_settings.USER_ID_CLAIM)).first()
     if user is None or not user.is_active:
-        raise AuthenticationFailed("Token is invalid or expired.")
+        raise AuthenticationFailed(INVALID_TOKEN)
     if token.payload.get(jwt_settings.REVOKE_TOKEN_CLAIM) != get_md5_hash_password(user.password):
-        raise AuthenticationFailed("Token is invalid or expired.")
+        raise AuthenticationFailed(INVALID_TOKEN)
+    jti = token.payload[jwt_settings.JTI_CLAIM]
     try:
-        token.blacklist()
+        with transaction.atomic():
+            outstanding, _ = OutstandingToken.objects.get_or_create(
+                jti=jti,
+                defaults={
+                    "user": user,
+                    "token": str(token),
+                    "created_at": token.current_time,
+                    "expires_at": datetime_from_epoch(token.payload["exp"]),
+                },
+            )
+            outstanding = OutstandingToken.objects.select_for_update().get(pk=outstanding.pk)
+            if BlacklistedToken.objects.filter(token=outstanding).exists():
+                raise AuthenticationFailed(INVALID_TOKEN)  # another request rotated it first
+            BlacklistedToken.objects.create(token=outstanding)
+            return tokens_for(user)
     except IntegrityError:
-        raise AuthenticationFailed("Token is invalid or expired.") from None
-    fresh = RefreshToken.for_user(user)
-    return {"access": str(fresh.access_token), "refresh": str(fresh)}
+        raise AuthenticationFailed(INVALID_TOKEN) from None
 
 
 def token_logout(*, refresh: str, user: User) -> None:
@@ -110,7 +132,9 @@ def user_update(*, user: User, data: dict[str, Any]) -> User:
         user.email = email
         fields.append("email")
     if data.get("password"):
-        if not user.check_password(data.get("current_password") or ""):
+        if not data.get("current_password"):
+            raise ValidationError({"current_password": ["The current password field is required."]})
+        if not user.check_password(data["current_password"]):
             raise ValidationError({"current_password": ["The current password is incorrect."]})
         _check_password(data["password"], user)
         user.set_password(data["password"])
