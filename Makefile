@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format bench venv system-deps worker beat clean
+.PHONY: run test lint format bench venv system-deps test-system-deps worker beat clean
 
 $(STAMP): requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -15,8 +15,12 @@ $(STAMP): requirements.txt
 
 venv: $(STAMP)
 
+# The server needs only fpcalc; the browser test (make test) also needs Chromium + chromedriver.
 system-deps:
 	@scripts/system-deps.sh
+
+test-system-deps:
+	@scripts/system-deps.sh --browser
 
 run: venv system-deps
 	$(PY) manage.py migrate --noinput
@@ -24,7 +28,7 @@ run: venv system-deps
 	$(PY) manage.py seed_demo
 	$(PY) manage.py runserver 127.0.0.1:8000
 
-test: venv system-deps
+test: venv test-system-deps
 	@scripts/ensure-postgres.sh
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 

@@ -1,14 +1,27 @@
 #!/usr/bin/env bash
 # System packages the project needs beyond Python wheels. Installs them when running as root
 # (CI, containers); otherwise prints the command to run.
+#
+#   scripts/system-deps.sh            what the server needs (make run)
+#   scripts/system-deps.sh --browser  plus what the test suite needs (make test)
 set -euo pipefail
+
+browser=false
+for arg in "$@"; do
+  case "$arg" in
+    --browser) browser=true ;;
+    *) echo "usage: $0 [--browser]" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 # Chromaprint's fpcalc: audio fingerprints.
 command -v fpcalc >/dev/null || missing+=(libchromaprint-tools)
-# Headless Chromium + its WebDriver: the admin's real-browser tests (pytest -m browser).
-command -v chromium >/dev/null || missing+=(chromium)
-command -v chromedriver >/dev/null || missing+=(chromium-driver)
+if $browser; then
+  # Headless Chromium + its WebDriver: only the admin's real-browser tests (pytest -m browser).
+  command -v chromium >/dev/null || missing+=(chromium)
+  command -v chromedriver >/dev/null || missing+=(chromium-driver)
+fi
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
