@@ -19,9 +19,11 @@ from backstage.schemas import (
     ID_PATH,
     PAGE_PARAMS,
     STATUS_PARAM,
+    TYPE_PARAM,
     SubmissionStatusOut,
 )
 from beatpass.api.pagination import paginate
+from beatpass.api.schema import errors
 
 
 class CanHandleBackstageRequests(BasePermission):
@@ -47,9 +49,12 @@ DECISION = extend_schema(
 @extend_schema_view(
     list=extend_schema(
         operation_id="backstage_request_list",
-        parameters=[*PAGE_PARAMS, STATUS_PARAM],
-        responses=BACKSTAGE_REQUESTS,
-        description="The authenticated user's own requests, newest first.",
+        parameters=[*PAGE_PARAMS, STATUS_PARAM, TYPE_PARAM],
+        responses={200: BACKSTAGE_REQUESTS, **errors(401, 422)},
+        summary="List backstage requests",
+        description="Newest first. Request handlers (the spec's backstageRequests.handle, "
+        "Django's backstage.handle_backstagerequest) see every request, which makes this the "
+        "moderation queue (`?status=pending`); everyone else sees their own.",
     ),
     create=extend_schema(
         request=BackstageRequestInput, responses={201: BACKSTAGE_REQUEST, 409: CONFLICT}
@@ -66,10 +71,17 @@ class BackstageRequestViewSet(ViewSet):
     lookup_value_regex = r"\d+"
 
     def list(self, request):
-        wanted = request.query_params.get("status") or None
-        if wanted is not None and wanted not in BackstageRequest.Status.values:
-            raise ValidationError({"status": ["The selected status is invalid."]})
-        page = paginate(selectors.backstage_request_list(user=request.user, status=wanted), request)
+        filters = {}
+        for name, allowed in (
+            ("status", BackstageRequest.Status.values),
+            ("type", BackstageRequest.Type.values),
+        ):
+            wanted = request.query_params.get(name) or None
+            if wanted is not None and wanted not in allowed:
+                raise ValidationError({name: [f"The selected {name} is invalid."]})
+            filters[name] = wanted
+        queryset = selectors.backstage_request_list(viewer=request.user, **filters)
+        page = paginate(queryset, request)
         return Response(page.envelope(present_backstage_requests(page.items)))
 
     def create(self, request):

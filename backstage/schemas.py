@@ -49,7 +49,12 @@ class SubmissionStatusOut(serializers.Serializer):
 
 BACKSTAGE_REQUEST = envelope("BackstageRequest", "backstage_request", BackstageRequestOut())
 BACKSTAGE_REQUESTS = paginated("BackstageRequests", BackstageRequestOut())
-STATUS_PARAM = OpenApiParameter("status", str, enum=BackstageRequest.Status.values)
+STATUS_PARAM = OpenApiParameter(
+    "status", str, enum=BackstageRequest.Status.values, description="Only requests in this state."
+)
+TYPE_PARAM = OpenApiParameter(
+    "type", str, enum=BackstageRequest.Type.values, description="Only requests of this type."
+)
 
 CONFLICT = OpenApiResponse(
     inline_serializer(

@@ -77,11 +77,18 @@ def submission_status(*, user) -> SubmissionStatus:
     )
 
 
-def backstage_request_list(*, user, status: str | None = None) -> QuerySet[BackstageRequest]:
-    """The user's own requests, newest first."""
-    queryset = BackstageRequest.objects.for_listing().filter(user=user)
+def backstage_request_list(
+    *, viewer, status: str | None = None, type: str | None = None
+) -> QuerySet[BackstageRequest]:
+    """Newest first. Request handlers see every request (the moderation queue); everyone
+    else sees their own."""
+    queryset = BackstageRequest.objects.for_listing()
+    if not can_handle_requests(viewer):
+        queryset = queryset.filter(user=viewer)
     if status:
         queryset = queryset.filter(status=status)
+    if type:
+        queryset = queryset.filter(type=type)
     return queryset.order_by("-created_at", "-id")
 
 

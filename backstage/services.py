@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
-from beatpass.accounts.services import notify
+from beatpass.accounts.services import absolute_url, notify
 from beatpass.api.errors import Conflict
 from content.catalog.models import Artist
 
@@ -119,10 +119,11 @@ def _notify_handlers(backstage_request: BackstageRequest) -> None:
         f"New backstage request: {backstage_request.get_type_display()} "
         f"“{backstage_request.artist_name}”"
     )
+    review_url = absolute_url(f"/admin/backstage/backstagerequest/{backstage_request.pk}/change/")
     body = (
         f"{submitter.email} submitted a {backstage_request.type} request for "
         f"“{backstage_request.artist_name}”.\n"
-        f"Review it at /admin/backstage/backstagerequest/{backstage_request.pk}/change/"
+        f"Review it at {review_url}"
     )
     for handler in selectors.request_handlers().exclude(pk=submitter.pk):
         notify(
@@ -130,7 +131,11 @@ def _notify_handlers(backstage_request: BackstageRequest) -> None:
             kind="backstage.submitted",
             title=title,
             body=body,
-            data={"backstage_request_id": backstage_request.pk, "type": backstage_request.type},
+            data={
+                "backstage_request_id": backstage_request.pk,
+                "type": backstage_request.type,
+                "url": review_url,
+            },
         )
 
 
@@ -303,14 +308,21 @@ def backstage_request_revoke(
         user=locked.user,
         kind="backstage.revoked",
         title="Your producer access was revoked",
-        body=_with_notes(selectors.REVOKED_MESSAGE, notes),
-        data={**_notification_data(locked), "contact_url": selectors.CONTACT_URL},
+        body=_with_notes(_revoked_text(), notes),
+        data={**_notification_data(locked), "contact_url": absolute_url(selectors.CONTACT_URL)},
     )
     return locked
 
 
+def _revoked_text() -> str:
+    """The spec's revocation message, with its contact path as a link that works in an email."""
+    contact = selectors.CONTACT_URL
+    return selectors.REVOKED_MESSAGE.replace(f" {contact} ", f" {absolute_url(contact)} ")
+
+
 def _notification_data(backstage_request: BackstageRequest) -> dict[str, Any]:
     return {
+        "url": absolute_url(f"/api/v1/backstage-request/{backstage_request.pk}"),
         "backstage_request_id": backstage_request.pk,
         "type": backstage_request.type,
         "status": backstage_request.status,

@@ -172,8 +172,12 @@ def test_deny_pending_request_notifies_the_user_with_the_notes(
 
 
 def test_revoke_approved_request_notifies_with_the_spec_text_and_notes(
-    user, handler_client, django_capture_on_commit_callbacks
+    user, handler_client, django_capture_on_commit_callbacks, settings
 ):
+    settings.PUBLIC_BASE_URL = "https://beatpass.example"
+    spec_text_with_link = REVOKED_MESSAGE.replace(
+        "at /contact so", "at https://beatpass.example/contact so"
+    )
     item = make_request(user)
     decide(handler_client, item, "approve")
     mail.outbox.clear()
@@ -184,12 +188,12 @@ def test_revoke_approved_request_notifies_with_the_spec_text_and_notes(
     assert response.status_code == 200
     assert response.json()["backstage_request"]["status"] == "revoked"
     notification = Notification.objects.get(user=user, kind="backstage.revoked")
-    assert notification.body.startswith(REVOKED_MESSAGE)
+    assert notification.body.startswith(spec_text_with_link)
     assert "Uploaded stolen beats." in notification.body
-    assert notification.data["contact_url"] == "/contact"
+    assert notification.data["contact_url"] == "https://beatpass.example/contact"
     assert notification.data["notes"] == "Uploaded stolen beats."
     assert [m.to for m in mail.outbox] == [[user.email]]
-    assert REVOKED_MESSAGE in mail.outbox[0].body
+    assert spec_text_with_link in mail.outbox[0].body
     assert list(item.events.values_list("from_status", "to_status", "notes")) == [
         ("", "pending", ""),
         ("pending", "approved", ""),

@@ -448,8 +448,9 @@ def test_list_query_count_is_constant(user, user_client, django_assert_num_queri
             artist_name=f"A{index}",
         )
 
-    # auth user lookup, count, page (with user and artist joined)
-    with django_assert_num_queries(3):
+    # auth user lookup, is the user a request handler (user perms, group perms), count, page
+    # (with user and artist joined)
+    with django_assert_num_queries(5):
         response = user_client.get(URL)
 
     assert len(response.json()["data"]) == rows

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import authenticate, password_validation
 from django.core import exceptions as django_exceptions
 from django.core.mail import send_mail
@@ -147,6 +148,12 @@ def user_update(*, user: User, data: dict[str, Any]) -> User:
         except IntegrityError:
             raise ValidationError({"email": ["The email has already been taken."]}) from None
     return user
+
+
+def absolute_url(path: str) -> str:
+    """``/admin/...`` → ``https://beatpass.example/admin/...`` (``PUBLIC_BASE_URL``): links in
+    notifications and emails must work outside the request that created them."""
+    return f"{settings.PUBLIC_BASE_URL}/{path.lstrip('/')}"
 
 
 def notify(

@@ -229,3 +229,10 @@ LOGGING = {
         "celery.app.trace": {"level": "WARNING"},
     },
 }
+
+# --- Hardening: public links, invitation throttle, CORS --------------------------------------
+# Where the site is reached from outside: notifications and emails carry absolute links built on
+# it (an email client has no "current host" to resolve "/admin/..." against).
+PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Playlist invitations per inviter: each one notifies (and emails) another user.
+THROTTLE_RATES["invite"] = env("THROTTLE_RATE_INVITE", default="30/hour")
