@@ -9,12 +9,14 @@ from django.utils import timezone
 from beatpass.api.models import TimeStampedModel
 
 
-def display_name_for(name: str, email: str) -> str:
-    """The name shown for a user: their chosen name, else the part of the email before the @.
+def display_name_for(name: str, user_id: int) -> str:
+    """The name shown for a user: their chosen name, else a neutral ``user-<id>``.
 
+    Never derived from the email address: the part before the @ is often a real name, or the
+    address itself, and display names are public (playlist owners, editors, invitations).
     A plain function so presenters working on ``.values()`` rows apply the same rule.
     """
-    return name or email.split("@", 1)[0]
+    return name or f"user-{user_id}"
 
 
 class UserManager(BaseUserManager):
@@ -68,7 +70,7 @@ class User(AbstractBaseUser, PermissionsMixin, TimeStampedModel):
 
     @property
     def display_name(self) -> str:
-        return display_name_for(self.name, self.email)
+        return display_name_for(self.name, self.pk)
 
 
 class Notification(TimeStampedModel):

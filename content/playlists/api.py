@@ -20,7 +20,8 @@ from rest_framework.viewsets import ViewSet
 from beatpass.api.pagination import paginate
 from beatpass.api.params import parse_id_list, parse_pk
 from beatpass.api.permissions import PublicReadAuthenticatedWrite
-from beatpass.api.schema import ID_PATH, PAGE_PARAMS, envelope, paginated, status_only
+from beatpass.api.schema import ID_PATH, PAGE_PARAMS, envelope, errors, paginated, status_only
+from beatpass.api.throttling import ScopedThrottle
 from content.catalog import presenters
 from content.playlists import selectors, services
 from content.playlists.inputs import PlaylistInput, TrackIdsInput, TrackOrderInput, UserIdInput
@@ -60,6 +61,16 @@ IDS_PATH = OpenApiParameter("id", str, OpenApiParameter.PATH, description="Comma
 PLAYLIST = envelope("Playlist", "playlist", PlaylistDetailOut())
 STATUS = status_only("PlaylistStatus")
 FOLLOW = status_only("PlaylistFollow", is_following=serializers.BooleanField())
+
+
+class InviteRateThrottle(ScopedThrottle):
+    """Invitations per inviter, whatever the outcome: each one notifies (and emails) another
+    user, and probing user ids one by one must stay slow."""
+
+    scope = "invite"
+
+    def ident_for(self, request):
+        return request.user.pk if request.user.is_authenticated else None
 
 
 class PlaylistViewSet(ViewSet):
@@ -208,11 +219,26 @@ class PlaylistViewSet(ViewSet):
     @extend_schema(
         parameters=[ID_PATH],
         request=UserIdInput,
-        responses=status_only(
-            "PlaylistInvitationSent", message=serializers.CharField(), invitation=InvitationOut()
-        ),
+        responses={
+            200: status_only(
+                "PlaylistInvitationSent",
+                message=serializers.CharField(),
+                invitation=InvitationOut(),
+            ),
+            **errors(401, 403, 404, 409, 422, 429),
+        },
+        summary="Invite an editor",
+        description="The owner invites a user to edit a collaborative playlist (in-app "
+        "notification + email, expires after 7 days). Throttled per inviter "
+        "(`THROTTLE_RATE_INVITE`, every attempt counts). An unknown, inactive or otherwise "
+        "uninvitable user gets a 422 that names nobody.",
     )
-    @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated])
+    @action(
+        detail=True,
+        methods=["post"],
+        permission_classes=[IsAuthenticated],
+        throttle_classes=[*ViewSet.throttle_classes, InviteRateThrottle],
+    )
     def invite(self, request, pk=None):
         playlist = self._visible(request, pk)
         user_id = _valid(UserIdInput, request)["user_id"]

@@ -11,11 +11,11 @@ from content.playlists import selectors
 from content.playlists.models import Playlist, PlaylistInvitation
 
 
-def present_user(user_id: int, name: str, email: str, avatar: str) -> dict[str, Any]:
-    """Public user shape (OpenAPI ``User``); never the email address."""
+def present_user(user_id: int, name: str, avatar: str) -> dict[str, Any]:
+    """Public user shape (OpenAPI ``User``); nothing derived from the email address."""
     return {
         "id": user_id,
-        "display_name": display_name_for(name, email),
+        "display_name": display_name_for(name, user_id),
         "avatar": avatar or None,
         "model_type": "user",
     }
@@ -34,9 +34,7 @@ def present_playlists(rows, *, viewer) -> list[dict[str, Any]]:
             "collaborative": row["collaborative"],
             "model_type": "playlist",
             "owner_id": row["owner_id"],
-            "owner": present_user(
-                row["owner_id"], row["owner__name"], row["owner__email"], row["owner__avatar"]
-            ),
+            "owner": present_user(row["owner_id"], row["owner__name"], row["owner__avatar"]),
             "tracks_count": row["tracks_count"],
             "followers_count": row["followers_count"],
             "created_at": row["created_at"],
@@ -57,7 +55,7 @@ def present_invitation(invitation: PlaylistInvitation) -> dict[str, Any]:
     return {
         "id": invitation.pk,
         "playlist_id": invitation.playlist_id,
-        "user": present_user(invitee.pk, invitee.name, invitee.email, invitee.avatar),
+        "user": present_user(invitee.pk, invitee.name, invitee.avatar),
         "status": invitation.status,
         "sent_at": invitation.sent_at,
         "expires_at": invitation.expires_at,
@@ -72,7 +70,7 @@ def present_playlist(playlist: Playlist, *, viewer) -> dict[str, Any]:
     )
     item = present_playlists(rows, viewer=viewer)[0]
     item["editors"] = [
-        present_user(e["user_id"], e["user__name"], e["user__email"], e["user__avatar"])
+        present_user(e["user_id"], e["user__name"], e["user__avatar"])
         for e in selectors.playlist_editors(playlist=playlist)
     ]
     if presenters.is_rich(viewer):

@@ -169,7 +169,6 @@ PLAYLIST_FIELDS = (
     "updated_at",
     "owner_id",
     "owner__name",
-    "owner__email",
     "owner__avatar",
     "tracks_count",
     "followers_count",
@@ -200,7 +199,7 @@ def playlist_editors(*, playlist: Playlist) -> list[dict]:
     return list(
         PlaylistEditor.objects.filter(playlist=playlist)
         .order_by("created_at", "id")
-        .values("user_id", "user__name", "user__email", "user__avatar", "created_at")
+        .values("user_id", "user__name", "user__avatar", "created_at")
     )
 
 

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import F, Max
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 
-from beatpass.accounts.services import notify
+from beatpass.accounts.services import absolute_url, notify
 from beatpass.api.errors import Conflict, Gone, LimitReached, validation_error
 from content import clock
 from content.catalog.models import Track
@@ -328,8 +328,13 @@ def playlist_invite(*, playlist: Playlist, actor, invitee_id: int) -> PlaylistIn
             user=invitee,
             kind="playlist.invited",
             title=f'{actor.display_name} invited you to edit the playlist "{playlist.name}"',
-            body="Accept the invitation within 7 days to add and remove tracks.",
-            data={"playlist_id": playlist.pk, "invitation_id": invitation.pk},
+            body="Accept the invitation within 7 days to add and remove tracks: "
+            f"{absolute_url(f'/api/v1/playlists/{playlist.pk}/accept-invite')} (POST).",
+            data={
+                "playlist_id": playlist.pk,
+                "invitation_id": invitation.pk,
+                "url": absolute_url(f"/api/v1/playlists/{playlist.pk}"),
+            },
         )
     return invitation
 

@@ -38,8 +38,9 @@ def invite(client, playlist, invitee):
 
 
 def test_invite_creates_a_pending_invitation_that_expires_in_7_days_and_notifies(
-    user_client, playlist, other_user, fake_clock, django_capture_on_commit_callbacks
+    user_client, playlist, other_user, fake_clock, django_capture_on_commit_callbacks, settings
 ):
+    settings.PUBLIC_BASE_URL = "https://beatpass.example"
     with django_capture_on_commit_callbacks(execute=True):
         response = invite(user_client, playlist, other_user)
 
@@ -54,8 +55,14 @@ def test_invite_creates_a_pending_invitation_that_expires_in_7_days_and_notifies
     assert (invitation.expires_at - invitation.sent_at).days == 7
     notification = Notification.objects.get(user=other_user)
     assert notification.kind == "playlist.invited"
-    assert notification.data == {"playlist_id": playlist.pk, "invitation_id": invitation.pk}
+    assert notification.data == {
+        "playlist_id": playlist.pk,
+        "invitation_id": invitation.pk,
+        "url": f"https://beatpass.example/api/v1/playlists/{playlist.pk}",
+    }
     assert [m.to for m in mail.outbox] == [[other_user.email]]
+    accept = f"https://beatpass.example/api/v1/playlists/{playlist.pk}/accept-invite"
+    assert accept in mail.outbox[0].body
 
 
 def test_invite_is_owner_only(api_client, playlist, other_user, staff_client):
