@@ -8,7 +8,8 @@ itself would only log a warning.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -87,6 +88,8 @@ def _audio_frames(path, logs, on_stream):
         if not container.streams.audio:
             raise DecodeError("The file has no audio stream.")
         stream = container.streams.audio[0]
+        if stream.codec_context is None:  # FFmpeg has no decoder for it (WAV format tag 0xFFFF)
+            raise DecodeError("Unsupported audio encoding: unknown.")
         stream.thread_type = "AUTO"
         decoder = stream.codec_context.name
         on_stream(stream)
@@ -190,58 +193,92 @@ def _emit(samples: np.ndarray, buffer: np.ndarray, filled: int):
     return filled
 
 
-def count_decoded_frames(path: str | Path) -> tuple[int, int]:
-    """Decode the whole file at its native rate; return (frames, sample_rate)."""
-    import av
+# --- upload verification ------------------------------------------------------------------------
+# The verdict on an upload must be a function of its bytes: the same file is accepted or refused
+# every time. So it rests only on what a single-threaded decode deterministically produces (the
+# decoder's name, the frames it outputs, the errors it raises), never on FFmpeg's log lines: PyAV
+# drops a log line identical to the previous one (even from an earlier file) and frame threads
+# log or swallow errors depending on timing, which made identical retries flip.
 
-    try:
-        with av.open(str(path)) as container:
-            if not container.streams.audio:
-                raise DecodeError("The file has no audio stream.")
-            rate = container.streams.audio[0].rate
-    except (av.error.FFmpegError, OSError) as exc:
-        raise DecodeError(f"Cannot open audio: {_describe(exc)}") from exc
-    frames = 0
-    for chunk in iter_mono_chunks(path, chunk_frames=262144):
-        frames += chunk.shape[0]
-    return frames, rate
+# A shortfall below one millisecond is accepted: durations are stored in whole milliseconds, and
+# the header's frame count of a WAV/AIFF comes from mutagen's float length (rounded back to
+# frames). Any cut of a real packet loses more: the smallest decode unit of the accepted codecs
+# (a FLAC block, a 4 KB PCM packet) is several milliseconds.
+TRUNCATION_TOLERANCE_SECONDS = 0.001
 
 
-def _truncated(expected_ms: int, decoded_ms: int) -> DecodeError:
-    return DecodeError(
-        f"The audio file is truncated: its header promises {expected_ms / 1000:.1f}s "
-        f"but only {decoded_ms / 1000:.1f}s could be decoded."
-    )
+class UnsupportedCodec(DecodeError):
+    """The container holds a stream no accepted decoder reads (``codec`` is None when FFmpeg
+    has no decoder for it at all, e.g. a WAV whose format tag is 0xFFFF)."""
+
+    def __init__(self, codec: str | None) -> None:
+        super().__init__(f"Unsupported audio encoding: {codec or 'unknown'}.")
+        self.codec = codec
 
 
-def verify_complete(path: str | Path, *, expected_ms: int, tolerance: float = 0.02) -> int:
-    """Full streaming decode; raise if it yields clearly less audio than the header promised.
+@dataclass(frozen=True)
+class DecodedLength:
+    codec: str  # FFmpeg's decoder name: "flac", "pcm_s16le", ...
+    sample_rate: int
+    channels: int
+    frames: int  # sample frames the decoder produced
 
-    Returns the decoded duration in milliseconds.
+    @property
+    def duration_ms(self) -> int:
+        return self.frames * 1000 // self.sample_rate
+
+
+def verify_complete(
+    path: str | Path,
+    *,
+    expected_frames: int | None,
+    accept_codec: Callable[[str], bool] = lambda codec: True,
+) -> DecodedLength:
+    """Decode the whole file once, single-threaded, counting sample frames.
+
+    Raises ``UnsupportedCodec`` before decoding when ``accept_codec`` refuses the stream's
+    decoder; ``DecodeError`` when nothing decodes, when the decoded length falls short of
+    ``expected_frames`` (the header's promise) by more than the tolerance (truncated, or frames
+    the decoder had to drop), or when a decoder error interrupts a stream of unknown length.
+    A decoder error after every promised frame (trailing junk, an appended tag) is accepted.
     """
-    try:
-        frames, rate = count_decoded_frames(path)
-    except DecodeError as exc:
-        # Damage in the last packet of a stream shorter than promised is a cut-off file.
-        if exc.at_end and expected_ms:
-            rate = _native_rate(path)
-            decoded_ms = int(exc.frames * 1000 / rate) if rate else 0
-            if decoded_ms < expected_ms * (1 - tolerance) - 50:
-                raise _truncated(expected_ms, decoded_ms) from exc
-        raise
-    if frames == 0 or not rate:
-        raise DecodeError("The audio stream contains no decodable audio.")
-    decoded_ms = int(frames * 1000 / rate)
-    if expected_ms and decoded_ms < expected_ms * (1 - tolerance) - 50:
-        raise _truncated(expected_ms, decoded_ms)
-    return decoded_ms
-
-
-def _native_rate(path: str | Path) -> int:
     import av
 
     try:
-        with av.open(str(path)) as container:
-            return int(container.streams.audio[0].rate or 0)
-    except (av.error.FFmpegError, OSError, IndexError):
-        return 0
+        container = av.open(str(path), mode="r")
+    except (av.error.FFmpegError, OSError, ValueError) as exc:
+        raise DecodeError(f"Cannot open audio: {_describe(exc)}") from exc
+    with container:
+        if not container.streams.audio:
+            raise DecodeError("The file has no audio stream.")
+        stream = container.streams.audio[0]
+        context = stream.codec_context
+        if context is None:
+            raise UnsupportedCodec(None)
+        if not accept_codec(context.name):
+            raise UnsupportedCodec(context.name)
+        sample_rate, channels = int(context.sample_rate or 0), int(context.channels or 0)
+        if sample_rate <= 0:
+            raise DecodeError("The audio stream has no sample rate.")
+        stream.thread_type = "NONE"
+        frames, failure = 0, None
+        try:
+            for packet in container.demux(stream):
+                for frame in packet.decode():
+                    frames += frame.samples
+        except (av.error.FFmpegError, ValueError) as exc:
+            failure = exc
+    if frames == 0:
+        raise DecodeError("The audio stream contains no decodable audio.") from failure
+    tolerance = int(sample_rate * TRUNCATION_TOLERANCE_SECONDS)
+    if expected_frames and frames < expected_frames - tolerance:
+        raise DecodeError(
+            f"The audio file is truncated or damaged: its header promises "
+            f"{expected_frames / sample_rate:.3f}s but only {frames / sample_rate:.3f}s "
+            "could be decoded."
+        ) from failure
+    if failure is not None and not expected_frames:
+        raise DecodeError(f"The audio stream is corrupt: {_describe(failure)}") from failure
+    return DecodedLength(
+        codec=context.name, sample_rate=sample_rate, channels=channels, frames=frames
+    )

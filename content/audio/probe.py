@@ -7,7 +7,9 @@ decompression bombs before any pixel is decoded.
 
 from __future__ import annotations
 
+import struct
 import warnings
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -102,8 +104,26 @@ def kind_of(fmt: str) -> str:
     return "audio" if fmt in AUDIO_FORMATS else "image"
 
 
+# Extensions that name a media format. A file name ending in one of these claims that format
+# and must match the content; any other ending ("beat", "mix v1.2") claims nothing and the
+# content decides.
+MEDIA_EXTENSIONS = frozenset(
+    {ext for exts in EXTENSIONS.values() for ext in exts}
+    | {".ogg", ".oga", ".opus", ".m4a", ".mp4", ".aac", ".wma", ".ac3", ".alac", ".ape", ".wv"}
+    | {".gif", ".bmp", ".tif", ".tiff", ".heic", ".heif", ".avif", ".svg", ".ico", ".jxl"}
+)
+
+
+def claimed_extension(filename: str) -> str | None:
+    """The media extension the file name claims (lower case), or None."""
+    suffix = Path(filename).suffix.lower()
+    return suffix if suffix in MEDIA_EXTENSIONS else None
+
+
 def extension_matches(filename: str, fmt: str) -> bool:
-    return Path(filename).suffix.lower() in EXTENSIONS[fmt]
+    """True when the name claims no media format, or claims ``fmt``."""
+    claimed = claimed_extension(filename)
+    return claimed is None or claimed in EXTENSIONS[fmt]
 
 
 @dataclass(frozen=True)
@@ -160,7 +180,18 @@ class ImageInfo:
 
 
 def probe_image(path: str | Path, fmt: str, *, max_pixels: int) -> ImageInfo:
-    """Header probe, size check, then a full decode of an image already known to be small enough."""
+    """Header probe and size check, then a complete decode of an image known to be small enough.
+
+    The size comes from the header, and is only believed once the whole image decoded: a
+    64×64 JPEG whose header was patched to say 6000×6000, or a PNG with 10 rows of a declared
+    6000, is refused rather than stored with a size it does not have. Pillow itself accepts
+    both (libjpeg pads a short scan with grey and only warns; the PNG decoder stops at the end
+    of the zlib stream whatever the row count), so JPEG and PNG get stricter checks that also
+    keep memory small: the JPEG is entropy-decoded in full at 1/8 scale (libjpeg-turbo through
+    simplejpeg, warnings are errors), the PNG's chunks are CRC-checked and its compressed rows
+    inflated in bounded pieces and counted. WebP is decoded by Pillow at full size, which the
+    pixel limit bounds.
+    """
     from PIL import Image, UnidentifiedImageError
 
     pil_formats = {"jpeg": "JPEG", "png": "PNG", "webp": "WEBP"}
@@ -175,15 +206,104 @@ def probe_image(path: str | Path, fmt: str, *, max_pixels: int) -> ImageInfo:
                         f"The image is {width}×{height} pixels; at most "
                         f"{max_pixels // 1_000_000} megapixels are allowed."
                     )
-                img.verify()
-            with Image.open(path, formats=[pil_formats[fmt]]) as img:
-                img.load()
+                if fmt != "png":  # the PNG check below verifies every chunk's CRC itself
+                    img.verify()
+            if fmt == "jpeg":
+                _decode_jpeg_scaled(path)
+            elif fmt == "png":
+                _inflate_png_rows(path, width=width, height=height)
+            else:
+                with Image.open(path, formats=[pil_formats[fmt]]) as img:
+                    img.load()
     except ProbeError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise ProbeError(
             f"The image is too large: at most {max_pixels // 1_000_000} megapixels are allowed."
         ) from exc
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, zlib.error) as exc:
         raise ProbeError("The image file is corrupt or unreadable.") from exc
     return ImageInfo(format=fmt, width=width, height=height)
+
+
+def _decode_jpeg_scaled(path: str | Path) -> None:
+    """Decode every scan of the JPEG at 1/8 scale (the IDCT scales, the entropy decoding does
+    not: all data is read) with libjpeg-turbo's warnings ("premature end of data segment",
+    "corrupt data") raised as errors. The file is memory-mapped, not read into the heap; the
+    output is (w/8)×(h/8), ~0.6 MB for 40 megapixels."""
+    import mmap
+
+    import simplejpeg
+
+    with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        _, _, colorspace, _ = simplejpeg.decode_jpeg_header(data, strict=True)
+        target = {"CMYK": "CMYK", "YCCK": "CMYK", "Gray": "GRAY"}.get(colorspace, "RGB")
+        # Any minimum size > 0 lets libjpeg-turbo scale; 1×1 picks its smallest scale, 1/8.
+        simplejpeg.decode_jpeg(data, colorspace=target, min_height=1, min_width=1, strict=True)
+
+
+_PNG_CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}  # by IHDR colour type
+_ADAM7 = ((0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2))
+_ADAM7 += ((0, 1, 1, 2),)
+_PIECE = 64 * 1024
+
+
+def _png_raw_size(width: int, height: int, bit_depth: int, colour: int, interlaced: bool) -> int:
+    """Bytes of filtered scanlines the IDAT stream must inflate to (a filter byte per row)."""
+    bits = _PNG_CHANNELS[colour] * bit_depth
+
+    def rows(w: int, h: int) -> int:
+        return h * (1 + (w * bits + 7) // 8) if w and h else 0
+
+    if not interlaced:
+        return rows(width, height)
+    return sum(
+        rows((width - x0 + dx - 1) // dx, (height - y0 + dy - 1) // dy) for x0, y0, dx, dy in _ADAM7
+    )
+
+
+def _inflate_png_rows(path: str | Path, *, width: int, height: int) -> None:
+    """Read the PNG chunk by chunk in 64 KB blocks, checking every chunk's CRC, and inflate
+    the IDAT stream in bounded pieces, counting the bytes of rows it holds against what the
+    header declares. Memory stays constant whatever the image or chunk size."""
+    corrupt = ProbeError("The image file is corrupt or unreadable.")
+    expected: int | None = None
+    inflater = zlib.decompressobj()
+    produced = 0
+    with open(path, "rb") as fh:
+        fh.seek(8)
+        while True:
+            head = fh.read(8)
+            if len(head) < 8:
+                raise corrupt  # the file ends before IEND
+            left, kind = struct.unpack(">I4s", head)
+            crc = zlib.crc32(kind)
+            header = b""
+            while left:
+                block = fh.read(min(_PIECE, left))
+                if not block:
+                    raise corrupt
+                left -= len(block)
+                crc = zlib.crc32(block, crc)
+                if kind == b"IHDR":
+                    header += block
+                elif kind == b"IDAT" and expected is not None:
+                    while block and produced < expected:
+                        produced += len(inflater.decompress(block, _PIECE))
+                        block = inflater.unconsumed_tail
+            if fh.read(4) != struct.pack(">I", crc & 0xFFFFFFFF):
+                raise corrupt
+            if kind == b"IHDR":
+                if len(header) != 13:
+                    raise corrupt
+                _, _, bit_depth, colour, _, _, interlace = struct.unpack(">IIBBBBB", header)
+                if colour not in _PNG_CHANNELS:
+                    raise corrupt
+                expected = _png_raw_size(width, height, bit_depth, colour, interlace == 1)
+            elif kind == b"IEND":
+                break
+    if expected is None or produced < expected:
+        raise ProbeError(
+            f"The image is truncated: its header declares {width}×{height} pixels but the data "
+            "ends early."
+        )

@@ -24,7 +24,7 @@ from django.db import transaction
 from rest_framework.exceptions import ValidationError
 
 from content.audio import probe
-from content.audio.decode import DecodeError, verify_complete
+from content.audio.decode import DecodeError, UnsupportedCodec, verify_complete
 from content.uploads.models import FileEntry
 
 
@@ -54,10 +54,36 @@ class SizeCappedUploadHandler(TemporaryFileUploadHandler):
         return super().receive_data_chunk(raw_data, start)
 
 
+MAX_NAME_LENGTH = 200
+# Audio formats an upload may be (the error catalog: "Use WAV, FLAC, or AIFF. MP3 files are not
+# accepted."), and the decoders their streams must use: uncompressed PCM in WAV/AIFF (a RIFF
+# file can carry MP3 or ADPCM too), FLAC in FLAC.
+ACCEPTED_AUDIO_FORMATS = ("wav", "flac", "aiff")
+INVALID_AUDIO_FORMAT = (
+    "Unsupported audio format. Use WAV, FLAC, or AIFF. MP3 files are not accepted."
+)
+UNSUPPORTED_FILE = (
+    "Unsupported file type. Upload WAV, FLAC or AIFF audio, or a JPEG, PNG or WebP image."
+)
+
+
+def _accepts_codec(fmt: str):
+    if fmt == "flac":
+        return lambda codec: codec == "flac"
+    return lambda codec: codec.startswith("pcm_")
+
+
 def sanitize_filename(name: str) -> str:
+    """The client's file name, made safe to show: no path, no control characters, at most
+    ``MAX_NAME_LENGTH`` characters. A long name loses the end of its stem, never its
+    extension (cutting ``…beat.wav`` to ``…beat.w`` would make it lie about its format)."""
     name = unicodedata.normalize("NFKC", Path(name or "").name).replace("\x00", "")
     name = re.sub(r"[\x00-\x1f\x7f/\\]", "", name).strip()
-    return name[:200] or "upload"
+    if len(name) > MAX_NAME_LENGTH:
+        extension = probe.claimed_extension(name) or ""
+        stem = name[: len(name) - len(extension)]
+        name = stem[: MAX_NAME_LENGTH - len(extension)].rstrip() + extension
+    return name or "upload"
 
 
 def _sha256_of(fh) -> str:
@@ -87,10 +113,9 @@ def file_entry_create(*, owner, uploaded: UploadedFile) -> FileEntry:
     path = _temp_path(uploaded)
     fmt = probe.sniff(path)
     if fmt is None:
-        raise _reject(
-            "Unsupported file type. Upload WAV, FLAC, AIFF or MP3 audio, "
-            "or a JPEG, PNG or WebP image."
-        )
+        raise _reject(UNSUPPORTED_FILE)
+    if probe.kind_of(fmt) == FileEntry.Kind.AUDIO and fmt not in ACCEPTED_AUDIO_FORMATS:
+        raise _reject(INVALID_AUDIO_FORMAT)  # an MP3 by its bytes, whatever its name says
     name = sanitize_filename(uploaded.name)
     if not probe.extension_matches(name, fmt):
         raise _reject(
@@ -127,26 +152,44 @@ def file_entry_create(*, owner, uploaded: UploadedFile) -> FileEntry:
     return entry
 
 
-def _validate_audio(entry: FileEntry, path: str, fmt: str) -> None:
-    info = probe.probe_audio(path, fmt)
-    seconds = info.duration_ms / 1000
+def _duration_error(seconds: float) -> probe.ProbeError | None:
     if seconds < settings.UPLOAD_MIN_AUDIO_SECONDS:
-        raise probe.ProbeError(
+        return probe.ProbeError(
             f"Track duration must be at least {settings.UPLOAD_MIN_AUDIO_SECONDS:g} second(s)."
         )
     if seconds > settings.UPLOAD_MAX_AUDIO_SECONDS:
-        raise probe.ProbeError(
+        return probe.ProbeError(
             f"Track duration may not exceed {settings.UPLOAD_MAX_AUDIO_SECONDS / 60:g} minutes."
         )
+    return None
+
+
+def _validate_audio(entry: FileEntry, path: str, fmt: str) -> None:
+    """Headers first (cheap), then one complete decode whose verdict depends only on the bytes.
+
+    The stored duration is the decoded one; a decode shorter than the header promises (beyond
+    ``decode.TRUNCATION_TOLERANCE_SECONDS``) is refused as truncated.
+    """
+    info = probe.probe_audio(path, fmt)
+    if error := _duration_error(info.duration_ms / 1000):
+        raise error
     # Headers are fine and the duration is in range: only now pay for the full decode, which
     # catches truncated and corrupt streams that the headers cannot reveal.
-    decoded_ms = verify_complete(path, expected_ms=info.duration_ms)
-    if decoded_ms / 1000 < settings.UPLOAD_MIN_AUDIO_SECONDS:
-        raise probe.ProbeError(
-            f"Track duration must be at least {settings.UPLOAD_MIN_AUDIO_SECONDS:g} second(s)."
+    try:
+        decoded = verify_complete(
+            path, expected_frames=info.frames, accept_codec=_accepts_codec(fmt)
         )
-    entry.duration_ms = info.duration_ms if fmt != "mp3" else decoded_ms
-    entry.sample_rate = info.sample_rate
+    except UnsupportedCodec as exc:
+        if exc.codec is not None and exc.codec.startswith("mp3"):
+            raise probe.ProbeError(INVALID_AUDIO_FORMAT) from None  # MP3 inside a RIFF file
+        raise probe.ProbeError(
+            f"Unsupported audio encoding in this {fmt.upper()} file: use uncompressed PCM in "
+            "WAV or AIFF, or FLAC."
+        ) from None
+    if error := _duration_error(decoded.frames / decoded.sample_rate):
+        raise error
+    entry.duration_ms = decoded.duration_ms
+    entry.sample_rate = decoded.sample_rate
     entry.channels = info.channels
     entry.bitrate = info.bitrate or None
 

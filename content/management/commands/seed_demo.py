@@ -56,6 +56,8 @@ DEMO_LYRIC = """[00:00.50] City lights in the rear view
 """
 
 SAMPLE_RATE = 22050
+# Demo audio comes in every format an upload accepts (WAV, FLAC, AIFF; never MP3), in turn.
+DEMO_AUDIO_FORMATS = (("flac", "audio/flac"), ("wav", "audio/wav"), ("aiff", "audio/aiff"))
 # A fixed day, not "today": a second run must produce the very same rows.
 RELEASE_BASE = datetime.date(2025, 6, 6)
 
@@ -363,11 +365,14 @@ class Command(BaseCommand):
             sample_rate=SAMPLE_RATE,
             style=GENRE_STYLES[spec.genres.split(",")[0]],
         )
-        audio = testing.encode(samples, "flac", sample_rate=SAMPLE_RATE)
+        fmt, mime = DEMO_AUDIO_FORMATS[index % len(DEMO_AUDIO_FORMATS)]
+        audio = testing.encode(samples, fmt, sample_rate=SAMPLE_RATE)
         entry: FileEntry | None = None
         try:
             with transaction.atomic():
-                entry = _upload(owner=actor, name=f"{slugify(spec.name)}.flac", data=audio)
+                entry = _upload(
+                    owner=actor, name=f"{slugify(spec.name)}.{fmt}", data=audio, mime=mime
+                )
                 track = catalog.track_create(
                     user=actor,
                     data={
@@ -452,9 +457,9 @@ class Command(BaseCommand):
             out.write(f"  {spec.email:<26} password: {DEMO_PASSWORD}   {spec.role}")
 
 
-def _upload(*, owner, name: str, data: bytes) -> FileEntry:
+def _upload(*, owner, name: str, data: bytes, mime: str) -> FileEntry:
     """Store ``data`` exactly as ``POST /uploads`` would: same checks, same FileEntry row."""
-    uploaded = TemporaryUploadedFile(name, "audio/flac", len(data), None)
+    uploaded = TemporaryUploadedFile(name, mime, len(data), None)
     try:
         uploaded.write(data)
         uploaded.flush()

@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
+from mutagen.aiff import AIFF
 from mutagen.flac import FLAC, Picture
 from mutagen.id3 import APIC, TALB, TBPM, TCON, TIT2, TKEY, TPE1
-from mutagen.mp3 import MP3
 
 from content import testing
 from content.beatgen import NOTE_INDEX, render_beat
@@ -18,10 +18,11 @@ def extract(client, entry_id):
     return client.post(f"/api/v1/tracks/{entry_id}/extract-metadata")
 
 
-def _tagged_mp3(tmp_path, *, key="8A", bpm="140") -> bytes:
-    path = tmp_path / "tagged.mp3"
-    path.write_bytes(testing.encode(testing.tone(3, sample_rate=SR), "mp3", sample_rate=SR))
-    audio = MP3(path)
+def _tagged_aiff(tmp_path, *, key="8A", bpm="140") -> bytes:
+    """An AIFF with an ID3 chunk: the tags producers' DAWs write (MP3 uploads are refused)."""
+    path = tmp_path / "tagged.aiff"
+    path.write_bytes(testing.encode(testing.tone(3, sample_rate=SR), "aiff", sample_rate=SR))
+    audio = AIFF(path)
     if audio.tags is None:
         audio.add_tags()
     audio.tags.add(TIT2(encoding=3, text="Night Drive"))
@@ -38,7 +39,7 @@ def _tagged_mp3(tmp_path, *, key="8A", bpm="140") -> bytes:
 
 
 def test_tags_are_returned_and_artwork_becomes_an_image_entry(user_client, user, tmp_path):
-    entry_id = upload(user_client, "tagged.mp3", _tagged_mp3(tmp_path)).json()["file_entry"]["id"]
+    entry_id = upload(user_client, "tagged.aiff", _tagged_aiff(tmp_path)).json()["file_entry"]["id"]
 
     response = extract(user_client, entry_id)
 
@@ -61,7 +62,7 @@ def test_tags_are_returned_and_artwork_becomes_an_image_entry(user_client, user,
 
 
 def test_repeated_extraction_reuses_the_saved_artwork(user_client, tmp_path):
-    entry_id = upload(user_client, "tagged.mp3", _tagged_mp3(tmp_path)).json()["file_entry"]["id"]
+    entry_id = upload(user_client, "tagged.aiff", _tagged_aiff(tmp_path)).json()["file_entry"]["id"]
     first = extract(user_client, entry_id).json()["metadata"]["image"]
     second = extract(user_client, entry_id).json()["metadata"]["image"]
     assert first == second

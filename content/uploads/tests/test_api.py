@@ -57,7 +57,6 @@ def _no_leftovers():
     [
         ("wav", "beat.wav", "audio/wav"),
         ("flac", "beat.flac", "audio/flac"),
-        ("mp3", "beat.mp3", "audio/mpeg"),
         ("aiff", "beat.aiff", "audio/aiff"),
     ],
 )
@@ -130,6 +129,7 @@ def test_extension_that_lies_is_rejected(user_client, beat):
     assert_rejected(upload(user_client, "beat.wav", flac), "does not match")
     png = testing.png_bytes()
     assert_rejected(upload(user_client, "song.mp3", png), "does not match")
+    assert_rejected(upload(user_client, "beat.flac", testing.encode(beat, "wav")), "does not match")
 
 
 def test_truncated_flac_is_rejected(user_client):
@@ -140,13 +140,6 @@ def test_truncated_flac_is_rejected(user_client):
 def test_wav_whose_header_lies_about_its_length_is_rejected(user_client, beat):
     wav = testing.encode(beat, "wav", sample_rate=SR)
     assert_rejected(upload(user_client, "cut.wav", wav[: len(wav) // 3]), "truncated")
-
-
-def test_truncated_mp3_with_vbr_header_is_rejected(user_client):
-    mp3 = testing.encode(testing.tone(20, sample_rate=SR, channels=2), "mp3", sample_rate=SR)
-    response = upload(user_client, "cut.mp3", mp3[: len(mp3) // 3])
-    # LAME writes a Xing/Info frame with the frame count, so the cut is detectable.
-    assert_rejected(response, "truncated")
 
 
 def test_corrupt_flac_header_is_rejected(user_client, beat):
