@@ -27,6 +27,22 @@ class RangeNotSatisfiable(Exception):
     pass
 
 
+# No file is anywhere near 10**18 bytes; past this length the digits are only an attempt to make
+# int() work hard (or fail: Python refuses to parse more than 4300 digits).
+_MAX_POSITION_DIGITS = 18
+
+
+def _position(digits: str) -> int | None:
+    """A byte position of a Range header; absurdly long numbers saturate (they lie past any
+    file, so a start is unsatisfiable and an end or a suffix means "to the end")."""
+    if not digits:
+        return None
+    stripped = digits.lstrip("0") or "0"
+    if len(stripped) > _MAX_POSITION_DIGITS:
+        return 10**_MAX_POSITION_DIGITS
+    return int(stripped)
+
+
 def hash_ip(ip: str | None) -> str:
     """Salted SHA-256 of the client IP; the raw address is never stored."""
     if not ip:
@@ -75,16 +91,16 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
     match = _RANGE_RE.match(header.strip())
     if not match:
         return None
-    first, last = match.groups()
-    if first == "" and last == "":
+    first, last = (_position(group) for group in match.groups())
+    if first is None and last is None:
         return None
-    if first == "":
-        suffix = int(last)
+    if first is None:
+        suffix = last
         if suffix == 0:
             raise RangeNotSatisfiable()
         return max(0, size - suffix), size - 1
-    start = int(first)
-    end = int(last) if last else size - 1
+    start = first
+    end = last if last is not None else size - 1
     if start >= size or end < start:
         raise RangeNotSatisfiable()
     return start, min(end, size - 1)
