@@ -24,6 +24,7 @@ from content.catalog.models import (
     TrackArtist,
     TrackLike,
 )
+from content.catalog.selectors import album_is_manageable
 from content.fingerprints.services import check_upload_for_duplicates, fingerprint_request
 from content.media.services.waveforms import waveform_schedule
 from content.uploads.models import FileEntry
@@ -107,15 +108,14 @@ def _audio_file_for(*, user, file_id: int, track: Track | None = None) -> FileEn
 
 
 def _album_for(*, user, album_id: int | None) -> Album | None:
+    """The album a track goes on: one whose main artist the user manages (a second artist's
+    manager may not add tracks to it), or any for staff."""
     if album_id is None:
         return None
     album = Album.objects.filter(pk=album_id).first()
     if album is None:
         raise ValidationError({"album_id": ["The selected album does not exist."]})
-    if (
-        not user.is_staff
-        and not AlbumArtist.objects.filter(album=album, artist__managers=user).exists()
-    ):
+    if not album_is_manageable(user=user, album=album):
         raise PermissionDenied("You can only add tracks to your own albums.")
     return album
 
