@@ -236,3 +236,6 @@ LOGGING = {
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # Playlist invitations per inviter: each one notifies (and emails) another user.
 THROTTLE_RATES["invite"] = env("THROTTLE_RATE_INVITE", default="30/hour")
+# An error answered before the request body was read leaves the rest on the connection: drain it
+# (outermost, so answers of other middleware are covered too).
+MIDDLEWARE.insert(0, "beatpass.api.middleware.DrainUnreadBodyMiddleware")
