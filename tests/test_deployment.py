@@ -129,7 +129,8 @@ def test_compose_environment_boots_production_settings(compose, tmp_path):
         "call_command('check', deploy=True, fail_level='ERROR', verbosity=0)\n"
         "call_command('collectstatic', interactive=False, verbosity=0)\n"
         "from django.test import Client\n"
-        "r = Client(HTTP_HOST='localhost').get("
+        # behind the TLS proxy the stack expects (a plain request is redirected to HTTPS)
+        "r = Client(HTTP_HOST='localhost', HTTP_X_FORWARDED_PROTO='https').get("
         "'/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js')\n"
         "print(r.status_code)\n"
     )

@@ -239,3 +239,39 @@ THROTTLE_RATES["invite"] = env("THROTTLE_RATE_INVITE", default="30/hour")
 # An error answered before the request body was read leaves the rest on the connection: drain it
 # (outermost, so answers of other middleware are covered too).
 MIDDLEWARE.insert(0, "beatpass.api.middleware.DrainUnreadBodyMiddleware")
+# CORS: browser clients on other origins (a web or mobile front end) may call /api/ with their
+# Bearer token; no cookies cross origins (Bearer auth needs none). Empty = same origin only.
+INSTALLED_APPS += ["corsheaders", "csp"]
+MIDDLEWARE.insert(1, "corsheaders.middleware.CorsMiddleware")  # before anything that answers
+CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_URLS_REGEX = r"^/api/"
+CORS_ALLOW_CREDENTIALS = False
+CORS_EXPOSE_HEADERS = [
+    "Retry-After",
+    "X-RateLimit-Limit",
+    "X-RateLimit-Remaining",
+    "X-RateLimit-Reset",
+    "Content-Disposition",
+    "Content-Range",
+]
+# Content-Security-Policy (django-csp) on every response; it is what protects the admin and the
+# Swagger UI (served from our own static files, its init script as a file, not inline). Inline
+# style attributes are allowed: the admin's templates and Swagger UI's page use them.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "csp.middleware.CSPMiddleware",
+)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", *env.list("CSP_IMG_SRC", default=[])],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
