@@ -282,3 +282,18 @@ def test_demo_has_playlists_and_synced_lyrics(seeded, db):
     assert not rotation.tracks.filter(visibility="private").exists()
     lyric = Lyric.objects.get(track__name="Midnight Run")
     assert lyric.is_synced
+
+
+def test_staff_find_a_pending_application_in_the_moderation_queue(seeded, db):
+    from backstage.models import BackstageRequest
+    from conftest import bearer_client
+
+    staff = User.objects.get(email=seed_demo.STAFF_EMAIL)
+
+    response = bearer_client(staff).get("/api/v1/backstage-request", {"status": "pending"})
+
+    assert response.status_code == 200
+    [item] = response.json()["data"]
+    assert (item["type"], item["artist_name"]) == ("become-artist", "Ari Loops")
+    assert BackstageRequest.objects.count() == 1
+    assert not User.objects.get(email=seed_demo.APPLICANT_EMAIL).has_usable_password()

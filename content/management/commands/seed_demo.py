@@ -34,6 +34,7 @@ DEMO_PASSWORD = "beatpass-demo-1"  # noqa: S105 - printed on purpose: these are 
 STAFF_EMAIL = "staff@beatpass.local"
 PRODUCER_EMAIL = "producer@beatpass.local"
 LISTENER_EMAIL = "listener@beatpass.local"
+APPLICANT_EMAIL = "applicant@beatpass.local"  # no password: only there to apply
 
 DEMO_PLAYLISTS = (
     {
@@ -251,6 +252,7 @@ class Command(BaseCommand):
             "likes": 0,
             "playlists": 0,
             "lyrics": 0,
+            "backstage requests": 0,
         }
 
         users = {u.email: self._user(u) for u in USERS}
@@ -284,6 +286,7 @@ class Command(BaseCommand):
         self._likes(users, tracks=tracks, albums=albums, artists=artists)
         self._playlists(users, tracks=tracks)
         self._lyrics(producer, tracks=tracks)
+        self._moderation_queue()
         if not quiet:
             self._summary()
 
@@ -436,6 +439,32 @@ class Command(BaseCommand):
         if not Lyric.objects.filter(track=track).exists():
             lyrics.lyric_create(user=producer, track=track, text=DEMO_LYRIC, is_synced=True)
             self.created["lyrics"] += 1
+
+    def _moderation_queue(self) -> None:
+        """A pending producer application, so staff find something in the moderation queue
+        (``GET /api/v1/backstage-request?status=pending`` signed in as staff, or the admin).
+        The applicant cannot log in (no password): the demo logins stay free to apply."""
+        from backstage.models import BackstageRequest
+        from backstage.services import backstage_request_create
+
+        User = get_user_model()  # noqa: N806
+        applicant = User.objects.filter(email__iexact=APPLICANT_EMAIL).first()
+        if applicant is None:
+            applicant = User.objects.create_user(APPLICANT_EMAIL, None, name="Ari Applicant")
+        if BackstageRequest.objects.filter(user=applicant).exists():
+            return
+        backstage_request_create(
+            user=applicant,
+            type=BackstageRequest.Type.BECOME_ARTIST,
+            artist_name="Ari Loops",
+            data={
+                "first_name": "Ari",
+                "last_name": "Applicant",
+                "beats_url": "https://soundcloud.com/ari-loops",
+                "role": "producer",
+            },
+        )
+        self.created["backstage requests"] += 1
 
     def _summary(self) -> None:
         tracks = Track.objects.all()
