@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from beatpass.api.views import api_not_found
+from content.licensing.urls import page_urlpatterns as license_pages
 
 api_v1 = [
     path("schema", SpectacularAPIView.as_view(), name="schema"),
@@ -17,6 +18,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/<path:rest>", api_not_found),
+    path("", include(license_pages)),  # /verify-license/<uuid>: the certificates' QR target
 ]
 
 if settings.DEBUG:
