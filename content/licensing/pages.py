@@ -50,5 +50,6 @@ def verify_license_page(request, license_uuid: str):
             "state": state,
             "license": present_public(verification),
             "checks": verification,
+            "issued_at": verification.license.issued_at,
         },
     )

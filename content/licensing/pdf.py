@@ -44,6 +44,8 @@ _FONT_CANDIDATES = (
     (None, None),  # reportlab's bundled Vera
 )
 _fonts: tuple[str, str] | None = None
+# The frame is 178 mm wide less reportlab's 6 pt padding on each side.
+WIDTH = 174 * mm
 
 
 def _register_fonts() -> tuple[str, str]:
@@ -146,6 +148,13 @@ def _text(value: Any) -> str:
     return escape(str(value))
 
 
+def _when(iso: str | None) -> str:
+    """``2026-12-01T06:30:00.123456Z`` → ``2026-12-01 06:30 UTC`` (the snapshot keeps ISO)."""
+    if not iso:
+        return "—"
+    return escape(f"{iso[:10]} {iso[11:16]} UTC") if len(iso) >= 16 else escape(iso)
+
+
 def _duration(ms: int | None) -> str:
     if not ms:
         return "—"
@@ -165,7 +174,7 @@ def _grid(rows: list[tuple[str, Any]], st, *, hex_rows: frozenset[str] = frozens
     for i in range(half):
         row = list(left[i]) + (list(right[i]) if i < len(right) else ["", ""])
         data.append(row)
-    table = Table(data, colWidths=[28 * mm, 60 * mm, 28 * mm, 62 * mm])
+    table = Table(data, colWidths=[27 * mm, 58 * mm, 27 * mm, 62 * mm])
     table.setStyle(
         TableStyle(
             [
@@ -185,7 +194,7 @@ def _wide(rows: list[tuple[str, str]], st) -> Table:
         [Paragraph(escape(label), st["label"]), Paragraph(value, st["hex"])]
         for label, value in rows
     ]
-    table = Table(data, colWidths=[34 * mm, 144 * mm])
+    table = Table(data, colWidths=[34 * mm, 140 * mm])
     table.setStyle(
         TableStyle(
             [
@@ -200,7 +209,7 @@ def _wide(rows: list[tuple[str, str]], st) -> Table:
 
 
 def _rule() -> Table:
-    line = Table([[""]], colWidths=[178 * mm], rowHeights=[2])
+    line = Table([[""]], colWidths=[WIDTH], rowHeights=[2])
     line.setStyle(TableStyle([("LINEBELOW", (0, 0), (-1, -1), 0.6, RULE)]))
     return line
 
@@ -229,7 +238,7 @@ def render_certificate_pdf(doc: CertificateDocument) -> bytes:
             [Paragraph("License Certificate", st["title"]), ""],
             [Paragraph(_text(terms.get("title")), st["subtitle"]), ""],
         ],
-        colWidths=[140 * mm, 38 * mm],
+        colWidths=[136 * mm, 38 * mm],
     )
     header.setStyle(
         TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0), ("VALIGN", (0, 0), (-1, -1), "TOP")])
@@ -261,7 +270,7 @@ def render_certificate_pdf(doc: CertificateDocument) -> bytes:
                     if fingerprint.get("status") == "completed"
                     else _text(fingerprint.get("status")),
                 ),
-                ("Fingerprinted on", _text(fingerprint.get("fingerprinted_at"))),
+                ("Fingerprinted on", _when(fingerprint.get("fingerprinted_at"))),
                 (
                     "Analyzed duration",
                     f"{(fingerprint.get('analysed_duration_ms') or 0) / 1000:.1f} s",
@@ -279,7 +288,7 @@ def render_certificate_pdf(doc: CertificateDocument) -> bytes:
                 ("Licensed to", _text(licensee.get("display_name"))),
                 ("Account email", _text(licensee.get("email_masked"))),
                 ("User ID", _text(licensee.get("user_id"))),
-                ("License date", _text(snapshot.get("issued_at"))),
+                ("License date", _when(snapshot.get("issued_at"))),
             ],
             st,
         )
@@ -316,7 +325,7 @@ def render_certificate_pdf(doc: CertificateDocument) -> bytes:
             [Paragraph("<b>You can</b>", st["base"]), Paragraph("<b>You cannot</b>", st["base"])],
             [Paragraph(can, st["small"]), Paragraph(cannot, st["small"])],
         ],
-        colWidths=[89 * mm, 89 * mm],
+        colWidths=[87 * mm, 87 * mm],
     )
     lists.setStyle(
         TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)])
@@ -328,7 +337,7 @@ def render_certificate_pdf(doc: CertificateDocument) -> bytes:
             [Paragraph("Credit the producer wherever your song is shared:", st["small"])],
             [Paragraph(_text(snapshot.get("attribution")), st["attribution"])],
         ],
-        colWidths=[178 * mm],
+        colWidths=[WIDTH],
     )
     attribution.setStyle(
         TableStyle(
@@ -370,7 +379,7 @@ def render_certificate_pdf(doc: CertificateDocument) -> bytes:
         ),
     ]
     verify = Table(
-        [[verify_text, QRCode(doc.verification_url, 31 * mm)]], colWidths=[143 * mm, 35 * mm]
+        [[verify_text, QRCode(doc.verification_url, 31 * mm)]], colWidths=[139 * mm, 35 * mm]
     )
     verify.setStyle(
         TableStyle(
