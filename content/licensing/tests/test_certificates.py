@@ -130,9 +130,7 @@ def test_certificate_survives_the_deletion_of_its_track(subscriber_client, track
     assert response.json()["certificate"]["valid"] is True
 
 
-def test_public_verification_counts_and_hides_private_fields(
-    api_client, subscriber_client, track
-):
+def test_public_verification_counts_and_hides_private_fields(api_client, subscriber_client, track):
     generate(subscriber_client, track)
     license = License.objects.get()
 
