@@ -60,7 +60,8 @@ def test_mp3_is_transcoded_once_at_320k_and_keeps_the_duration(
     data = body_of(first)
     assert body_of(second) == data
     pcm, rate, codec = decode(data)
-    assert codec.startswith("mp3") and rate == SR
+    assert codec.startswith("mp3")
+    assert rate == SR
     assert abs(pcm.shape[1] / rate - SECONDS) < 0.05
     with av.open(io.BytesIO(data)) as container:
         assert container.streams.audio[0].bit_rate == 320_000
@@ -85,9 +86,11 @@ def test_wav_of_a_flac_original_is_lossless(
     data = body_of(response)
 
     assert response["Content-Type"] == "audio/wav"
-    assert data[:4] == b"RIFF" and data[8:12] == b"WAVE"
+    assert data[:4] == b"RIFF"
+    assert data[8:12] == b"WAVE"
     pcm, rate, codec = decode(data)
-    assert codec == "pcm_s16le" and rate == SR
+    assert codec == "pcm_s16le"
+    assert rate == SR
     # Bit for bit the 16-bit samples the FLAC holds (packed s16: interleaved in one row).
     expected = (np.clip(samples, -1, 1) * 32767).astype(np.int16).reshape(1, -1)
     assert np.array_equal(pcm, expected)
@@ -125,4 +128,5 @@ def test_undecodable_audio_fails_the_rendition_then_503(
     assert first.status_code == 503
     assert first.json()["error_code"] == "transcode_failed"
     rendition = AudioRendition.objects.get()
-    assert rendition.status == ProcessingStatus.FAILED and rendition.error
+    assert rendition.status == ProcessingStatus.FAILED
+    assert rendition.error

@@ -5,8 +5,8 @@ import hashlib
 import pytest
 from django.test import override_settings
 
-from content.media.models import Download
 from content.licensing.selectors import download_policy
+from content.media.models import Download
 from content.tests.audio_helpers import stored_entry, tone_wav
 from content.tests.factories import ArtistFactory, TrackFactory
 
