@@ -12,7 +12,7 @@ class PlanOut(serializers.Serializer):
         max_digits=10, decimal_places=2, coerce_to_string=False, help_text="In `currency`."
     )
     currency = serializers.CharField(help_text="ISO 4217 code.")
-    interval = serializers.ChoiceField(choices=["month", "year"])
+    interval = serializers.CharField(help_text="month | year")
     downloads_per_period = serializers.IntegerField(
         allow_null=True, help_text="New licenses per billing period; null = unlimited."
     )
@@ -20,7 +20,7 @@ class PlanOut(serializers.Serializer):
 
 class SubscriptionOut(serializers.Serializer):
     id = serializers.IntegerField()
-    status = serializers.ChoiceField(choices=["active", "past_due", "canceled", "expired"])
+    status = serializers.CharField(help_text="active | past_due | canceled | expired")
     plan = PlanOut()
     current_period_start = serializers.DateTimeField()
     current_period_end = serializers.DateTimeField()

@@ -60,13 +60,19 @@ def _stuck(rendition: AudioRendition) -> bool:
 def rendition_request(*, entry: FileEntry, fmt: str) -> AudioRendition:
     """The completed rendition of ``entry`` as ``fmt``; otherwise schedule it and raise 409
     ``transcode_pending`` (503 ``transcode_failed`` once the attempts are used up)."""
-    try:
-        with transaction.atomic():
-            rendition, created = AudioRendition.objects.get_or_create(source_file=entry, format=fmt)
-    except IntegrityError:  # a concurrent first request created it
-        rendition, created = AudioRendition.objects.get(source_file=entry, format=fmt), False
-    if rendition.status == ProcessingStatus.COMPLETED:
+    # The hot path (a cached file) is one indexed read; the savepoint only on first use.
+    rendition = AudioRendition.objects.filter(source_file=entry, format=fmt).first()
+    if rendition is not None and rendition.status == ProcessingStatus.COMPLETED:
         return rendition
+    created = False
+    if rendition is None:
+        try:
+            with transaction.atomic():
+                rendition, created = AudioRendition.objects.get_or_create(
+                    source_file=entry, format=fmt
+                )
+        except IntegrityError:  # a concurrent first request created it
+            rendition = AudioRendition.objects.get(source_file=entry, format=fmt)
     max_attempts = settings.PROCESSING_MAX_ATTEMPTS
     if rendition.status == ProcessingStatus.FAILED and rendition.attempts >= max_attempts:
         raise TranscodeFailed(fmt)
