@@ -6,6 +6,9 @@ set -euo pipefail
 missing=()
 # Chromaprint's fpcalc: audio fingerprints.
 command -v fpcalc >/dev/null || missing+=(libchromaprint-tools)
+# DejaVu fonts: license certificate PDFs cover non-Latin names (reportlab's bundled Vera is the
+# fallback).
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
 # Headless Chromium + its WebDriver: the admin's real-browser tests (pytest -m browser).
 command -v chromium >/dev/null || missing+=(chromium)
 command -v chromedriver >/dev/null || missing+=(chromium-driver)
