@@ -5,6 +5,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from beatpass.api.views import api_index, api_not_found, site_root
 
+from content.licensing.urls import page_urlpatterns as license_pages
+
 api_v1 = [
     path("", api_index, name="api-index"),
     path("schema", SpectacularAPIView.as_view(), name="schema"),
@@ -20,6 +22,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/<path:rest>", api_not_found),
+    path("", include(license_pages)),  # /verify-license/<uuid>: the certificates' QR target
 ]
 
 # Under /api/ Django's own error pages answer in the API's JSON wire format (DEBUG off).

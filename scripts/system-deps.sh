@@ -17,6 +17,9 @@ done
 missing=()
 # Chromaprint's fpcalc: audio fingerprints.
 command -v fpcalc >/dev/null || missing+=(libchromaprint-tools)
+# DejaVu fonts: license certificate PDFs cover non-Latin names (reportlab's bundled Vera is the
+# fallback).
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
 if $browser; then
   # Headless Chromium + its WebDriver: only the admin's real-browser tests (pytest -m browser).
   command -v chromium >/dev/null || missing+=(chromium)

@@ -220,3 +220,13 @@ class LoginFailureLimiter:
 
     def reset(self) -> None:
         self.window.clear()
+
+
+class LicenseVerifyRateThrottle(ScopedThrottle):
+    """Public license verification (the JSON endpoint and the HTML page): per client IP, so a
+    scraper cannot walk UUIDs or inflate verification counts."""
+
+    scope = "license_verify"
+
+    def ident_for(self, request):
+        return self.get_ident(request)

@@ -275,3 +275,17 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     }
 }
+# --- Licensing and subscriptions (license certificates, download entitlement) ---------------
+# Certificates are signed with HMAC-SHA256 keys that are NOT the SECRET_KEY, each with an id so
+# keys can rotate: "kid1:secret1,kid2:secret2". New certificates use LICENSE_SIGNING_KEY_ID
+# (default: the first); every listed key still verifies. Unset outside production: a
+# well-known development key. Unset in production: issuing answers 503.
+LICENSE_SIGNING_KEYS = env("LICENSE_SIGNING_KEYS", default="")
+LICENSE_SIGNING_KEY_ID = env("LICENSE_SIGNING_KEY_ID", default="")
+# (PUBLIC_BASE_URL above is the public site the verification links and QR codes point at.)
+# Public license verification (JSON and HTML page), per client IP.
+THROTTLE_RATES["license_verify"] = env("THROTTLE_RATE_LICENSE_VERIFY", default="60/min")
+# MP3 downloads are transcoded once (Celery) at this bitrate and cached in storage.
+DOWNLOAD_MP3_BITRATE = env.int("DOWNLOAD_MP3_BITRATE", default=320_000)
+# Seconds a client is told to wait (Retry-After) while an MP3 is being prepared.
+DOWNLOAD_TRANSCODE_RETRY_SECONDS = env.int("DOWNLOAD_TRANSCODE_RETRY_SECONDS", default=10)

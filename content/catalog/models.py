@@ -41,6 +41,14 @@ class Visibility(models.TextChoices):
     PRIVATE = "private", "Private"
 
 
+class ExclusiveStatus(models.TextChoices):
+    """Where a track's exclusive sale stands (the commerce feature moves it)."""
+
+    AVAILABLE = "available", "Available"
+    PENDING = "pending", "Pending (a buyer is paying)"
+    SOLD = "sold", "Sold"
+
+
 class Genre(TimeStampedModel):
     name = models.SlugField(max_length=64, unique=True, help_text="URL name, e.g. 'lo-fi-hip-hop'.")
     display_name = models.CharField(max_length=100)
@@ -192,6 +200,22 @@ class Track(TimeStampedModel):
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Exclusive sale state, read by the download flow (a sold track is 410 to everyone but its
+    # buyer and its managers); written by the commerce feature. ``db_default`` keeps raw
+    # INSERTs (bench loaders) valid.
+    exclusive_status = models.CharField(
+        max_length=9,
+        choices=ExclusiveStatus.choices,
+        default=ExclusiveStatus.AVAILABLE,
+        db_default=ExclusiveStatus.AVAILABLE,
+    )
+    exclusive_buyer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="exclusive_tracks",
     )
 
     objects = TrackQuerySet.as_manager()

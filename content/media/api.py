@@ -13,19 +13,22 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotAuthenticated, NotFound, PermissionDenied
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from beatpass.api.errors import ApplicationError
 from beatpass.api.params import parse_pk
+from beatpass.api.schema import errors
 from content.catalog import selectors
 from content.catalog.models import TrackArtist
+from content.licensing.context import client_ip, issuance_context
+from content.licensing.errors import RetryAfterMixin
+from content.licensing.selectors import download_policy
 from content.media.inputs import WaveBatchInput
 from content.media.models import ProcessingStatus
-from content.media.selectors import can_download, waveform_batch, waveform_for
+from content.media.selectors import waveform_batch, waveform_for
 from content.media.services import downloads as download_services
 from content.media.services.metadata import file_entry_extract_metadata
 from content.media.services.waveforms import waveform_schedule
@@ -163,49 +166,101 @@ class WaveBatchView(APIView):
         )
 
 
-class TrackDownloadView(APIView):
+class TrackDownloadView(RetryAfterMixin, APIView):
+    """``GET /tracks/{id}/download?format=wav|mp3``: the download flow (see
+    ``content.licensing.selectors.download_policy`` for who may download and why not)."""
+
     permission_classes = [AllowAny]
 
+    def perform_content_negotiation(self, request, force=False):
+        # ``?format=`` picks the audio format here, not one of DRF's renderers.
+        return super().perform_content_negotiation(request, force=True)
+
     @extend_schema(
+        operation_id="tracks_download",
+        summary="Download a track",
+        description=(
+            "Streams the track in the requested `format` (one HTTP byte range supported: 206 / "
+            "416). Managers of the main artist and staff download without a license; anyone "
+            "downloads a free-download track. Everyone else needs an active subscription, a "
+            "completed fingerprint and a track not sold exclusively: their first download "
+            "issues a non-exclusive license certificate (within the plan's quota), later ones "
+            "reuse it. The license UUID is in the `X-License-Id` header. An MP3 is transcoded "
+            "once (320 kbps); until it is ready the answer is 409 `transcode_pending` with "
+            "`Retry-After`."
+        ),
         responses={
-            (200, "audio/*"): OpenApiResponse(description="The original file."),
+            (200, "audio/*"): OpenApiResponse(description="The file."),
             (206, "audio/*"): OpenApiResponse(description="A byte range of it."),
-            401: None,
-            403: None,
-            404: None,
-            416: None,
+            **errors(
+                401,
+                403,
+                404,
+                409,
+                410,
+                416,
+                422,
+                429,
+                503,
+                e403="`subscription_required`.",
+                e409="`fingerprint_pending` or `transcode_pending` (both with `Retry-After`), "
+                "`fingerprint_failed`.",
+                e410="`exclusive_sold` or `license_revoked`.",
+                e416="The byte range cannot be satisfied.",
+                e422="An unknown `format`.",
+                e429="`download_quota_exceeded` (with `Retry-After`).",
+                e503="`transcode_failed`, or `license_signing_unavailable`.",
+            ),
         },
-        parameters=[TRACK_PATH],
+        parameters=[
+            TRACK_PATH,
+            OpenApiParameter(
+                "format",
+                str,
+                enum=list(download_services.FORMATS),
+                description="`wav` (lossless; default) or `mp3` (320 kbps).",
+            ),
+        ],
         tags=["Tracks"],
     )
     def get(self, request, track_id):
         track = selectors.track_get(viewer=request.user, track_id=parse_pk(track_id))
-        if not can_download(request.user, track):
-            if not request.user.is_authenticated:
-                raise NotAuthenticated()
-            raise PermissionDenied("You are not allowed to download this track.")
+        fmt = (request.query_params.get("format") or "wav").lower()
+        if fmt not in download_services.FORMATS:
+            raise ValidationError({"format": ["The format must be one of: wav, mp3."]})
+        decision = download_policy(user=request.user, track=track)
         entry = track.file
         if entry is None:
             raise NotFound("This track has no audio file.")
+        served = download_services.servable_for(entry=entry, fmt=fmt)
         artist_names = list(
             TrackArtist.objects.filter(track=track)
             .order_by("position", "id")
             .values_list("artist__name", flat=True)
         )
         filename = download_services.download_filename(
-            track=track, artist_names=artist_names, extension=entry.extension
+            track=track, artist_names=artist_names, extension=served.extension
         )
-        range_header = request.headers.get("Range")
         response = download_services.file_response(
-            entry=entry, filename=filename, range_header=range_header
+            served=served, filename=filename, range_header=request.headers.get("Range")
         )
+        if request.method != "GET" or response.status_code not in (200, 206):
+            return response  # HEAD probes and 416s are not downloads and issue nothing
         # One event per download, not per chunk: players fetch ranges; count the one that
-        # starts at byte 0 (or the whole file).
-        starts_at_zero = response.status_code == 200 or (
-            response.status_code == 206 and response["Content-Range"].startswith("bytes 0-")
+        # starts at byte 0. Every GET still gets (or issues) the license: the file is never
+        # served unlicensed, whatever the range.
+        starts_at_zero = response.status_code == 200 or response["Content-Range"].startswith(
+            "bytes 0-"
         )
-        if starts_at_zero and request.method == "GET":  # HEAD probes are not downloads
-            download_services.download_record(
-                track=track, user=request.user, ip=BaseThrottle().get_ident(request)
-            )
+        license = download_services.download_grant(
+            track=track,
+            user=request.user,
+            decision=decision,
+            context=issuance_context(request),
+            ip=client_ip(request),
+            fmt=fmt,
+            record=starts_at_zero,
+        )
+        if license is not None:
+            response["X-License-Id"] = str(license.uuid)
         return response

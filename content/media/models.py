@@ -74,6 +74,15 @@ class Download(TimeStampedModel):
         related_name="downloads",
     )
     ip_hash = models.CharField(max_length=64, blank=True)
+    format = models.CharField(max_length=8, blank=True, help_text="wav or mp3.")
+    license = models.ForeignKey(
+        "content.License",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="downloads",
+        help_text="The license this download was made under (none for owners and free tracks).",
+    )
 
     class Meta:
         indexes = [
@@ -83,3 +92,55 @@ class Download(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"download of track {self.track_id}"
+
+
+def rendition_path(instance: AudioRendition, filename: str) -> str:
+    uid = instance.source_file.uuid.hex
+    return f"renditions/{uid[:2]}/{uid}.{instance.format}"
+
+
+class AudioRendition(TimeStampedModel):
+    """An audio file transcoded for download (MP3 320 kbps, or WAV from a FLAC/AIFF original),
+    made once per source file and format by the Celery task ``content.transcode_rendition``.
+
+    One row per (source file, format): the unique constraint means concurrent first downloads
+    create one row, and the task claims it under a row lock, so the work is done once. A new
+    source file (audio replaced) gets new rows; the old ones go with their file entry.
+    """
+
+    class Format(models.TextChoices):
+        MP3 = "mp3", "MP3"
+        WAV = "wav", "WAV"
+
+    Status = ProcessingStatus
+
+    source_file = models.ForeignKey(FileEntry, on_delete=models.CASCADE, related_name="renditions")
+    format = models.CharField(max_length=4, choices=Format.choices)
+    status = models.CharField(
+        max_length=10, choices=ProcessingStatus.choices, default=ProcessingStatus.PENDING
+    )
+    file = models.FileField(upload_to=rendition_path, max_length=255, blank=True)
+    size = models.BigIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    started_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source_file", "format"], name="rendition_unique"),
+            models.CheckConstraint(
+                condition=~Q(status=ProcessingStatus.COMPLETED) | (~Q(file="") & Q(size__gt=0)),
+                name="rendition_completed_has_file",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "started_at"], name="rendition_status_started"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.format} of file {self.source_file_id} ({self.status})"
+
+    @property
+    def mime(self) -> str:
+        return "audio/mpeg" if self.format == self.Format.MP3 else "audio/wav"

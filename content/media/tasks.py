@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from celery import Task, shared_task
 
-from content.media.services import waveforms
+from content.media.services import renditions, waveforms
 
 
 class WaveformTask(Task):
@@ -40,9 +40,23 @@ def compute_waveform(track_id: int, force: bool = False) -> str | None:
     return waveform.status if waveform is not None else None
 
 
+@shared_task(
+    name="content.transcode_rendition",
+    acks_late=True,
+    reject_on_worker_lost=True,
+)
+def transcode_rendition(rendition_id: int) -> str | None:
+    """Transcode a download rendition (MP3 / WAV) once; see services/renditions.py."""
+    rendition = renditions.rendition_compute(rendition_id=rendition_id)
+    return rendition.status if rendition is not None else None
+
+
 # Each sweeper re-queues its own stuck rows and returns how many it handled. (Fingerprints have
 # their own periodic task, content.requeue_stuck_fingerprints.)
-STUCK_SWEEPERS = {"waveforms": waveforms.waveforms_requeue_stuck}
+STUCK_SWEEPERS = {
+    "waveforms": waveforms.waveforms_requeue_stuck,
+    "renditions": renditions.renditions_requeue_stuck,
+}
 
 
 @shared_task(name="content.sweep_stuck_processing", acks_late=True, reject_on_worker_lost=True)

@@ -297,3 +297,28 @@ def test_staff_find_a_pending_application_in_the_moderation_queue(seeded, db):
     assert (item["type"], item["artist_name"]) == ("become-artist", "Ari Loops")
     assert BackstageRequest.objects.count() == 1
     assert not User.objects.get(email=seed_demo.APPLICANT_EMAIL).has_usable_password()
+def test_listener_is_a_subscriber_with_a_demo_license_and_tracks_are_downloadable(
+    seeded, db, django_capture_on_commit_callbacks
+):
+    from content.commerce.selectors import active_subscription
+    from content.fingerprints.models import Fingerprint
+    from content.licensing.models import License
+
+    listener = User.objects.get(email=seed_demo.LISTENER_EMAIL)
+    assert active_subscription(user=listener) is not None
+    license = License.objects.get(user=listener)
+    assert license.track.fingerprint.status == Fingerprint.Status.COMPLETED
+    assert f"/verify-license/{license.uuid}" in seeded
+    # The eager pipeline fingerprinted the demo beats, so subscribers can download them.
+    client = APIClient()
+    client.force_authenticate(listener)
+    other = Track.objects.filter(
+        visibility=Visibility.PUBLIC, fingerprint__status=Fingerprint.Status.COMPLETED
+    ).exclude(pk=license.track_id).filter(file__extension=".flac")[0]
+    url = f"/api/v1/tracks/{other.pk}/download"
+    with django_capture_on_commit_callbacks(execute=True):
+        # A FLAC demo beat: the first WAV request queues the lossless WAV (409).
+        assert client.get(url).status_code == 409
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["X-License-Id"]

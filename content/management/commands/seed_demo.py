@@ -23,6 +23,13 @@ from content import testing
 from content.beatgen import render_beat
 from content.catalog import services as catalog
 from content.catalog.models import Album, Artist, Genre, Tag, Track, TrackLike, Visibility
+from content.commerce.selectors import active_subscription
+from content.commerce.services import plan_default, subscription_grant
+from content.fingerprints.models import Fingerprint
+from content.licensing.models import License
+from content.licensing.presenters import verification_url
+from content.licensing.selectors import download_policy, license_active_for
+from content.licensing.services import IssuanceContext, license_for_download
 from content.lyrics import services as lyrics
 from content.lyrics.models import Lyric
 from content.playlists import services as playlists
@@ -84,7 +91,7 @@ class DemoUser:
 USERS = (
     DemoUser(STAFF_EMAIL, "Stella Staff", "staff (superuser, admin at /admin/)", staff=True),
     DemoUser(PRODUCER_EMAIL, "Pablo Producer", "producer (manages Nova Vance)"),
-    DemoUser(LISTENER_EMAIL, "Lena Listener", "listener"),
+    DemoUser(LISTENER_EMAIL, "Lena Listener", "listener (subscriber: downloads and licenses)"),
 )
 
 
@@ -253,6 +260,8 @@ class Command(BaseCommand):
             "playlists": 0,
             "lyrics": 0,
             "backstage requests": 0,
+            "subscriptions": 0,
+            "licenses": 0,
         }
 
         users = {u.email: self._user(u) for u in USERS}
@@ -287,6 +296,7 @@ class Command(BaseCommand):
         self._playlists(users, tracks=tracks)
         self._lyrics(producer, tracks=tracks)
         self._moderation_queue()
+        self._licensing(users[LISTENER_EMAIL], tracks=tracks)
         if not quiet:
             self._summary()
 
@@ -465,6 +475,32 @@ class Command(BaseCommand):
             },
         )
         self.created["backstage requests"] += 1
+    def _licensing(self, listener, *, tracks) -> None:
+        """The listener subscribes (default plan) and holds a license for one demo beat, so
+        downloads, certificates and the verification page have something to show."""
+        if active_subscription(user=listener) is None:
+            subscription_grant(user=listener, plan=plan_default(), days=365, notes="demo")
+            self.created["subscriptions"] += 1
+        # The first public demo beat (in catalog order) whose fingerprint completed: licenses
+        # need one, and a beat the fingerprinter rejects cannot be licensed.
+        completed = set(
+            Fingerprint.objects.filter(status=Fingerprint.Status.COMPLETED).values_list(
+                "track_id", flat=True
+            )
+        )
+        track = next(
+            (t for t in tracks.values() if t.pk in completed and t.visibility == Visibility.PUBLIC),
+            None,
+        )
+        if track is not None and license_active_for(user=listener, track=track) is None:
+            decision = download_policy(user=listener, track=track, purpose="license")
+            license_for_download(
+                user=listener,
+                track=track,
+                decision=decision,
+                context=IssuanceContext(platform="demo"),
+            )
+            self.created["licenses"] += 1
 
     def _summary(self) -> None:
         tracks = Track.objects.all()
@@ -481,6 +517,9 @@ class Command(BaseCommand):
             f"{Genre.objects.count()} genres, {Tag.objects.count()} tags, "
             f"{TrackLike.objects.count()} track likes"
         )
+        demo_license = License.objects.filter(user__email=LISTENER_EMAIL).first()
+        if demo_license is not None:
+            out.write(f"  Demo license certificate: {verification_url(demo_license)}")
         out.write("Demo accounts (log in at POST /api/v1/auth/login or /admin/):")
         for spec in USERS:
             out.write(f"  {spec.email:<26} password: {DEMO_PASSWORD}   {spec.role}")

@@ -31,6 +31,13 @@ PERIODIC_TASKS: dict[str, tuple[str, dict]] = {
         "content.requeue_stuck_fingerprints",
         {"every": 5, "period": "minutes"},
     ),
+    # Hourly at :41: staff-granted subscriptions past their period end become "expired" so the
+    # admin and /users/me/subscription show the truth. Downloads never wait for it (the
+    # entitlement checks the period end itself); gateway subscriptions follow gateway events.
+    "expire-subscriptions": (
+        "content.expire_subscriptions",
+        {"crontab": {"minute": "41"}},
+    ),
 }
 
 

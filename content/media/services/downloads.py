@@ -10,13 +10,20 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from dataclasses import dataclass
 from urllib.parse import quote
 
 from django.conf import settings
+from django.db import transaction
+from django.db.models.fields.files import FieldFile
 from django.http import HttpResponse, StreamingHttpResponse
 
 from content.catalog.models import Track
+from content.licensing import services as licensing
+from content.licensing.models import License
+from content.licensing.selectors import DownloadDecision
 from content.media.models import Download
+from content.media.services.renditions import rendition_request
 from content.uploads.models import FileEntry
 
 BLOCK = 64 * 1024
@@ -51,11 +58,66 @@ def hash_ip(ip: str | None) -> str:
     return hashlib.sha256(f"{salt}:{ip}".encode()).hexdigest()
 
 
-def download_record(*, track: Track, user, ip: str | None) -> Download:
+def download_record(
+    *, track: Track, user, ip: str | None, license: License | None = None, fmt: str = ""
+) -> Download:
     return Download.objects.create(
-        track=track, user=user if user is not None and user.is_authenticated else None,
+        track=track,
+        user=user if user is not None and user.is_authenticated else None,
         ip_hash=hash_ip(ip),
-    )  # fmt: skip
+        license=license,
+        format=fmt,
+    )
+
+
+def download_grant(
+    *,
+    track: Track,
+    user,
+    decision: DownloadDecision,
+    context: licensing.IssuanceContext,
+    ip: str | None,
+    fmt: str,
+    record: bool,
+) -> License | None:
+    """The license a download uses (reused, or issued under the plan's quota) and, when
+    ``record``, the ``Download`` row, in one transaction: a failed insert issues nothing."""
+    with transaction.atomic():
+        license, _created = licensing.license_for_download(
+            user=user, track=track, decision=decision, context=context
+        )
+        if record:
+            download_record(track=track, user=user, ip=ip, license=license, fmt=fmt)
+    return license
+
+
+# --- which file ---------------------------------------------------------------------------------
+
+FORMATS = ("wav", "mp3")
+LOSSLESS_WAV_MIMES = ("audio/wav", "audio/x-wav", "audio/wave")
+
+
+@dataclass(frozen=True)
+class Servable:
+    """A stored file to stream: the original upload or a rendition of it."""
+
+    file: FieldFile
+    size: int
+    mime: str
+    extension: str
+
+
+def servable_for(*, entry: FileEntry, fmt: str) -> Servable:
+    """The file for ``fmt``: ``wav`` is the original when it is WAV, else a lossless WAV made
+    from it; ``mp3`` is the original when it is MP3, else the 320 kbps rendition. A rendition
+    not ready yet raises 409 ``transcode_pending`` (see ``rendition_request``)."""
+    original = Servable(entry.file, entry.size, entry.mime, entry.extension)
+    if fmt == "wav" and (entry.extension.lower() == ".wav" or entry.mime in LOSSLESS_WAV_MIMES):
+        return original
+    if fmt == "mp3" and (entry.extension.lower() == ".mp3" or entry.mime == "audio/mpeg"):
+        return original
+    rendition = rendition_request(entry=entry, fmt=fmt)
+    return Servable(rendition.file, rendition.size, rendition.mime, f".{rendition.format}")
 
 
 def _ascii(text: str) -> str:
@@ -106,8 +168,8 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
     return start, min(end, size - 1)
 
 
-def _stream(entry: FileEntry, start: int, length: int):
-    with entry.file.storage.open(entry.file.name, "rb") as fh:
+def _stream(file: FieldFile, start: int, length: int):
+    with file.storage.open(file.name, "rb") as fh:
         fh.seek(start)
         remaining = length
         while remaining > 0:
@@ -118,28 +180,29 @@ def _stream(entry: FileEntry, start: int, length: int):
             yield block
 
 
-def _has_local_path(entry: FileEntry) -> bool:
+def _has_local_path(file: FieldFile) -> bool:
     try:
-        entry.file.storage.path(entry.file.name)
+        file.storage.path(file.name)
     except NotImplementedError:
         return False
     return True
 
 
-def file_response(*, entry: FileEntry, filename: tuple[str, str], range_header: str | None):
-    """The HTTP response for ``entry``: accel header, 206 range, 416 or full 200 stream."""
-    size = entry.size
+def file_response(*, served: Servable, filename: tuple[str, str], range_header: str | None):
+    """The HTTP response for ``served``: accel header, 206 range, 416 or full 200 stream."""
+    size = served.size
+    file = served.file
     disposition = content_disposition(*filename)
     mode = getattr(settings, "DOWNLOAD_ACCEL_MODE", "none")
-    if mode == "apache" and not _has_local_path(entry):
+    if mode == "apache" and not _has_local_path(file):
         mode = "none"  # X-Sendfile needs a filesystem path; remote storage streams instead
     if mode in ("nginx", "apache"):
-        response = HttpResponse(content_type=entry.mime)
+        response = HttpResponse(content_type=served.mime)
         if mode == "nginx":
             prefix = getattr(settings, "DOWNLOAD_ACCEL_PREFIX", "/protected-media/")
-            response["X-Accel-Redirect"] = prefix.rstrip("/") + "/" + entry.file.name
+            response["X-Accel-Redirect"] = prefix.rstrip("/") + "/" + file.name
         else:
-            response["X-Sendfile"] = entry.file.path
+            response["X-Sendfile"] = file.path
         response["Content-Disposition"] = disposition
         response["Accept-Ranges"] = "bytes"
         return response
@@ -156,7 +219,7 @@ def file_response(*, entry: FileEntry, filename: tuple[str, str], range_header: 
         (start, end), status = byte_range, 206
     length = end - start + 1
     response = StreamingHttpResponse(
-        _stream(entry, start, length), status=status, content_type=entry.mime
+        _stream(file, start, length), status=status, content_type=served.mime
     )
     response["Content-Length"] = str(length)
     response["Accept-Ranges"] = "bytes"

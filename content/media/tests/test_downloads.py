@@ -5,8 +5,8 @@ import hashlib
 import pytest
 from django.test import override_settings
 
+from content.licensing.selectors import download_policy
 from content.media.models import Download
-from content.media.selectors import can_download
 from content.tests.audio_helpers import stored_entry, tone_wav
 from content.tests.factories import ArtistFactory, TrackFactory
 
@@ -56,11 +56,16 @@ def test_hidden_track_is_404_even_when_free(other_client, api_client, track):
 
 def test_policy_is_one_function(producer, other_user, staff_user, track):
     from django.contrib.auth.models import AnonymousUser
+    from rest_framework.exceptions import NotAuthenticated
 
-    assert can_download(producer, track)
-    assert can_download(staff_user, track)
-    assert not can_download(other_user, track)
-    assert not can_download(AnonymousUser(), track)
+    from content.licensing.errors import SubscriptionRequired
+
+    assert download_policy(user=producer, track=track).route == "owner"
+    assert download_policy(user=staff_user, track=track).route == "owner"
+    with pytest.raises(SubscriptionRequired):
+        download_policy(user=other_user, track=track)
+    with pytest.raises(NotAuthenticated):
+        download_policy(user=AnonymousUser(), track=track)
 
 
 def test_full_download_streams_the_original_with_headers(producer_client, track):

@@ -1,0 +1,192 @@
+"""Time to first byte of a licensed download (cached MP3, WAV original) against Django's
+``FileResponse`` serving the same file with no checks, over real HTTP, in the same run.
+
+Method:
+1. A scratch database gets a producer, a subscriber with an active plan, a track with a WAV
+   original and a completed fingerprint; the subscriber's license is issued and the MP3
+   rendition transcoded once, before measuring (the cached case).
+2. A gunicorn server (one sync worker, loopback, a port in 8300-8399) serves the project plus a
+   floor view: ``FileResponse(open(path))`` of the same stored file, no auth, no queries.
+3. Each sample opens a connection, sends the GET (Bearer token for the endpoint) and stops the
+   clock at the first byte of the body. Endpoint and floor run interleaved (A, B, A, B ...);
+   the reported ratio is the worse of the two formats' median ratios. Target <= 1.5.
+
+Every endpoint request is a full licensed download: JWT auth, throttles, the download policy
+(owner? subscription, fingerprint, exclusive sale, license reuse), the rendition lookup, and
+the Download row written in its transaction.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import _common
+
+TARGET = 1.5
+PORTS = range(8380, 8400)
+
+
+def free_port() -> int:
+    for port in PORTS:
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port in 8380-8399")
+
+
+def seed(seconds: float) -> dict:
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    from beatpass.accounts.models import User
+    from content import testing
+    from content.catalog.models import Artist, Track, TrackArtist
+    from content.commerce.models import Plan, Subscription
+    from content.fingerprints.models import Fingerprint
+    from content.licensing.selectors import download_policy
+    from content.licensing.services import IssuanceContext, license_for_download
+    from content.media.models import AudioRendition
+    from content.media.services.renditions import rendition_compute
+    from content.uploads.models import FileEntry
+
+    producer = User.objects.create_user("producer@bench.local", "bench-password-1")
+    artist = Artist.objects.create(name="Bench Artist")
+    artist.managers.add(producer)
+    wav = testing.wav_bytes(testing.tone(seconds, sample_rate=44100, channels=2), 44100)
+    entry = FileEntry(
+        owner=producer, kind="audio", name="bench.wav", extension=".wav", mime="audio/wav",
+        size=len(wav), sha256="0" * 64, duration_ms=int(seconds * 1000),
+    )  # fmt: skip
+    entry.file.save("bench.wav", ContentFile(wav), save=True)
+    track = Track.objects.create(name="Bench Beat", file=entry, duration=int(seconds * 1000))
+    TrackArtist.objects.create(track=track, artist=artist, role="main")
+    Fingerprint.objects.create(
+        track=track, status="completed", items=[1, 2, 3], hash="ab" * 32, duration=seconds,
+        fingerprinted_at=timezone.now(),
+    )  # fmt: skip
+    listener = User.objects.create_user("listener@bench.local", "bench-password-1")
+    plan = Plan.objects.create(name="Bench", price=Decimal("9.99"))
+    Subscription.objects.create(
+        user=listener, plan=plan, current_period_start=timezone.now() - timedelta(days=1),
+        current_period_end=timezone.now() + timedelta(days=30),
+    )  # fmt: skip
+    decision = download_policy(user=listener, track=track)
+    license_for_download(user=listener, track=track, decision=decision, context=IssuanceContext())
+    rendition = AudioRendition.objects.create(source_file=entry, format="mp3")
+    rendition = rendition_compute(rendition_id=rendition.pk)
+    assert rendition.status == "completed", rendition.error
+    return {
+        "track": track.pk,
+        "token": str(RefreshToken.for_user(listener).access_token),
+        "wav_name": entry.file.name,
+        "mp3_name": rendition.file.name,
+        "wav_size": entry.size,
+        "mp3_size": rendition.size,
+    }
+
+
+def first_byte(port: int, path: str, headers: dict) -> float:
+    start = time.perf_counter()
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("GET", path, headers=headers)
+        response = conn.getresponse()
+        if response.status != 200:
+            raise RuntimeError(f"{path}: HTTP {response.status} {response.read()[:300]!r}")
+        response.read(1)
+        elapsed = time.perf_counter() - start
+        response.read()
+        return elapsed
+    finally:
+        conn.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="tiny sizes, a few seconds")
+    args = parser.parse_args()
+    seconds, repetitions, warmup = (2.0, 15, 3) if args.quick else (180.0, 300, 30)
+
+    media_root = Path(f"/tmp/bp_bench_downloads_media_{os.getpid()}")
+    env = {
+        "MEDIA_ROOT": str(media_root),
+        "THROTTLE_RATE_USER": "1000000/min",
+        "THROTTLE_RATE_ANON": "1000000/min",
+    }
+    with _common.django_scratch_database("bp_bench_downloads", env=env) as url:
+        data = seed(seconds)
+        port = free_port()
+        server_env = {
+            **os.environ,
+            **env,
+            "DATABASE_URL": url,
+            "DJANGO_SETTINGS_MODULE": "beatpass.settings.test",
+        }
+        server = subprocess.Popen(  # noqa: S603
+            [
+                sys.executable, "-m", "gunicorn", "_download_server:application",
+                f"--bind=127.0.0.1:{port}", "--workers=1", "--log-level=warning",
+                f"--pythonpath={_common.REPO_ROOT / 'bench'},{_common.REPO_ROOT}",
+            ],
+            cwd=_common.REPO_ROOT,
+            env=server_env,
+        )  # fmt: skip
+        try:
+            for _ in range(200):
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                    break
+                except OSError:
+                    time.sleep(0.1)
+            auth = {"Authorization": f"Bearer {data['token']}"}
+            endpoint = f"/api/v1/tracks/{data['track']}/download"
+            sides = [
+                lambda i: first_byte(port, endpoint + "?format=mp3", auth),
+                lambda i: first_byte(port, f"/floor/{data['mp3_name']}", {}),
+                lambda i: first_byte(port, endpoint + "?format=wav", auth),
+                lambda i: first_byte(port, f"/floor/{data['wav_name']}", {}),
+            ]
+            mp3, mp3_floor, wav, wav_floor = _common.interleaved(
+                *sides, repetitions=repetitions, warmup=warmup
+            )
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+            import shutil
+
+            shutil.rmtree(media_root, ignore_errors=True)
+
+    rows = []
+    ratios = {}
+    for name, side, floor, size in (
+        ("mp3 (cached)", mp3, mp3_floor, data["mp3_size"]),
+        ("wav (original)", wav, wav_floor, data["wav_size"]),
+    ):
+        a, b = _common.summary(side), _common.summary(floor)
+        ratios[name] = a["median"] / b["median"]
+        rows.append(
+            f"{name:<15} {size / 1e6:6.1f} MB  endpoint {_common.fmt_ms(a['median'])} "
+            f"(p95 {_common.fmt_ms(a['p95'])})  FileResponse {_common.fmt_ms(b['median'])}  "
+            f"ratio {ratios[name]:.2f}"
+        )
+    print(f"time to first byte, median of {repetitions}, one gunicorn worker, loopback HTTP")
+    print("\n".join(rows))
+    print(_common.result_line("downloads", max(ratios.values()), target=TARGET))
+
+
+if __name__ == "__main__":
+    main()
