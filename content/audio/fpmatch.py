@@ -29,8 +29,9 @@ from content.audio.chromaprint import ITEM_SECONDS, SILENCE_ITEM
 TERM_BITS = 28  # alignment votes: items agreeing on their top 28 bits (AcoustID's choice)
 PAIR_BITS = 20  # index terms: top 20 bits of two items PAIR_GAP apart
 PAIR_GAP = 4  # half a second
-WINDOWS = 8
+WINDOWS = 8  # at least this many windows per stored fingerprint
 WINDOW_ITEMS = 24  # about 3 s each
+WINDOW_EVERY = 48  # and one window starting every 6 s: any 15 s excerpt holds a whole window
 QUERY_STRIDE = 2  # a query looks up the pairs starting at every other item
 MIN_OVERLAP_ITEMS = 64  # about 8 s of shared audio before a score means anything
 MIN_COVERAGE = 0.5  # the overlap must cover at least half of the shorter fingerprint
@@ -46,6 +47,14 @@ MATCHED_SAME = 0.70  # at or above → similarity 100 (0.66 → 90)
 MATCHED_UNRELATED = 0.30  # at or below → similarity 0 (0.60 → 75)
 RECHECK_OFFSETS = 3
 MAX_VOTE_PAIRS = 200_000  # equal-term pairs considered when voting for alignments
+# Drifting alignments (copies at another tempo, see drift_line).
+MAX_RATE_CHANGE = 0.07
+RATE_GRID = np.round(np.arange(1 - MAX_RATE_CHANGE, 1 + MAX_RATE_CHANGE + 1e-9, 0.0025), 4)
+MIN_LINE_VOTES = 6
+LINE_TOLERANCE = 2.0  # items
+SEGMENT_ITEMS = 64  # a least-squares refinement needs pairs spread over 8 s at least
+MIN_DRIFT = 0.004  # below this a line is a plain alignment (judged like one)
+QUERY_SPEEDS: tuple[float, ...] = ()
 
 
 def as_items(items) -> np.ndarray:
@@ -83,14 +92,20 @@ def pair_terms(items, starts: np.ndarray | None = None) -> np.ndarray:
     return ((mixed ^ (mixed >> np.uint64(31))) & np.uint64(0x7FFFFFFF)).astype(np.int32)
 
 
-def index_terms(items, *, windows: int = WINDOWS, window_items: int = WINDOW_ITEMS) -> list[int]:
-    """Distinct terms of ``windows`` windows spread evenly over the fingerprint (sorted)."""
+def index_terms(
+    items, *, windows: int = WINDOWS, window_items: int = WINDOW_ITEMS, every: int = WINDOW_EVERY
+) -> list[int]:
+    """Distinct terms of windows spread evenly over the fingerprint (sorted): at least
+    ``windows`` of them, and one every ``every`` items on longer tracks, so that an excerpt
+    of a stored track still meets whole windows (the candidate lookup cannot find a copy that
+    shares no window with its original)."""
     items = as_items(items)
     n = items.size
-    if n <= windows * window_items:
+    count = max(windows, n // every)
+    if n <= count * window_items:
         starts = np.arange(n)
     else:
-        first = np.linspace(0, n - window_items, windows).astype(int)
+        first = np.linspace(0, n - window_items, count).astype(int)
         starts = (first[:, None] + np.arange(window_items)[None, :]).reshape(-1)
     return np.unique(pair_terms(items, starts)).tolist()
 
@@ -113,6 +128,7 @@ class Match:
     overlap: int  # compared (non-silent) item pairs
     similarity: float  # 0..100
     matched: float = 0.0  # share of compared items within ITEM_TOLERANCE_BITS bits
+    rate: float = 1.0  # the copy's tempo against the stored track (1.03: 3 % faster)
 
     @property
     def offset_seconds(self) -> float:
@@ -225,12 +241,8 @@ def _needed_overlap(a: np.ndarray, b: np.ndarray) -> int:
     return max(MIN_OVERLAP_ITEMS, int(MIN_COVERAGE * shorter))
 
 
-def alignment_votes(a, b) -> tuple[np.ndarray, np.ndarray]:
-    """Offsets at which items of ``b`` and ``a`` share a term, and how many items vote for each.
-
-    ``b[j]`` aligned with ``a[j + offset]``; silence is skipped. Sorted by votes, most first.
-    """
-    a, b = as_items(a), as_items(b)
+def _shared_term_pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions ``(i, j)`` where ``a[i]`` and ``b[j]`` share a term; silence is skipped."""
     ia = np.flatnonzero(_useful(a))
     jb = np.flatnonzero(_useful(b))
     ka, kb = term_of(a[ia]), term_of(b[jb])
@@ -247,11 +259,85 @@ def alignment_votes(a, b) -> tuple[np.ndarray, np.ndarray]:
         total = int(counts.sum())
     firsts = np.repeat(np.cumsum(counts) - counts, counts)
     within = np.arange(total) - firsts
-    i_idx = ia[order[np.repeat(left, counts) + within]]
-    j_idx = np.repeat(jb, counts)
+    return ia[order[np.repeat(left, counts) + within]], np.repeat(jb, counts)
+
+
+def alignment_votes(a, b) -> tuple[np.ndarray, np.ndarray]:
+    """Offsets at which items of ``b`` and ``a`` share a term, and how many items vote for each.
+
+    ``b[j]`` aligned with ``a[j + offset]``; silence is skipped. Sorted by votes, most first.
+    """
+    i_idx, j_idx = _shared_term_pairs(as_items(a), as_items(b))
+    if i_idx.size == 0:
+        return i_idx, j_idx
     offsets, votes = np.unique(i_idx - j_idx, return_counts=True)
     ranking = np.argsort(-votes, kind="stable")
     return offsets[ranking], votes[ranking]
+
+
+def drift_line(i_idx: np.ndarray, j_idx: np.ndarray) -> tuple[float, float] | None:
+    """``(rate, offset)`` of a copy played at another tempo: ``a[rate * j + offset]`` faces
+    ``b[j]``. None when no such line is supported by the shared terms.
+
+    A copy sped up or slowed down drifts against its original, so no single offset aligns it.
+    Every rate of ``RATE_GRID`` maps the query positions onto the stored ones and the shared
+    terms vote for an offset (a Hough transform over rate and offset); the winning line is then
+    refined by least squares over the pairs within ``LINE_TOLERANCE`` items of it.
+    """
+    if i_idx.size < MIN_LINE_VOTES:
+        return None
+    best_votes, best_rate, best_offset = 0, 1.0, 0
+    j = j_idx.astype(np.float64)
+    for rate in RATE_GRID:
+        offsets = i_idx - np.rint(rate * j).astype(np.int64)
+        low = int(offsets.min())
+        counts = np.bincount(offsets - low)
+        # an offset and its neighbour: the line falls between two items
+        smoothed = counts[:-1] + counts[1:] if counts.size > 1 else counts
+        k = int(np.argmax(smoothed))
+        if smoothed[k] > best_votes:
+            best_votes, best_rate, best_offset = int(smoothed[k]), float(rate), k + low
+    if best_votes < MIN_LINE_VOTES:
+        return None
+    residual = i_idx - (best_rate * j + best_offset)
+    near = np.abs(residual) <= LINE_TOLERANCE
+    if near.sum() < MIN_LINE_VOTES or np.ptp(j[near]) < SEGMENT_ITEMS:
+        return best_rate, float(best_offset)
+    slope, intercept = np.polyfit(j[near], i_idx[near].astype(np.float64), 1)
+    if abs(slope - 1.0) > MAX_RATE_CHANGE:
+        return None
+    return float(slope), float(intercept)
+
+
+def line_errors(a: np.ndarray, b: np.ndarray, rate: float, offset: float):
+    """Differing bits between each stored item ``a[i]`` and the query item it faces on the
+    line ``i = rate * j + offset``: ``(exact, tolerant)``, where ``tolerant`` also lets it face
+    the next query item (the line falls between two items). Silence is skipped."""
+    a, b = as_items(a), as_items(b)
+    i = np.arange(a.size)
+    j = (i - offset) / rate
+    j0 = np.floor(j).astype(np.int64)
+    inside = (j0 >= 0) & (j0 < b.size)
+    i, j, j0 = i[inside], j[inside], j0[inside]
+    j1 = np.minimum(j0 + 1, b.size - 1)
+    nearest = np.where(j - j0 < 0.5, j0, j1)
+    keep = _useful(a[i]) & _useful(b[nearest])
+    ai = a[i][keep]
+    exact = np.bitwise_count(ai ^ b[nearest][keep])
+    tolerant = np.minimum(np.bitwise_count(ai ^ b[j0][keep]), np.bitwise_count(ai ^ b[j1][keep]))
+    return exact, tolerant
+
+
+def _score_line(a: np.ndarray, b: np.ndarray, rate: float, offset: float, need: int) -> Match:
+    exact, tolerant = line_errors(a, b, rate, offset)
+    if exact.size < need:
+        return NO_MATCH
+    # Time-stretching moves many classifiers of an item to the next quantisation level (one
+    # bit each): a drifting copy is judged with one more bit of tolerance.
+    tolerance = ITEM_TOLERANCE_BITS + (abs(rate - 1.0) >= MIN_DRIFT)
+    matched = float(np.mean(tolerant <= tolerance))
+    ber = float(exact.sum()) / (32 * exact.size)
+    return Match(ber, int(round(offset)), int(exact.size), similarity_of(matched), matched, rate)
 
 
 def compare(a, b) -> Match:
@@ -259,18 +345,30 @@ def compare(a, b) -> Match:
 
     Alignments are proposed by voting (items sharing a term vote for their offset, the AcoustID
     approach); the best few, ±1 item, are scored by popcount over the XOR of the aligned arrays.
-    No shared term at all means no plausible alignment: that is no match.
+    When none of them is a match, a drifting alignment is tried (a copy at another tempo, see
+    ``drift_line``). No shared term at all means no plausible alignment: that is no match.
     """
     a, b = as_items(a), as_items(b)
     if a.size == 0 or b.size == 0:
         return NO_MATCH
-    offsets, _ = alignment_votes(a, b)
-    if offsets.size == 0:
+    i_idx, j_idx = _shared_term_pairs(a, b)
+    if i_idx.size == 0:
         return NO_MATCH
+    offsets, votes = np.unique(i_idx - j_idx, return_counts=True)
+    offsets = offsets[np.argsort(-votes, kind="stable")]
     tried = []
     for offset in offsets[:RECHECK_OFFSETS].tolist():
         tried += [offset - 1, offset, offset + 1]
-    return _best_of(a, b, dict.fromkeys(tried), _needed_overlap(a, b))
+    need = _needed_overlap(a, b)
+    best = _best_of(a, b, dict.fromkeys(tried), need)
+    if best.matched >= MATCHED_SAME:
+        return best
+    line = drift_line(i_idx, j_idx)
+    if line is not None:
+        drifting = _score_line(a, b, line[0], line[1], need)
+        if drifting.matched > best.matched:
+            best = drifting
+    return best
 
 
 def rank_candidates(

@@ -8,12 +8,14 @@ candidates come from a scan (development only).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Q
 
 from content.audio import fpmatch
 from content.catalog.models import Track
@@ -33,6 +35,31 @@ class Duplicate:
 
 def fingerprint_of_track(*, track: Track) -> Fingerprint | None:
     return Fingerprint.objects.filter(track=track).first()
+
+
+EXACT_SIMILARITY = 100.0
+
+
+def tracks_with_same_audio(
+    *, sha256: str = "", pcm_sha256: str = "", exclude_track_ids: Iterable[int] = ()
+) -> list[Duplicate]:
+    """Tracks whose audio file has exactly these bytes (``sha256``) or decodes to exactly this
+    audio (``pcm_sha256``, see ``content.audio.digest``), whatever their fingerprint's state:
+    similarity 100. One query on the indexed hash columns."""
+    condition = Q()
+    if sha256:
+        condition |= Q(file__sha256=sha256)
+    if pcm_sha256:
+        condition |= Q(file__pcm_sha256=pcm_sha256)
+    if not condition:
+        return []
+    rows = (
+        Track.objects.filter(condition)
+        .exclude(pk__in=list(exclude_track_ids))
+        .order_by("pk")
+        .values_list("pk", "fingerprint__fingerprinted_at")[:CANDIDATES]
+    )
+    return [Duplicate(pk, EXACT_SIMILARITY, at, 0.0) for pk, at in rows]
 
 
 # The inner query touches only the GIN index and the matching rows; rows that are not completed
@@ -109,19 +136,25 @@ def _candidates(
 def fingerprint_find_duplicates(
     *,
     items,
+    variants: Mapping[float, Any] | None = None,
     exclude_track_ids: Iterable[int] = (),
     threshold: float | None = None,
     limit: int = CANDIDATES,
 ) -> list[Duplicate]:
     """Tracks whose completed fingerprint matches ``items`` at or above ``threshold`` (0–100),
-    best first. One SQL query on PostgreSQL, whatever the catalogue size."""
+    best first. ``variants`` are further fingerprints of the same upload (speed-changed
+    queries, ``content.audio.digest``): their terms join the lookup and a candidate keeps its
+    best score over all of them. One SQL query on PostgreSQL, whatever the catalogue size."""
     threshold = settings.DUPLICATE_SIMILARITY_THRESHOLD if threshold is None else threshold
-    query = fpmatch.query_terms(items)
+    queries = [fpmatch.as_items(items)] + [fpmatch.as_items(v) for v in (variants or {}).values()]
+    terms = sorted(set().union(*(fpmatch.query_terms(q) for q in queries)))
     found = []
     for track_id, stored, fingerprinted_at in _candidates(
-        query, exclude=list(exclude_track_ids), limit=limit
+        terms, exclude=list(exclude_track_ids), limit=limit
     ):
-        match = fpmatch.compare(stored, items)
+        match = max(
+            (fpmatch.compare(stored, q) for q in queries), key=lambda m: (m.similarity, m.matched)
+        )
         if match.similarity >= threshold:
             found.append(
                 Duplicate(track_id, match.similarity, fingerprinted_at, match.offset_seconds)
