@@ -95,13 +95,13 @@ TRANSFORMS = {
 }
 
 
-def digest_bytes(data: bytes, suffix: str, *, speeds=()) -> digest.AudioDigest:
+def digest_bytes(data: bytes, suffix: str, *, query_variants=False) -> digest.AudioDigest:
     """The production analysis (``content.audio.digest``) of an encoded file."""
     with tempfile.NamedTemporaryFile(suffix=suffix, delete=False) as fh:
         fh.write(data)
         path = fh.name
     try:
-        return digest.digest_file(path, speeds=speeds)
+        return digest.digest_file(path, query_variants=query_variants)
     finally:
         os.unlink(path)
 
@@ -116,7 +116,8 @@ def fingerprint_bytes(data: bytes, suffix: str) -> np.ndarray:
 
 def cached(key: str, make) -> np.ndarray:
     CACHE.mkdir(parents=True, exist_ok=True)
-    path = CACHE / (hashlib.sha1(key.encode()).hexdigest()[:16] + ".npy")  # noqa: S324
+    # v2: fingerprints from content.audio.digest (libchromaprint on our decode)
+    path = CACHE / (hashlib.sha1(f"v2:{key}".encode()).hexdigest()[:16] + ".npy")  # noqa: S324
     if path.exists():
         return np.load(path)
     items = make()

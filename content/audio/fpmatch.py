@@ -46,6 +46,12 @@ ITEM_TOLERANCE_BITS = 2
 MATCHED_SAME = 0.70  # at or above → similarity 100 (0.66 → 90)
 MATCHED_UNRELATED = 0.30  # at or below → similarity 0 (0.60 → 75)
 RECHECK_OFFSETS = 3
+# Interrupted copies (voice tags), see clean_blocks: 1 s blocks, clean when 7 of their 8 items
+# match; 45 % clean blocks count as MATCHED_SAME, 15 % as MATCHED_UNRELATED.
+BLOCK_ITEMS = 8
+CLEAN_BLOCK = 0.85
+CLEAN_SAME = 0.45
+CLEAN_UNRELATED = 0.15
 MAX_VOTE_PAIRS = 200_000  # equal-term pairs considered when voting for alignments
 # Drifting alignments (copies at another tempo, see drift_line).
 MAX_RATE_CHANGE = 0.07
@@ -54,7 +60,6 @@ MIN_LINE_VOTES = 6
 LINE_TOLERANCE = 2.0  # items
 SEGMENT_ITEMS = 64  # a least-squares refinement needs pairs spread over 8 s at least
 MIN_DRIFT = 0.004  # below this a line is a plain alignment (judged like one)
-QUERY_SPEEDS: tuple[float, ...] = ()
 
 
 def as_items(items) -> np.ndarray:
@@ -108,6 +113,15 @@ def index_terms(
         first = np.linspace(0, n - window_items, count).astype(int)
         starts = (first[:, None] + np.arange(window_items)[None, :]).reshape(-1)
     return np.unique(pair_terms(items, starts)).tolist()
+
+
+def stored_terms(items, tuned_items=None) -> list[int]:
+    """What a stored track puts in the index: the windows of its fingerprint and of its
+    retuned fingerprint (``content.audio.digest``: the audio moved onto the A440 grid)."""
+    terms = set(index_terms(items))
+    if tuned_items is not None and len(tuned_items):
+        terms.update(index_terms(tuned_items))
+    return sorted(terms)
 
 
 def query_terms(items, *, stride: int = QUERY_STRIDE) -> list[int]:
@@ -192,6 +206,32 @@ def bit_errors(a: np.ndarray, b: np.ndarray, offset: int) -> tuple[int, int]:
     return int(errors.sum()), int(errors.size)
 
 
+def clean_blocks(tolerant: np.ndarray, tolerance: int = ITEM_TOLERANCE_BITS) -> float:
+    """Share of the ``BLOCK_ITEMS``-item blocks of an alignment where at least ``CLEAN_BLOCK``
+    of the items match: what survives of a copy with a producer tag (a voice as loud as the
+    beat) every few seconds. Unrelated music matches moderately everywhere, a tagged copy
+    matches near-perfectly between the tags: measured on generated "siblings" no block is
+    clean, on real music unrelated pairs have none either (``bench/duplicates_quality.py``,
+    ``bench/duplicates_real.py``)."""
+    n = tolerant.size // BLOCK_ITEMS
+    if n == 0:
+        return 0.0
+    shares = (tolerant[: n * BLOCK_ITEMS] <= tolerance).reshape(n, BLOCK_ITEMS).mean(axis=1)
+    return float(np.mean(shares >= CLEAN_BLOCK))
+
+
+def matched_share(tolerant: np.ndarray, tolerance: int = ITEM_TOLERANCE_BITS) -> float:
+    """The share that decides the similarity: items within ``tolerance`` bits, or, for a copy
+    whose clean blocks are many though interrupted (a voice tag), those blocks' share mapped
+    onto the same scale."""
+    plain = float(np.mean(tolerant <= tolerance)) if tolerant.size else 0.0
+    clean = clean_blocks(tolerant, tolerance)
+    scaled = MATCHED_UNRELATED + (clean - CLEAN_UNRELATED) / (CLEAN_SAME - CLEAN_UNRELATED) * (
+        MATCHED_SAME - MATCHED_UNRELATED
+    )
+    return max(plain, min(scaled, 1.0))
+
+
 def similarity_of(matched: float) -> float:
     """0–100 from the share of aligned items within ``ITEM_TOLERANCE_BITS`` bits."""
     score = (matched - MATCHED_UNRELATED) / (MATCHED_SAME - MATCHED_UNRELATED)
@@ -229,7 +269,7 @@ def _best_of(a: np.ndarray, b: np.ndarray, offsets, need: int) -> Match:
         if errors.size < need:
             continue
         tolerant = item_errors_with_neighbour(a, b, offset)
-        matched = float(np.mean(tolerant <= ITEM_TOLERANCE_BITS))
+        matched = matched_share(tolerant)
         ber = float(errors.sum()) / (32 * errors.size)
         if (matched, -ber) > (result.matched, -result.ber):
             result = Match(ber, offset, int(errors.size), similarity_of(matched), matched)
@@ -335,7 +375,7 @@ def _score_line(a: np.ndarray, b: np.ndarray, rate: float, offset: float, need: 
     # Time-stretching moves many classifiers of an item to the next quantisation level (one
     # bit each): a drifting copy is judged with one more bit of tolerance.
     tolerance = ITEM_TOLERANCE_BITS + (abs(rate - 1.0) >= MIN_DRIFT)
-    matched = float(np.mean(tolerant <= tolerance))
+    matched = matched_share(tolerant, tolerance)
     ber = float(exact.sum()) / (32 * exact.size)
     return Match(ber, int(round(offset)), int(exact.size), similarity_of(matched), matched, rate)
 
@@ -369,6 +409,36 @@ def compare(a, b) -> Match:
         if drifting.matched > best.matched:
             best = drifting
     return best
+
+
+def lookup_terms(items, retuned=()) -> list[int]:
+    """The terms a duplicate query looks up: those of the upload's fingerprint and of its
+    retuned fingerprints (see ``best_match``), sorted."""
+    terms = set(query_terms(items))
+    for query in retuned:
+        terms.update(query_terms(query))
+    return sorted(terms)
+
+
+def best_match(stored, stored_tuned, items, retuned=(), *, enough: float = 100.0) -> Match:
+    """The best of the upload's fingerprint against the stored one and, unless that already
+    reaches ``enough``, of its retuned fingerprints against the stored retuned one.
+
+    Retuned fingerprints are of the audio moved onto the A440 grid (``content.audio.digest``),
+    and for a query also a semitone below and above: a copy played ``k`` times faster (pitch
+    and tempo) lands on its original's retuned audio exactly, or a semitone off when the
+    change crossed the middle of a semitone (up to ±6 %).
+    """
+    match = compare(stored, items)
+    if match.similarity >= enough or stored_tuned is None or not len(stored_tuned):
+        return match
+    for query in retuned:
+        candidate = compare(stored_tuned, query)
+        if (candidate.similarity, candidate.matched) > (match.similarity, match.matched):
+            match = candidate
+            if match.similarity >= enough:
+                break
+    return match
 
 
 def rank_candidates(

@@ -125,18 +125,20 @@ class CheckDuplicatesView(APIView):
             )
             if managed != set(ids):
                 raise PermissionDenied("You can only check your own tracks.")
-        stored = dict(
-            Fingerprint.objects.filter(
+        stored = {
+            track_id: (items, tuned)
+            for track_id, items, tuned in Fingerprint.objects.filter(
                 track_id__in=ids, status=Fingerprint.Status.COMPLETED
-            ).values_list("track_id", "items")
-        )
+            ).values_list("track_id", "items", "tuned_items")
+        }
         found, extra, unchecked = [], [], []
         for track_id in ids:
             if track_id not in stored:
                 unchecked.append(track_id)
                 continue
+            items, tuned = stored[track_id]
             for dup in selectors.fingerprint_find_duplicates(
-                items=stored[track_id], exclude_track_ids=[track_id]
+                items=items, tuned=[tuned] if tuned else [], exclude_track_ids=[track_id]
             ):
                 found.append(dup)
                 extra.append({"duplicate_of": track_id})

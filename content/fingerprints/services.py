@@ -81,9 +81,9 @@ def _known_sha256(entry: FileEntry) -> str:
 
 
 def audio_digest_of_file(
-    entry: FileEntry, *, speeds: Sequence[float] = (), timeout: float | None = None
+    entry: FileEntry, *, query_variants: bool = False, timeout: float | None = None
 ) -> digest_module.AudioDigest:
-    """Decode the upload once: content hash, fingerprint, speed variants, audible seconds
+    """Decode the upload once: content hash, fingerprints, audible seconds
     (``content.audio.digest``). Cached by the file's SHA-256, so the check inside
     ``POST /tracks`` and the Celery task after commit decode it once. Raises
     ``FingerprintError`` (and ``OSError`` when the stored file is missing).
@@ -94,17 +94,21 @@ def audio_digest_of_file(
     """
     key = _cache_key(_known_sha256(entry)) if _known_sha256(entry) else None
     cached = cache.get(key) if key else None
-    if cached is not None and set(speeds) <= set(cached["variants"]):
+    if cached is not None and (cached["variants"] or not query_variants):
         return digest_module.AudioDigest(
             pcm_sha256=cached["pcm_sha256"],
             items=_items_from(cached["items"]),
             duration=cached["duration"],
             audible_seconds=cached["audible_seconds"],
+            tuning_cents=cached["tuning_cents"],
+            tuned_items=_items_from(cached["tuned_items"]),
             variants={k: _items_from(v) for k, v in cached["variants"].items()},
         )
     with local_audio_path(entry) as path:
         digest = digest_module.digest_file(
-            path, speeds=speeds, time_limit=timeout or settings.FPCALC_TIMEOUT_SECONDS
+            path,
+            query_variants=query_variants,
+            time_limit=timeout or settings.FPCALC_TIMEOUT_SECONDS,
         )
     if key:
         value = {
@@ -112,6 +116,8 @@ def audio_digest_of_file(
             "items": _items_to(digest.items),
             "duration": digest.duration,
             "audible_seconds": digest.audible_seconds,
+            "tuning_cents": digest.tuning_cents,
+            "tuned_items": _items_to(digest.tuned_items),
             "variants": {k: _items_to(v) for k, v in digest.variants.items()},
         }
         cache.set(key, value, settings.FINGERPRINT_CACHE_SECONDS)
@@ -221,7 +227,12 @@ def _claim(fingerprint_id: int, attempt: int | None) -> Fingerprint | None:
 
 
 def fingerprint_finish(
-    *, fingerprint_id: int, attempt: int, source_sha256: str, result: chromaprint.Fingerprint
+    *,
+    fingerprint_id: int,
+    attempt: int,
+    source_sha256: str,
+    result: chromaprint.Fingerprint,
+    tuned_items: np.ndarray | None = None,
 ) -> Fingerprint | None:
     """Store a computed fingerprint (→ ``completed``) unless the claim or the audio changed."""
     with transaction.atomic():
@@ -237,7 +248,8 @@ def fingerprint_finish(
             return None  # the audio was replaced meanwhile; its own computation is queued
         items = result.items.astype(np.int32)
         fingerprint.items = items.tolist()
-        fingerprint.terms = fpmatch.index_terms(items)
+        fingerprint.tuned_items = None if tuned_items is None else tuned_items.tolist()
+        fingerprint.terms = fpmatch.stored_terms(items, tuned_items)
         fingerprint.duration = round(result.duration, 3)
         fingerprint.hash = result.sha256
         fingerprint.source_sha256 = source_sha256
@@ -259,7 +271,7 @@ def fingerprint_fail(
         fingerprint.status = Fingerprint.Status.FAILED
         fingerprint.error = error[:1000]
         fingerprint.error_code = code
-        fingerprint.items = None
+        fingerprint.items = fingerprint.tuned_items = None
         fingerprint.terms = []
         fingerprint.hash = ""
         fingerprint.save()
@@ -303,7 +315,11 @@ def fingerprint_compute(
             fingerprint_id=fingerprint.pk, attempt=attempt, error=result.reason, code=result.code
         )
     return fingerprint_finish(
-        fingerprint_id=fingerprint.pk, attempt=attempt, source_sha256=entry.sha256, result=result
+        fingerprint_id=fingerprint.pk,
+        attempt=attempt,
+        source_sha256=entry.sha256,
+        result=result,
+        tuned_items=digest.tuned_items,
     )
 
 
@@ -383,7 +399,7 @@ def upload_duplicates(
         return UploadCheck("duplicates_found", exact)
     try:
         digest = audio_digest_of_file(
-            entry, speeds=fpmatch.QUERY_SPEEDS, timeout=settings.FPCALC_REQUEST_TIMEOUT_SECONDS
+            entry, query_variants=True, timeout=settings.FPCALC_REQUEST_TIMEOUT_SECONDS
         )
     except (chromaprint.FingerprintError, OSError) as exc:
         log.warning("Duplicate check incomplete for file entry %s: %s", entry.pk, exc)
@@ -398,7 +414,9 @@ def upload_duplicates(
     if isinstance(result, chromaprint.InsufficientAudio):
         return UploadCheck(result.code, [], result.reason)
     duplicates = fingerprint_find_duplicates(
-        items=digest.items, variants=digest.variants, exclude_track_ids=exclude
+        items=digest.items,
+        tuned=[digest.tuned_items, *digest.variants.values()],
+        exclude_track_ids=exclude,
     )
     return UploadCheck("duplicates_found" if duplicates else "unique", duplicates)
 

@@ -1,5 +1,7 @@
 from django.db import migrations, models
 
+import content.fingerprints.models
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -7,6 +9,17 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.AddField(
+            model_name="fingerprint",
+            name="tuned_items",
+            field=content.fingerprints.models.IntArrayField(
+                base_field=models.IntegerField(),
+                blank=True,
+                help_text="Fingerprint of the audio retuned to A440 (fpmatch).",
+                null=True,
+                size=None,
+            ),
+        ),
         migrations.AddField(
             model_name="fileentry",
             name="pcm_sha256",
