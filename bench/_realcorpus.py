@@ -37,6 +37,10 @@ SR = 44100
 SECONDS = 75.0
 MIN_SECONDS = 50.0
 SOUNDFONT = Path("/usr/share/sounds/sf2/FluidR3_GM.sf2")
+# --quick runs install only this small set (a few MB): MIDI with the small GM soundfont, unless
+# the full one is there already.
+SMALL_SOUNDFONT = Path("/usr/share/sounds/sf2/TimGM6mb.sf2")
+SMALL_PACKAGES = ("openttd-openmsx", "fluidsynth", "timgm6mb-soundfont")
 
 OGG_DIRS = {
     "singularity-music": Path("/usr/share/games/singularity/music"),
@@ -91,18 +95,29 @@ def _installed(package: str) -> bool:
     return result.returncode == 0 and "install ok installed" in result.stdout
 
 
-def pieces() -> list[Piece]:
-    """Every usable piece, sorted by name; installs the packages when it can."""
-    missing = set(ensure_packages([*OGG_DIRS, *MIDI_DIRS, *RENDER_PACKAGES, VOICE_PACKAGE]))
+def pieces(*, small: bool = False) -> list[Piece]:
+    """Every usable piece, sorted by name; installs the packages when it can. ``small``: only
+    the few MB of MIDI a quick run needs."""
+    if small:
+        wanted = [] if SOUNDFONT.exists() else ["timgm6mb-soundfont"]
+        missing = set(ensure_packages(["openttd-openmsx", "fluidsynth", *wanted]))
+        ogg_dirs, midi_dirs = {}, {"openttd-openmsx": MIDI_DIRS["openttd-openmsx"]}
+    else:
+        missing = set(ensure_packages([*OGG_DIRS, *MIDI_DIRS, *RENDER_PACKAGES, VOICE_PACKAGE]))
+        ogg_dirs, midi_dirs = OGG_DIRS, MIDI_DIRS
     found: list[Piece] = []
-    for package, folder in OGG_DIRS.items():
+    for package, folder in ogg_dirs.items():
         if package not in missing and folder.is_dir():
             found += [Piece(f"{package}/{p.stem}", p, "ogg") for p in sorted(folder.glob("*.ogg"))]
-    can_render = not (missing & set(RENDER_PACKAGES)) and SOUNDFONT.exists()
-    for package, folder in MIDI_DIRS.items():
+    can_render = "fluidsynth" not in missing and soundfont() is not None
+    for package, folder in midi_dirs.items():
         if package not in missing and folder.is_dir() and can_render:
             found += [Piece(f"{package}/{p.stem}", p, "midi") for p in sorted(folder.glob("*.mid"))]
     return sorted(found, key=lambda p: p.name)
+
+
+def soundfont() -> Path | None:
+    return next((p for p in (SOUNDFONT, SMALL_SOUNDFONT) if p.exists()), None)
 
 
 def _cache_path(key: str, suffix: str = ".npy") -> Path:
@@ -133,12 +148,13 @@ def decode(path: Path, *, limit: float | None = None) -> np.ndarray:
 
 def render_midi(path: Path) -> np.ndarray:
     """fluidsynth's offline render of a MIDI file with the GM soundfont (44.1 kHz stereo)."""
-    out = _cache_path(f"midi-wav:{path}", ".wav")
+    font = soundfont()
+    out = _cache_path(f"midi-wav:{path}" + ("" if font == SOUNDFONT else f":{font}"), ".wav")
     if not out.exists():
         tmp = out.with_suffix(".tmp.wav")
         subprocess.run(  # noqa: S603
             ["fluidsynth", "-ni", "-q", "-g", "0.6", "-r", str(SR), "-F", str(tmp),  # noqa: S607
-             str(SOUNDFONT), str(path)],
+             str(font), str(path)],
             capture_output=True,
             check=True,
             timeout=600,
@@ -156,7 +172,8 @@ def load(piece: Piece) -> np.ndarray | None:
     """The original: the piece's first SECONDS seconds, leading silence removed, peak -1 dBFS.
 
     None for pieces too short to be a track."""
-    path = _cache_path(f"original:v1:{piece.name}")
+    font = "" if piece.kind != "midi" or soundfont() == SOUNDFONT else f":{soundfont()}"
+    path = _cache_path(f"original:v1:{piece.name}{font}")
     if path.exists():
         audio = np.load(path)
         return audio if audio.size else None
@@ -176,11 +193,11 @@ def load(piece: Piece) -> np.ndarray | None:
     return audio
 
 
-def originals(limit: int | None = None) -> Iterator[tuple[str, np.ndarray]]:
+def originals(limit: int | None = None, *, small: bool = False) -> Iterator[tuple[str, np.ndarray]]:
     """(name, audio) of up to ``limit`` usable originals, loaded one at a time, in a fixed
     order that takes the sources in turn (so a short run still sees every kind of material)."""
     by_source: dict[str, list[Piece]] = {}
-    for piece in pieces():
+    for piece in pieces(small=small):
         by_source.setdefault(piece.name.split("/")[0], []).append(piece)
     order = []
     while any(by_source.values()):

@@ -153,17 +153,18 @@ def main() -> None:  # noqa: C901 - one linear measurement script
     parser.add_argument("--quick", action="store_true", help="Tiny sizes: checks the bench runs.")
     args = parser.parse_args()
     if args.quick:
-        args.originals, args.copied, args.cost_uploads = 3, 2, 2
+        args.originals, args.copied, args.cost_uploads = 2, 2, 1
     started = time.monotonic()
     all_transforms = transforms()
     names, stored, index, index_plain, copies = [], {}, [], [], {}
-    for name, audio in rc.originals(args.originals):
+    for name, audio in rc.originals(args.originals, small=args.quick):
         original = digest_of(f"orig:{name}", lambda a=audio: _wav(a), query=False)
         names.append(name)
         stored[name] = (original.items, original.tuned_items)
         index.append((name, fpmatch.stored_terms(original.items, original.tuned_items)))
         index_plain.append((name, fpmatch.index_terms(original.items)))
-        picked = all_transforms if not args.quick else dict(list(all_transforms.items())[::4])
+        quick_set = ("speed_+3%", "tempo_-3%", "excerpt_15s")
+        picked = all_transforms if not args.quick else {t: all_transforms[t] for t in quick_set}
         if len(names) > args.copied:
             picked = {}
         for transform, make in picked.items():
@@ -171,6 +172,11 @@ def main() -> None:  # noqa: C901 - one linear measurement script
                 f"copy:{name}:{transform}", lambda m=make, a=audio: m(a), query=True
             )
         rc.log(f"{len(names)} originals ready ({time.monotonic() - started:.0f}s)")
+    by_name = {p.name: p for p in rc.pieces(small=args.quick)}
+
+    def _audio(name: str) -> np.ndarray:
+        return rc.load(by_name[name])
+
     if len(names) < 2:
         print("SKIPPED: no real music available (see the messages above).")
         print(json.dumps({"bench": "duplicates_real", "skipped": True}))
@@ -209,7 +215,7 @@ def main() -> None:  # noqa: C901 - one linear measurement script
     # Cost per upload: the new check against today's plain check, same files, interleaved.
     uploads = []
     for n in names[: args.cost_uploads]:
-        uploads.append(_write(*_wav(rc.excerpt(_audio(n), 150.0))))
+        uploads.append(_write(*_wav(_audio(n)[: int(150 * rc.SR)])))
     try:
         plain, new = [], []
         for path in uploads * (1 if args.quick else 3):
@@ -255,15 +261,6 @@ def main() -> None:  # noqa: C901 - one linear measurement script
             }
         )
     )
-
-
-_PIECES: dict = {}
-
-
-def _audio(name: str) -> np.ndarray:
-    if not _PIECES:
-        _PIECES.update((p.name, p) for p in rc.pieces())
-    return rc.load(_PIECES[name])
 
 
 def _retuned(query: digest.AudioDigest) -> list[np.ndarray]:
