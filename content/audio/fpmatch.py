@@ -61,6 +61,7 @@ LINE_TOLERANCE = 2.0  # items
 SEGMENT_ITEMS = 64  # a least-squares refinement needs pairs spread over 8 s at least
 MIN_DRIFT = 0.004  # below this a line is a plain alignment (judged like one)
 DRIFT_EXTRA_BITS = 2
+MIN_DRIFT_EVIDENCE = 0.03  # share matched at the best fixed offset before drift is searched
 
 
 def as_items(items) -> np.ndarray:
@@ -404,7 +405,10 @@ def compare(a, b) -> Match:
         tried += [offset - 1, offset, offset + 1]
     need = _needed_overlap(a, b)
     best = _best_of(a, b, dict.fromkeys(tried), need)
-    if best.matched >= MATCHED_SAME:
+    if best.matched >= MATCHED_SAME or best.matched < MIN_DRIFT_EVIDENCE:
+        # A drifting copy still matches around the best fixed offset (a few seconds where the
+        # drift is below an item); unrelated audio matches nowhere, and skipping the Hough
+        # transform for it keeps the scoring of a candidate list cheap.
         return best
     line = drift_line(i_idx, j_idx)
     if line is not None:
