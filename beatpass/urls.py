@@ -4,7 +4,6 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from beatpass.api.views import api_index, api_not_found, site_root
-
 from content.licensing.urls import page_urlpatterns as license_pages
 
 api_v1 = [

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from content import testing  # noqa: E402
-from content.audio import chromaprint  # noqa: E402
+from content.audio import chromaprint, digest  # noqa: E402
 from content.beatgen import render_beat, spec_for  # noqa: E402
 
 SR = 44100
@@ -95,27 +95,85 @@ TRANSFORMS = {
 }
 
 
-def fingerprint_bytes(data: bytes, suffix: str) -> np.ndarray:
+def digest_bytes(data: bytes, suffix: str, *, query_variants=False) -> digest.AudioDigest:
+    """The production analysis (``content.audio.digest``) of an encoded file."""
     with tempfile.NamedTemporaryFile(suffix=suffix, delete=False) as fh:
         fh.write(data)
         path = fh.name
     try:
-        result = chromaprint.compute(path)
+        return digest.digest_file(path, query_variants=query_variants)
     finally:
         os.unlink(path)
-    if not isinstance(result, chromaprint.Fingerprint):
-        raise RuntimeError(f"corpus audio judged insufficient: {result}")
-    return result.items
+
+
+def fingerprint_bytes(data: bytes, suffix: str) -> np.ndarray:
+    result = digest_bytes(data, suffix)
+    assessed = chromaprint.assess(result.items, result.duration, result.audible_seconds)
+    if not isinstance(assessed, chromaprint.Fingerprint):
+        raise RuntimeError(f"corpus audio judged insufficient: {assessed}")
+    return assessed.items
 
 
 def cached(key: str, make) -> np.ndarray:
     CACHE.mkdir(parents=True, exist_ok=True)
-    path = CACHE / (hashlib.sha1(key.encode()).hexdigest()[:16] + ".npy")  # noqa: S324
+    # v2: fingerprints from content.audio.digest (libchromaprint on our decode)
+    path = CACHE / (hashlib.sha1(f"v2:{key}".encode()).hexdigest()[:16] + ".npy")  # noqa: S324
     if path.exists():
         return np.load(path)
     items = make()
     np.save(path, items)
     return items
+
+
+# --- looped beats: 2-, 4- or 8-bar loops repeated to 30–90 s ------------------------------------
+
+LOOP_BARS = (2, 4, 8)
+
+
+def loop_params(i: int) -> dict:
+    """Loop ``i``: its bars, tempo, key and length. Unrelated loops often share tempo and key."""
+    params = beat_params(i)
+    return {**params, "bars": LOOP_BARS[i % 3], "seconds": 30.0 + (i * 17) % 61}
+
+
+def render_loop(i: int) -> np.ndarray:
+    """A quantised loop: ``bars`` bars rendered once, repeated sample-exactly to the length."""
+    p = loop_params(i)
+    bar_frames = int(round(SR * 240.0 / p["bpm"]))
+    spec = spec_for(seed=50_000 + i, bpm=p["bpm"], key=p["key"], scale=p["scale"])
+    loop = render_beat(
+        seed=50_000 + i,
+        seconds=p["bars"] * bar_frames / SR + 0.01,
+        sample_rate=SR,
+        bpm=p["bpm"],
+        key=p["key"],
+        scale=p["scale"],
+        progression=spec.progression,
+        style=spec.style,
+    )[: p["bars"] * bar_frames]
+    total = int(p["seconds"] * SR)
+    return np.tile(loop, (total // loop.shape[0] + 1, 1))[:total]
+
+
+LOOP_TRANSFORMS = (
+    "mp3_128k",
+    "mp3_64k",
+    "head_trim_5s",
+    "head_trim_half_item",
+    "tail_trim_15s",
+    "gain_-6dB",
+    "48kHz_mp3_128k",
+)
+
+
+def loop_original(i: int) -> np.ndarray:
+    return cached(
+        f"loop-{i}", lambda: fingerprint_bytes(testing.wav_bytes(render_loop(i), SR), ".wav")
+    )
+
+
+def loop_variant(i: int, name: str) -> np.ndarray:
+    return cached(f"loop-{i}-{name}", lambda: fingerprint_bytes(*TRANSFORMS[name](render_loop(i))))
 
 
 def original(i: int) -> np.ndarray:

@@ -191,10 +191,10 @@ DOWNLOAD_IP_HASH_SALT = env("DOWNLOAD_IP_HASH_SALT", default="")
 # --- Audio pipeline: fingerprints and duplicate detection ------------------------------------
 # Similarity (0-100) at or above which an upload is refused as a duplicate.
 DUPLICATE_SIMILARITY_THRESHOLD = env.float("DUPLICATE_SIMILARITY_THRESHOLD", default=90.0)
-FPCALC_PATH = env("FPCALC_PATH", default="fpcalc")
+# Time limits of the fingerprinting decode (content.audio.digest) in workers and, inside a request
+# (duplicate check on POST /tracks, ~0.3 s per minute of audio), past which the fingerprint
+# check is skipped (it never blocks an upload) and the Celery task computes it.
 FPCALC_TIMEOUT_SECONDS = env.float("FPCALC_TIMEOUT_SECONDS", default=120.0)
-# Inside a request (duplicate check on POST /tracks): fpcalc needs ~0.1 s per minute of audio;
-# past this the check is skipped (it never blocks an upload) and the Celery task computes it.
 FPCALC_REQUEST_TIMEOUT_SECONDS = env.float("FPCALC_REQUEST_TIMEOUT_SECONDS", default=20.0)
 # Fingerprints of uploads, keyed by file SHA-256, so the check in POST /tracks and the task after
 # commit compute them once.

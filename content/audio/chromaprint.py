@@ -9,9 +9,11 @@ code 3 ("Error decoding audio frame") at the end of many perfectly good files, w
 pyacoustid's ``force_fpcalc`` path raises on them. We accept exit code 3 *only* when the output
 holds a fingerprint and the only complaint is a decoding error; any other failure is an error.
 
-A sub-fingerprint covers about 0.124 s (``ITEM_SECONDS``). Audio that is too short or too
-silent gives an :class:`InsufficientAudio` result instead of a fingerprint, so it can never be
-reported as a (false) match.
+A sub-fingerprint covers about 0.124 s (``ITEM_SECONDS``). Audio that is too short, silent or
+nearly silent gives an :class:`InsufficientAudio` result instead of a fingerprint, so it can
+never be reported as a (false) match. Production fingerprints come from libchromaprint itself
+(``PcmFingerprinter``, fed by ``content.audio.digest``); ``compute`` runs fpcalc on a file and
+gives the same items.
 """
 
 from __future__ import annotations
@@ -30,8 +32,8 @@ import numpy as np
 ITEM_SECONDS = 4096 / 3 / 11025
 # The sub-fingerprint Chromaprint emits for digital silence (every classifier at rest).
 SILENCE_ITEM = 627964279
-MIN_SECONDS = 8.0  # below this a match would not be reliable
-MIN_INFORMATIVE_ITEMS = 48  # about 6 s of non-silent, non-constant audio
+MIN_SECONDS = 8.0  # below this a match would not be reliable (also: audible seconds needed)
+INSUFFICIENT_AUDIO = "insufficient_audio"
 EXIT_DECODE_ERROR = 3
 
 
@@ -55,7 +57,7 @@ class InsufficientAudio:
 
     reason: str
     duration: float
-    code: str = "insufficient_audio"
+    code: str = INSUFFICIENT_AUDIO
 
 
 def fingerprint_sha256(items) -> str:
@@ -122,17 +124,22 @@ def _parse_output(stdout: str) -> dict | None:
     return {"duration": duration, "fingerprint": raw}
 
 
-def informative_items(items: np.ndarray) -> int:
-    """Sub-fingerprints that carry information: not silence, not a constant run."""
+def sounding_items(items: np.ndarray) -> int:
+    """Sub-fingerprints that are not Chromaprint's digital-silence item."""
     items = np.asarray(items, dtype=np.int32)
-    if items.size == 0:
-        return 0
-    useful = items != np.int32(SILENCE_ITEM)
-    return int(np.unique(items[useful]).size)
+    return int(np.count_nonzero(items != np.int32(SILENCE_ITEM)))
 
 
-def assess(items: np.ndarray, duration: float) -> Fingerprint | InsufficientAudio:
-    """Wrap fpcalc's items, or say why they are not enough for a reliable comparison."""
+def assess(
+    items: np.ndarray, duration: float, audible_seconds: float | None = None
+) -> Fingerprint | InsufficientAudio:
+    """Wrap the items, or say why they are not enough for a reliable comparison.
+
+    Only two things make audio unfit: being shorter than ``MIN_SECONDS``, and being silent or
+    nearly so (fewer than ``MIN_SECONDS`` of it louder than -60 dBFS, or of sub-fingerprints
+    that are not silence). Repetition is no reason: a loop repeated 8 times is a unique beat,
+    and its fingerprint matches its copies like any other (``bench/duplicates_quality.py``).
+    """
     items = np.asarray(items, dtype=np.int32)
     seconds = items.size * ITEM_SECONDS
     if min(duration or seconds, seconds) < MIN_SECONDS:
@@ -140,9 +147,10 @@ def assess(items: np.ndarray, duration: float) -> Fingerprint | InsufficientAudi
             f"The audio is too short to fingerprint reliably (at least {MIN_SECONDS:g}s needed).",
             duration=float(duration),
         )
-    if informative_items(items) < MIN_INFORMATIVE_ITEMS:
+    sounding = sounding_items(items) * ITEM_SECONDS
+    if min(sounding, seconds if audible_seconds is None else audible_seconds) < MIN_SECONDS:
         return InsufficientAudio(
-            "The audio is too quiet or too uniform to fingerprint reliably.",
+            "The audio is silent or nearly silent: there is nothing to fingerprint.",
             duration=float(duration),
         )
     return Fingerprint(items=items, duration=float(duration))
@@ -161,3 +169,102 @@ def compute(
     if items.size and (items.min() < -(2**31) or items.max() >= 2**32):
         raise FingerprintError("fpcalc printed an invalid fingerprint.")
     return assess(items.astype(np.uint32).view(np.int32), output["duration"])
+
+
+# --- in-process fingerprinting of decoded PCM ---------------------------------------------------
+# libchromaprint (the library fpcalc wraps, package libchromaprint1) fed with PCM we decoded
+# ourselves. Feeding it the same samples gives the very same items as fpcalc; it also lets one
+# decode serve several fingerprints (the speed-changed query variants, see ``content.audio.
+# fpquery``) without a subprocess each. It only ever sees PCM, never a file.
+
+ALGORITHM_DEFAULT = 1  # CHROMAPRINT_ALGORITHM_TEST2, fpcalc's default
+_library = None
+
+
+def _lib():
+    """libchromaprint through ctypes, loaded once. Raises FingerprintError when missing."""
+    global _library
+    if _library is None:
+        import ctypes
+        import ctypes.util
+
+        names = ["libchromaprint.so.1", ctypes.util.find_library("chromaprint")]
+        for name in filter(None, names):
+            try:
+                lib = ctypes.CDLL(name)
+            except OSError:
+                continue
+            lib.chromaprint_new.argtypes = (ctypes.c_int,)
+            lib.chromaprint_new.restype = ctypes.c_void_p
+            lib.chromaprint_free.argtypes = (ctypes.c_void_p,)
+            lib.chromaprint_free.restype = None
+            lib.chromaprint_start.argtypes = (ctypes.c_void_p, ctypes.c_int, ctypes.c_int)
+            lib.chromaprint_start.restype = ctypes.c_int
+            lib.chromaprint_feed.argtypes = (ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int)
+            lib.chromaprint_feed.restype = ctypes.c_int
+            lib.chromaprint_finish.argtypes = (ctypes.c_void_p,)
+            lib.chromaprint_finish.restype = ctypes.c_int
+            lib.chromaprint_get_raw_fingerprint.argtypes = (
+                ctypes.c_void_p,
+                ctypes.POINTER(ctypes.POINTER(ctypes.c_uint32)),
+                ctypes.POINTER(ctypes.c_int),
+            )
+            lib.chromaprint_get_raw_fingerprint.restype = ctypes.c_int
+            lib.chromaprint_dealloc.argtypes = (ctypes.c_void_p,)
+            lib.chromaprint_dealloc.restype = None
+            _library = lib
+            break
+        else:
+            raise FingerprintError("libchromaprint is not installed (package libchromaprint1).")
+    return _library
+
+
+class PcmFingerprinter:
+    """Raw Chromaprint fingerprint of interleaved int16 PCM fed in blocks.
+
+    ``sample_rate`` is what the library is told: declaring ``rate * k`` for audio recorded at
+    ``rate`` fingerprints it as if it were played ``k`` times faster (pitch and tempo).
+    """
+
+    def __init__(self, sample_rate: int, channels: int) -> None:
+        self._lib = _lib()
+        self._ctx = self._lib.chromaprint_new(ALGORITHM_DEFAULT)
+        if not self._ctx or not self._lib.chromaprint_start(self._ctx, sample_rate, channels):
+            self.close()
+            raise FingerprintError(f"libchromaprint rejected {sample_rate} Hz × {channels}.")
+
+    def feed(self, pcm: np.ndarray) -> None:
+        pcm = np.ascontiguousarray(pcm, dtype=np.int16)
+        if pcm.size and not self._lib.chromaprint_feed(self._ctx, pcm.ctypes.data, pcm.size):
+            raise FingerprintError("libchromaprint could not process the audio.")
+
+    def finish(self) -> np.ndarray:
+        """The raw fingerprint as int32 (like fpcalc's ``-raw -signed``)."""
+        import ctypes
+
+        try:
+            if not self._lib.chromaprint_finish(self._ctx):
+                raise FingerprintError("libchromaprint could not finish the fingerprint.")
+            pointer = ctypes.POINTER(ctypes.c_uint32)()
+            size = ctypes.c_int()
+            if not self._lib.chromaprint_get_raw_fingerprint(
+                self._ctx, ctypes.byref(pointer), ctypes.byref(size)
+            ):
+                raise FingerprintError("libchromaprint returned no fingerprint.")
+            try:
+                if size.value <= 0:
+                    return np.empty(0, np.int32)
+                items = np.ctypeslib.as_array(pointer, shape=(size.value,)).copy()
+            finally:
+                self._lib.chromaprint_dealloc(pointer)
+            return items.view(np.int32)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if getattr(self, "_ctx", None):
+            self._lib.chromaprint_free(self._ctx)
+            self._ctx = None
+
+    def __del__(self) -> None:
+        self.close()

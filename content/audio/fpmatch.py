@@ -29,8 +29,9 @@ from content.audio.chromaprint import ITEM_SECONDS, SILENCE_ITEM
 TERM_BITS = 28  # alignment votes: items agreeing on their top 28 bits (AcoustID's choice)
 PAIR_BITS = 20  # index terms: top 20 bits of two items PAIR_GAP apart
 PAIR_GAP = 4  # half a second
-WINDOWS = 8
+WINDOWS = 8  # at least this many windows per stored fingerprint
 WINDOW_ITEMS = 24  # about 3 s each
+WINDOW_EVERY = 48  # and one window starting every 6 s: any 15 s excerpt holds a whole window
 QUERY_STRIDE = 2  # a query looks up the pairs starting at every other item
 MIN_OVERLAP_ITEMS = 64  # about 8 s of shared audio before a score means anything
 MIN_COVERAGE = 0.5  # the overlap must cover at least half of the shorter fingerprint
@@ -45,7 +46,22 @@ ITEM_TOLERANCE_BITS = 2
 MATCHED_SAME = 0.70  # at or above → similarity 100 (0.66 → 90)
 MATCHED_UNRELATED = 0.30  # at or below → similarity 0 (0.60 → 75)
 RECHECK_OFFSETS = 3
+# Interrupted copies (voice tags), see clean_blocks: 1 s blocks, clean when 7 of their 8 items
+# match; 45 % clean blocks count as MATCHED_SAME, 15 % as MATCHED_UNRELATED.
+BLOCK_ITEMS = 8
+CLEAN_BLOCK = 0.85
+CLEAN_SAME = 0.45
+CLEAN_UNRELATED = 0.15
 MAX_VOTE_PAIRS = 200_000  # equal-term pairs considered when voting for alignments
+# Drifting alignments (copies at another tempo, see drift_line).
+MAX_RATE_CHANGE = 0.07
+RATE_GRID = np.round(np.arange(1 - MAX_RATE_CHANGE, 1 + MAX_RATE_CHANGE + 1e-9, 0.0025), 4)
+MIN_LINE_VOTES = 6
+LINE_TOLERANCE = 2.0  # items
+SEGMENT_ITEMS = 64  # a least-squares refinement needs pairs spread over 8 s at least
+MIN_DRIFT = 0.004  # below this a line is a plain alignment (judged like one)
+DRIFT_EXTRA_BITS = 2
+MIN_DRIFT_EVIDENCE = 0.03  # share matched at the best fixed offset before drift is searched
 
 
 def as_items(items) -> np.ndarray:
@@ -83,16 +99,31 @@ def pair_terms(items, starts: np.ndarray | None = None) -> np.ndarray:
     return ((mixed ^ (mixed >> np.uint64(31))) & np.uint64(0x7FFFFFFF)).astype(np.int32)
 
 
-def index_terms(items, *, windows: int = WINDOWS, window_items: int = WINDOW_ITEMS) -> list[int]:
-    """Distinct terms of ``windows`` windows spread evenly over the fingerprint (sorted)."""
+def index_terms(
+    items, *, windows: int = WINDOWS, window_items: int = WINDOW_ITEMS, every: int = WINDOW_EVERY
+) -> list[int]:
+    """Distinct terms of windows spread evenly over the fingerprint (sorted): at least
+    ``windows`` of them, and one every ``every`` items on longer tracks, so that an excerpt
+    of a stored track still meets whole windows (the candidate lookup cannot find a copy that
+    shares no window with its original)."""
     items = as_items(items)
     n = items.size
-    if n <= windows * window_items:
+    count = max(windows, n // every)
+    if n <= count * window_items:
         starts = np.arange(n)
     else:
-        first = np.linspace(0, n - window_items, windows).astype(int)
+        first = np.linspace(0, n - window_items, count).astype(int)
         starts = (first[:, None] + np.arange(window_items)[None, :]).reshape(-1)
     return np.unique(pair_terms(items, starts)).tolist()
+
+
+def stored_terms(items, tuned_items=None) -> list[int]:
+    """What a stored track puts in the index: the windows of its fingerprint and of its
+    retuned fingerprint (``content.audio.digest``: the audio moved onto the A440 grid)."""
+    terms = set(index_terms(items))
+    if tuned_items is not None and len(tuned_items):
+        terms.update(index_terms(tuned_items))
+    return sorted(terms)
 
 
 def query_terms(items, *, stride: int = QUERY_STRIDE) -> list[int]:
@@ -113,6 +144,7 @@ class Match:
     overlap: int  # compared (non-silent) item pairs
     similarity: float  # 0..100
     matched: float = 0.0  # share of compared items within ITEM_TOLERANCE_BITS bits
+    rate: float = 1.0  # the copy's tempo against the stored track (1.03: 3 % faster)
 
     @property
     def offset_seconds(self) -> float:
@@ -176,6 +208,32 @@ def bit_errors(a: np.ndarray, b: np.ndarray, offset: int) -> tuple[int, int]:
     return int(errors.sum()), int(errors.size)
 
 
+def clean_blocks(tolerant: np.ndarray, tolerance: int = ITEM_TOLERANCE_BITS) -> float:
+    """Share of the ``BLOCK_ITEMS``-item blocks of an alignment where at least ``CLEAN_BLOCK``
+    of the items match: what survives of a copy with a producer tag (a voice as loud as the
+    beat) every few seconds. Unrelated music matches moderately everywhere, a tagged copy
+    matches near-perfectly between the tags: measured on generated "siblings" no block is
+    clean, on real music unrelated pairs have none either (``bench/duplicates_quality.py``,
+    ``bench/duplicates_real.py``)."""
+    n = tolerant.size // BLOCK_ITEMS
+    if n == 0:
+        return 0.0
+    shares = (tolerant[: n * BLOCK_ITEMS] <= tolerance).reshape(n, BLOCK_ITEMS).mean(axis=1)
+    return float(np.mean(shares >= CLEAN_BLOCK))
+
+
+def matched_share(tolerant: np.ndarray, tolerance: int = ITEM_TOLERANCE_BITS) -> float:
+    """The share that decides the similarity: items within ``tolerance`` bits, or, for a copy
+    whose clean blocks are many though interrupted (a voice tag), those blocks' share mapped
+    onto the same scale."""
+    plain = float(np.mean(tolerant <= tolerance)) if tolerant.size else 0.0
+    clean = clean_blocks(tolerant, tolerance)
+    scaled = MATCHED_UNRELATED + (clean - CLEAN_UNRELATED) / (CLEAN_SAME - CLEAN_UNRELATED) * (
+        MATCHED_SAME - MATCHED_UNRELATED
+    )
+    return max(plain, min(scaled, 1.0))
+
+
 def similarity_of(matched: float) -> float:
     """0–100 from the share of aligned items within ``ITEM_TOLERANCE_BITS`` bits."""
     score = (matched - MATCHED_UNRELATED) / (MATCHED_SAME - MATCHED_UNRELATED)
@@ -213,7 +271,7 @@ def _best_of(a: np.ndarray, b: np.ndarray, offsets, need: int) -> Match:
         if errors.size < need:
             continue
         tolerant = item_errors_with_neighbour(a, b, offset)
-        matched = float(np.mean(tolerant <= ITEM_TOLERANCE_BITS))
+        matched = matched_share(tolerant)
         ber = float(errors.sum()) / (32 * errors.size)
         if (matched, -ber) > (result.matched, -result.ber):
             result = Match(ber, offset, int(errors.size), similarity_of(matched), matched)
@@ -225,12 +283,8 @@ def _needed_overlap(a: np.ndarray, b: np.ndarray) -> int:
     return max(MIN_OVERLAP_ITEMS, int(MIN_COVERAGE * shorter))
 
 
-def alignment_votes(a, b) -> tuple[np.ndarray, np.ndarray]:
-    """Offsets at which items of ``b`` and ``a`` share a term, and how many items vote for each.
-
-    ``b[j]`` aligned with ``a[j + offset]``; silence is skipped. Sorted by votes, most first.
-    """
-    a, b = as_items(a), as_items(b)
+def _shared_term_pairs(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions ``(i, j)`` where ``a[i]`` and ``b[j]`` share a term; silence is skipped."""
     ia = np.flatnonzero(_useful(a))
     jb = np.flatnonzero(_useful(b))
     ka, kb = term_of(a[ia]), term_of(b[jb])
@@ -247,11 +301,87 @@ def alignment_votes(a, b) -> tuple[np.ndarray, np.ndarray]:
         total = int(counts.sum())
     firsts = np.repeat(np.cumsum(counts) - counts, counts)
     within = np.arange(total) - firsts
-    i_idx = ia[order[np.repeat(left, counts) + within]]
-    j_idx = np.repeat(jb, counts)
+    return ia[order[np.repeat(left, counts) + within]], np.repeat(jb, counts)
+
+
+def alignment_votes(a, b) -> tuple[np.ndarray, np.ndarray]:
+    """Offsets at which items of ``b`` and ``a`` share a term, and how many items vote for each.
+
+    ``b[j]`` aligned with ``a[j + offset]``; silence is skipped. Sorted by votes, most first.
+    """
+    i_idx, j_idx = _shared_term_pairs(as_items(a), as_items(b))
+    if i_idx.size == 0:
+        return i_idx, j_idx
     offsets, votes = np.unique(i_idx - j_idx, return_counts=True)
     ranking = np.argsort(-votes, kind="stable")
     return offsets[ranking], votes[ranking]
+
+
+def drift_line(i_idx: np.ndarray, j_idx: np.ndarray) -> tuple[float, float] | None:
+    """``(rate, offset)`` of a copy played at another tempo: ``a[rate * j + offset]`` faces
+    ``b[j]``. None when no such line is supported by the shared terms.
+
+    A copy sped up or slowed down drifts against its original, so no single offset aligns it.
+    Every rate of ``RATE_GRID`` maps the query positions onto the stored ones and the shared
+    terms vote for an offset (a Hough transform over rate and offset); the winning line is then
+    refined by least squares over the pairs within ``LINE_TOLERANCE`` items of it.
+    """
+    if i_idx.size < MIN_LINE_VOTES:
+        return None
+    best_votes, best_rate, best_offset = 0, 1.0, 0
+    j = j_idx.astype(np.float64)
+    for rate in RATE_GRID:
+        offsets = i_idx - np.rint(rate * j).astype(np.int64)
+        low = int(offsets.min())
+        counts = np.bincount(offsets - low)
+        # an offset and its neighbour: the line falls between two items
+        smoothed = counts[:-1] + counts[1:] if counts.size > 1 else counts
+        k = int(np.argmax(smoothed))
+        if smoothed[k] > best_votes:
+            best_votes, best_rate, best_offset = int(smoothed[k]), float(rate), k + low
+    if best_votes < MIN_LINE_VOTES:
+        return None
+    residual = i_idx - (best_rate * j + best_offset)
+    near = np.abs(residual) <= LINE_TOLERANCE
+    if near.sum() < MIN_LINE_VOTES or np.ptp(j[near]) < SEGMENT_ITEMS:
+        return best_rate, float(best_offset)
+    slope, intercept = np.polyfit(j[near], i_idx[near].astype(np.float64), 1)
+    if abs(slope - 1.0) > MAX_RATE_CHANGE:
+        return None
+    return float(slope), float(intercept)
+
+
+def line_errors(a: np.ndarray, b: np.ndarray, rate: float, offset: float):
+    """Differing bits between each stored item ``a[i]`` and the query item it faces on the
+    line ``i = rate * j + offset``: ``(exact, tolerant)``, where ``tolerant`` also lets it face
+    the next query item (the line falls between two items). Silence is skipped."""
+    a, b = as_items(a), as_items(b)
+    i = np.arange(a.size)
+    j = (i - offset) / rate
+    j0 = np.floor(j).astype(np.int64)
+    inside = (j0 >= 0) & (j0 < b.size)
+    i, j, j0 = i[inside], j[inside], j0[inside]
+    j1 = np.minimum(j0 + 1, b.size - 1)
+    nearest = np.where(j - j0 < 0.5, j0, j1)
+    keep = _useful(a[i]) & _useful(b[nearest])
+    ai = a[i][keep]
+    exact = np.bitwise_count(ai ^ b[nearest][keep])
+    tolerant = np.minimum(np.bitwise_count(ai ^ b[j0][keep]), np.bitwise_count(ai ^ b[j1][keep]))
+    return exact, tolerant
+
+
+def _score_line(a: np.ndarray, b: np.ndarray, rate: float, offset: float, need: int) -> Match:
+    exact, tolerant = line_errors(a, b, rate, offset)
+    if exact.size < need:
+        return NO_MATCH
+    # Time-stretching moves many classifiers of an item to the next quantisation level (one
+    # bit each): a drifting copy is judged with DRIFT_EXTRA_BITS more bits of tolerance. Only a
+    # line that really drifts gets it; unrelated music scores 0 on drifting lines even so
+    # (bench/duplicates_real.py), and generated siblings align at rate 1.
+    tolerance = ITEM_TOLERANCE_BITS + DRIFT_EXTRA_BITS * (abs(rate - 1.0) >= MIN_DRIFT)
+    matched = matched_share(tolerant, tolerance)
+    ber = float(exact.sum()) / (32 * exact.size)
+    return Match(ber, int(round(offset)), int(exact.size), similarity_of(matched), matched, rate)
 
 
 def compare(a, b) -> Match:
@@ -259,18 +389,63 @@ def compare(a, b) -> Match:
 
     Alignments are proposed by voting (items sharing a term vote for their offset, the AcoustID
     approach); the best few, ±1 item, are scored by popcount over the XOR of the aligned arrays.
-    No shared term at all means no plausible alignment: that is no match.
+    When none of them is a match, a drifting alignment is tried (a copy at another tempo, see
+    ``drift_line``). No shared term at all means no plausible alignment: that is no match.
     """
     a, b = as_items(a), as_items(b)
     if a.size == 0 or b.size == 0:
         return NO_MATCH
-    offsets, _ = alignment_votes(a, b)
-    if offsets.size == 0:
+    i_idx, j_idx = _shared_term_pairs(a, b)
+    if i_idx.size == 0:
         return NO_MATCH
+    offsets, votes = np.unique(i_idx - j_idx, return_counts=True)
+    offsets = offsets[np.argsort(-votes, kind="stable")]
     tried = []
     for offset in offsets[:RECHECK_OFFSETS].tolist():
         tried += [offset - 1, offset, offset + 1]
-    return _best_of(a, b, dict.fromkeys(tried), _needed_overlap(a, b))
+    need = _needed_overlap(a, b)
+    best = _best_of(a, b, dict.fromkeys(tried), need)
+    if best.matched >= MATCHED_SAME or best.matched < MIN_DRIFT_EVIDENCE:
+        # A drifting copy still matches around the best fixed offset (a few seconds where the
+        # drift is below an item); unrelated audio matches nowhere, and skipping the Hough
+        # transform for it keeps the scoring of a candidate list cheap.
+        return best
+    line = drift_line(i_idx, j_idx)
+    if line is not None:
+        drifting = _score_line(a, b, line[0], line[1], need)
+        if drifting.matched > best.matched:
+            best = drifting
+    return best
+
+
+def lookup_terms(items, retuned=()) -> list[int]:
+    """The terms a duplicate query looks up: those of the upload's fingerprint and of its
+    retuned fingerprints (see ``best_match``), sorted."""
+    terms = set(query_terms(items))
+    for query in retuned:
+        terms.update(query_terms(query))
+    return sorted(terms)
+
+
+def best_match(stored, stored_tuned, items, retuned=(), *, enough: float = 100.0) -> Match:
+    """The best of the upload's fingerprint against the stored one and, unless that already
+    reaches ``enough``, of its retuned fingerprints against the stored retuned one.
+
+    Retuned fingerprints are of the audio moved onto the A440 grid (``content.audio.digest``),
+    and for a query also a semitone below and above: a copy played ``k`` times faster (pitch
+    and tempo) lands on its original's retuned audio exactly, or a semitone off when the
+    change crossed the middle of a semitone (up to ±6 %).
+    """
+    match = compare(stored, items)
+    if match.similarity >= enough or stored_tuned is None or not len(stored_tuned):
+        return match
+    for query in retuned:
+        candidate = compare(stored_tuned, query)
+        if (candidate.similarity, candidate.matched) > (match.similarity, match.matched):
+            match = candidate
+            if match.similarity >= enough:
+                break
+    return match
 
 
 def rank_candidates(

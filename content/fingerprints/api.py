@@ -94,33 +94,20 @@ class CheckDuplicatesView(APIView):
             raise serializers.ValidationError(
                 {"file_entry_id": ["The selected file is not an audio file."]}
             )
-        try:
-            result = services.fingerprint_of_file(
-                entry, timeout=settings.FPCALC_REQUEST_TIMEOUT_SECONDS
-            )
-        except (chromaprint.FingerprintError, OSError) as exc:
-            return {
-                "status": "success",
-                "check_status": "failed",
-                "message": f"The duplicate check could not complete: {exc}",
-                "duplicates": [],
-            }
-        if isinstance(result, chromaprint.InsufficientAudio):
-            return {
-                "status": "success",
-                "check_status": result.code,
-                "message": result.reason,
-                "duplicates": [],
-            }
         exclude = Track.objects.filter(file=entry).values_list("pk", flat=True)
-        duplicates = selectors.fingerprint_find_duplicates(
-            items=result.items, exclude_track_ids=list(exclude)
-        )
+        check = services.upload_duplicates(entry=entry, exclude_track_ids=list(exclude))
+        if check.status in ("failed", chromaprint.INSUFFICIENT_AUDIO):
+            return {
+                "status": "success",
+                "check_status": check.status,
+                "message": check.message,
+                "duplicates": [],
+            }
         return {
             "status": "success",
-            "check_status": "duplicates_found" if duplicates else "unique",
+            "check_status": check.status,
             "threshold": settings.DUPLICATE_SIMILARITY_THRESHOLD,
-            "duplicates": present_duplicates(duplicates, viewer=request.user),
+            "duplicates": present_duplicates(check.duplicates, viewer=request.user),
         }
 
     def _check_tracks(self, request, track_ids: list[int]) -> dict:
@@ -138,18 +125,20 @@ class CheckDuplicatesView(APIView):
             )
             if managed != set(ids):
                 raise PermissionDenied("You can only check your own tracks.")
-        stored = dict(
-            Fingerprint.objects.filter(
+        stored = {
+            track_id: (items, tuned)
+            for track_id, items, tuned in Fingerprint.objects.filter(
                 track_id__in=ids, status=Fingerprint.Status.COMPLETED
-            ).values_list("track_id", "items")
-        )
+            ).values_list("track_id", "items", "tuned_items")
+        }
         found, extra, unchecked = [], [], []
         for track_id in ids:
             if track_id not in stored:
                 unchecked.append(track_id)
                 continue
+            items, tuned = stored[track_id]
             for dup in selectors.fingerprint_find_duplicates(
-                items=stored[track_id], exclude_track_ids=[track_id]
+                items=items, tuned=[tuned] if tuned else [], exclude_track_ids=[track_id]
             ):
                 found.append(dup)
                 extra.append({"duplicate_of": track_id})

@@ -71,6 +71,9 @@ class Fingerprint(TimeStampedModel):
         max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
     )
     items = IntArrayField(null=True, blank=True, help_text="Chromaprint raw fingerprint (int32).")
+    tuned_items = IntArrayField(
+        null=True, blank=True, help_text="Fingerprint of the audio retuned to A440 (fpmatch)."
+    )
     duration = models.FloatField(null=True, blank=True, help_text="Seconds of audio analysed.")
     hash = models.CharField(max_length=64, blank=True, help_text="SHA-256 of the fingerprint.")
     terms = IntArrayField(default=list, blank=True, help_text="Index terms (see fpmatch).")

@@ -11,9 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Q
 
 from content.audio import fpmatch
 from content.catalog.models import Track
@@ -35,10 +37,35 @@ def fingerprint_of_track(*, track: Track) -> Fingerprint | None:
     return Fingerprint.objects.filter(track=track).first()
 
 
+EXACT_SIMILARITY = 100.0
+
+
+def tracks_with_same_audio(
+    *, sha256: str = "", pcm_sha256: str = "", exclude_track_ids: Iterable[int] = ()
+) -> list[Duplicate]:
+    """Tracks whose audio file has exactly these bytes (``sha256``) or decodes to exactly this
+    audio (``pcm_sha256``, see ``content.audio.digest``), whatever their fingerprint's state:
+    similarity 100. One query on the indexed hash columns."""
+    condition = Q()
+    if sha256:
+        condition |= Q(file__sha256=sha256)
+    if pcm_sha256:
+        condition |= Q(file__pcm_sha256=pcm_sha256)
+    if not condition:
+        return []
+    rows = (
+        Track.objects.filter(condition)
+        .exclude(pk__in=list(exclude_track_ids))
+        .order_by("pk")
+        .values_list("pk", "fingerprint__fingerprinted_at")[:CANDIDATES]
+    )
+    return [Duplicate(pk, EXACT_SIMILARITY, at, 0.0) for pk, at in rows]
+
+
 # The inner query touches only the GIN index and the matching rows; rows that are not completed
 # have no terms (services clear them), the outer filters are a safety net.
 _CANDIDATES_SQL = """
-    SELECT f.track_id, f.items, f.fingerprinted_at
+    SELECT f.track_id, f.items, f.tuned_items, f.fingerprinted_at
     FROM (
         SELECT id, icount(terms & %(query)s::int4[]) AS hits
         FROM content_fingerprint
@@ -66,7 +93,7 @@ _PLANNER_SQL = """
 
 def _candidates(
     query: list[int], *, exclude: Sequence[int], limit: int
-) -> list[tuple[int, list[int], datetime | None]]:
+) -> list[tuple[int, list[int], list[int] | None, datetime | None]]:
     if not query:
         return []
     if connection.vendor == "postgresql":
@@ -98,10 +125,10 @@ def _candidates(
     )
     ranked = fpmatch.rank_candidates(query, rows, limit=limit, min_hits=MIN_SHARED_TERMS)
     details = {
-        track_id: (items, at)
-        for track_id, items, at in Fingerprint.objects.filter(
+        track_id: (items, tuned, at)
+        for track_id, items, tuned, at in Fingerprint.objects.filter(
             track_id__in=[k for k, _ in ranked]
-        ).values_list("track_id", "items", "fingerprinted_at")
+        ).values_list("track_id", "items", "tuned_items", "fingerprinted_at")
     }
     return [(k, *details[k]) for k, _ in ranked if k in details]
 
@@ -109,19 +136,28 @@ def _candidates(
 def fingerprint_find_duplicates(
     *,
     items,
+    tuned: Sequence[Any] = (),
     exclude_track_ids: Iterable[int] = (),
     threshold: float | None = None,
     limit: int = CANDIDATES,
 ) -> list[Duplicate]:
     """Tracks whose completed fingerprint matches ``items`` at or above ``threshold`` (0–100),
-    best first. One SQL query on PostgreSQL, whatever the catalogue size."""
+    best first.
+
+    ``tuned`` are the upload's retuned fingerprints (``content.audio.digest``: the audio moved
+    onto the A440 grid, and a semitone below and above it): they find copies played faster or
+    slower (pitch and tempo), by comparison with the stored tracks' retuned fingerprints. Their
+    terms join the lookup; a candidate keeps its best score. One SQL query on PostgreSQL,
+    whatever the catalogue size."""
     threshold = settings.DUPLICATE_SIMILARITY_THRESHOLD if threshold is None else threshold
-    query = fpmatch.query_terms(items)
+    plain = fpmatch.as_items(items)
+    retuned = [fpmatch.as_items(t) for t in tuned if t is not None and len(t)]
+    terms = fpmatch.lookup_terms(plain, retuned)
     found = []
-    for track_id, stored, fingerprinted_at in _candidates(
-        query, exclude=list(exclude_track_ids), limit=limit
+    for track_id, stored, stored_tuned, fingerprinted_at in _candidates(
+        terms, exclude=list(exclude_track_ids), limit=limit
     ):
-        match = fpmatch.compare(stored, items)
+        match = fpmatch.best_match(stored, stored_tuned, plain, retuned, enough=threshold)
         if match.similarity >= threshold:
             found.append(
                 Duplicate(track_id, match.similarity, fingerprinted_at, match.offset_seconds)

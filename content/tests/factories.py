@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import hashlib
+
 import factory
 from django.core.files.base import ContentFile
 
@@ -11,8 +13,13 @@ from content.uploads.models import FileEntry
 _WAV = None
 
 
-def small_wav() -> bytes:
+def small_wav(n: int | None = None) -> bytes:
+    """A 1.5 s tone. With ``n``, the ``n``-th of a series of distinct recordings (another
+    pitch each), so uploads made by the factory are not exact copies of one another."""
     global _WAV
+    if n is not None:
+        freq = 220.0 + (n % 4000) * 0.5
+        return testing.wav_bytes(testing.tone(1.5, freq=freq, sample_rate=8000), sample_rate=8000)
     if _WAV is None:
         _WAV = testing.wav_bytes(testing.tone(1.5, sample_rate=8000), sample_rate=8000)
     return _WAV
@@ -72,12 +79,15 @@ class FileEntryFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"beat{n}.wav")
     extension = ".wav"
     mime = "audio/wav"
-    size = factory.LazyFunction(lambda: len(small_wav()))
-    sha256 = "0" * 64
+    size = factory.LazyAttribute(lambda o: len(o.data))
+    sha256 = factory.LazyAttribute(lambda o: hashlib.sha256(o.data).hexdigest())
     duration_ms = 1500
     sample_rate = 8000
     channels = 1
-    file = factory.LazyFunction(lambda: ContentFile(small_wav(), name="beat.wav"))
+    file = factory.LazyAttribute(lambda o: ContentFile(o.data, name="beat.wav"))
+
+    class Params:
+        data = factory.Sequence(small_wav)
 
 
 class TrackFactory(factory.django.DjangoModelFactory):

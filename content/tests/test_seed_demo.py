@@ -297,6 +297,8 @@ def test_staff_find_a_pending_application_in_the_moderation_queue(seeded, db):
     assert (item["type"], item["artist_name"]) == ("become-artist", "Ari Loops")
     assert BackstageRequest.objects.count() == 1
     assert not User.objects.get(email=seed_demo.APPLICANT_EMAIL).has_usable_password()
+
+
 def test_listener_is_a_subscriber_with_a_demo_license_and_tracks_are_downloadable(
     seeded, db, django_capture_on_commit_callbacks
 ):
@@ -312,9 +314,13 @@ def test_listener_is_a_subscriber_with_a_demo_license_and_tracks_are_downloadabl
     # The eager pipeline fingerprinted the demo beats, so subscribers can download them.
     client = APIClient()
     client.force_authenticate(listener)
-    other = Track.objects.filter(
-        visibility=Visibility.PUBLIC, fingerprint__status=Fingerprint.Status.COMPLETED
-    ).exclude(pk=license.track_id).filter(file__extension=".flac")[0]
+    other = (
+        Track.objects.filter(
+            visibility=Visibility.PUBLIC, fingerprint__status=Fingerprint.Status.COMPLETED
+        )
+        .exclude(pk=license.track_id)
+        .filter(file__extension=".flac")[0]
+    )
     url = f"/api/v1/tracks/{other.pk}/download"
     with django_capture_on_commit_callbacks(execute=True):
         # A FLAC demo beat: the first WAV request queues the lossless WAV (409).

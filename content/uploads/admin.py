@@ -11,12 +11,13 @@ from content.uploads.models import FileEntry
 class FileEntryAdmin(admin.ModelAdmin):
     list_display = ("name", "kind", "mime", "size", "owner", "duration_ms", "created_at")
     list_filter = ("kind", "mime")
-    search_fields = ("name", "sha256", "owner__email")
+    search_fields = ("name", "sha256", "pcm_sha256", "owner__email")
     list_select_related = ("owner",)
     raw_id_fields = ("owner",)
     readonly_fields = (
         "uuid",
         "sha256",
+        "pcm_sha256",
         "size",
         "mime",
         "extension",

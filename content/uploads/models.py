@@ -32,6 +32,9 @@ class FileEntry(TimeStampedModel):
     mime = models.CharField(max_length=64)
     size = models.BigIntegerField()
     sha256 = models.CharField(max_length=64, db_index=True)
+    # SHA-256 of the decoded audio (content.audio.digest), filled by the duplicate check: the
+    # same recording in another container or codec. Empty until computed, and for silence.
+    pcm_sha256 = models.CharField(max_length=64, blank=True, default="")
     file = models.FileField(upload_to=upload_path, max_length=255)
     # What the cheap probe learned, so later steps need not open the file again.
     duration_ms = models.PositiveIntegerField(null=True, blank=True)
@@ -45,6 +48,13 @@ class FileEntry(TimeStampedModel):
         verbose_name_plural = "file entries"
         constraints = [
             models.CheckConstraint(condition=models.Q(size__gt=0), name="fileentry_size_positive"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["pcm_sha256"],
+                name="fileentry_pcm_sha256",
+                condition=~models.Q(pcm_sha256=""),
+            ),
         ]
 
     def __str__(self) -> str:

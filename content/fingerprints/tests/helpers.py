@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import stat
 from functools import lru_cache
 
 import numpy as np
@@ -53,10 +52,3 @@ def create_track(client, entry, *, name: str = "My beat", artists=None):
     if artists:
         body["artists"] = artists
     return client.post("/api/v1/tracks", body, format="json")
-
-
-def fake_fpcalc(directory, *, code: int, stdout: str = "", stderr: str = "ERROR: boom") -> str:
-    script = directory / f"fpcalc-{code}"
-    script.write_text(f"#!/bin/sh\ncat <<'OUT'\n{stdout}\nOUT\necho '{stderr}' >&2\nexit {code}\n")
-    script.chmod(script.stat().st_mode | stat.S_IEXEC)
-    return str(script)

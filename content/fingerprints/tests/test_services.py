@@ -13,6 +13,8 @@ from django.utils import timezone
 
 from conftest import bearer_client
 from content import testing
+from content.audio import chromaprint
+from content.audio import digest as digest_module
 from content.catalog.models import Track
 from content.fingerprints import services
 from content.fingerprints.models import Fingerprint
@@ -22,7 +24,6 @@ from content.fingerprints.tests.helpers import (
     beat,
     beat_entry,
     create_track,
-    fake_fpcalc,
 )
 from content.tests.factories import ArtistFactory, TrackFactory, UserFactory
 
@@ -62,17 +63,22 @@ def test_the_task_is_idempotent_for_unchanged_audio(make_track):
     assert Fingerprint.objects.get(track=track).attempts == 1
 
 
-def test_a_failing_fpcalc_marks_the_fingerprint_failed_and_a_retry_completes_it(
-    make_track, settings, tmp_path, django_capture_on_commit_callbacks
+def test_a_failing_fingerprinter_marks_the_fingerprint_failed_and_a_retry_completes_it(
+    make_track, monkeypatch, django_capture_on_commit_callbacks
 ):
-    settings.FPCALC_PATH = fake_fpcalc(tmp_path, code=1, stderr="ERROR: cannot decode")
+    real = digest_module.digest_file
+
+    def broken(*args, **kwargs):
+        raise chromaprint.FingerprintError("The audio could not be decoded: cannot decode")
+
+    monkeypatch.setattr(digest_module, "digest_file", broken)
     track = make_track(seed=2)
     fingerprint = Fingerprint.objects.get(track=track)
     assert fingerprint.status == Fingerprint.Status.FAILED
     assert "cannot decode" in fingerprint.error
     assert fingerprint.error_code == "fingerprint_failed"
 
-    settings.FPCALC_PATH = "fpcalc"
+    monkeypatch.setattr(digest_module, "digest_file", real)
     with django_capture_on_commit_callbacks(execute=True):
         services.fingerprint_retry(fingerprint=fingerprint)
 
@@ -135,16 +141,16 @@ def test_a_result_for_replaced_audio_is_discarded(make_track, producer):
 
 def test_a_transient_storage_error_is_retried_by_the_task(make_track, monkeypatch):
     track = make_track(seed=1)
-    real = services.fingerprint_of_file
+    real = services.audio_digest_of_file
     calls = []
 
-    def flaky(entry):
+    def flaky(entry, **kwargs):
         calls.append(entry.pk)
         if len(calls) == 1:
             raise OSError("storage hiccup")
-        return real(entry)
+        return real(entry, **kwargs)
 
-    monkeypatch.setattr(services, "fingerprint_of_file", flaky)
+    monkeypatch.setattr(services, "audio_digest_of_file", flaky)
     Fingerprint.objects.filter(track=track).update(status=Fingerprint.Status.PENDING)
 
     # throw=False: eager apply() then runs the retries itself instead of raising Retry
@@ -158,10 +164,10 @@ def test_a_transient_storage_error_is_retried_by_the_task(make_track, monkeypatc
 def test_a_task_out_of_retries_marks_the_fingerprint_failed(make_track, monkeypatch):
     track = make_track(seed=1)
 
-    def broken(entry):
+    def broken(entry, **kwargs):
         raise OSError("storage is down")
 
-    monkeypatch.setattr(services, "fingerprint_of_file", broken)
+    monkeypatch.setattr(services, "audio_digest_of_file", broken)
     # eager retries re-apply with the app's propagate setting: let them run to the end
     monkeypatch.setitem(compute_fingerprint.app.conf, "task_eager_propagates", False)
     Fingerprint.objects.filter(track=track).update(status=Fingerprint.Status.PENDING)
@@ -283,24 +289,42 @@ def test_a_different_beat_is_accepted(make_track):
     assert Fingerprint.objects.filter(status="completed").count() == 2
 
 
-def test_a_pending_or_failed_fingerprint_does_not_block_an_upload(
+def test_a_pending_or_failed_fingerprint_does_not_block_a_reencoded_upload(
     make_track, producer, producer_client
 ):
     original = make_track(seed=1)
     Fingerprint.objects.filter(track=original).update(status="failed", error="x")
 
-    response = create_track(producer_client, beat_entry(producer, 1, fmt="flac"))
+    response = create_track(producer_client, beat_entry(producer, 1, fmt="mp3", bitrate=128000))
 
     assert response.status_code == 201
 
 
-def test_a_failed_duplicate_check_does_not_block_the_upload(
-    make_track, producer, producer_client, settings, tmp_path
+def test_a_lossless_copy_is_refused_even_when_the_original_has_no_fingerprint(
+    make_track, producer, producer_client
 ):
-    make_track(seed=1)
-    settings.FPCALC_PATH = fake_fpcalc(tmp_path, code=1)
+    original = make_track(seed=1)  # WAV
+    Fingerprint.objects.filter(track=original).update(status="failed", error="x")
 
     response = create_track(producer_client, beat_entry(producer, 1, fmt="flac"))
+
+    assert response.status_code == 409
+    assert response.json()["error_code"] == "duplicate_audio"
+    assert response.json()["duplicates"][0]["track"]["id"] == original.pk
+    assert response.json()["duplicates"][0]["similarity"] == 100
+
+
+def test_a_failed_duplicate_check_does_not_block_the_upload(
+    make_track, producer, producer_client, monkeypatch
+):
+    make_track(seed=1)
+
+    def broken(*args, **kwargs):
+        raise chromaprint.FingerprintError("The audio could not be decoded.")
+
+    monkeypatch.setattr(digest_module, "digest_file", broken)
+
+    response = create_track(producer_client, beat_entry(producer, 1, fmt="mp3", bitrate=128000))
 
     assert response.status_code == 201
 
@@ -340,12 +364,12 @@ def test_replacing_audio_with_a_new_master_of_itself_is_allowed_and_refingerprin
     assert fingerprint.source_sha256 == new_entry.sha256 != old_hash
 
 
-def test_the_upload_is_fingerprinted_once_for_the_check_and_the_task(make_track, monkeypatch):
-    from content.audio import chromaprint
-
+def test_the_upload_is_decoded_once_for_the_check_and_the_task(make_track, monkeypatch):
     calls = []
-    real = chromaprint.compute
-    monkeypatch.setattr(chromaprint, "compute", lambda *a, **k: calls.append(1) or real(*a, **k))
+    real = digest_module.digest_file
+    monkeypatch.setattr(
+        digest_module, "digest_file", lambda *a, **k: calls.append(1) or real(*a, **k)
+    )
 
     make_track(seed=3)
 

@@ -475,6 +475,7 @@ class Command(BaseCommand):
             },
         )
         self.created["backstage requests"] += 1
+
     def _licensing(self, listener, *, tracks) -> None:
         """The listener subscribes (default plan) and holds a license for one demo beat, so
         downloads, certificates and the verification page have something to show."""
