@@ -27,6 +27,7 @@ from content.lyrics import services as lyrics
 from content.lyrics.models import Lyric
 from content.playlists import services as playlists
 from content.playlists.models import Playlist
+from content.search import services as search
 from content.uploads.models import FileEntry
 from content.uploads.services import file_entry_create
 
@@ -282,6 +283,7 @@ class Command(BaseCommand):
         self._likes(users, tracks=tracks, albums=albums, artists=artists)
         self._playlists(users, tracks=tracks)
         self._lyrics(producer, tracks=tracks)
+        self._search(albums=albums)
         if not quiet:
             self._summary()
 
@@ -431,6 +433,19 @@ class Command(BaseCommand):
         if not Lyric.objects.filter(track=track).exists():
             lyrics.lyric_create(user=producer, track=track, text=DEMO_LYRIC, is_synced=True)
             self.created["lyrics"] += 1
+
+    def _search(self, *, albums) -> None:
+        """Search and discovery: albums get the genres and tags of their tracks (so
+        ``/tags/{name}/albums`` and album search have something to show), and every track gets
+        its audio descriptor (audio similarity, radio). Both only fill in what is missing."""
+        for album in albums.values():
+            if album.genres.exists() or album.tags.exists():
+                continue
+            tracks = Track.objects.filter(album=album)
+            album.genres.set(Genre.objects.filter(tracks__in=tracks).distinct())
+            album.tags.set(Tag.objects.filter(tracks__in=tracks).distinct())
+        for track_id in search.tracks_needing_descriptors().values_list("pk", flat=True):
+            search.descriptor_compute(track_id=track_id)
 
     def _summary(self) -> None:
         tracks = Track.objects.all()
