@@ -455,7 +455,10 @@ CREATE INDEX content_tag_search_document ON content_tag
 CREATE INDEX content_genre_search_document ON content_genre
     USING gin (beatpass_search_doc2(display_name, name));
 
-CREATE INDEX content_searchterm_trigram ON content_searchterm USING gist (term gist_trgm_ops);
+-- Nearest words by trigram distance (KNN). A 256-byte signature instead of the default 12 keeps
+-- the signatures of different words apart, so a nearest-neighbour scan visits few pages.
+CREATE INDEX content_searchterm_trigram ON content_searchterm
+    USING gist (term gist_trgm_ops(siglen=256));
 
 -- Audio descriptors: a cube generated from the vector, for nearest-neighbour search.
 ALTER TABLE content_trackdescriptor ADD COLUMN embedding cube

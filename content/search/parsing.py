@@ -59,7 +59,6 @@ class ParsedQuery:
     optional_words: frozenset[str] = field(default_factory=frozenset)
     bpm: int | None = None
     key: Key | None = None
-    prefix_last: bool = True
 
     @property
     def is_empty(self) -> bool:
@@ -151,7 +150,6 @@ def parse(raw: str) -> ParsedQuery:
         optional_words=frozenset(w for w in optional if w in deduplicated),
         bpm=bpm,
         key=key,
-        prefix_last=not raw.endswith((" ", "\t")),
     )
 
 
