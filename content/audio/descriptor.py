@@ -329,6 +329,19 @@ def describe_file(
     return describe_samples(samples, tempo=tempo, key=key, scale=scale)
 
 
+SIGNATURE_BITS = 256
+_HYPERPLANES = np.random.default_rng(20260101).standard_normal((SIGNATURE_BITS, DIMENSIONS))
+
+
+def signature(vector) -> bytes:
+    """A 256-bit SimHash of a unit vector: one bit per fixed random hyperplane, set when the
+    vector lies on its positive side. The share of differing bits between two signatures
+    estimates the angle between their vectors (angle = pi * share), so the Hamming distance
+    shortlists near neighbours from 32 bytes per track instead of 35 floats."""
+    bits = (_HYPERPLANES @ np.asarray(vector, dtype=np.float64)) >= 0.0
+    return np.packbits(bits).tobytes()
+
+
 def similarity(a, b) -> float:
     """Cosine similarity of two descriptor vectors."""
     return float(np.dot(np.asarray(a), np.asarray(b)))

@@ -92,6 +92,7 @@ class Migration(migrations.Migration):
                 ('updated_at', models.DateTimeField(auto_now=True)),
                 ('status', models.CharField(choices=[('completed', 'Completed'), ('failed', 'Failed')], max_length=10)),
                 ('vector', content.search.models.FloatArrayField(base_field=models.FloatField(), blank=True, null=True, size=None)),
+                ('signature', models.BinaryField(blank=True, help_text='256-bit SimHash of the vector (neighbour shortlists).', null=True)),
                 ('tempo', models.FloatField(blank=True, help_text='Estimated BPM.', null=True)),
                 ('key', models.CharField(blank=True, max_length=2)),
                 ('scale', models.CharField(blank=True, max_length=5)),

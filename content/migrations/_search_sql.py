@@ -425,7 +425,8 @@ ALTER TABLE content_searchalbum ADD CONSTRAINT content_searchalbum_album_fk
 -- Tracks: every search reads listed rows only, so every index is partial.
 CREATE INDEX content_searchtrack_document ON content_searchtrack USING gin (document)
     WHERE listed;
-CREATE INDEX content_searchtrack_name ON content_searchtrack (name_norm) WHERE listed;
+CREATE INDEX content_searchtrack_name ON content_searchtrack (name_norm text_pattern_ops)
+    WHERE listed;
 -- Candidate caps walk this one for very common words (see backends/postgres.py).
 CREATE INDEX content_searchtrack_popular ON content_searchtrack
     (popularity DESC, track_id DESC) WHERE listed;
@@ -434,7 +435,8 @@ CREATE INDEX content_searchtrack_bpm ON content_searchtrack (bpm) WHERE listed;
 CREATE INDEX content_searchtrack_artist ON content_searchtrack (main_artist_id) WHERE listed;
 
 CREATE INDEX content_searchalbum_document ON content_searchalbum USING gin (document);
-CREATE INDEX content_searchalbum_name ON content_searchalbum (name_norm);
+-- text_pattern_ops: equality, and LIKE 'prefix%' (suggestions) under any collation.
+CREATE INDEX content_searchalbum_name ON content_searchalbum (name_norm text_pattern_ops);
 CREATE INDEX content_searchalbum_popular ON content_searchalbum (popularity DESC, album_id DESC);
 
 CREATE INDEX content_artist_search ON content_artist
@@ -460,11 +462,14 @@ CREATE INDEX content_genre_search_document ON content_genre
 CREATE INDEX content_searchterm_trigram ON content_searchterm
     USING gist (term gist_trgm_ops(siglen=256));
 
--- Audio descriptors: a cube generated from the vector, for nearest-neighbour search.
+-- Audio descriptors: the vector as a cube (exact distances computed in C) and the SimHash
+-- signature as bit(256) (Hamming distance with bit_count(a # b)). No GiST on the cube: at 35
+-- dimensions an R-tree visits nearly every page (measured: as slow as a scan at 100k), so
+-- similarity search scans the 32-byte signatures and re-ranks a shortlist exactly.
 ALTER TABLE content_trackdescriptor ADD COLUMN embedding cube
     GENERATED ALWAYS AS (cube(vector)) STORED;
-CREATE INDEX content_trackdescriptor_embedding ON content_trackdescriptor USING gist (embedding)
-    WHERE embedding IS NOT NULL;
+ALTER TABLE content_trackdescriptor ADD COLUMN signature_bits bit(256)
+    GENERATED ALWAYS AS (('x' || encode(signature, 'hex'))::bit(256)) STORED;
 
 -- --- existing rows --------------------------------------------------------------------------
 SELECT beatpass_search_track_refresh(ARRAY(SELECT id FROM content_track));
@@ -502,7 +507,8 @@ DROP INDEX IF EXISTS content_artist_search, content_artist_search_name, content_
     content_playlist_search_name, accounts_user_search, accounts_user_search_name,
     content_tag_search, content_tag_search_document, content_genre_search_document,
     content_searchterm_trigram;
-ALTER TABLE content_trackdescriptor DROP COLUMN IF EXISTS embedding;
+ALTER TABLE content_trackdescriptor DROP COLUMN IF EXISTS embedding,
+    DROP COLUMN IF EXISTS signature_bits;
 DROP FUNCTION IF EXISTS beatpass_search_name_terms(), beatpass_search_renamed_terms(),
     beatpass_search_label_changed(),
     beatpass_search_artist_changed(), beatpass_search_album_updated(),

@@ -135,9 +135,11 @@ class TrackDescriptor(TimeStampedModel):
     """A compact description of how a track sounds (``content.audio.descriptor``).
 
     ``vector`` is L2-normalised, so the Euclidean distance between two vectors orders them as
-    their cosine similarity does. On PostgreSQL the migration adds a generated ``embedding cube``
-    column with a GiST index for nearest-neighbour search. Computed after commit whenever a
-    track's audio is set; ``source_file`` and ``version`` tell whether it is still current.
+    their cosine similarity does. On PostgreSQL the migration adds two generated columns:
+    ``embedding`` (a ``cube`` of the vector: distances computed in C) and ``signature_bits``
+    (``signature`` as ``bit(256)``: Hamming distances for neighbour shortlists). Computed after
+    commit whenever a track's audio is set; ``source_file`` and ``version`` tell whether it is
+    still current.
     """
 
     class Status(models.TextChoices):
@@ -147,6 +149,9 @@ class TrackDescriptor(TimeStampedModel):
     track = models.OneToOneField(Track, on_delete=models.CASCADE, related_name="audio_descriptor")
     status = models.CharField(max_length=10, choices=Status.choices)
     vector = FloatArrayField(null=True, blank=True)
+    signature = models.BinaryField(
+        null=True, blank=True, help_text="256-bit SimHash of the vector (neighbour shortlists)."
+    )
     tempo = models.FloatField(null=True, blank=True, help_text="Estimated BPM.")
     key = models.CharField(max_length=2, blank=True)
     scale = models.CharField(max_length=5, blank=True)

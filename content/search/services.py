@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from beatpass.celery import enqueue_on_commit
 from content.audio.decode import DecodeError
-from content.audio.descriptor import VERSION, DescriptorError, describe_file
+from content.audio.descriptor import VERSION, DescriptorError, describe_file, signature
 from content.catalog.models import Track
 from content.search.models import TrackDescriptor
 from content.uploads.services import local_path
@@ -76,6 +76,7 @@ def descriptor_compute(*, track_id: int, force: bool = False) -> TrackDescriptor
         track_id=track_id,
         file_id=entry.pk,
         vector=list(result.vector),
+        signature=signature(result.vector),
         tempo=result.tempo,
         key=result.key or "",
         scale=result.scale or "",
@@ -95,7 +96,7 @@ def _store(*, track_id: int, file_id: int, error: str = "", **values) -> TrackDe
     status = TrackDescriptor.Status.FAILED if error else TrackDescriptor.Status.COMPLETED
     if error:
         log.warning("audio descriptor of track %s failed: %s", track_id, error)
-        values = {"vector": None, "tempo": None, "key": "", "scale": ""}
+        values = {"vector": None, "signature": None, "tempo": None, "key": "", "scale": ""}
     descriptor, _ = TrackDescriptor.objects.update_or_create(
         track_id=track_id,
         defaults={

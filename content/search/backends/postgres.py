@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import connection
 
+from content.audio.descriptor import signature
 from content.search import camelot
 from content.search.backends.base import (
     PreparedQuery,
@@ -49,6 +50,7 @@ BPM_TOLERANCE = 0.06
 KEY_BOOST = 0.25
 KEY_NEIGHBOUR_BOOST = 0.1
 VOCABULARY_NEIGHBOURS = 8
+SHORTLIST = 500  # signature neighbours re-ranked exactly by audio similarity
 
 
 def max_candidates() -> int:
@@ -253,9 +255,9 @@ class PostgresSearchBackend:
             document, popularity = "d.document", "d.popularity"
         normalised = normalise(prefix)
         params: dict = {"limit": limit, "exclude": list(exclude_ids)}
+        order = f"{popularity} DESC, {norm}, {pk}"
         if not normalised:
             where = "true"
-            starts = "false"
         else:
             words = [w for w in normalised.split() if any(c.isalnum() for c in w)]
             params["like"] = escape_like(normalised) + "%"
@@ -267,10 +269,11 @@ class PostgresSearchBackend:
             where = f"({starts} OR {document} @@ to_tsquery('beatpass_search', %(words)s))"
             if not words:
                 where = starts
+            order = f"({starts}) DESC, {order}"
         sql = f"""
             SELECT {pk} FROM {table} AS d
             WHERE {where} AND {pk} <> ALL(%(exclude)s)
-            ORDER BY ({starts}) DESC, {popularity} DESC, {norm}, {pk}
+            ORDER BY {order}
             LIMIT %(limit)s
         """  # noqa: S608 - identifiers are constants; values are bound
         with connection.cursor() as cursor:
@@ -280,20 +283,27 @@ class PostgresSearchBackend:
     # --- audio similarity -------------------------------------------------------------------
 
     def similar_tracks(self, *, track_id: int, limit: int) -> list[int]:
-        """Nearest neighbours on the GiST index of the descriptors' ``cube`` embedding."""
+        """Shortlist by signature Hamming distance (one scan of 32-byte signatures), then rank
+        the shortlist by exact distance; listed tracks only."""
         with connection.cursor() as cursor:
             cursor.execute(
                 """
-                SELECT td.track_id
-                FROM content_trackdescriptor AS td
-                JOIN content_searchtrack AS d ON d.track_id = td.track_id AND d.listed
-                WHERE td.embedding IS NOT NULL AND td.track_id <> %(track)s
-                ORDER BY td.embedding <-> (
-                    SELECT embedding FROM content_trackdescriptor WHERE track_id = %(track)s
-                ), td.track_id
+                WITH seed AS (
+                    SELECT signature_bits, embedding FROM content_trackdescriptor
+                    WHERE track_id = %(track)s AND signature_bits IS NOT NULL
+                ), shortlist AS (
+                    SELECT td.track_id, td.embedding FROM content_trackdescriptor AS td, seed
+                    WHERE td.signature_bits IS NOT NULL AND td.track_id <> %(track)s
+                    ORDER BY bit_count(td.signature_bits # seed.signature_bits), td.track_id
+                    LIMIT %(shortlist)s
+                )
+                SELECT s.track_id FROM shortlist AS s
+                JOIN content_searchtrack AS d ON d.track_id = s.track_id AND d.listed
+                CROSS JOIN seed
+                ORDER BY cube_distance(s.embedding, seed.embedding), s.track_id
                 LIMIT %(limit)s
                 """,
-                {"track": track_id, "limit": limit},
+                {"track": track_id, "limit": limit, "shortlist": max(SHORTLIST, 10 * limit)},
             )
             return [row[0] for row in cursor.fetchall()]
 
@@ -478,10 +488,11 @@ def radio_sql(profile: RadioProfile, *, cap: int) -> tuple[str, dict]:
             " ORDER BY d.popularity DESC, d.track_id DESC LIMIT %(cap)s)"
         )
     if params["vector"]:
+        params["signature"] = "".join(f"{byte:08b}" for byte in signature(profile.vector))
         sources.append(
             "(SELECT td.track_id FROM content_trackdescriptor AS td"
-            " WHERE td.embedding IS NOT NULL"
-            " ORDER BY td.embedding <-> cube(%(vector)s::float8[]) LIMIT %(cap)s)"
+            " WHERE td.signature_bits IS NOT NULL"
+            " ORDER BY bit_count(td.signature_bits # %(signature)s::bit(256)) LIMIT %(cap)s)"
         )
     sources.append("(SELECT track_id FROM co_liked)")
     required = ""

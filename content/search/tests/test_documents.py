@@ -131,7 +131,9 @@ def test_an_exclusive_sale_unlists_the_track_once_the_licensing_column_exists():
     assert document_of(track).listed is True
 
     with connection.cursor() as cursor:
-        cursor.execute("UPDATE content_track SET exclusive_status = 'sold' WHERE id = %s", [track.pk])
+        cursor.execute(
+            "UPDATE content_track SET exclusive_status = 'sold' WHERE id = %s", [track.pk]
+        )
 
     assert document_of(track).listed is False
 

@@ -124,4 +124,7 @@ def test_corrections_prefer_the_closest_words():
 
 
 def test_key_codes_cover_both_scales_when_none_was_given():
-    assert set(Key(9, None).codes) == {camelot.code_for("A", "minor"), camelot.code_for("A", "major")}
+    assert set(Key(9, None).codes) == {
+        camelot.code_for("A", "minor"),
+        camelot.code_for("A", "major"),
+    }

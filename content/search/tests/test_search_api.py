@@ -178,7 +178,8 @@ def test_anonymous_visitors_get_the_public_fields_only(api_client, user_client):
         "artists",
     }
     assert {"bpm", "key", "plays", "tags", "genres", "is_liked"} <= set(rich)
-    assert "file_id" not in rich and "email" not in str(rich)
+    assert "file_id" not in rich
+    assert "email" not in str(rich)
 
 
 # --- the envelope and item shapes -----------------------------------------------------------------
@@ -207,7 +208,8 @@ def test_the_envelope_has_one_list_per_requested_type(api_client):
     everything = api_client.get(URL, {"query": "sunday"}).json()
 
     assert set(body) == {"status", "query", "results"}
-    assert body["status"] == "success" and body["query"] == "sunday"
+    assert body["status"] == "success"
+    assert body["query"] == "sunday"
     assert set(body["results"]) == {"tracks", "tags", "users"}
     assert body["results"]["tags"] == [
         {"id": body["results"]["tags"][0]["id"], "name": "sunday", "model_type": "tag"}
@@ -328,8 +330,6 @@ def test_query_count_is_constant_in_limit(everything_matches, user_client, api_c
 
 
 def test_the_page_mode_query_count_is_constant_in_page_size(everything_matches, user_client):
-    counts = {
-        count_queries(user_client, types="track", page=1, per_page=size) for size in (1, 10)
-    }
+    counts = {count_queries(user_client, types="track", page=1, per_page=size) for size in (1, 10)}
 
     assert counts == {7}
