@@ -229,3 +229,11 @@ LOGGING = {
         "celery.app.trace": {"level": "WARNING"},
     },
 }
+
+# --- Search and discovery ------------------------------------------------------------------
+# auto: PostgreSQL full-text search on PostgreSQL, the simple ORM fallback elsewhere (SQLite);
+# or "postgres", "simple", or the dotted path of another SearchBackend (e.g. an OpenSearch one).
+SEARCH_BACKEND = env("SEARCH_BACKEND", default="auto")
+# Candidates each query branch ranks at most (in popularity order): bounds the work of a query
+# that matches a large part of the catalog; also the deepest result a query can reach.
+SEARCH_MAX_CANDIDATES = env.int("SEARCH_MAX_CANDIDATES", default=200)

@@ -80,6 +80,26 @@ BEGIN
     IF ids IS NULL OR cardinality(ids) = 0 THEN
         RETURN;
     END IF;
+    -- Artists, genres and tags are aggregated once for the whole batch (hash joins), not
+    -- looked up track by track: a bulk rebuild runs several times faster.
+    WITH artists AS (
+        SELECT ta.track_id,
+               string_agg(a.name, ' ' ORDER BY ta.position, ta.id) AS names,
+               (array_agg(ta.artist_id ORDER BY ta.position, ta.id))[1] AS main_artist_id
+        FROM content_trackartist AS ta JOIN content_artist AS a ON a.id = ta.artist_id
+        WHERE ta.track_id = ANY(ids)
+        GROUP BY ta.track_id
+    ), genres AS (
+        SELECT tg.track_id, string_agg(g.name || ' ' || g.display_name, ' ') AS names
+        FROM content_track_genres AS tg JOIN content_genre AS g ON g.id = tg.genre_id
+        WHERE tg.track_id = ANY(ids)
+        GROUP BY tg.track_id
+    ), tags AS (
+        SELECT tt.track_id, string_agg(x.name, ' ') AS names
+        FROM content_track_tags AS tt JOIN content_tag AS x ON x.id = tt.tag_id
+        WHERE tt.track_id = ANY(ids)
+        GROUP BY tt.track_id
+    )
     INSERT INTO content_searchtrack AS d
         (track_id, document, name_norm, listed, popularity, created_at, bpm, camelot,
          main_artist_id)
@@ -99,22 +119,9 @@ BEGIN
            beatpass_search_camelot(t.key, t.scale),
            ar.main_artist_id
     FROM content_track AS t
-    LEFT JOIN LATERAL (
-        SELECT string_agg(a.name, ' ' ORDER BY ta.position, ta.id) AS names,
-               (array_agg(ta.artist_id ORDER BY ta.position, ta.id))[1] AS main_artist_id
-        FROM content_trackartist AS ta JOIN content_artist AS a ON a.id = ta.artist_id
-        WHERE ta.track_id = t.id
-    ) AS ar ON true
-    LEFT JOIN LATERAL (
-        SELECT string_agg(g.name || ' ' || g.display_name, ' ') AS names
-        FROM content_track_genres AS tg JOIN content_genre AS g ON g.id = tg.genre_id
-        WHERE tg.track_id = t.id
-    ) AS ge ON true
-    LEFT JOIN LATERAL (
-        SELECT string_agg(x.name, ' ') AS names
-        FROM content_track_tags AS tt JOIN content_tag AS x ON x.id = tt.tag_id
-        WHERE tt.track_id = t.id
-    ) AS tg ON true
+    LEFT JOIN artists AS ar ON ar.track_id = t.id
+    LEFT JOIN genres AS ge ON ge.track_id = t.id
+    LEFT JOIN tags AS tg ON tg.track_id = t.id
     WHERE t.id = ANY(ids)
     ON CONFLICT (track_id) DO UPDATE SET
         document = excluded.document, name_norm = excluded.name_norm,
@@ -208,6 +215,22 @@ BEGIN
     IF ids IS NULL OR cardinality(ids) = 0 THEN
         RETURN;
     END IF;
+    WITH artists AS (
+        SELECT aa.album_id, string_agg(a.name, ' ' ORDER BY aa.position, aa.id) AS names
+        FROM content_albumartist AS aa JOIN content_artist AS a ON a.id = aa.artist_id
+        WHERE aa.album_id = ANY(ids)
+        GROUP BY aa.album_id
+    ), genres AS (
+        SELECT ag.album_id, string_agg(g.name || ' ' || g.display_name, ' ') AS names
+        FROM content_album_genres AS ag JOIN content_genre AS g ON g.id = ag.genre_id
+        WHERE ag.album_id = ANY(ids)
+        GROUP BY ag.album_id
+    ), tags AS (
+        SELECT at.album_id, string_agg(x.name, ' ') AS names
+        FROM content_album_tags AS at JOIN content_tag AS x ON x.id = at.tag_id
+        WHERE at.album_id = ANY(ids)
+        GROUP BY at.album_id
+    )
     INSERT INTO content_searchalbum AS d (album_id, document, name_norm, popularity, created_at)
     SELECT al.id,
            setweight(to_tsvector('beatpass_search'::regconfig, al.name), 'A')
@@ -220,21 +243,9 @@ BEGIN
            beatpass_search_prior(al.plays, al.likes_count),
            al.created_at
     FROM content_album AS al
-    LEFT JOIN LATERAL (
-        SELECT string_agg(a.name, ' ' ORDER BY aa.position, aa.id) AS names
-        FROM content_albumartist AS aa JOIN content_artist AS a ON a.id = aa.artist_id
-        WHERE aa.album_id = al.id
-    ) AS ar ON true
-    LEFT JOIN LATERAL (
-        SELECT string_agg(g.name || ' ' || g.display_name, ' ') AS names
-        FROM content_album_genres AS ag JOIN content_genre AS g ON g.id = ag.genre_id
-        WHERE ag.album_id = al.id
-    ) AS ge ON true
-    LEFT JOIN LATERAL (
-        SELECT string_agg(x.name, ' ') AS names
-        FROM content_album_tags AS at JOIN content_tag AS x ON x.id = at.tag_id
-        WHERE at.album_id = al.id
-    ) AS tg ON true
+    LEFT JOIN artists AS ar ON ar.album_id = al.id
+    LEFT JOIN genres AS ge ON ge.album_id = al.id
+    LEFT JOIN tags AS tg ON tg.album_id = al.id
     WHERE al.id = ANY(ids)
     ON CONFLICT (album_id) DO UPDATE SET
         document = excluded.document, name_norm = excluded.name_norm,
@@ -470,6 +481,9 @@ ALTER TABLE content_trackdescriptor ADD COLUMN embedding cube
     GENERATED ALWAYS AS (cube(vector)) STORED;
 ALTER TABLE content_trackdescriptor ADD COLUMN signature_bits bit(256)
     GENERATED ALWAYS AS (('x' || encode(signature, 'hex'))::bit(256)) STORED;
+-- The scan reads this index only (about 60 bytes a track instead of the 330-byte row).
+CREATE INDEX content_trackdescriptor_signature ON content_trackdescriptor (track_id)
+    INCLUDE (signature_bits) WHERE signature_bits IS NOT NULL;
 
 -- --- existing rows --------------------------------------------------------------------------
 SELECT beatpass_search_track_refresh(ARRAY(SELECT id FROM content_track));

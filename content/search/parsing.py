@@ -185,13 +185,28 @@ def edit_distance(a: str, b: str, limit: int) -> int:
     return previous[-1]
 
 
-def corrections(word: str, candidates: list[str], *, limit: int = 3) -> list[str]:
+ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
+
+
+def one_edit_away(word: str) -> list[str]:
+    """Every string one edit from ``word``: a letter deleted, inserted or replaced, or two
+    neighbours swapped (Norvig's candidate set; about 70 per letter)."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    out = {a + b[1:] for a, b in splits if b}
+    out |= {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    out |= {a + c + b[1:] for a, b in splits if b for c in ALPHABET}
+    out |= {a + c + b for a, b in splits for c in ALPHABET}
+    out.discard(word)
+    return sorted(out)
+
+
+def corrections(word: str, candidates: list[str], *, limit: int = 8) -> list[str]:
     """The candidates within ``allowed_edits(word)`` of ``word``, closest first."""
     budget = allowed_edits(word)
     if not budget:
         return []
     scored = []
-    for candidate in candidates:
+    for candidate in set(candidates):
         if candidate == word:
             continue
         distance = edit_distance(word, candidate, budget)

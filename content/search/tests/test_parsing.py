@@ -11,6 +11,7 @@ from content.search.parsing import (
     corrections,
     edit_distance,
     normalise,
+    one_edit_away,
     parse,
 )
 
@@ -128,3 +129,11 @@ def test_key_codes_cover_both_scales_when_none_was_given():
         camelot.code_for("A", "minor"),
         camelot.code_for("A", "major"),
     }
+
+
+def test_one_edit_away_covers_every_kind_of_typo():
+    variants = set(one_edit_away("money"))
+
+    assert {"mony", "moeny", "mooney", "honey"} <= variants  # deletion, swap, insertion, change
+    assert "money" not in variants
+    assert len(variants) < 80 * len("money")
