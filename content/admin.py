@@ -7,4 +7,5 @@ from content.fingerprints import admin as fingerprints  # noqa: F401
 from content.lyrics import admin as lyrics  # noqa: F401
 from content.media import admin as media  # noqa: F401
 from content.playlists import admin as playlists  # noqa: F401
+from content.search import admin as search  # noqa: F401
 from content.uploads import admin as uploads  # noqa: F401

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema, extend_schema_view
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -34,6 +34,7 @@ class SearchView(APIView):
 
     @extend_schema(
         tags=["Search"],
+        operation_id="search",
         summary="Search tracks, artists, albums, playlists, users and tags",
         description=(
             "Typo-tolerant full-text search. Each type is ranked on its own: exact names "
@@ -109,10 +110,10 @@ class _Suggestion(APIView):
     model = Artist
 
     def get(self, request, pk):
-        if not self.model.objects.filter(pk=parse_pk(pk)).exists():
+        found = presenters.present_suggestions(self.kind, [parse_pk(pk)])
+        if not found:
             raise NotFound()
-        model = presenters.present_suggestions(self.kind, [int(pk)])[0]
-        return Response({"status": "success", "model": model})
+        return Response({"status": "success", "model": found[0]})
 
 
 SUGGEST_DESCRIPTION = (
@@ -123,46 +124,58 @@ SUGGEST_DESCRIPTION = (
 )
 
 
-@extend_schema(
-    tags=["Search"],
-    summary="Suggest artists as the user types",
-    description=SUGGEST_DESCRIPTION.format(kinds="artists"),
-    parameters=SUGGESTION_PARAMS,
-    responses={200: SUGGESTIONS, **errors(422, 429)},
+@extend_schema_view(
+    get=extend_schema(
+        tags=["Search"],
+        operation_id="search_suggestions_artists",
+        summary="Suggest artists as the user types",
+        description=SUGGEST_DESCRIPTION.format(kinds="artists"),
+        parameters=SUGGESTION_PARAMS,
+        responses={200: SUGGESTIONS, **errors(422, 429)},
+    )
 )
 class ArtistSuggestionsView(_Suggestions):
     kind = "artist"
 
 
-@extend_schema(
-    tags=["Search"],
-    summary="Suggest albums as the user types",
-    description=SUGGEST_DESCRIPTION.format(kinds="albums"),
-    parameters=[p for p in SUGGESTION_PARAMS if p.name != "excludeSelf"],
-    responses={200: SUGGESTIONS, **errors(422, 429)},
+@extend_schema_view(
+    get=extend_schema(
+        tags=["Search"],
+        operation_id="search_suggestions_albums",
+        summary="Suggest albums as the user types",
+        description=SUGGEST_DESCRIPTION.format(kinds="albums"),
+        parameters=[p for p in SUGGESTION_PARAMS if p.name != "excludeSelf"],
+        responses={200: SUGGESTIONS, **errors(422, 429)},
+    )
 )
 class AlbumSuggestionsView(_Suggestions):
     kind = "album"
 
 
-@extend_schema(
-    tags=["Search"],
-    summary="One artist in the suggestion shape",
-    description="The artist a picker has stored (by id), in the same shape as its suggestions.",
-    parameters=[SUGGESTION_ID],
-    responses={200: SUGGESTION, **errors(404, 429)},
+@extend_schema_view(
+    get=extend_schema(
+        tags=["Search"],
+        operation_id="search_suggestion_artist",
+        summary="One artist in the suggestion shape",
+        description="The artist a picker has stored (by id), in the same shape as its suggestions.",
+        parameters=[SUGGESTION_ID],
+        responses={200: SUGGESTION, **errors(404, 429)},
+    )
 )
 class ArtistSuggestionView(_Suggestion):
     kind = "artist"
     model = Artist
 
 
-@extend_schema(
-    tags=["Search"],
-    summary="One album in the suggestion shape",
-    description="The album a picker has stored (by id), in the same shape as its suggestions.",
-    parameters=[SUGGESTION_ID],
-    responses={200: SUGGESTION, **errors(404, 429)},
+@extend_schema_view(
+    get=extend_schema(
+        tags=["Search"],
+        operation_id="search_suggestion_album",
+        summary="One album in the suggestion shape",
+        description="The album a picker has stored (by id), in the same shape as its suggestions.",
+        parameters=[SUGGESTION_ID],
+        responses={200: SUGGESTION, **errors(404, 429)},
+    )
 )
 class AlbumSuggestionView(_Suggestion):
     kind = "album"
@@ -174,6 +187,7 @@ class AudioSearchView(APIView):
 
     @extend_schema(
         tags=["Search"],
+        operation_id="search_audio",
         summary="Tracks that sound like a track",
         description=(
             "The public tracks nearest to the seed track's audio descriptor (timbre, rhythm, "
@@ -206,6 +220,7 @@ class RadioView(APIView):
 
     @extend_schema(
         tags=["Radio"],
+        operation_id="radio_station",
         summary="A radio station around an artist, track, genre or tag",
         description=(
             "Up to 50 public tracks mixing harmonic compatibility (Camelot wheel: same key, "

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 from rest_framework.exceptions import NotFound
 
+from content.audio.descriptor import VERSION
 from content.catalog.models import Artist, Genre, Tag, Track, TrackArtist, Visibility
 from content.catalog.selectors import track_get
 from content.search import camelot, stations
@@ -84,8 +85,6 @@ def descriptor_status(*, track: Track) -> str:
         .values("status", "source_file_id", "version")
         .first()
     )
-    from content.audio.descriptor import VERSION
-
     if row is None or row["source_file_id"] != track.file_id or row["version"] != VERSION:
         return "pending"
     return row["status"]

@@ -333,3 +333,18 @@ def test_the_page_mode_query_count_is_constant_in_page_size(everything_matches, 
     counts = {count_queries(user_client, types="track", page=1, per_page=size) for size in (1, 10)}
 
     assert counts == {7}
+
+
+def test_documented_search_fields_match_the_responses(user_client):
+    from content.search.schemas import SearchResultsOut, StationOut, SuggestionOut
+
+    seed = TrackFactory(name="Glass City", artists=[ArtistFactory(name="Glass Band")])
+    TrackFactory(name="Glass House")
+
+    results = search(user_client, "glass", "track,artist,album,playlist,user,tag,genre")
+    suggestion = user_client.get("/api/v1/search/suggestions/artist", {"query": "glass"})
+    radio = user_client.get(f"/api/v1/radio/track/{seed.pk}")
+
+    assert set(results.json()["results"]) == set(SearchResultsOut().fields)
+    assert set(suggestion.json()["results"][0]) == set(SuggestionOut().fields)
+    assert set(radio.json()["station"]) == set(StationOut().fields)
