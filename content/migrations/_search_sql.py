@@ -80,6 +80,10 @@ BEGIN
     IF ids IS NULL OR cardinality(ids) = 0 THEN
         RETURN;
     END IF;
+    -- Two transactions changing one track (a tag each) serialise on its search row here, and
+    -- the next statement reads with a fresh snapshot (READ COMMITTED): the second refresh sees
+    -- the first one's committed change instead of overwriting it with an older picture.
+    PERFORM 1 FROM content_searchtrack WHERE track_id = ANY(ids) ORDER BY track_id FOR UPDATE;
     -- Artists, genres and tags are aggregated once for the whole batch (hash joins), not
     -- looked up track by track: a bulk rebuild runs several times faster.
     WITH artists AS (
@@ -215,6 +219,8 @@ BEGIN
     IF ids IS NULL OR cardinality(ids) = 0 THEN
         RETURN;
     END IF;
+    -- Serialise concurrent refreshes of one album (see beatpass_search_track_refresh).
+    PERFORM 1 FROM content_searchalbum WHERE album_id = ANY(ids) ORDER BY album_id FOR UPDATE;
     WITH artists AS (
         SELECT aa.album_id, string_agg(a.name, ' ' ORDER BY aa.position, aa.id) AS names
         FROM content_albumartist AS aa JOIN content_artist AS a ON a.id = aa.artist_id

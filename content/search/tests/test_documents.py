@@ -3,12 +3,15 @@ transaction, with no Python involved."""
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
+from beatpass.testing import run_together
 from content.catalog import services as catalog
 from content.catalog.models import Track, Visibility
 from content.search import services
@@ -199,3 +202,30 @@ def test_rebuild_recreates_documents_written_with_triggers_off():
 
     assert rebuilt == 1
     assert document_of(track).name_norm == "after hours"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_tag_changes_on_one_track_both_reach_its_document():
+    """The second transaction's refresh waits for the first to commit, then reads both tags;
+    without the row lock it would write the picture it took before waiting (one tag lost)."""
+    track = TrackFactory(name="Shared")
+    first, second = TagFactory(name="first"), TagFactory(name="second")
+    first_added = threading.Event()
+
+    def add_first():
+        with transaction.atomic():
+            track.tags.add(first)
+            first_added.set()
+            time.sleep(0.5)  # the other transaction runs into the lock meanwhile
+
+    def add_second():
+        first_added.wait(timeout=10)
+        with transaction.atomic():
+            track.tags.add(second)
+
+    results = run_together(add_first, add_second)
+
+    assert results == [None, None]
+    words = lexemes(document_of(track).document)
+    assert words["first"] == "C"
+    assert words["second"] == "C"
