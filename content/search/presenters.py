@@ -56,7 +56,8 @@ def present_hits(kind: str, page: SearchPage, *, viewer) -> list[dict[str, Any]]
         return present_playlists(_in_order(ids, rows), viewer=viewer)
     rows = [page.rows[i] for i in ids]
     if kind == "user":
-        return [present_user(r["id"], r["name"], r["email"], r["avatar"]) for r in rows]
+        # Only users with a name are found, so the email fallback of the display name is unused.
+        return [present_user(r["id"], r["name"], "", r["avatar"]) for r in rows]
     if kind == "tag":
         return [{"id": r["id"], "name": r["name"], "model_type": "tag"} for r in rows]
     return [

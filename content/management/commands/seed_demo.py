@@ -283,7 +283,7 @@ class Command(BaseCommand):
         self._likes(users, tracks=tracks, albums=albums, artists=artists)
         self._playlists(users, tracks=tracks)
         self._lyrics(producer, tracks=tracks)
-        self._search(albums=albums)
+        self._search(albums=albums, actor=staff)
         if not quiet:
             self._summary()
 
@@ -434,7 +434,7 @@ class Command(BaseCommand):
             lyrics.lyric_create(user=producer, track=track, text=DEMO_LYRIC, is_synced=True)
             self.created["lyrics"] += 1
 
-    def _search(self, *, albums) -> None:
+    def _search(self, *, albums, actor) -> None:
         """Search and discovery: albums get the genres and tags of their tracks (so
         ``/tags/{name}/albums`` and album search have something to show), and every track gets
         its audio descriptor (audio similarity, radio). Both only fill in what is missing."""
@@ -442,8 +442,16 @@ class Command(BaseCommand):
             if album.genres.exists() or album.tags.exists():
                 continue
             tracks = Track.objects.filter(album=album)
-            album.genres.set(Genre.objects.filter(tracks__in=tracks).distinct())
-            album.tags.set(Tag.objects.filter(tracks__in=tracks).distinct())
+            genres = Genre.objects.filter(tracks__in=tracks).distinct().order_by("name")
+            tags = Tag.objects.filter(tracks__in=tracks).distinct().order_by("name")
+            catalog.album_update(
+                user=actor,
+                album=album,
+                data={
+                    "genres": [g.name for g in genres][:10],
+                    "tags": [t.name for t in tags][:20],
+                },
+            )
         for track_id in search.tracks_needing_descriptors().values_list("pk", flat=True):
             search.descriptor_compute(track_id=track_id)
 

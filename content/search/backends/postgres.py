@@ -153,7 +153,7 @@ KINDS = {
         cap_order="d.id DESC",
         popularity="0",
         created="d.date_joined",
-        returns=", d.name, d.email, d.avatar",
+        returns=", d.name, d.avatar",  # never the email address
     ),
     "tag": Kind(
         table="content_tag",

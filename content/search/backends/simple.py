@@ -270,7 +270,7 @@ class SimpleSearchBackend:
             rows = (
                 User.objects.filter(any_word("name"), is_active=True)
                 .exclude(name="")
-                .values("id", "name", "email", "avatar", "date_joined")
+                .values("id", "name", "avatar", "date_joined")
             )
             return [self._plain(r, r["name"], "", 0.0, r["date_joined"]) for r in rows[:SCAN_LIMIT]]
         if kind == "tag":

@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from content.catalog.models import Visibility
+from content.catalog.models import Track, Visibility
 from content.search import camelot
 from content.search.backends import get_backend
 from content.search.backends.base import RadioProfile
@@ -30,8 +30,6 @@ backend = SimpleSearchBackend()
 
 def track_names(query: str, **kwargs) -> list[str]:
     page = backend.search(backend.prepare(parse(query)), kind="track", offset=0, limit=10)
-    from content.catalog.models import Track
-
     by_id = dict(Track.objects.filter(pk__in=page.ids).values_list("pk", "name"))
     return [by_id[i] for i in page.ids]
 
