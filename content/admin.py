@@ -9,4 +9,5 @@ from content.licensing import admin as licensing  # noqa: F401
 from content.lyrics import admin as lyrics  # noqa: F401
 from content.media import admin as media  # noqa: F401
 from content.playlists import admin as playlists  # noqa: F401
+from content.search import admin as search  # noqa: F401
 from content.uploads import admin as uploads  # noqa: F401

@@ -9,4 +9,5 @@ from content.licensing import models as licensing  # noqa: F401
 from content.lyrics import models as lyrics  # noqa: F401
 from content.media import models as media  # noqa: F401
 from content.playlists import models as playlists  # noqa: F401
+from content.search import models as search  # noqa: F401
 from content.uploads import models as uploads  # noqa: F401

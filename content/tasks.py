@@ -6,3 +6,4 @@ from content.commerce import tasks as commerce  # noqa: F401
 from content.fingerprints import tasks as fingerprints  # noqa: F401
 from content.media import tasks as media  # noqa: F401
 from content.playlists import tasks as playlists  # noqa: F401
+from content.search import tasks as search  # noqa: F401

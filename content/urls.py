@@ -15,6 +15,7 @@ SUBDOMAINS = (
     "uploads",
     "licensing",
     "commerce",
+    "search",
     "catalog",
 )
 

@@ -289,3 +289,10 @@ THROTTLE_RATES["license_verify"] = env("THROTTLE_RATE_LICENSE_VERIFY", default="
 DOWNLOAD_MP3_BITRATE = env.int("DOWNLOAD_MP3_BITRATE", default=320_000)
 # Seconds a client is told to wait (Retry-After) while an MP3 is being prepared.
 DOWNLOAD_TRANSCODE_RETRY_SECONDS = env.int("DOWNLOAD_TRANSCODE_RETRY_SECONDS", default=10)
+# --- Search and discovery ------------------------------------------------------------------
+# auto: PostgreSQL full-text search on PostgreSQL, the simple ORM fallback elsewhere (SQLite);
+# or "postgres", "simple", or the dotted path of another SearchBackend (e.g. an OpenSearch one).
+SEARCH_BACKEND = env("SEARCH_BACKEND", default="auto")
+# Candidates each query branch ranks at most (in popularity order): bounds the work of a query
+# that matches a large part of the catalog; also the deepest result a query can reach.
+SEARCH_MAX_CANDIDATES = env.int("SEARCH_MAX_CANDIDATES", default=200)

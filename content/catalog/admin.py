@@ -45,7 +45,9 @@ class ArtistAdmin(admin.ModelAdmin):
 @admin.register(Album)
 class AlbumAdmin(admin.ModelAdmin):
     list_display = ("name", "release_date", "plays", "likes_count", "created_at")
+    list_filter = ("genres",)
     search_fields = ("name", "artists__name")
+    autocomplete_fields = ("genres", "tags")
     date_hierarchy = "created_at"
     readonly_fields = ("plays", "likes_count", "created_by", "created_at", "updated_at")
     inlines = (AlbumArtistInline,)

@@ -19,7 +19,7 @@ from rest_framework.viewsets import ViewSet
 from beatpass.api.pagination import paginate
 from beatpass.api.params import parse_id_list, parse_pk, parse_with
 from beatpass.api.permissions import PublicReadAuthenticatedWrite
-from beatpass.api.schema import ID_PATH, PAGE_PARAMS, envelope, paginated
+from beatpass.api.schema import ID_PATH, PAGE_PARAMS, envelope, errors, paginated
 from content.catalog import presenters, selectors, services
 from content.catalog.inputs import AlbumInput, ArtistInput, TrackFilter, TrackInput
 from content.catalog.models import Album, Artist, Genre, Track
@@ -179,7 +179,8 @@ class AlbumViewSet(LikeActionsMixin, ViewSet):
         tracks = presenters.present_tracks(
             presenters.track_rows(tracks_qs, viewer=request.user)[:500], viewer=request.user
         )
-        body = presenters.present_album(album, viewer=request.user, tracks=tracks)
+        include = parse_with(request, {"genres", "tags"})
+        body = presenters.present_album(album, viewer=request.user, tracks=tracks, include=include)
         return Response({"status": "success", "album": body}, status=code)
 
     def retrieve(self, request, pk=None):
@@ -342,6 +343,23 @@ class TagTracksView(APIView):
     def get(self, request, name):
         tag = selectors.tag_get(name=name)
         return track_page(request, selectors.tracks_by_tag(viewer=request.user, tag=tag))
+
+
+@extend_schema_view(
+    get=extend_schema(
+        tags=["Tags"],
+        summary="Albums with a tag",
+        description="Albums tagged `tagName` (case-insensitive), newest first.",
+        parameters=PAGE_PARAMS,
+        responses={200: paginated("Albums", AlbumOut()), **errors(404, 422, 429)},
+    )
+)
+class TagAlbumsView(APIView):
+    permission_classes = [PublicReadAuthenticatedWrite]
+
+    def get(self, request, name):
+        tag = selectors.tag_get(name=name)
+        return album_page(request, selectors.albums_by_tag(tag=tag))
 
 
 @extend_schema_view(

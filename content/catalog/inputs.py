@@ -88,6 +88,8 @@ class AlbumInput(serializers.Serializer):
     tracks = serializers.ListField(
         child=serializers.IntegerField(min_value=1), max_length=200, required=False
     )
+    genres = NameList(max_length=MAX_GENRES, required=False)
+    tags = NameList(max_length=MAX_TAGS, required=False)
 
     def validate_artists(self, value):
         return _no_repeats(value)

@@ -115,6 +115,8 @@ class Album(TimeStampedModel):
     description = models.TextField(blank=True)
     plays = models.BigIntegerField(default=0)
     likes_count = models.PositiveIntegerField(default=0)
+    genres = models.ManyToManyField(Genre, related_name="albums", blank=True)
+    tags = models.ManyToManyField(Tag, related_name="albums", blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

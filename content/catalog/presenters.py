@@ -91,6 +91,12 @@ def _relation_sqls() -> dict[str, str]:
         "album_artists": _relation_sql(
             AlbumArtist, "album", "artist", ("name", "image", "verified"), ("position", "id")
         ),
+        "album_genres": _relation_sql(
+            Album.genres.through, "album", "genre", ("name", "display_name"), ("target.name",)
+        ),
+        "album_tags": _relation_sql(
+            Album.tags.through, "album", "tag", ("name",), ("target.name",)
+        ),
     }
 
 
@@ -119,20 +125,36 @@ def artists_for_tracks(track_ids: Sequence[int], *, rich: bool) -> dict[int, lis
     return _artists_by_owner("track_artists", track_ids, rich=rich)
 
 
-def genres_for_tracks(track_ids: Sequence[int]) -> dict[int, list[dict]]:
+def _genres_by_owner(relation: str, ids: Sequence[int]) -> dict[int, list[dict]]:
     out: dict[int, list[dict]] = defaultdict(list)
-    for track_id, genre_id, name, display in _relation_rows("track_genres", track_ids):
-        out[track_id].append(
+    for owner_id, genre_id, name, display in _relation_rows(relation, ids):
+        out[owner_id].append(
             {"id": genre_id, "name": name, "display_name": display, "model_type": "genre"}
         )
     return out
 
 
-def tags_for_tracks(track_ids: Sequence[int]) -> dict[int, list[dict]]:
+def _tags_by_owner(relation: str, ids: Sequence[int]) -> dict[int, list[dict]]:
     out: dict[int, list[dict]] = defaultdict(list)
-    for track_id, tag_id, name in _relation_rows("track_tags", track_ids):
-        out[track_id].append({"id": tag_id, "name": name, "model_type": "tag"})
+    for owner_id, tag_id, name in _relation_rows(relation, ids):
+        out[owner_id].append({"id": tag_id, "name": name, "model_type": "tag"})
     return out
+
+
+def genres_for_tracks(track_ids: Sequence[int]) -> dict[int, list[dict]]:
+    return _genres_by_owner("track_genres", track_ids)
+
+
+def tags_for_tracks(track_ids: Sequence[int]) -> dict[int, list[dict]]:
+    return _tags_by_owner("track_tags", track_ids)
+
+
+def genres_for_albums(album_ids: Sequence[int]) -> dict[int, list[dict]]:
+    return _genres_by_owner("album_genres", album_ids)
+
+
+def tags_for_albums(album_ids: Sequence[int]) -> dict[int, list[dict]]:
+    return _tags_by_owner("album_tags", album_ids)
 
 
 def artists_for_albums(album_ids: Sequence[int], *, rich: bool) -> dict[int, list[dict]]:
@@ -300,10 +322,17 @@ def album_rows(queryset: QuerySet[Album], *, viewer) -> QuerySet:
     return queryset.annotate(is_liked=Exists(liked)).values(*ALBUM_RICH, "is_liked")
 
 
-def present_albums(rows: Iterable[dict], *, viewer) -> list[dict[str, Any]]:
+def present_albums(
+    rows: Iterable[dict], *, viewer, include: Iterable[str] = ()
+) -> list[dict[str, Any]]:
+    """``include`` may ask for ``genres`` and ``tags`` (one query each for all the rows)."""
     rows = list(rows)
     rich = is_rich(viewer)
-    artists = artists_for_albums([r["id"] for r in rows], rich=rich) if rows else {}
+    include = set(include)
+    ids = [r["id"] for r in rows]
+    artists = artists_for_albums(ids, rich=rich) if rows else {}
+    genres = genres_for_albums(ids) if rows and "genres" in include else None
+    tags = tags_for_albums(ids) if rows and "tags" in include else None
     out = []
     for row in rows:
         item: dict[str, Any] = {
@@ -325,13 +354,21 @@ def present_albums(rows: Iterable[dict], *, viewer) -> list[dict[str, Any]]:
                     "is_liked": row["is_liked"],
                 }
             )
+        if genres is not None:
+            item["genres"] = genres.get(row["id"], [])
+        if tags is not None:
+            item["tags"] = tags.get(row["id"], [])
         out.append(item)
     return out
 
 
-def present_album(album: Album, *, viewer, tracks: list[dict] | None = None) -> dict[str, Any]:
+def present_album(
+    album: Album, *, viewer, tracks: list[dict] | None = None, include: Iterable[str] = ()
+) -> dict[str, Any]:
     item = present_albums(
-        album_rows(Album.objects.filter(pk=album.pk), viewer=viewer), viewer=viewer
+        album_rows(Album.objects.filter(pk=album.pk), viewer=viewer),
+        viewer=viewer,
+        include=include,
     )[0]
     if tracks is not None:
         item["tracks"] = tracks

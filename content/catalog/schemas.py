@@ -80,6 +80,8 @@ class AlbumOut(serializers.Serializer):
     updated_at = serializers.DateTimeField(required=False, help_text=RICH)
     is_liked = serializers.BooleanField(required=False, help_text=RICH)
     tracks = TrackOut(many=True, required=False, help_text="Album detail only.")
+    genres = GenreOut(many=True, required=False, help_text="Album detail with `with=genres`.")
+    tags = TagOut(many=True, required=False, help_text="Album detail with `with=tags`.")
 
 
 class LinkOut(serializers.Serializer):

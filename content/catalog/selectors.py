@@ -138,6 +138,12 @@ def albums_by_artist(*, artist: Artist) -> QuerySet[Album]:
     )
 
 
+def albums_by_tag(*, tag: Tag) -> QuerySet[Album]:
+    return album_list().filter(
+        Exists(Album.tags.through.objects.filter(album=OuterRef("pk"), tag=tag))
+    )
+
+
 def genre_get(*, name: str) -> Genre:
     genre = Genre.objects.filter(name__iexact=name).first()
     if genre is None:

@@ -11,6 +11,7 @@ from django.db.models.functions import Greatest
 from django.utils.text import slugify
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 
+from beatpass.celery import enqueue_on_commit
 from content.catalog.models import (
     Album,
     AlbumArtist,
@@ -239,6 +240,8 @@ def album_create(*, user, data: dict[str, Any]) -> Album:
         created_by=user, **{f: data[f] for f in ALBUM_SCALAR_FIELDS if f in data}
     )
     _set_album_artists(album, artists)
+    album.genres.set(genres_from_names(data.get("genres", [])))
+    album.tags.set(tags_from_names(data.get("tags", [])))
     if data.get("tracks"):
         _attach_album_tracks(user=user, album=album, track_ids=data["tracks"])
     return album
@@ -253,6 +256,10 @@ def album_update(*, user, album: Album, data: dict[str, Any]) -> Album:
     album.save()
     if "artists" in data:
         _set_album_artists(album, _artists_for_write(user=user, artist_ids=data["artists"]))
+    if "genres" in data:
+        album.genres.set(genres_from_names(data["genres"]))
+    if "tags" in data:
+        album.tags.set(tags_from_names(data["tags"]))
     if "tracks" in data:
         _attach_album_tracks(user=user, album=album, track_ids=data["tracks"])
     return album
@@ -358,6 +365,7 @@ def on_track_audio_set(*, track_id: int) -> None:
     """Called after commit when a track's audio was set or replaced."""
     waveform_schedule(track_id=track_id)
     fingerprint_request(track_id=track_id)
+    enqueue_on_commit("content.compute_audio_descriptor", track_id)  # search: audio similarity
 
 
 def track_audio_changed(*, track_id: int) -> None:

@@ -14,6 +14,7 @@ router.register("genres", api.GenreViewSet, basename="genre")
 
 urlpatterns = [
     path("tags/<str:name>/tracks", api.TagTracksView.as_view(), name="tag-tracks"),
+    path("tags/<str:name>/albums", api.TagAlbumsView.as_view(), name="tag-albums"),
     path("users/me/liked-tracks", api.LikedTracksView.as_view(), name="liked-tracks"),
     path("users/me/liked-albums", api.LikedAlbumsView.as_view(), name="liked-albums"),
     path("users/me/liked-artists", api.LikedArtistsView.as_view(), name="liked-artists"),

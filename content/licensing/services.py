@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
-from beatpass.accounts.models import User, display_name_for
+from beatpass.accounts.models import User
 from beatpass.accounts.services import notify
 from beatpass.api.errors import Conflict
 from content import clock
@@ -139,7 +139,7 @@ def build_snapshot(
         },
         "licensee": {
             "user_id": user.pk,
-            "display_name": display_name_for(user.name, user.email),
+            "display_name": user.display_name,
             "email_masked": mask_email(user.email),
         },
         "terms": terms.terms_for(license_type, terms_overrides),
@@ -220,7 +220,7 @@ def _notify_producers(*, license: License, track: Track, user: User) -> None:
         .exclude(pk=user.pk)
         .distinct()
     )
-    licensee = display_name_for(user.name, user.email)
+    licensee = user.display_name
     for manager in managers:
         notify(
             user=manager,

@@ -118,6 +118,18 @@ def test_snapshot_is_immutable_when_track_and_user_change(subscriber_client, sub
     assert certificate["certificate"]["uuid"] == uuid
 
 
+def test_a_nameless_licensee_is_never_shown_by_their_email(subscriber_client, subscriber, track):
+    subscriber.name = ""
+    subscriber.save()
+
+    generate(subscriber_client, track)
+
+    licensee = License.objects.get().snapshot["licensee"]
+    assert licensee["display_name"] == f"user-{subscriber.pk}"
+    assert "janedoe" not in str(licensee["display_name"])
+    assert licensee["email_masked"] != subscriber.email
+
+
 def test_certificate_survives_the_deletion_of_its_track(subscriber_client, track):
     generate(subscriber_client, track)
     track_id = track.pk

@@ -34,6 +34,7 @@ from content.lyrics import services as lyrics
 from content.lyrics.models import Lyric
 from content.playlists import services as playlists
 from content.playlists.models import Playlist
+from content.search import services as search
 from content.uploads.models import FileEntry
 from content.uploads.services import file_entry_create
 
@@ -297,6 +298,7 @@ class Command(BaseCommand):
         self._lyrics(producer, tracks=tracks)
         self._moderation_queue()
         self._licensing(users[LISTENER_EMAIL], tracks=tracks)
+        self._search(albums=albums, actor=staff)
         if not quiet:
             self._summary()
 
@@ -502,6 +504,27 @@ class Command(BaseCommand):
                 context=IssuanceContext(platform="demo"),
             )
             self.created["licenses"] += 1
+
+    def _search(self, *, albums, actor) -> None:
+        """Search and discovery: albums get the genres and tags of their tracks (so
+        ``/tags/{name}/albums`` and album search have something to show), and every track gets
+        its audio descriptor (audio similarity, radio). Both only fill in what is missing."""
+        for album in albums.values():
+            if album.genres.exists() or album.tags.exists():
+                continue
+            tracks = Track.objects.filter(album=album)
+            genres = Genre.objects.filter(tracks__in=tracks).distinct().order_by("name")
+            tags = Tag.objects.filter(tracks__in=tracks).distinct().order_by("name")
+            catalog.album_update(
+                user=actor,
+                album=album,
+                data={
+                    "genres": [g.name for g in genres][:10],
+                    "tags": [t.name for t in tags][:20],
+                },
+            )
+        for track_id in search.tracks_needing_descriptors().values_list("pk", flat=True):
+            search.descriptor_compute(track_id=track_id)
 
     def _summary(self) -> None:
         tracks = Track.objects.all()

@@ -38,6 +38,19 @@ PERIODIC_TASKS: dict[str, tuple[str, dict]] = {
         "content.expire_subscriptions",
         {"crontab": {"minute": "41"}},
     ),
+    # Hourly: audio descriptors (search by sound, radio) lost to a broker or worker outage, or
+    # outdated by a new descriptor version, are queued again, 500 at a time
+    # (`manage.py backfill_descriptors --queue --limit 500` runs it once).
+    "content: queue missing audio descriptors": (
+        "content.queue_missing_descriptors",
+        {"crontab": {"minute": "41"}},
+    ),
+    # Daily at 04:23 UTC: spelling-vocabulary words no name or label uses any more are removed,
+    # so corrections only propose words that can match (`manage.py search_prune_terms`).
+    "content: prune search vocabulary": (
+        "content.prune_search_terms",
+        {"crontab": {"minute": "23", "hour": "4"}},
+    ),
 }
 
 
