@@ -6,6 +6,15 @@ track id (``tracks/wave-batch``, ``tracks/check-duplicates`` belong to other sub
 
 from django.urls import include, path
 
-SUBDOMAINS = ("media", "fingerprints", "credits", "lyrics", "playlists", "uploads", "catalog")
+SUBDOMAINS = (
+    "media",
+    "fingerprints",
+    "credits",
+    "lyrics",
+    "playlists",
+    "uploads",
+    "analytics",
+    "catalog",
+)
 
 urlpatterns = [path("", include(f"content.{name}.urls")) for name in SUBDOMAINS]
