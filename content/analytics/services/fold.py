@@ -141,15 +141,23 @@ WITH batch AS (
            count(*) FILTER (WHERE b.completed AND NOT b.folded_completed) AS completed
     FROM batch b
     GROUP BY b.track_id, b.day
-), upsert AS (
-    INSERT INTO content_trackdailystats AS s
+), updated AS (
+    UPDATE content_trackdailystats s SET
+        plays = s.plays + p.plays,
+        listeners = s.listeners + p.listeners,
+        listen_ms = s.listen_ms + p.listen_ms,
+        completed_plays = s.completed_plays + p.completed
+    FROM per_day p
+    WHERE s.track_id = p.track_id AND s.day = p.day
+    RETURNING s.track_id, s.day
+), inserted AS (
+    -- Not INSERT ... ON CONFLICT DO UPDATE: the proposed row (the deltas alone) would have to
+    -- pass the check constraints too, and a delta of listen time alone does not.
+    INSERT INTO content_trackdailystats
         (track_id, day, plays, listeners, listen_ms, completed_plays, likes, downloads, licenses)
-    SELECT track_id, day, plays, listeners, listen_ms, completed, 0, 0, 0 FROM per_day
-    ON CONFLICT (track_id, day) DO UPDATE SET
-        plays = s.plays + EXCLUDED.plays,
-        listeners = s.listeners + EXCLUDED.listeners,
-        listen_ms = s.listen_ms + EXCLUDED.listen_ms,
-        completed_plays = s.completed_plays + EXCLUDED.completed_plays
+    SELECT p.track_id, p.day, p.plays, p.listeners, p.listen_ms, p.completed, 0, 0, 0
+    FROM per_day p
+    WHERE NOT EXISTS (SELECT 1 FROM updated u WHERE u.track_id = p.track_id AND u.day = p.day)
 )
 SELECT track_id, sum(plays)::bigint, (SELECT count(*) FROM batch)
 FROM per_day
