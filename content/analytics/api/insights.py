@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import HttpResponse, StreamingHttpResponse
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.exceptions import NotFound
@@ -19,6 +18,7 @@ from rest_framework.views import APIView
 
 from beatpass.api.params import parse_pk
 from beatpass.api.schema import errors
+from content import clock
 from content.analytics import periods, presenters, schemas
 from content.analytics.days import today
 from content.analytics.inputs import (
@@ -297,7 +297,7 @@ class ExportView(APIView):
                 scope.kind: scope.header(),
                 "period": params["period"],
                 "range": days.as_dict(),
-                "generated_at": timezone.now().isoformat(),
+                "generated_at": clock.now().isoformat(),
                 "summary": analytics,
                 "chart": {"labels": chart["labels"], "series": chart["series"]},
             }
@@ -311,7 +311,7 @@ class ExportView(APIView):
             f"({days.first.isoformat()} to {days.last.isoformat()}, {settings.ANALYTICS_TIMEZONE})",
             analytics=analytics,
             chart=chart,
-            generated=timezone.now().strftime("%Y-%m-%d %H:%M UTC"),
+            generated=clock.now().strftime("%Y-%m-%d %H:%M UTC"),
         )
         response = HttpResponse(pdf, content_type="application/pdf")
         response["Content-Disposition"] = (

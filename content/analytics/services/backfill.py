@@ -40,7 +40,7 @@ def backfill_start(*, first_day: datetime.date, last_day: datetime.date, restart
         run, created = RollupBackfill.objects.select_for_update().get_or_create(
             first_day=first_day, last_day=last_day
         )
-        if restart or (not created and run.finished_at is not None):
+        if restart and not created:
             run.last_day_done = None
             run.finished_at = None
             run.save(update_fields=["last_day_done", "finished_at", "updated_at"])
@@ -69,10 +69,13 @@ def backfill_day(*, run: RollupBackfill, day: datetime.date) -> DayRebuilt:
 
 
 def _backfill_day_once(*, run: RollupBackfill, day: datetime.date) -> DayRebuilt:
+    # Inside a caller's transaction (tests) the isolation level is the caller's.
+    outermost = not connection.in_atomic_block
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                if outermost:
+                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [FOLD_LOCK_KEY])
             deltas, tracks, plays = _rebuild_postgresql(day)
         else:
