@@ -2,6 +2,7 @@
 
 import django.db.models.deletion
 from django.conf import settings
+import django.contrib.postgres.indexes
 from django.db import migrations, models
 
 
@@ -388,6 +389,18 @@ def seed_achievements(apps, schema_editor):
     )
 
 
+class AddIndexOnPostgres(migrations.AddIndex):
+    """The BRIN index exists on PostgreSQL only; SQLite (dev) scans instead."""
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_forwards(app_label, schema_editor, from_state, to_state)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_backwards(app_label, schema_editor, from_state, to_state)
+
+
 class PostgresOnlySQL(migrations.RunSQL):
     """The dedupe gate is UNLOGGED on PostgreSQL: after a crash it comes back empty, which only
     forgets dedupe windows already over; in exchange its writes skip the WAL."""
@@ -729,6 +742,12 @@ class Migration(migrations.Migration):
             model_name="trackdailystats",
             constraint=models.CheckConstraint(
                 condition=models.Q(("listen_ms__gte", 0)), name="trackdailystats_listen"
+            ),
+        ),
+        AddIndexOnPostgres(
+            model_name="playevent",
+            index=django.contrib.postgres.indexes.BrinIndex(
+                fields=["day"], name="playevent_day_brin"
             ),
         ),
         PostgresOnlySQL(
