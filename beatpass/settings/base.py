@@ -248,6 +248,10 @@ ANALYTICS_LICENSE_TRACK_FIELD = env("ANALYTICS_LICENSE_TRACK_FIELD", default="tr
 ANALYTICS_LICENSE_TIME_FIELD = env("ANALYTICS_LICENSE_TIME_FIELD", default="created_at")
 # Percentile achievements ("top 10 % of producers") need at least this many to compare with.
 ACHIEVEMENTS_MIN_POPULATION = env.int("ACHIEVEMENTS_MIN_POPULATION", default=10)
+# SQLite (`make run`): transactions that read then write (a play start, a like) must take the
+# write lock up front, or two concurrent ones fail with "database is locked" instead of waiting.
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("transaction_mode", "IMMEDIATE")
 # Play logging has its own throttle scope (per user, or per IP for anonymous listeners).
 THROTTLE_RATES["plays"] = env("THROTTLE_RATE_PLAYS", default="120/min")
 # The export body's "type" is the second enum of that name: both get explicit names (the
