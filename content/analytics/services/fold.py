@@ -225,7 +225,9 @@ def apply_play_deltas(deltas: dict[int, int]) -> None:
     if not moved:
         return
     ids = sorted(moved)
-    locked = Track.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+    # FOR NO KEY UPDATE: the foreign-key checks of concurrent play inserts take KEY SHARE
+    # locks on these rows, which a plain FOR UPDATE would make wait for the whole batch.
+    locked = Track.objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk")
     album_ids = sorted({album for _pk, album in locked.values_list("pk", "album_id") if album})
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
@@ -240,7 +242,8 @@ def apply_play_deltas(deltas: dict[int, int]) -> None:
                 plays=Greatest(F("plays") + moved[track_id], Value(0))
             )
     if album_ids:
-        list(Album.objects.select_for_update().filter(pk__in=album_ids).order_by("pk").values("pk"))
+        albums = Album.objects.select_for_update(no_key=True).filter(pk__in=album_ids)
+        list(albums.order_by("pk").values("pk"))
         album_total = (
             Track.objects.filter(album=OuterRef("pk"))
             .values("album")
