@@ -1,6 +1,7 @@
 """Django's admin discovery for the ``content`` app: imports every sub-domain's admin, which
 registers its model admins, nothing else."""
 
+from content.analytics import admin as analytics  # noqa: F401
 from content.catalog import admin as catalog  # noqa: F401
 from content.commerce import admin as commerce  # noqa: F401
 from content.credits import admin as credits  # noqa: F401

@@ -1,6 +1,7 @@
 """Django's model registry for the ``content`` app: imports every sub-domain's models, nothing
 else. Code imports a model from its sub-domain (``content.catalog.models``), not from here."""
 
+from content.analytics import models as analytics  # noqa: F401
 from content.catalog import models as catalog  # noqa: F401
 from content.commerce import models as commerce  # noqa: F401
 from content.credits import models as credits  # noqa: F401

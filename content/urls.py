@@ -16,6 +16,7 @@ SUBDOMAINS = (
     "licensing",
     "commerce",
     "search",
+    "analytics",
     "catalog",
 )
 

@@ -296,3 +296,35 @@ SEARCH_BACKEND = env("SEARCH_BACKEND", default="auto")
 # Candidates each query branch ranks at most (in popularity order): bounds the work of a query
 # that matches a large part of the catalog; also the deepest result a query can reach.
 SEARCH_MAX_CANDIDATES = env.int("SEARCH_MAX_CANDIDATES", default=200)
+# --- Plays, analytics and achievements -----------------------------------------------------
+# Analytics days (rollups, periods, charts) are calendar days in this timezone.
+ANALYTICS_TIMEZONE = env("ANALYTICS_TIMEZONE", default="UTC")
+# The same listener restarting a track within this many seconds counts once.
+ANALYTICS_DEDUPE_SECONDS = env.int("ANALYTICS_DEDUPE_SECONDS", default=30)
+# update-duration accepts reports for plays started at most this long ago.
+ANALYTICS_PLAY_UPDATE_SECONDS = env.int("ANALYTICS_PLAY_UPDATE_SECONDS", default=3 * 3600)
+# Events per fold transaction.
+ANALYTICS_FOLD_BATCH_SIZE = env.int("ANALYTICS_FOLD_BATCH_SIZE", default=5000)
+# Likes, downloads and licenses of this many recent days are recounted on every fold.
+ANALYTICS_REFRESH_DAYS = env.int("ANALYTICS_REFRESH_DAYS", default=2)
+# Licenses issued come from this model ("app_label.Model", empty = none recorded) with a track
+# foreign key and a timestamp field; index that field.
+ANALYTICS_LICENSE_MODEL = env("ANALYTICS_LICENSE_MODEL", default="content.License")
+ANALYTICS_LICENSE_TRACK_FIELD = env("ANALYTICS_LICENSE_TRACK_FIELD", default="track")
+ANALYTICS_LICENSE_TIME_FIELD = env("ANALYTICS_LICENSE_TIME_FIELD", default="issued_at")
+# Percentile achievements ("top 10 % of producers") need at least this many to compare with.
+ACHIEVEMENTS_MIN_POPULATION = env.int("ACHIEVEMENTS_MIN_POPULATION", default=10)
+# SQLite (`make run`): transactions that read then write (a play start, a like) must take the
+# write lock up front, or two concurrent ones fail with "database is locked" instead of waiting.
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("transaction_mode", "IMMEDIATE")
+# Play logging has its own throttle scope (per user, or per IP for anonymous listeners).
+THROTTLE_RATES["plays"] = env("THROTTLE_RATE_PLAYS", default="120/min")
+# The export body's "type" is the second enum of that name: both get explicit names (the
+# backstage one keeps the name it had alone).
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {
+        "AnalyticsExportTypeEnum": "content.analytics.inputs.EXPORT_TYPES",
+        "TypeEnum": "backstage.models.BackstageRequest.Type",
+    }
+)

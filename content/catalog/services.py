@@ -156,6 +156,7 @@ def track_create(*, user, data: dict[str, Any]) -> Track:
     track.genres.set(genres_from_names(data.get("genres", [])))
     track.tags.set(tags_from_names(data.get("tags", [])))
     track_audio_changed(track_id=track.pk)
+    achievements_event(artist_ids=[a.pk for a in artists], event="upload")
     return track
 
 
@@ -181,6 +182,12 @@ def track_update(*, user, track: Track, data: dict[str, Any]) -> Track:
         track.genres.set(genres_from_names(data["genres"]))
     if "tags" in data:
         track.tags.set(tags_from_names(data["tags"]))
+    achievements_event(
+        artist_ids=list(
+            TrackArtist.objects.filter(track=track).values_list("artist_id", flat=True)
+        ),
+        event="upload",
+    )
     return track
 
 
@@ -316,6 +323,7 @@ def artist_update(*, user, artist: Artist, data: dict[str, Any]) -> Artist:
     artist.save()
     if "links" in data:
         _set_links(artist, data["links"])
+    achievements_event(artist_ids=[artist.pk], event="profile")
     return artist
 
 
@@ -370,3 +378,13 @@ def on_track_audio_set(*, track_id: int) -> None:
 
 def track_audio_changed(*, track_id: int) -> None:
     transaction.on_commit(lambda: on_track_audio_set(track_id=track_id))
+
+
+# --- achievements hook ---------------------------------------------------------------------------
+# Uploads, metadata and profile changes can unlock achievements: the artists concerned are
+# evaluated after commit (content.analytics; by task name, so nothing here imports it).
+
+
+def achievements_event(*, artist_ids: list[int], event: str) -> None:
+    if artist_ids:
+        enqueue_on_commit("content.evaluate_achievements", artist_ids=artist_ids, event=event)

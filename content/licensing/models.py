@@ -88,6 +88,8 @@ class License(TimeStampedModel):
         indexes = [
             models.Index(fields=["user", "-issued_at"], name="license_user_recent"),
             models.Index(fields=["subscription", "issued_at"], name="license_subscription_period"),
+            # analytics recounts the licenses of recent days for every track
+            models.Index(fields=["issued_at"], name="license_issued_at"),
             models.Index(fields=["track", "user"], name="license_track_user"),
         ]
 

@@ -10,6 +10,7 @@ through the API would produce.
 from __future__ import annotations
 
 import datetime
+import random
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -20,6 +21,15 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from content import testing
+from content.analytics.days import day_bounds
+from content.analytics.days import today as analytics_today
+from content.analytics.models import PlayEvent
+from content.analytics.services.achievements import achievements_evaluate, achievements_sync
+from content.analytics.services.backfill import (
+    backfill_day,
+    backfill_days_left,
+    backfill_start,
+)
 from content.beatgen import render_beat
 from content.catalog import services as catalog
 from content.catalog.models import Album, Artist, Genre, Tag, Track, TrackLike, Visibility
@@ -32,6 +42,7 @@ from content.licensing.selectors import download_policy, license_active_for
 from content.licensing.services import IssuanceContext, license_for_download
 from content.lyrics import services as lyrics
 from content.lyrics.models import Lyric
+from content.media.models import Download
 from content.playlists import services as playlists
 from content.playlists.models import Playlist
 from content.search import services as search
@@ -67,6 +78,7 @@ DEMO_LYRIC = """[00:00.50] City lights in the rear view
 SAMPLE_RATE = 22050
 # Demo audio comes in every format an upload accepts (WAV, FLAC, AIFF; never MP3), in turn.
 DEMO_AUDIO_FORMATS = (("flac", "audio/flac"), ("wav", "audio/wav"), ("aiff", "audio/aiff"))
+DEMO_PLAY_DAYS = 21
 # A fixed day, not "today": a second run must produce the very same rows.
 RELEASE_BASE = datetime.date(2025, 6, 6)
 
@@ -263,6 +275,7 @@ class Command(BaseCommand):
             "backstage requests": 0,
             "subscriptions": 0,
             "licenses": 0,
+            "plays": 0,
         }
 
         users = {u.email: self._user(u) for u in USERS}
@@ -299,6 +312,7 @@ class Command(BaseCommand):
         self._moderation_queue()
         self._licensing(users[LISTENER_EMAIL], tracks=tracks)
         self._search(albums=albums, actor=staff)
+        self._plays_and_achievements(users, tracks=tracks)
         if not quiet:
             self._summary()
 
@@ -406,8 +420,6 @@ class Command(BaseCommand):
                         "release_date": RELEASE_BASE - datetime.timedelta(days=index * 9),
                     },
                 )
-                # Play counts are read-only through the API; the demo needs some for "popular".
-                Track.objects.filter(pk=track.pk).update(plays=(index * 7919) % 5000 + 50)
         except Exception:
             # The row went with the rolled-back transaction; the stored file must go too.
             if entry is not None:
@@ -526,6 +538,44 @@ class Command(BaseCommand):
         for track_id in search.tracks_needing_descriptors().values_list("pk", flat=True):
             search.descriptor_compute(track_id=track_id)
 
+    def _plays_and_achievements(self, users, *, tracks) -> None:
+        """Three weeks of plays (and some downloads) ending today, so every analytics chart
+        has something to show; rolled up by the backfill, then achievements are evaluated.
+        Generated once: a catalog that already has plays is left alone."""
+        if PlayEvent.objects.exists():
+            return
+        rng = random.Random(20250606)  # noqa: S311 - demo data, not security
+        today = analytics_today()
+        first_day = today - datetime.timedelta(days=DEMO_PLAY_DAYS - 1)
+        listener = users[LISTENER_EMAIL]
+        events, downloads = [], []
+        public = [t for t in tracks.values() if t.visibility == Visibility.PUBLIC]
+        for index, track in enumerate(public):
+            base = 2 + (index * 7) % 11
+            for offset in range(DEMO_PLAY_DAYS):
+                day = first_day + datetime.timedelta(days=offset)
+                # Some tracks grow over the three weeks, others fade.
+                trend = (offset // 5) * (1 if index % 3 else -1)
+                for n in range(max(0, base + trend + rng.randint(-2, 3))):
+                    events.append(_demo_play(rng, track, day, n, listener))
+                if index % 4 == 0 and rng.random() < 0.3:
+                    downloads.append((track, day))
+        PlayEvent.objects.bulk_create(events, batch_size=1000)
+        start_of = {}
+        for track, day in downloads:
+            row = Download.objects.create(track=track, user=listener)
+            start_of.setdefault(day, day_bounds(day)[0])
+            Download.objects.filter(pk=row.pk).update(
+                created_at=start_of[day] + datetime.timedelta(hours=rng.randint(8, 22))
+            )
+        run = backfill_start(first_day=first_day, last_day=today)
+        for day in backfill_days_left(run):
+            backfill_day(run=run, day=day)
+        achievements_sync()
+        achievements_evaluate()
+        self.created["plays"] += len(events)
+        self._log(f"  + {len(events)} plays over {DEMO_PLAY_DAYS} days, {len(downloads)} downloads")
+
     def _summary(self) -> None:
         tracks = Track.objects.all()
         private = tracks.filter(visibility=Visibility.PRIVATE).count()
@@ -547,6 +597,35 @@ class Command(BaseCommand):
         out.write("Demo accounts (log in at POST /api/v1/auth/login or /admin/):")
         for spec in USERS:
             out.write(f"  {spec.email:<26} password: {DEMO_PASSWORD}   {spec.role}")
+
+
+def _demo_play(rng, track, day, n, listener) -> PlayEvent:
+    """One demo play: mostly anonymous listeners, some by the demo listener; a realistic mix
+    of full listens, long ones and skips."""
+    duration = track.duration
+    roll = rng.random()
+    if roll < 0.35:
+        share = 1.0
+    elif roll < 0.6:
+        share = rng.uniform(0.6, 0.95)
+    elif roll < 0.8:
+        share = rng.uniform(0.3, 0.6)
+    else:
+        share = rng.uniform(0.0, 0.25)
+    listened = int(duration * share)
+    signed_in = n == 0 and rng.random() < 0.5
+    started = day_bounds(day)[0] + datetime.timedelta(seconds=rng.randint(0, 86_399))
+    return PlayEvent(
+        track=track,
+        user=listener if signed_in else None,
+        listener=listener.pk if signed_in else -rng.randint(1, 5000),
+        source=rng.choice(("web", "web", "web", "embed", "playlist", "radio")),
+        started_at=started,
+        day=day,
+        track_duration_ms=duration,
+        listened_ms=listened,
+        completed=duration > 0 and listened * 100 >= duration * 80,
+    )
 
 
 def _upload(*, owner, name: str, data: bytes, mime: str) -> FileEntry:

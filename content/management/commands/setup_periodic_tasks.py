@@ -51,6 +51,16 @@ PERIODIC_TASKS: dict[str, tuple[str, dict]] = {
         "content.prune_search_terms",
         {"crontab": {"minute": "23", "hour": "4"}},
     ),
+    # Every minute: fold new play events into the daily rollups and Track/Album.plays (the
+    # counters lag plays by at most a minute), recount recent likes/downloads/licenses, prune
+    # expired dedupe gates. A run that finds another still running returns at once.
+    "analytics: fold plays": ("content.fold_plays", {"every": 1, "period": "minutes"}),
+    # Every 15 minutes: unlock achievements for everyone (percentiles move as the platform
+    # grows; profile-age milestones need time alone). Events evaluate their artists sooner.
+    "analytics: evaluate achievements": (
+        "content.evaluate_achievements",
+        {"every": 15, "period": "minutes"},
+    ),
 }
 
 

@@ -1,0 +1,463 @@
+"""Analytics reads. Everything per period comes from the daily rollups (``TrackDailyStats``):
+an endpoint reads a constant number of queries whatever the number of tracks or days, and
+never touches the play events, except the per-play engagement metrics of one track.
+
+Totals: plays and likes are the live counters on the tracks (the fold moves ``Track.plays``
+in the same transaction as the rollups, so both agree); listeners, downloads and licenses are
+rollup sums over all days.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import Count, ExpressionWrapper, F, IntegerField, Min, Q, Sum
+from django.db.models.functions import Coalesce, Least
+
+from content.analytics import periods
+from content.analytics.days import day_bounds
+from content.analytics.models import PlayEvent, TrackDailyStats
+from content.catalog.models import Album, Artist, Track, TrackArtist
+from content.media.models import Download
+
+METRICS = ("plays", "listeners", "listen_ms", "completed_plays", "likes", "downloads", "licenses")
+TOP_TRACKS = 10
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What an analytics read is about: a track, an album or an artist, and its tracks."""
+
+    kind: str  # "track" | "album" | "artist"
+    obj: Track | Album | Artist
+    tracks: dict[int, dict]  # id → {"id", "name", "plays", "likes_count"}
+
+    @property
+    def track_ids(self) -> list[int]:
+        return list(self.tracks)
+
+    def header(self) -> dict:
+        return {"id": self.obj.pk, "name": self.obj.name}
+
+
+_TRACKS = Track._meta.db_table
+_ROLLUPS = TrackDailyStats._meta.db_table
+_TRACK_ROWS_SQL = f"SELECT id, name, plays, likes_count FROM {_TRACKS} WHERE {{where}} ORDER BY id"  # noqa: S608
+_CREDITED = f"id IN (SELECT track_id FROM {TrackArtist._meta.db_table} WHERE artist_id = %s)"  # noqa: S608
+
+
+def _track_rows(where: str, params: list) -> dict[int, dict]:
+    with connection.cursor() as cursor:
+        cursor.execute(_TRACK_ROWS_SQL.format(where=where), params)
+        rows = cursor.fetchall()
+    return {
+        pk: {"id": pk, "name": name, "plays": plays, "likes_count": likes}
+        for pk, name, plays, likes in rows
+    }
+
+
+def _in(count: int) -> str:
+    return ", ".join(["%s"] * count)
+
+
+def track_scope(track: Track) -> Scope:
+    row = {
+        "id": track.pk,
+        "name": track.name,
+        "plays": track.plays,
+        "likes_count": track.likes_count,
+    }
+    return Scope("track", track, {track.pk: row})
+
+
+def album_scope(album: Album) -> Scope:
+    """The album's tracks, private ones included (its managers read them)."""
+    return Scope("album", album, _track_rows("album_id = %s", [album.pk]))
+
+
+def artist_scope(artist: Artist) -> Scope:
+    """Every track credited to the artist, as main or featured artist."""
+    return Scope("artist", artist, _track_rows(_CREDITED, [artist.pk]))
+
+
+def _rollups(track_ids: Sequence[int]):
+    return TrackDailyStats.objects.filter(track_id__in=list(track_ids))
+
+
+def _between(days: periods.DayRange) -> Q:
+    return Q(day__gte=days.first, day__lte=days.last)
+
+
+def _sums_sql(count: int) -> str:
+    """Totals, period and previous-period sums of every metric over ``count`` tracks, in one
+    statement written out rather than compiled by the ORM on every request (21 aggregates
+    cost more to compile than to run). CASE rather than FILTER keeps it valid on SQLite."""
+    columns = []
+    for metric in METRICS:
+        columns += [
+            f"COALESCE(SUM({metric}), 0)",
+            f"COALESCE(SUM(CASE WHEN day BETWEEN %s AND %s THEN {metric} END), 0)",
+            f"COALESCE(SUM(CASE WHEN day BETWEEN %s AND %s THEN {metric} END), 0)",
+        ]
+    return f"SELECT {', '.join(columns)} FROM {_ROLLUPS} WHERE track_id IN ({_in(count)})"  # noqa: S608
+
+
+def _period_sums(
+    track_ids: Sequence[int], current: periods.DayRange, previous: periods.DayRange
+) -> dict[str, dict[str, int]]:
+    """{"total"|"period"|"previous": {metric: sum}} over the rollups of ``track_ids``."""
+    sums: dict[str, dict[str, int]] = {"total": {}, "period": {}, "previous": {}}
+    if not track_ids:
+        return {which: dict.fromkeys(METRICS, 0) for which in sums}
+    ranges = [current.first, current.last, previous.first, previous.last]
+    with connection.cursor() as cursor:
+        cursor.execute(_sums_sql(len(track_ids)), ranges * len(METRICS) + list(track_ids))
+        values = iter(cursor.fetchone())
+    for metric in METRICS:
+        for which in ("total", "period", "previous"):
+            sums[which][metric] = int(next(values))
+    return sums
+
+
+# --- producer analytics ---------------------------------------------------------------------------
+
+
+def producer_analytics(*, scope: Scope, period: str, today: datetime.date) -> dict:
+    """The insights.mdx body: plays, listeners, engagement and growth for ``period``."""
+    current = periods.ending_today(periods.PERIOD_DAYS[period], today)
+    previous = current.previous()
+    sums = _period_sums(scope.track_ids, current, previous)
+    total, now, before = sums["total"], sums["period"], sums["previous"]
+    plays_total = sum(t["plays"] for t in scope.tracks.values())
+    likes_total = sum(t["likes_count"] for t in scope.tracks.values())
+    data = {
+        scope.kind: scope.header(),
+        "period": period,
+        "range": current.as_dict(),
+        "previous_range": previous.as_dict(),
+        "plays": {"total": plays_total, "period": now["plays"], "previous_period": before["plays"]},
+        "listeners": {
+            "total": total["listeners"],
+            "unique": now["listeners"],
+            "previous_period": before["listeners"],
+        },
+        "engagement": {
+            "likes": likes_total,
+            "likes_period": now["likes"],
+            "likes_previous_period": before["likes"],
+            "downloads": total["downloads"],
+            "downloads_period": now["downloads"],
+            "downloads_previous_period": before["downloads"],
+            "licenses": total["licenses"],
+            "licenses_period": now["licenses"],
+            "licenses_previous_period": before["licenses"],
+            "completed_plays": total["completed_plays"],
+            "completed_plays_period": now["completed_plays"],
+            "completed_plays_previous_period": before["completed_plays"],
+            "listen_time_ms": total["listen_ms"],
+            "listen_time_ms_period": now["listen_ms"],
+            "listen_time_ms_previous_period": before["listen_ms"],
+        },
+        "growth": {
+            f"{name}_change": periods.growth(now[metric], before[metric])
+            for name, metric in (
+                ("plays", "plays"),
+                ("listeners", "listeners"),
+                ("likes", "likes"),
+                ("downloads", "downloads"),
+                ("licenses", "licenses"),
+            )
+        },
+    }
+    if scope.kind != "track":
+        data["tracks_count"] = len(scope.tracks)
+        data["top_tracks"] = top_tracks(scope=scope, days=current)
+    return data
+
+
+def top_tracks(*, scope: Scope, days: periods.DayRange, limit: int = TOP_TRACKS) -> list[dict]:
+    """The most played tracks of the scope in ``days`` (help: Most Played Tracks)."""
+    if not scope.tracks:
+        return []
+    sql = (
+        f"SELECT track_id, SUM(plays) AS p, SUM(listeners) FROM {_ROLLUPS} "  # noqa: S608
+        f"WHERE track_id IN ({_in(len(scope.tracks))}) AND day BETWEEN %s AND %s AND plays > 0 "
+        "GROUP BY track_id ORDER BY p DESC, track_id LIMIT %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*scope.track_ids, days.first, days.last, limit])
+        rows = [
+            {"track_id": t, "period_plays": int(p), "period_listeners": int(n)}
+            for t, p, n in cursor.fetchall()
+        ]
+    return [
+        {
+            "id": row["track_id"],
+            "name": scope.tracks[row["track_id"]]["name"],
+            "plays": row["period_plays"],
+            "listeners": row["period_listeners"],
+            "total_plays": scope.tracks[row["track_id"]]["plays"],
+        }
+        for row in rows
+    ]
+
+
+# --- charts ---------------------------------------------------------------------------------------
+
+
+def chart(*, scope: Scope, timeframe: str, today: datetime.date, timezone_name: str) -> dict:
+    """One point per day for each series, zero-filled (help: Plays Over Time)."""
+    days = periods.ending_today(periods.TIMEFRAME_DAYS[timeframe], today)
+    by_day: dict[datetime.date, dict] = {}
+    if scope.tracks:
+        sums = ", ".join(f"SUM({metric})" for metric in METRICS)
+        sql = (
+            f"SELECT day, {sums} FROM {_ROLLUPS} "  # noqa: S608
+            f"WHERE track_id IN ({_in(len(scope.tracks))}) AND day BETWEEN %s AND %s "
+            "GROUP BY day"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*scope.track_ids, days.first, days.last])
+            # PostgreSQL gives dates and sums bigints as numeric (Decimal); SQLite gives ISO
+            # strings. Plain dates and ints either way.
+            for day, *values in cursor.fetchall():
+                by_day[datetime.date.fromisoformat(str(day))] = dict(
+                    zip(METRICS, map(int, values), strict=True)
+                )
+    labels = days.dates()
+    series = {
+        metric: [by_day[d][metric] if d in by_day else 0 for d in labels] for metric in METRICS
+    }
+    series["avg_listen_ms"] = [
+        round(ms / plays) if plays else 0
+        for ms, plays in zip(series["listen_ms"], series["plays"], strict=True)
+    ]
+    plays = series["plays"]
+    peak = max(range(len(plays)), key=lambda i: (plays[i], -i)) if any(plays) else None
+    return {
+        scope.kind: scope.header(),
+        "timeframe": timeframe,
+        "timezone": timezone_name,
+        "range": days.as_dict(),
+        "labels": [d.isoformat() for d in labels],
+        "series": series,
+        "summary": {
+            "total_plays": sum(plays),
+            "peak_day": (
+                {"date": labels[peak].isoformat(), "plays": plays[peak]}
+                if peak is not None
+                else None
+            ),
+            "daily_average": round(sum(plays) / len(plays), 2),
+            "data_points": len(plays),
+            "trend": periods.half_trend(plays),
+        },
+    }
+
+
+# --- engagement (one track, from its play events) -------------------------------------------------
+
+
+def engagement(*, track: Track, days: periods.DayRange | None, today: datetime.date) -> dict:
+    """Listen duration, completion, quality and the retention curve of ``track``'s plays in
+    ``days`` (all time when None). One grouped query over the track's events: each play falls
+    in a 5 % bucket of the track (0-20), from which every figure follows exactly."""
+    steps = 100 // periods.RETENTION_STEP
+    events = PlayEvent.objects.filter(track_id=track.pk, track_duration_ms__gt=0)
+    if days is not None:
+        events = events.filter(day__gte=days.first, day__lte=days.last)
+    bucket = ExpressionWrapper(
+        Least(F("listened_ms") * steps / F("track_duration_ms"), steps),
+        output_field=IntegerField(),
+    )
+    permille = ExpressionWrapper(
+        F("listened_ms") * 1000 / F("track_duration_ms"), output_field=IntegerField()
+    )
+    rows = (
+        events.annotate(bucket=bucket, permille=permille)
+        .values("bucket")
+        .annotate(
+            n=Count("id"),
+            listened=Sum("listened_ms"),
+            ratio=Sum("permille"),
+            completed=Count("id", filter=Q(completed=True)),
+        )
+        .order_by("bucket")
+    )
+    buckets = [0] * (steps + 1)
+    plays = listened = ratio = completed = 0
+    for row in rows:
+        buckets[row["bucket"]] += row["n"]
+        plays += row["n"]
+        listened += row["listened"] or 0
+        ratio += row["ratio"] or 0
+        completed += row["completed"]
+    avg_ms = round(listened / plays) if plays else 0
+    completion_rate = round(ratio / plays / 10, 1) if plays else 0.0
+    completed_share = round(completed * 100 / plays, 1) if plays else 0.0
+    breakdown = {name: 0 for name, _lowest, _weight in periods.BREAKDOWN}
+    for index, count in enumerate(buckets):
+        breakdown[periods.breakdown_category(index * periods.RETENTION_STEP)] += count
+    score = periods.quality_score(breakdown)
+    skipped_share = breakdown["skipped"] * 100 / plays if plays else 0.0
+    retention = []
+    remaining = plays
+    for index in range(steps + 1):
+        retention.append(
+            {
+                "at": index * periods.RETENTION_STEP,
+                "share": round(remaining * 100 / plays, 1) if plays else 0.0,
+            }
+        )
+        remaining -= buckets[index]
+    daily_range = days or periods.ending_today(30, today)
+    daily_rows = {
+        row["day"]: row
+        for row in TrackDailyStats.objects.filter(track_id=track.pk)
+        .filter(_between(daily_range))
+        .values("day", "plays", "listen_ms", "completed_plays")
+    }
+    daily = []
+    for day in daily_range.dates():
+        row = daily_rows.get(day)
+        n = row["plays"] if row else 0
+        daily.append(
+            {
+                "date": day.isoformat(),
+                "plays": n,
+                "avg_listen_ms": round(row["listen_ms"] / n) if n else 0,
+                "completion_rate": round(row["completed_plays"] * 100 / n, 1) if n else 0.0,
+            }
+        )
+    return {
+        "track": {"id": track.pk, "name": track.name},
+        "range": days.as_dict() if days else None,
+        "track_duration": track.duration,
+        "plays": plays,
+        "avg_listen_duration": avg_ms,
+        "avg_listen_duration_text": periods.duration_text(avg_ms),
+        "avg_listen_share": round(avg_ms * 100 / track.duration, 1) if track.duration else 0.0,
+        "avg_completion_rate": completion_rate,
+        "retention_level": periods.retention_level(completion_rate),
+        "total_listen_time": listened,
+        "total_listen_time_text": periods.total_time_text(listened),
+        "completed_listens": {"count": completed, "share": completed_share},
+        "quality_badge": periods.quality_badge(completed_share, completion_rate),
+        "completion_breakdown": breakdown,
+        "quality_score": score,
+        "quality_rating": periods.quality_rating(score) if score is not None else None,
+        "insight": periods.engagement_insight(completion_rate, skipped_share) if plays else None,
+        "retention_curve": retention,
+        "listen_duration_trend": periods.half_trend([d["avg_listen_ms"] for d in daily]),
+        "daily": daily,
+    }
+
+
+# --- downloads ------------------------------------------------------------------------------------
+
+
+def downloads_analytics(*, scope: Scope, period: str, today: datetime.date) -> dict:
+    """Downloads per day, per track and per format, unique downloaders and licenses issued.
+
+    Per day and per track come from the rollups (like every other figure); per format and
+    unique downloaders need the download rows themselves. No personal data: downloaders are
+    counted, never listed, and no location is recorded.
+    """
+    ids = scope.track_ids
+    rollups = _rollups(ids)
+    if period == "all":
+        first = rollups.filter(downloads__gt=0).aggregate(first=Min("day"))["first"] or today
+        days = periods.DayRange(min(first, today), today)
+    else:
+        days = periods.ending_today(periods.PERIOD_DAYS[period], today)
+    totals = rollups.aggregate(
+        all_downloads=Coalesce(Sum("downloads"), 0),
+        period_downloads=Coalesce(Sum("downloads", filter=_between(days)), 0),
+        all_licenses=Coalesce(Sum("licenses"), 0),
+        period_licenses=Coalesce(Sum("licenses", filter=_between(days)), 0),
+    )
+    per_day_rows = dict(
+        rollups.filter(_between(days), downloads__gt=0)
+        .values("day")
+        .annotate(n=Sum("downloads"))
+        .values_list("day", "n")
+    )
+    per_track = [
+        {
+            "id": row["track_id"],
+            "name": scope.tracks[row["track_id"]]["name"],
+            "downloads": row["n"],
+        }
+        for row in rollups.filter(_between(days), downloads__gt=0)
+        .values("track_id")
+        .annotate(n=Sum("downloads"))
+        .order_by("-n", "track_id")
+    ]
+    start, _ = day_bounds(days.first)
+    _, end = day_bounds(days.last)
+    downloads = Download.objects.filter(track_id__in=ids, created_at__gte=start, created_at__lt=end)
+    per_format = [
+        {
+            "format": (row["track__file__extension"] or "").lstrip(".") or "unknown",
+            "downloads": row["n"],
+        }
+        for row in downloads.values("track__file__extension")
+        .annotate(n=Count("id"))
+        .order_by("-n", "track__file__extension")
+    ]
+    people = downloads.aggregate(
+        users=Count("user", distinct=True),
+        guests=Count("ip_hash", distinct=True, filter=Q(user__isnull=True) & ~Q(ip_hash="")),
+    )
+    return {
+        scope.kind: scope.header(),
+        "period": period,
+        "range": days.as_dict(),
+        "total_downloads": totals["all_downloads"],
+        "period_downloads": totals["period_downloads"],
+        "unique_downloaders": people["users"] + people["guests"],
+        "top_track": per_track[0] if per_track else None,
+        "per_day": [
+            {"date": d.isoformat(), "downloads": per_day_rows.get(d, 0)} for d in days.dates()
+        ],
+        "per_track": per_track,
+        "per_format": per_format,
+        "licenses": {"total": totals["all_licenses"], "period": totals["period_licenses"]},
+    }
+
+
+# --- export rows ----------------------------------------------------------------------------------
+
+EXPORT_COLUMNS = (
+    "date",
+    "track_id",
+    "track_name",
+    "plays",
+    "listeners",
+    "listen_time_ms",
+    "completed_plays",
+    "likes",
+    "downloads",
+    "licenses",
+)
+
+
+def export_rows(*, scope: Scope, days: periods.DayRange) -> Iterator[tuple]:
+    """Every (day, track) rollup row of the scope in ``days``, in day then track order, read
+    through a server-side cursor in chunks: memory stays flat whatever the size."""
+    rows = (
+        _rollups(scope.track_ids)
+        .filter(_between(days))
+        .order_by("day", "track_id")
+        .values_list("day", "track_id", *METRICS)
+        .iterator(chunk_size=2000)
+    )
+    names = {track_id: row["name"] for track_id, row in scope.tracks.items()}
+    for day, track_id, plays, listeners, listen_ms, completed, likes, dls, licenses in rows:
+        yield (
+            day.isoformat(), track_id, names.get(track_id, ""), plays, listeners, listen_ms,
+            completed, likes, dls, licenses,
+        )  # fmt: skip
