@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format bench venv system-deps test-system-deps worker beat clean
+.PHONY: run test lint format bench venv system-deps test-system-deps worker beat clean covers
 
 $(STAMP): requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -52,3 +52,9 @@ beat: venv
 
 clean:
 	rm -rf $(VENV) .test-media
+
+# Cover art: the contact sheet of every shipped template (look at it after changing one) and
+# the placeholder image shown for tracks and albums without a cover.
+covers: venv
+	$(PY) -m coverart.contact_sheet docs/coverart-contact-sheet.png \
+		--placeholder coverart/static/coverart/placeholder.png

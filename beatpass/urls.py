@@ -12,6 +12,7 @@ api_v1 = [
     # The split view serves Swagger UI's init script as a file: no inline script, strict CSP.
     path("docs", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="docs"),
     path("", include("beatpass.accounts.urls")),
+    path("", include("coverart.urls")),  # before content: its router reads tracks/<any>
     path("", include("content.urls")),
     path("", include("backstage.urls")),
 ]

@@ -328,3 +328,22 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
         "TypeEnum": "backstage.models.BackstageRequest.Type",
     }
 )
+# --- Cover art (coverart app) ----------------------------------------------------------------
+# Custom cover uploads (help: custom artwork): at most this many bytes, both sides at least
+# this many pixels; the general upload checks (sniff, probe, decompression-bomb limit) apply too.
+COVERART_MAX_UPLOAD_BYTES = env.int("COVERART_MAX_UPLOAD_BYTES", default=2 * 1024 * 1024)
+COVERART_MIN_UPLOAD_PIXELS = env.int("COVERART_MIN_UPLOAD_PIXELS", default=500)
+# POST /cover-art/preview results live this long after their last request; the periodic
+# cleanup (coverart.cleanup_previews) deletes them afterwards.
+COVERART_PREVIEW_TTL_SECONDS = env.int("COVERART_PREVIEW_TTL_SECONDS", default=24 * 3600)
+# Shown for tracks and albums without a cover (a track first falls back to its album's).
+# Empty: `image` is null and clients draw their own placeholder.
+COVERART_PLACEHOLDER_URL = env(
+    "COVERART_PLACEHOLDER_URL",
+    default=(STATIC_URL if STATIC_URL.startswith(("/", "http")) else f"/{STATIC_URL}")
+    + "coverart/placeholder.png",
+)
+# One OpenAPI enum for the moods, however many fields use them.
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})["CoverArtMoodEnum"] = (
+    "coverart.matching.MOODS"
+)

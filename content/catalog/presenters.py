@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from functools import cache
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Exists, OuterRef, QuerySet
 
@@ -32,6 +33,15 @@ from content.catalog.models import (
 
 def is_rich(viewer) -> bool:
     return bool(viewer is not None and viewer.is_authenticated)
+
+
+def image_or_placeholder(*images: str | None) -> str | None:
+    """The first image set, else the cover-art placeholder (help: track cover → album cover →
+    placeholder); null when ``COVERART_PLACEHOLDER_URL`` is empty."""
+    for image in images:
+        if image:
+            return image
+    return settings.COVERART_PLACEHOLDER_URL or None
 
 
 def duration_text(ms: int | None) -> str:
@@ -163,7 +173,8 @@ def artists_for_albums(album_ids: Sequence[int], *, rich: bool) -> dict[int, lis
 
 # --- tracks -------------------------------------------------------------------------------------
 
-TRACK_PUBLIC = ("id", "name", "image", "created_at", "duration")
+# The album's image is read with every track: a track without its own cover shows it.
+TRACK_PUBLIC = ("id", "name", "image", "album__image", "created_at", "duration")
 TRACK_RICH = TRACK_PUBLIC + (
     "bpm",
     "key",
@@ -177,7 +188,7 @@ TRACK_RICH = TRACK_PUBLIC + (
     "updated_at",
     "album_id",
 )
-TRACK_ALBUM = ("album__name", "album__image")
+TRACK_ALBUM = ("album__name",)
 
 
 def track_rows(queryset: QuerySet[Track], *, viewer, include: Iterable[str] = ()) -> QuerySet:
@@ -211,7 +222,7 @@ def present_tracks(
         item: dict[str, Any] = {
             "id": track_id,
             "name": row["name"],
-            "image": row["image"] or None,
+            "image": image_or_placeholder(row["image"], row["album__image"]),
             "created_at": row["created_at"],
             "model_type": "track",
             "duration_text": duration_text(row["duration"]),
@@ -244,7 +255,7 @@ def present_tracks(
                     {
                         "id": album_id,
                         "name": row["album__name"],
-                        "image": row["album__image"] or None,
+                        "image": image_or_placeholder(row["album__image"]),
                         "model_type": "album",
                     }
                     if album_id
@@ -339,7 +350,7 @@ def present_albums(
             "id": row["id"],
             "name": row["name"],
             "model_type": "album",
-            "image": row["image"] or None,
+            "image": image_or_placeholder(row["image"]),
             "release_date": row["release_date"],
             "artists": artists.get(row["id"], []),
         }

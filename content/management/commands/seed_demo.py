@@ -276,6 +276,7 @@ class Command(BaseCommand):
             "subscriptions": 0,
             "licenses": 0,
             "plays": 0,
+            "covers": 0,
         }
 
         users = {u.email: self._user(u) for u in USERS}
@@ -313,6 +314,7 @@ class Command(BaseCommand):
         self._licensing(users[LISTENER_EMAIL], tracks=tracks)
         self._search(albums=albums, actor=staff)
         self._plays_and_achievements(users, tracks=tracks)
+        self._covers(tracks=tracks, albums=albums, actors=actors, artists=artists)
         if not quiet:
             self._summary()
 
@@ -575,6 +577,50 @@ class Command(BaseCommand):
         achievements_evaluate()
         self.created["plays"] += len(events)
         self._log(f"  + {len(events)} plays over {DEMO_PLAY_DAYS} days, {len(downloads)} downloads")
+
+    def _covers(self, *, tracks, albums, actors, artists) -> None:
+        """Generated cover art for every demo track and album that has no image yet: the
+        best-matching template for its genres and mood, rendered by the cover art service
+        (seeded by the track, so each one differs)."""
+        from coverart import selectors as cover_selectors
+        from coverart import services as covers
+        from coverart.matching import rank
+
+        covers.cover_templates_seed()
+        candidates = cover_selectors.template_candidates()
+        by_id = {template.pk: template for template, _ in candidates}
+
+        def best(*, genres, mood, seed):
+            top = rank([c for _, c in candidates], genres=genres, mood=mood, seed=seed, limit=1)
+            return by_id[top[0].candidate.id]
+
+        main_artist = {spec.name: artist for artist, spec in TRACKS}
+        for name, track in tracks.items():
+            if track.image:
+                continue
+            profile = cover_selectors.track_profile(track)
+            template = best(
+                genres=profile["genres"], mood=profile["mood"], seed=f"track:{track.pk}"
+            )
+            covers.cover_apply_template(
+                user=actors[main_artist[name]], track=track, template=template
+            )
+            self.created["covers"] += 1
+        for spec in ALBUMS:
+            album = albums[spec.name]
+            if album.image:
+                continue
+            first = album.tracks.order_by("number", "id").first()
+            profile = (
+                cover_selectors.track_profile(first) if first else {"genres": [], "mood": None}
+            )
+            template = best(
+                genres=profile["genres"] or ["hip-hop"],
+                mood=profile["mood"],
+                seed=f"album:{album.pk}",
+            )
+            covers.cover_apply_template(user=actors[spec.artist], album=album, template=template)
+            self.created["covers"] += 1
 
     def _summary(self) -> None:
         tracks = Track.objects.all()

@@ -61,6 +61,13 @@ PERIODIC_TASKS: dict[str, tuple[str, dict]] = {
         "content.evaluate_achievements",
         {"every": 15, "period": "minutes"},
     ),
+    # Hourly at :47: cover previews (POST /cover-art/preview) expire
+    # COVERART_PREVIEW_TTL_SECONDS after their last request; delete their rows and files.
+    # Run once: manage.py cleanup_cover_previews.
+    "coverart: clean up expired previews": (
+        "coverart.cleanup_previews",
+        {"crontab": {"minute": "47"}},
+    ),
 }
 
 
