@@ -344,6 +344,10 @@ COVERART_PLACEHOLDER_URL = env(
     + "coverart/placeholder.png",
 )
 # One OpenAPI enum for the moods, however many fields use them.
-SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})["CoverArtMoodEnum"] = (
-    "coverart.matching.MOODS"
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {
+        "CoverArtMoodEnum": "coverart.matching.MOODS",
+        # Two fields named "source" (a play's and a cover's): the play's gets its own enum name.
+        "PlaySourceEnum": "content.analytics.models.PlaySource.values",
+    }
 )
