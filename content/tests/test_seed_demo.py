@@ -6,10 +6,12 @@ flushed afterwards; each test runs in its own transaction on top of it.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import re
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
@@ -328,3 +330,26 @@ def test_listener_is_a_subscriber_with_a_demo_license_and_tracks_are_downloadabl
     response = client.get(url)
     assert response.status_code == 200
     assert response["X-License-Id"]
+
+
+def test_an_error_after_the_track_committed_keeps_its_file(seeded, db, monkeypatch):
+    # given a catalog missing one track, and a transaction that commits the track and then
+    # fails (as an eager on-commit task does when it raises at commit time)
+    Track.objects.filter(name="Brick Lane").delete()
+    real_atomic = seed_demo.transaction.atomic
+
+    @contextlib.contextmanager
+    def atomic_then_fail(*args, **kwargs):
+        with real_atomic(*args, **kwargs):
+            yield
+        raise RuntimeError("on-commit task failed")
+
+    monkeypatch.setattr(seed_demo, "transaction", SimpleNamespace(atomic=atomic_then_fail))
+
+    # when seeding
+    with pytest.raises(RuntimeError):
+        _seed(quiet=True)
+
+    # then the committed track keeps its stored audio
+    track = Track.objects.get(name="Brick Lane")
+    assert track.file.file.storage.exists(track.file.file.name)

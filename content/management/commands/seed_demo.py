@@ -423,8 +423,10 @@ class Command(BaseCommand):
                     },
                 )
         except Exception:
-            # The row went with the rolled-back transaction; the stored file must go too.
-            if entry is not None:
+            # The row went with the rolled-back transaction; the stored file must go too. An
+            # error raised at commit time (an eager on-commit task) leaves a committed row whose
+            # file must stay.
+            if entry is not None and not FileEntry.objects.filter(pk=entry.pk).exists():
                 entry.file.storage.delete(entry.file.name)
             raise
         self.created["tracks"] += 1
