@@ -152,3 +152,6 @@ class MatchNotice(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["match", "user"], name="recon_notice_unique"),
         ]
+
+    def __str__(self) -> str:
+        return f"notice of match {self.match_id} → user {self.user_id}"
