@@ -347,3 +347,15 @@ COVERART_PLACEHOLDER_URL = env(
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})["CoverArtMoodEnum"] = (
     "coverart.matching.MOODS"
 )
+# --- Audio Recon (recon app) ---------------------------------------------------------------------
+# A track is rescanned when its last scan is this many days old (the rolling ~30-day cycle); the
+# daily run takes at most ceil(eligible × 1.25 / RECON_RESCAN_DAYS) tracks, and never fewer than
+# RECON_SCAN_MIN_PER_RUN, so a full cycle spreads over the month.
+RECON_RESCAN_DAYS = env.int("RECON_RESCAN_DAYS", default=30)
+RECON_SCAN_MIN_PER_RUN = env.int("RECON_SCAN_MIN_PER_RUN", default=50)
+# A failed scan is retried by the daily run once this many hours have passed.
+RECON_RETRY_HOURS = env.int("RECON_RETRY_HOURS", default=20)
+# A scan left "processing" longer than this (its worker died) is claimed again.
+RECON_SCAN_LEASE_MINUTES = env.int("RECON_SCAN_LEASE_MINUTES", default=60)
+# POST /tracks/{id}/placements/rescan by a manager (staff are not throttled), per user and track.
+THROTTLE_RATES["recon_rescan"] = env("THROTTLE_RATE_RECON_RESCAN", default="2/day")
