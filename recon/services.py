@@ -202,6 +202,13 @@ def scan_run(*, track_id: int) -> TrackScan:
             landmarks = landmarks_from_path(path)
         hits = store.lookup(table=REFERENCE_LANDMARK_TABLE, hashes=landmarks.hashes)
         candidates = default_matcher().score(landmarks, hits, minimum=STORE_THRESHOLD)
+        # Index rows of a recording deleted since are ignored (deletes clean up after commit).
+        live = set(
+            ReferenceRecording.objects.filter(
+                pk__in=[c.recording_id for c in candidates], ingested_at__isnull=False
+            ).values_list("pk", flat=True)
+        )
+        candidates = [c for c in candidates if c.recording_id in live]
     except Exception as exc:  # noqa: BLE001 - any decoding/IO error fails this scan only
         logger.warning("recon scan of track %s failed: %s", track_id, exc)
         with transaction.atomic():
@@ -346,3 +353,15 @@ def _notify_producers(*, match: Match) -> None:
                 "deezer_url": recording.deezer_url or None,
             },
         )
+
+
+# --- cleanup -------------------------------------------------------------------------------------
+
+
+def on_recording_deleted(sender, instance: ReferenceRecording, **kwargs) -> None:
+    """post_delete: drop the recording's index rows (no FK on the COPY-loaded table)."""
+    store.delete_landmarks(table=REFERENCE_LANDMARK_TABLE, owner_id=instance.pk)
+
+
+def on_track_deleted(sender, instance: Track, **kwargs) -> None:
+    store.delete_landmarks(table=TRACK_LANDMARK_TABLE, owner_id=instance.pk)

@@ -159,3 +159,18 @@ def test_batch_size_spreads_a_cycle_over_the_rescan_period(settings):
     assert services.scan_batch_size(eligible=30_000) == 1250
     assert services.scan_batch_size(eligible=12) == 10
     assert timedelta(days=settings.RECON_RESCAN_DAYS) == timedelta(days=30)
+
+
+def test_deleting_a_recording_removes_its_index_rows_and_it_is_never_matched(
+    recon_track, song_landmarks
+):
+    from recon import store
+    from recon.models import REFERENCE_LANDMARK_TABLE
+
+    song = ingest(song_landmarks, title="Gone")
+    assert len(store.lookup(table=REFERENCE_LANDMARK_TABLE, hashes=song_landmarks.hashes).hashes)
+    song.delete()
+    assert not len(
+        store.lookup(table=REFERENCE_LANDMARK_TABLE, hashes=song_landmarks.hashes).hashes
+    )
+    assert services.scan_track(track_id=recon_track.pk).status == ScanStatus.NO_RESULTS
