@@ -139,6 +139,66 @@ def reference_match_catalog(*, recording: ReferenceRecording, landmarks: Landmar
     return created
 
 
+def source_ingest(*, source, query: str, limit: int = 20, match: bool = True) -> dict[str, int]:
+    """Pull recordings matching ``query`` from a ``ReferenceSource``: those with audio are
+    downloaded, indexed and (with ``match``) matched; those without (YouTube) are kept as
+    metadata-only rows (``ingested_at`` null) for an operator to supply audio. Already ingested
+    recordings are skipped, so a rerun resumes."""
+    import tempfile
+
+    from recon.sources import SourceError
+
+    counts = {"ingested": 0, "skipped": 0, "metadata_only": 0, "failed": 0}
+    for found in source.search(query, limit=limit):
+        if ReferenceRecording.objects.filter(
+            source=found.source, external_id=found.external_id, ingested_at__isnull=False
+        ).exists():
+            counts["skipped"] += 1
+            continue
+        metadata = ReferenceMetadata(
+            title=found.title,
+            source=found.source,
+            external_id=found.external_id,
+            artist_name=found.artist_name,
+            album_name=found.album_name,
+            release_date=found.release_date,
+            isrc=found.isrc,
+            spotify_url=found.spotify_url,
+            youtube_url=found.youtube_url,
+            deezer_url=found.deezer_url,
+        )
+        try:
+            audio = source.fetch_audio(found)
+        except SourceError as exc:
+            logger.warning("recon: %s %s: %s", found.source, found.external_id, exc)
+            counts["failed"] += 1
+            continue
+        if audio is None:
+            fields = {
+                k: v for k, v in metadata.__dict__.items() if k not in ("source", "external_id")
+            }
+            fields = {
+                k: (v if v is not None or k == "release_date" else "") for k, v in fields.items()
+            }
+            ReferenceRecording.objects.update_or_create(
+                source=found.source, external_id=found.external_id, defaults=fields
+            )
+            counts["metadata_only"] += 1
+            continue
+        with tempfile.NamedTemporaryFile(suffix=".mp3") as tmp:
+            tmp.write(audio)
+            tmp.flush()
+            try:
+                landmarks = landmarks_from_path(tmp.name)
+            except (OSError, ValueError) as exc:
+                logger.warning("recon: undecodable preview %s: %s", found.external_id, exc)
+                counts["failed"] += 1
+                continue
+        reference_ingest(metadata=metadata, landmarks=landmarks, match=match)
+        counts["ingested"] += 1
+    return counts
+
+
 # --- scans -------------------------------------------------------------------------------------
 
 
