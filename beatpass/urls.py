@@ -13,6 +13,7 @@ api_v1 = [
     path("docs", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="docs"),
     path("", include("beatpass.accounts.urls")),
     path("", include("coverart.urls")),  # before content: its router reads tracks/<any>
+    path("", include("recon.urls")),  # before content, for the same reason
     path("", include("content.urls")),
     path("", include("backstage.urls")),
 ]

@@ -351,3 +351,23 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
         "PlaySourceEnum": "content.analytics.models.PlaySource.values",
     }
 )
+# --- Audio Recon (recon app) ---------------------------------------------------------------------
+# A track is rescanned when its last scan is this many days old (the rolling ~30-day cycle); the
+# daily run takes at most ceil(eligible × 1.25 / RECON_RESCAN_DAYS) tracks, and never fewer than
+# RECON_SCAN_MIN_PER_RUN, so a full cycle spreads over the month.
+RECON_RESCAN_DAYS = env.int("RECON_RESCAN_DAYS", default=30)
+RECON_SCAN_MIN_PER_RUN = env.int("RECON_SCAN_MIN_PER_RUN", default=50)
+# A failed scan is retried by the daily run once this many hours have passed.
+RECON_RETRY_HOURS = env.int("RECON_RETRY_HOURS", default=20)
+# A scan left "processing" longer than this (its worker died) is claimed again.
+RECON_SCAN_LEASE_MINUTES = env.int("RECON_SCAN_LEASE_MINUTES", default=60)
+# POST /tracks/{id}/placements/rescan by a manager (staff are not throttled), per user and track.
+THROTTLE_RATES["recon_rescan"] = env("THROTTLE_RATE_RECON_RESCAN", default="2/day")
+# Reference sources: Deezer's public API, YouTube Data API v3 (metadata only), preview size cap.
+RECON_DEEZER_API_PREFIX = env("RECON_DEEZER_API_PREFIX", default="https://api.deezer.com/")
+RECON_YOUTUBE_API_PREFIX = env(
+    "RECON_YOUTUBE_API_PREFIX", default="https://www.googleapis.com/youtube/v3/"
+)
+RECON_YOUTUBE_API_KEY = env("RECON_YOUTUBE_API_KEY", default="")
+RECON_SOURCE_TIMEOUT_SECONDS = env.float("RECON_SOURCE_TIMEOUT_SECONDS", default=10.0)
+RECON_MAX_PREVIEW_BYTES = env.int("RECON_MAX_PREVIEW_BYTES", default=5 * 1024 * 1024)

@@ -315,6 +315,11 @@ class Command(BaseCommand):
         self._search(albums=albums, actor=staff)
         self._plays_and_achievements(users, tracks=tracks)
         self._covers(tracks=tracks, albums=albums, actors=actors, artists=artists)
+        # --- Audio Recon: a generated reference set; one song contains a demo beat ---
+        from recon.demo import seed_placements
+
+        self.created["recon references"] = seed_placements(tracks=list(tracks.values()))
+        # --- end Audio Recon ---
         if not quiet:
             self._summary()
 

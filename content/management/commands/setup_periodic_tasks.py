@@ -68,6 +68,13 @@ PERIODIC_TASKS: dict[str, tuple[str, dict]] = {
         "coverart.cleanup_previews",
         {"crontab": {"minute": "47"}},
     ),
+    # Daily at 02:15: Audio Recon's rolling scan: tracks never scanned or last scanned
+    # RECON_RESCAN_DAYS ago, oldest first, capped so a full cycle spreads over ~30 days.
+    # Run once: manage.py recon_scan --all-due.
+    "recon: daily rolling scan": (
+        "recon.scan_due",
+        {"crontab": {"minute": "15", "hour": "2"}},
+    ),
 }
 
 

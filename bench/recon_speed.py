@@ -1,0 +1,181 @@
+"""Audio Recon speed: one track's scan against a reference index of N recordings in PostgreSQL.
+
+The index is filled through the production path (``recon.store.write_landmarks``: COPY into the
+hash-partitioned table) with *synthesized* landmarks, because decoding N × duration of audio is
+too slow here: each recording gets the measured landmark density of real generated songs
+(hashes per second, from recon/matching on beatgen + voice songs), times uniform over its length,
+and hashes whose frequency field is drawn from real landmarks (the skew that matters for the
+B-tree) with the other fields uniform. One real song containing the scanned beat is indexed too,
+and must be found.
+
+Reported per size: the scan time (decode the 3-min MP3 track + landmarks + index lookup +
+voting, as ``recon.services.scan_run`` does) and its ratio to decoding the track once (target
+≤ 3×), index bytes (heap + B-tree + BRIN) per hour of indexed audio, and how the lookup+vote
+time grows between the smallest and largest size (sublinear: growth < size ratio).
+The result line's ratio is scan / decode at the largest size.
+Full: --sizes 1000,10000 --seconds 180 (a 3-min track); --quick: --sizes 20,80 --seconds 30
+(a 60-s track).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from _common import django_scratch_database, result_line  # noqa: E402
+
+SR = 22050
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--sizes", default="1000,10000")
+    parser.add_argument("--seconds", type=float, default=180.0, help="Per reference recording.")
+    parser.add_argument("--repetitions", type=int, default=5)
+    args = parser.parse_args()
+    if args.quick:
+        args.sizes, args.seconds, args.repetitions = "20,80", 30.0, 1
+    sizes = sorted(int(s) for s in args.sizes.split(","))
+
+    from content import testing
+    from content.audio.decode import iter_mono_chunks
+    from content.beatgen import render_beat
+    from recon.matching import Landmarks, default_matcher
+    from recon.matching.synth import song_with_excerpt
+
+    matcher = default_matcher()
+    track_seconds = 60 if args.quick else 180
+    beat = render_beat(
+        seed=5, bpm=140, key="F", scale="minor", seconds=track_seconds, sample_rate=SR
+    )
+    track_mp3 = testing.encode(beat, "mp3", sample_rate=SR, bitrate=192_000)
+    placed = song_with_excerpt(
+        beat,
+        sample_rate=SR,
+        excerpt_start=40,
+        excerpt_seconds=25,
+        place_at=3,
+        song_seconds=30,
+        voice_db=0,
+        seed=11,
+    )
+    placed_lm = matcher.landmarks(placed, SR)
+    density = len(placed_lm) / placed_lm.duration
+    f1_pool = (placed_lm.hashes >> 13).astype(np.int64)
+    rng = np.random.default_rng(0)
+
+    def synthetic(seconds: float) -> Landmarks:
+        n = int(density * seconds)
+        f1 = rng.choice(f1_pool, size=n)
+        df = rng.integers(1, 128, size=n)
+        dt = rng.integers(1, matcher.max_dt + 1, size=n)
+        hashes = ((f1 << 13) | (df << 6) | dt).astype(np.int32)
+        times = np.sort(rng.integers(0, int(seconds * matcher.frames_per_second), n)).astype(
+            np.int32
+        )
+        return Landmarks(hashes, times, matcher.frames_per_second, seconds)
+
+    with django_scratch_database("bp_bench_recon_speed"):
+        from django.db import connection, transaction
+
+        from recon import store
+        from recon.models import REFERENCE_LANDMARK_TABLE, ReferenceRecording
+
+        with tempfile.NamedTemporaryFile(suffix=".mp3") as tmp:
+            tmp.write(track_mp3)
+            tmp.flush()
+
+            def decode_once():
+                return np.concatenate(list(iter_mono_chunks(tmp.name, sample_rate=11025)))
+
+            def scan_once():
+                samples = decode_once()
+                query = matcher.landmarks(samples, 11025)
+                t = time.perf_counter()
+                hits = store.lookup(table=REFERENCE_LANDMARK_TABLE, hashes=query.hashes)
+                found = matcher.score(query, hits, minimum=80)
+                return found, time.perf_counter() - t
+
+            loaded = 0
+            target_id = None
+            rows = []
+            for size in sizes:
+                t0 = time.perf_counter()
+                while loaded < size:
+                    with transaction.atomic():
+                        batch = ReferenceRecording.objects.bulk_create(
+                            ReferenceRecording(
+                                title=f"Ref {i}", source="local", external_id=f"ref-{i}"
+                            )
+                            for i in range(loaded, min(size, loaded + 200))
+                        )
+                        for rec in batch:
+                            lm = synthetic(args.seconds)
+                            if target_id is None:
+                                lm, target_id = placed_lm, rec.pk
+                            store.write_landmarks(
+                                table=REFERENCE_LANDMARK_TABLE,
+                                owner_id=rec.pk,
+                                landmarks=lm,
+                                replace=False,
+                            )
+                    loaded += len(batch)
+                with connection.cursor() as cursor:
+                    cursor.execute(f"VACUUM ANALYZE {REFERENCE_LANDMARK_TABLE}")
+                load_s = time.perf_counter() - t0
+                scan_once()  # warm-up (caches, plans)
+                decode_t, scan_t, lookup_t = [], [], []
+                found = []
+                for _ in range(args.repetitions):
+                    t = time.perf_counter()
+                    decode_once()
+                    decode_t.append(time.perf_counter() - t)
+                    t = time.perf_counter()
+                    found, lookup_s = scan_once()
+                    scan_t.append(time.perf_counter() - t)
+                    lookup_t.append(lookup_s)
+                ok = any(c.recording_id == target_id for c in found)
+                false = [c for c in found if c.recording_id != target_id]
+                nbytes = store.table_bytes(REFERENCE_LANDMARK_TABLE)
+                hours = (size - 1) * args.seconds / 3600 + placed_lm.duration / 3600
+                row = {
+                    "size": size,
+                    "decode": statistics.median(decode_t),
+                    "scan": statistics.median(scan_t),
+                    "lookup": statistics.median(lookup_t),
+                    "bytes_per_hour": nbytes / hours,
+                    "found": ok,
+                    "false": len(false),
+                }
+                rows.append(row)
+                print(
+                    f"{size:>6} recordings ({args.seconds:.0f} s each, loaded in {load_s:.0f} s): "
+                    f"decode {row['decode'] * 1000:.0f} ms, scan {row['scan'] * 1000:.0f} ms "
+                    f"(lookup+vote {row['lookup'] * 1000:.0f} ms), ratio "
+                    f"{row['scan'] / row['decode']:.2f}×; index {nbytes / 1e6:.0f} MB = "
+                    f"{row['bytes_per_hour'] / 1e6:.1f} MB per hour of audio; true song found: "
+                    f"{ok}; other matches ≥80: {len(false)}"
+                )
+            first, last = rows[0], rows[-1]
+            growth = last["lookup"] / first["lookup"]
+            print(
+                f"lookup+vote grows {growth:.2f}× for {last['size'] / first['size']:.0f}× the "
+                f"recordings ({'' if growth < last['size'] / first['size'] else 'NOT '}sublinear)"
+            )
+            print(f"landmark density: {density:.0f} hashes/s")
+            if not last["found"]:
+                print("ERROR: the true song was not found")
+                sys.exit(1)
+    print(result_line("recon_speed", last["scan"] / last["decode"], target=3.0))
+
+
+if __name__ == "__main__":
+    main()

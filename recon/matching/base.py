@@ -1,0 +1,59 @@
+"""The matcher interface and the value types that cross it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Landmarks:
+    """Hashes of one recording: ``hashes`` (int32) and ``times`` (int32, in frames) of equal
+    length. ``frames_per_second`` converts times to seconds."""
+
+    hashes: np.ndarray
+    times: np.ndarray
+    frames_per_second: float
+    duration: float
+
+    def __len__(self) -> int:
+        return len(self.hashes)
+
+
+@dataclass(frozen=True)
+class Hits:
+    """Index rows whose hash is one of the query's: parallel arrays (hash, recording id, time)."""
+
+    hashes: np.ndarray
+    recording_ids: np.ndarray
+    times: np.ndarray
+
+    @classmethod
+    def empty(cls) -> Hits:
+        return cls(np.empty(0, np.int32), np.empty(0, np.int64), np.empty(0, np.int32))
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A recording that contains the query. ``offset`` (seconds) is where the query's time 0
+    falls in the recording (negative when the recording starts inside the query);
+    ``votes`` is the raw evidence, ``confidence`` its calibrated 0–100 score."""
+
+    recording_id: int
+    votes: int
+    offset: float
+    confidence: int
+
+
+class Matcher(Protocol):
+    name: str
+    sample_rate: int
+
+    def landmarks(self, samples: np.ndarray, sample_rate: int) -> Landmarks:
+        """Mono float samples → the hashes to index or to query with."""
+
+    def score(self, query: Landmarks, hits: Hits, *, minimum: int = 0) -> list[Candidate]:
+        """Vote the hits per (recording, time offset); candidates with ``confidence >=
+        minimum``, best first."""

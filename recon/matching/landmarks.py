@@ -1,0 +1,190 @@
+"""Spectral-peak landmarks (constellation pairs) with offset-consistency voting.
+
+Why this works for a beat under a vocal: a released song keeps most of the beat's strong
+time-frequency peaks wherever the voice is not louder in that band and instant. Peaks are picked
+per frequency band (not per frame), so a loud voice in the mids cannot crowd out the kick, bass
+and hats; the pairs hash (f1, f2 - f1, t2 - t1), which survives a time shift, and a true copy
+shows up as many hash hits sharing one time offset, while chance hits scatter over offsets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from math import gcd
+
+import numpy as np
+from scipy import ndimage, signal
+
+from recon.matching.base import Candidate, Hits, Landmarks
+from recon.matching.calibration import DEFAULT_CALIBRATION, Calibration
+
+# Frequency bands (in bins of the 1024-point STFT at 11025 Hz, ~10.8 Hz each) in which peaks
+# are picked separately: sub/bass, low-mid, mid, presence, air.
+BAND_EDGES = (2, 24, 60, 140, 280, 512)
+
+
+@dataclass
+class LandmarkMatcher:
+    name: str = "landmark-v1"
+    sample_rate: int = 11025
+    n_fft: int = 1024
+    hop: int = 256
+    peaks_per_band_per_second: float = 7.0
+    neighbourhood: tuple[int, int] = (9, 5)  # (bins, frames) of the local-maximum test
+    fan_out: int = 6
+    max_dt: int = 48  # frames (~1.1 s)
+    max_df: int = 63  # bins
+    # votes within ±tolerance frames of the best offset count together (hop jitter)
+    tolerance: int = 1
+    calibration: Calibration = field(default_factory=lambda: DEFAULT_CALIBRATION)
+
+    @property
+    def frames_per_second(self) -> float:
+        return self.sample_rate / self.hop
+
+    # --- extraction -----------------------------------------------------------------------
+
+    def resample(self, samples: np.ndarray, sample_rate: int) -> np.ndarray:
+        samples = np.asarray(samples, dtype=np.float32)
+        if samples.ndim == 2:
+            samples = samples.mean(axis=1)
+        if sample_rate == self.sample_rate:
+            return samples
+        g = gcd(int(sample_rate), self.sample_rate)
+        return signal.resample_poly(samples, self.sample_rate // g, int(sample_rate) // g).astype(
+            np.float32
+        )
+
+    def peaks(self, samples: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(times, bins) of the selected spectral peaks, sorted by time."""
+        if len(samples) < self.n_fft:
+            return np.empty(0, np.int32), np.empty(0, np.int32)
+        _, _, spec = signal.stft(
+            samples,
+            nperseg=self.n_fft,
+            noverlap=self.n_fft - self.hop,
+            boundary=None,
+            padded=False,
+        )
+        log_mag = np.log(np.abs(spec[: BAND_EDGES[-1]]) + 1e-6).astype(np.float32)
+        local_max = ndimage.maximum_filter(log_mag, size=self.neighbourhood, mode="nearest")
+        # Prominence over the local mean: a peak must stand out from its surroundings, which
+        # makes the choice independent of overall loudness and mastering.
+        prominence = log_mag - ndimage.uniform_filter(log_mag, size=(31, 31), mode="nearest")
+        is_peak = (log_mag == local_max) & (prominence > 0.5)
+        n_frames = log_mag.shape[1]
+        window = max(1, int(round(self.frames_per_second)))
+        per_window = max(1, int(round(self.peaks_per_band_per_second)))
+        times_out, bins_out = [], []
+        for lo, hi in zip(BAND_EDGES[:-1], BAND_EDGES[1:], strict=True):
+            f, t = np.nonzero(is_peak[lo:hi])
+            if not len(t):
+                continue
+            f = f + lo
+            strength = prominence[f, t]
+            # Keep the strongest ``per_window`` peaks of each one-second window in this band.
+            window_of = t // window
+            order = np.lexsort((-strength, window_of))
+            w_sorted = window_of[order]
+            starts = np.searchsorted(w_sorted, np.arange(n_frames // window + 1))
+            rank = np.arange(len(order)) - starts[w_sorted]
+            keep = order[rank < per_window]
+            times_out.append(t[keep])
+            bins_out.append(f[keep])
+        if not times_out:
+            return np.empty(0, np.int32), np.empty(0, np.int32)
+        times = np.concatenate(times_out).astype(np.int32)
+        bins = np.concatenate(bins_out).astype(np.int32)
+        order = np.lexsort((bins, times))
+        return times[order], bins[order]
+
+    def landmarks(self, samples: np.ndarray, sample_rate: int) -> Landmarks:
+        mono = self.resample(samples, sample_rate)
+        duration = len(mono) / self.sample_rate
+        times, bins = self.peaks(mono)
+        hashes, anchor_times = self._pairs(times, bins)
+        return Landmarks(hashes, anchor_times, self.frames_per_second, duration)
+
+    def _pairs(self, times: np.ndarray, bins: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        n = len(times)
+        out_h, out_t = [], []
+        # For each anchor, pair with up to ``fan_out`` following peaks in the target zone.
+        # Vectorised over anchors: the k-th candidate after each anchor, k = 1..search.
+        search = self.fan_out * 6
+        taken = np.zeros(n, np.int32)
+        for k in range(1, search + 1):
+            if k >= n:
+                break
+            a = np.arange(n - k)
+            b = a + k
+            dt = times[b] - times[a]
+            df = bins[b] - bins[a]
+            ok = (dt >= 1) & (dt <= self.max_dt) & (np.abs(df) <= self.max_df)
+            ok &= taken[a] < self.fan_out
+            a, dt, df = a[ok], dt[ok], df[ok]
+            taken[a] += 1
+            h = (bins[a].astype(np.int64) << 13) | ((df + 64).astype(np.int64) << 6) | dt
+            out_h.append(h.astype(np.int32))
+            out_t.append(times[a])
+        if not out_h:
+            return np.empty(0, np.int32), np.empty(0, np.int32)
+        return np.concatenate(out_h), np.concatenate(out_t).astype(np.int32)
+
+    # --- scoring --------------------------------------------------------------------------
+
+    def score(self, query: Landmarks, hits: Hits, *, minimum: int = 0) -> list[Candidate]:
+        votes = self.votes(query, hits)
+        out = []
+        for rec, (count, offset) in votes.items():
+            confidence = self.calibration.confidence(count)
+            if confidence >= minimum:
+                out.append(
+                    Candidate(int(rec), int(count), offset / self.frames_per_second, confidence)
+                )
+        out.sort(key=lambda c: (-c.confidence, -c.votes, c.recording_id))
+        return out
+
+    def votes(self, query: Landmarks, hits: Hits) -> dict[int, tuple[int, int]]:
+        """recording id → (votes at its best offset, that offset in frames)."""
+        if not len(query) or not len(hits.hashes):
+            return {}
+        # A repetitive beat repeats its hashes; cap the occurrences used per hash so a loop
+        # cannot make the hit × query product explode.
+        q_order = np.argsort(query.hashes, kind="stable")
+        q_hash = query.hashes[q_order]
+        q_time = query.times[q_order]
+        lo = np.searchsorted(q_hash, hits.hashes, side="left")
+        hi = np.searchsorted(q_hash, hits.hashes, side="right")
+        counts = np.minimum(hi - lo, 32)
+        present = counts > 0
+        if not present.any():
+            return {}
+        lo, counts = lo[present], counts[present]
+        rec = hits.recording_ids[present]
+        ref_t = hits.times[present]
+        total = int(counts.sum())
+        row = np.repeat(np.arange(len(lo)), counts)
+        within = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+        diffs = ref_t[row].astype(np.int64) - q_time[lo[row] + within]
+        recs = rec[row].astype(np.int64)
+        # Histogram of (recording, offset); a true copy puts its hits in one offset (±jitter).
+        shift = 1 << 22
+        key = recs * (2 * shift) + (diffs + shift)
+        uniq, n = np.unique(key, return_counts=True)
+        smoothed = n.copy()
+        for d in range(1, self.tolerance + 1):
+            for sign in (-1, 1):
+                pos = np.searchsorted(uniq, uniq + sign * d)
+                pos_c = np.minimum(pos, len(uniq) - 1)
+                match = uniq[pos_c] == uniq + sign * d
+                smoothed = smoothed + np.where(match, n[pos_c], 0)
+        rec_of = uniq // (2 * shift)
+        off_of = uniq % (2 * shift) - shift
+        order = np.lexsort((-smoothed, rec_of))
+        first = np.ones(len(order), bool)
+        first[1:] = rec_of[order][1:] != rec_of[order][:-1]
+        best = order[first]
+        return {
+            int(r): (int(v), int(o))
+            for r, v, o in zip(rec_of[best], smoothed[best], off_of[best], strict=True)
+        }

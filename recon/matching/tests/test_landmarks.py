@@ -1,0 +1,91 @@
+"""The pure matcher on generated audio: a beat under a louder voice is found at the right offset;
+unrelated audio scores below the storage threshold."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from content.beatgen import render_beat
+from recon.matching import Calibration, LandmarkMatcher, MemoryIndex
+from recon.matching.synth import song_with_excerpt, voice
+
+SR = 22050
+PARAMS = [(150, "C", "minor"), (92, "F", "major"), (128, "A", "minor"), (101, "D", "major")]
+
+
+@pytest.fixture(scope="module")
+def beats():
+    return [
+        render_beat(seed=40 + i, bpm=bpm, key=key, scale=scale, seconds=40, sample_rate=SR)
+        for i, (bpm, key, scale) in enumerate(PARAMS)
+    ]
+
+
+@pytest.fixture(scope="module")
+def matcher():
+    return LandmarkMatcher()
+
+
+def _song(beat, *, seed, voice_db=6.0):
+    return song_with_excerpt(
+        beat,
+        sample_rate=SR,
+        excerpt_start=11.0,
+        excerpt_seconds=20.0,
+        place_at=17.5,
+        song_seconds=45.0,
+        voice_db=voice_db,
+        seed=seed,
+    )
+
+
+def test_beat_under_a_louder_voice_is_found_at_its_offset(beats, matcher):
+    # given a song containing 20 s of beat 0 (from 11.0 s, placed at 17.5 s) under a voice 6 dB
+    # louder than the beat, indexed with songs made from the other beats
+    index = MemoryIndex()
+    for i, beat in enumerate(beats):
+        index.add(100 + i, matcher.landmarks(_song(beat, seed=i), SR))
+    # when beat 0 is scanned
+    query = matcher.landmarks(beats[0], SR)
+    candidates = matcher.score(query, index.lookup(query.hashes))
+    # then its song is the best candidate, with high confidence, at the right offset: the
+    # beat repeats bar by bar, so any whole number of bars away is the same audio
+    best = candidates[0]
+    assert best.recording_id == 100
+    assert best.confidence >= 90
+    bar = 240.0 / PARAMS[0][0]
+    expected = 17.5 - 11.0
+    bars_away = (best.offset - expected) / bar
+    assert abs(bars_away - round(bars_away)) * bar < 0.05
+    assert all(c.confidence < 80 for c in candidates[1:])
+
+
+def test_unrelated_voiced_songs_score_below_the_storage_threshold(beats, matcher):
+    index = MemoryIndex()
+    for i, beat in enumerate(beats[1:], start=1):
+        index.add(i, matcher.landmarks(_song(beat, seed=10 + i, voice_db=0.0), SR))
+    index.add(99, matcher.landmarks(voice(45.0, SR, seed=5), SR))
+    query = matcher.landmarks(beats[0], SR)
+    candidates = matcher.score(query, index.lookup(query.hashes))
+    assert all(c.confidence < 80 for c in candidates)
+    # and the threshold is not met by vacuity: the same query finds its own song
+    index.add(0, matcher.landmarks(_song(beats[0], seed=3, voice_db=0.0), SR))
+    found = matcher.score(query, index.lookup(query.hashes), minimum=80)
+    assert [c.recording_id for c in found] == [0]
+
+
+def test_silence_and_tiny_inputs_give_no_landmarks(matcher):
+    assert len(matcher.landmarks(np.zeros(SR * 3, np.float32), SR)) == 0
+    assert len(matcher.landmarks(np.zeros(10, np.float32), SR)) == 0
+
+
+def test_calibration_maps_the_null_tail_below_80_and_grows_with_votes():
+    rng = np.random.default_rng(0)
+    null = rng.geometric(0.3, size=100_000)  # a geometric tail like the measured one
+    calibration = Calibration.fit(null)
+    assert calibration.confidence(int(np.quantile(null, 0.999))) < 80
+    assert calibration.confidence(int(null.max())) < 90
+    scores = [calibration.confidence(v) for v in range(0, 200, 5)]
+    assert scores == sorted(scores)
+    assert scores[-1] == 100

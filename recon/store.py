@@ -1,0 +1,117 @@
+"""The landmark index in the database: COPY in, hash lookups out (see migration 0002).
+
+Raw SQL on purpose: rows are written millions at a time (COPY on PostgreSQL; executemany on the
+SQLite dev database) and read back as numpy arrays, never as model instances.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from django.db import connection
+
+from recon.matching import Hits, Landmarks
+from recon.models import REFERENCE_LANDMARK_TABLE, TRACK_LANDMARK_TABLE
+
+OWNER_COLUMN = {REFERENCE_LANDMARK_TABLE: "recording_id", TRACK_LANDMARK_TABLE: "track_id"}
+# PostgreSQL plans ``hash = ANY(array)`` as one index scan per partition; beyond a few
+# thousand values per statement the array no longer helps, so big queries are chunked.
+LOOKUP_CHUNK = 20_000
+
+
+def write_landmarks(*, table: str, owner_id: int, landmarks: Landmarks, replace: bool) -> int:
+    """Store ``landmarks`` for ``owner_id`` (replacing its previous rows if ``replace``).
+    Run inside the caller's transaction so the rows and the owner's state commit together."""
+    owner = OWNER_COLUMN[table]
+    with connection.cursor() as cursor:
+        if replace:
+            cursor.execute(f"DELETE FROM {table} WHERE {owner} = %s", [owner_id])  # noqa: S608
+        if not len(landmarks):
+            return 0
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(
+                f"COPY {table} (hash, {owner}, t) FROM STDIN (FORMAT BINARY)"
+            ) as copy:
+                copy.write(_binary_copy(landmarks, owner_id))
+        else:
+            cursor.executemany(
+                f"INSERT INTO {table} (hash, {owner}, t) VALUES (%s, %s, %s)",  # noqa: S608
+                [
+                    (int(h), owner_id, int(t))
+                    for h, t in zip(landmarks.hashes, landmarks.times, strict=True)
+                ],
+            )
+    return len(landmarks)
+
+
+# PostgreSQL's binary COPY format: a header, then per row a field count (int16) and, per field,
+# its length (int32) and value (int32), all big-endian; a -1 trailer. Built with numpy in one go.
+_COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + b"\x00\x00\x00\x00" + b"\x00\x00\x00\x00"
+_COPY_ROW = np.dtype(
+    [
+        ("n", ">i2"),
+        ("l1", ">i4"),
+        ("hash", ">i4"),
+        ("l2", ">i4"),
+        ("owner", ">i4"),
+        ("l3", ">i4"),
+        ("t", ">i4"),
+    ]
+)
+
+
+def _binary_copy(landmarks: Landmarks, owner_id: int) -> bytes:
+    rows = np.empty(len(landmarks), dtype=_COPY_ROW)
+    rows["n"] = 3
+    rows["l1"] = rows["l2"] = rows["l3"] = 4
+    rows["hash"] = landmarks.hashes
+    rows["owner"] = owner_id
+    rows["t"] = landmarks.times
+    return _COPY_HEADER + rows.tobytes() + b"\xff\xff"
+
+
+def delete_landmarks(*, table: str, owner_id: int) -> None:
+    owner = OWNER_COLUMN[table]
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {table} WHERE {owner} = %s", [owner_id])  # noqa: S608
+
+
+def lookup(*, table: str, hashes: np.ndarray, exclude_owner: int | None = None) -> Hits:
+    """Every stored (hash, owner, time) whose hash is one of ``hashes``."""
+    owner = OWNER_COLUMN[table]
+    wanted = np.unique(np.asarray(hashes, dtype=np.int64)).tolist()
+    parts: list[tuple] = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(wanted), LOOKUP_CHUNK):
+            chunk = wanted[start : start + LOOKUP_CHUNK]
+            if connection.vendor == "postgresql":
+                cursor.execute(
+                    f"SELECT hash, {owner}, t FROM {table} WHERE hash = ANY(%s)",  # noqa: S608
+                    [chunk],
+                )
+                parts.extend(cursor.fetchall())
+            else:
+                for sub in range(0, len(chunk), 900):  # SQLite's bound-parameter limit
+                    values = chunk[sub : sub + 900]
+                    marks = ",".join(["%s"] * len(values))
+                    cursor.execute(
+                        f"SELECT hash, {owner}, t FROM {table} WHERE hash IN ({marks})",  # noqa: S608
+                        values,
+                    )
+                    parts.extend(cursor.fetchall())
+    if not parts:
+        return Hits.empty()
+    rows = np.asarray(parts, dtype=np.int64)
+    if exclude_owner is not None:
+        rows = rows[rows[:, 1] != exclude_owner]
+    return Hits(rows[:, 0].astype(np.int32), rows[:, 1], rows[:, 2].astype(np.int32))
+
+
+def table_bytes(table: str) -> int:
+    """Heap + index bytes of a landmark table (all partitions), PostgreSQL only."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
+            "WHERE c.relname LIKE %s AND c.relkind = 'r'",
+            [table + "_p%"],
+        )
+        return int(cursor.fetchone()[0])

@@ -1,0 +1,176 @@
+"""Eligibility, scans, matches and notifications, the rolling schedule."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+
+from beatpass.accounts.models import Notification
+from content.tests.factories import ArtistFactory, UserFactory
+from recon import selectors, services
+from recon.models import Match, ScanStatus, TrackScan
+from recon.tests.conftest import ingest, make_track
+
+pytestmark = pytest.mark.django_db
+
+
+def test_eligibility_needs_audio_a_completed_fingerprint_and_a_verified_producer(beat_wav):
+    verified = ArtistFactory(verified=True)
+    unverified = ArtistFactory(verified=False)
+    ok = make_track(main=verified, data=beat_wav)
+    co_producer_verified = make_track(main=unverified, producers=[verified], data=beat_wav)
+    featured_verified = make_track(main=unverified, featured=[verified], data=beat_wav)
+    no_fingerprint = make_track(main=verified, data=beat_wav, fingerprint=False)
+    no_audio = make_track(main=verified, data=beat_wav)
+    no_audio.file = None
+    no_audio.save()
+    eligible = set(selectors.eligible_tracks().values_list("pk", flat=True))
+    assert eligible == {ok.pk, co_producer_verified.pk}
+    assert featured_verified.pk not in eligible
+    assert no_fingerprint.pk not in eligible
+
+
+def test_scan_finds_the_song_containing_the_beat_and_notifies_each_producer_once(
+    beat_wav, song_landmarks, unrelated_landmarks, django_capture_on_commit_callbacks
+):
+    # given a collaborative beat: a verified main producer and an unverified co-producer
+    main_user, co_user, vocalist_user = UserFactory(), UserFactory(), UserFactory()
+    main = ArtistFactory(verified=True, managers=[main_user])
+    co = ArtistFactory(verified=False, managers=[co_user])
+    vocalist = ArtistFactory(verified=True, managers=[vocalist_user])
+    track = make_track(main=main, producers=[co], featured=[vocalist], data=beat_wav)
+    song = ingest(song_landmarks, title="Placed Song")
+    ingest(unrelated_landmarks, title="Unrelated Song")
+    # when the track is scanned
+    with django_capture_on_commit_callbacks(execute=True):
+        scan = services.scan_track(track_id=track.pk)
+    # then the song is a match and both producers (not the vocalist) are notified once
+    assert scan.status == ScanStatus.COMPLETE
+    assert scan.attempts == 1
+    assert scan.scanned_at is not None
+    assert scan.landmark_count > 0
+    match = Match.objects.get(track=track)
+    assert match.recording == song
+    assert match.confidence >= 90
+    notices = Notification.objects.filter(kind="recon.match")
+    notified = sorted(notices.values_list("user", flat=True))
+    assert notified == sorted([main_user.pk, co_user.pk])
+    assert len(mail.outbox) == 2
+    assert "Placed Song" in mail.outbox[0].subject
+    # when it is scanned again: same match, no new notification
+    with django_capture_on_commit_callbacks(execute=True):
+        again = services.scan_track(track_id=track.pk)
+    assert again.status == ScanStatus.COMPLETE
+    assert again.attempts == 2
+    assert Match.objects.filter(track=track).count() == 1
+    assert Notification.objects.filter(kind="recon.match").count() == 2
+    assert len(mail.outbox) == 2
+
+
+def test_scan_without_a_matching_song_has_no_results(recon_track, unrelated_landmarks):
+    ingest(unrelated_landmarks, title="Unrelated Song")
+    scan = services.scan_track(track_id=recon_track.pk)
+    assert scan.status == ScanStatus.NO_RESULTS
+    assert not Match.objects.exists()
+
+
+def test_a_new_reference_is_matched_against_already_scanned_tracks(
+    recon_track, verified_producer, song_landmarks, django_capture_on_commit_callbacks
+):
+    # given a track scanned before the song was in the catalog
+    assert services.scan_track(track_id=recon_track.pk).status == ScanStatus.NO_RESULTS
+    # when the song is ingested
+    with django_capture_on_commit_callbacks(execute=True):
+        song = ingest(song_landmarks, title="New Release")
+    # then it is matched and the producer notified, without rescanning the track
+    match = Match.objects.get(track=recon_track)
+    assert match.recording == song
+    assert match.confidence >= 90
+    bars_away = (match.offset - (8.0 - 5.0)) / (240 / 140)  # placed at 8 s from 5 s; 140 bpm
+    assert abs(bars_away - round(bars_away)) < 0.05
+    user, _ = verified_producer
+    assert Notification.objects.filter(user=user, kind="recon.match").count() == 1
+    # and ingesting it again (resume) neither duplicates the match nor notifies again
+    with django_capture_on_commit_callbacks(execute=True):
+        ingest(song_landmarks, title="New Release")
+    assert Match.objects.filter(track=recon_track).count() == 1
+    assert Notification.objects.filter(user=user, kind="recon.match").count() == 1
+
+
+def test_a_scan_of_missing_audio_fails_and_is_retried_later(recon_track, fake_clock, settings):
+    recon_track.file.file.storage.delete(recon_track.file.file.name)
+    scan = services.scan_track(track_id=recon_track.pk)
+    assert scan.status == ScanStatus.FAILED
+    assert scan.last_error
+    assert not selectors.due_scans(now=fake_clock.now()).exists()
+    fake_clock.advance(hours=settings.RECON_RETRY_HOURS)
+    assert list(selectors.due_scans(now=fake_clock.now())) == [scan]
+
+
+def test_rolling_schedule_29_days_is_not_due_30_is(recon_track, fake_clock):
+    # given a track scanned now
+    services.scan_track(track_id=recon_track.pk)
+    # then it is due again exactly 30 days later, not 29
+    fake_clock.advance(days=29, hours=23, minutes=59)
+    assert services.scan_due() == []
+    fake_clock.advance(minutes=1)
+    done = services.scan_due()
+    assert [s.track_id for s in done] == [recon_track.pk]
+    assert TrackScan.objects.get(track=recon_track).attempts == 2
+
+
+def test_daily_run_takes_never_scanned_first_then_oldest_and_respects_the_cap(
+    verified_producer, beat_wav, fake_clock, settings
+):
+    _, artist = verified_producer
+    old, older, never = (make_track(main=artist, data=beat_wav) for _ in range(3))
+    services.scan_track(track_id=older.pk)
+    fake_clock.advance(days=1)
+    services.scan_track(track_id=old.pk)
+    fake_clock.advance(days=31)
+    settings.RECON_SCAN_MIN_PER_RUN = 2
+    assert services.scan_batch_size(eligible=3) == 2
+    first = services.scan_due()
+    assert [s.track_id for s in first] == [never.pk, older.pk]
+    assert [s.track_id for s in services.scan_due()] == [old.pk]
+    assert services.scan_due() == []
+
+
+def test_a_stale_processing_scan_is_claimed_again(recon_track, fake_clock, settings):
+    # a worker claimed the track and died (status processing, lease running)
+    services.scan_rows_ensure()
+    assert services.scan_claim(limit=1, now=fake_clock.now()) == [recon_track.pk]
+    assert services.scan_claim(limit=1, now=fake_clock.now()) == []
+    assert services.scan_track(track_id=recon_track.pk) is None
+    fake_clock.advance(minutes=settings.RECON_SCAN_LEASE_MINUTES + 1)
+    assert services.scan_claim(limit=1, now=fake_clock.now()) == [recon_track.pk]
+
+
+def test_scan_of_an_ineligible_track_does_nothing(beat_wav):
+    track = make_track(main=ArtistFactory(verified=False), data=beat_wav)
+    assert services.scan_track(track_id=track.pk) is None
+    assert not TrackScan.objects.exists()
+
+
+def test_batch_size_spreads_a_cycle_over_the_rescan_period(settings):
+    settings.RECON_SCAN_MIN_PER_RUN = 10
+    assert services.scan_batch_size(eligible=30_000) == 1250
+    assert services.scan_batch_size(eligible=12) == 10
+    assert timedelta(days=settings.RECON_RESCAN_DAYS) == timedelta(days=30)
+
+
+def test_deleting_a_recording_removes_its_index_rows_and_it_is_never_matched(
+    recon_track, song_landmarks
+):
+    from recon import store
+    from recon.models import REFERENCE_LANDMARK_TABLE
+
+    song = ingest(song_landmarks, title="Gone")
+    assert len(store.lookup(table=REFERENCE_LANDMARK_TABLE, hashes=song_landmarks.hashes).hashes)
+    song.delete()
+    assert not len(
+        store.lookup(table=REFERENCE_LANDMARK_TABLE, hashes=song_landmarks.hashes).hashes
+    )
+    assert services.scan_track(track_id=recon_track.pk).status == ScanStatus.NO_RESULTS
