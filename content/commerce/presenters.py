@@ -32,3 +32,12 @@ def present_subscription(subscription: Subscription, *, downloads_used: int | No
         "downloads_used": downloads_used,
         "downloads_remaining": None if quota is None else max(0, quota - (downloads_used or 0)),
     }
+
+
+def present_purchase_pricing(purchase) -> dict[str, Any]:
+    return {
+        "base_price": as_json_number(purchase.base_price),
+        "platform_fee": as_json_number(purchase.platform_fee),
+        "total_amount": as_json_number(purchase.total_amount),
+        "currency": purchase.currency,
+    }

@@ -34,3 +34,46 @@ class SubscriptionOut(serializers.Serializer):
 class SubscriptionEnvelope(serializers.Serializer):
     status = serializers.CharField(default="success")
     subscription = SubscriptionOut(allow_null=True)
+
+
+# --- purchases ------------------------------------------------------------------------------------
+
+
+def _amount(help_text: str) -> serializers.FloatField:
+    return serializers.FloatField(
+        help_text=help_text + " JSON number of an exact 2-decimal amount."
+    )
+
+
+class PricingOut(serializers.Serializer):
+    base_price = _amount("The producer's listed price (the producer receives all of it).")
+    platform_fee = _amount("Percentage + fixed platform fee, paid by the buyer, rounded once.")
+    total_amount = _amount("What the buyer pays: base_price + platform_fee.")
+    currency = serializers.CharField(help_text="ISO 4217 code.")
+
+
+class PriceQuoteOut(PricingOut):
+    is_exclusive = serializers.BooleanField()
+
+
+class PriceQuoteEnvelope(serializers.Serializer):
+    status = serializers.CharField(default="success")
+    data = PriceQuoteOut()
+
+
+class InitiateOut(serializers.Serializer):
+    client_secret = serializers.CharField(help_text="Confirm the payment with Stripe.js.")
+    purchase_id = serializers.IntegerField()
+    pricing = PricingOut()
+
+
+class InitiateEnvelope(serializers.Serializer):
+    status = serializers.CharField(default="success")
+    data = InitiateOut()
+
+
+class WebhookAck(serializers.Serializer):
+    status = serializers.CharField(default="success")
+    received = serializers.BooleanField()
+    duplicate = serializers.BooleanField(help_text="The event id was already processed: no-op.")
+    event_status = serializers.CharField(help_text="processed | ignored")

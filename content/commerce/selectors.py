@@ -10,8 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from content import clock
-from content.catalog.models import Track
+from content.catalog.models import ExclusiveStatus, LicensingType, Track
+from content.commerce.errors import TrackNotForSale
 from content.commerce.models import Subscription
+from content.commerce.pricing import Pricing, price_exclusive
+from content.licensing.errors import ExclusiveSold
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,13 @@ def download_entitlement(*, user, track: Track) -> Entitlement | None:
     """
     from content.licensing.models import License  # the license types live with licenses
 
+    if (
+        user is not None
+        and user.is_authenticated
+        and track.exclusive_status == ExclusiveStatus.SOLD
+        and track.exclusive_buyer_id == user.pk
+    ):
+        return Entitlement(kind=Entitlement.EXCLUSIVE_PURCHASE, license_type=License.Type.EXCLUSIVE)
     subscription = active_subscription(user=user)
     if subscription is None:
         return None
@@ -75,3 +85,16 @@ def download_entitlement(*, user, track: Track) -> Entitlement | None:
         subscription=subscription,
         downloads_per_period=subscription.plan.downloads_per_period,
     )
+
+
+# --- exclusive pricing ----------------------------------------------------------------------------
+
+
+def exclusive_pricing(*, track: Track) -> Pricing:
+    """What buying ``track``'s exclusive costs now: 410 ``exclusive_sold`` once sold, 400
+    ``track_not_for_sale`` when the producer offers no exclusive."""
+    if track.exclusive_status == ExclusiveStatus.SOLD:
+        raise ExclusiveSold()
+    if track.licensing_type != LicensingType.EXCLUSIVE_AVAILABLE or track.exclusive_price is None:
+        raise TrackNotForSale()
+    return price_exclusive(track.exclusive_price, track.currency)
