@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from content.commerce.api import purchases, subscriptions, webhooks
+from content.commerce.api import purchases, sales, subscriptions, webhooks
 
 urlpatterns = [
     path(
@@ -20,5 +20,27 @@ urlpatterns = [
         purchases.InitiatePurchaseView.as_view(),
         name="track-purchase-initiate",
     ),
+    path(
+        "tracks/<int:track_id>/purchase/status",
+        purchases.PurchaseStatusView.as_view(),
+        name="track-purchase-status",
+    ),
+    path("purchases", purchases.MyPurchasesView.as_view(), name="purchases"),
     path("webhooks/stripe", webhooks.StripeWebhookView.as_view(), name="webhooks-stripe"),
+    path("artist/sales", sales.ArtistSalesView.as_view(), name="artist-sales"),
+    path(
+        "artist/stripe-connect/status",
+        sales.ConnectStatusView.as_view(),
+        name="artist-stripe-connect-status",
+    ),
+    path(
+        "artist/stripe-connect/onboard",
+        sales.ConnectOnboardView.as_view(),
+        name="artist-stripe-connect-onboard",
+    ),
+    path(
+        "artist/stripe-connect/finances",
+        sales.ConnectFinancesView.as_view(),
+        name="artist-stripe-connect-finances",
+    ),
 ]

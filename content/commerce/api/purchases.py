@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from beatpass.api.schema import errors
+from beatpass.api.pagination import paginate
+from beatpass.api.schema import errors, paginated
 from content.catalog.selectors import track_get
 from content.commerce import selectors
 from content.commerce.inputs import InitiatePurchaseInput
-from content.commerce.presenters import present_purchase_pricing
-from content.commerce.schemas import InitiateEnvelope, PriceQuoteEnvelope
+from content.commerce.presenters import present_purchase_pricing, present_purchases
+from content.commerce.schemas import (
+    InitiateEnvelope,
+    PriceQuoteEnvelope,
+    PurchaseOut,
+    PurchaseStatusEnvelope,
+)
 from content.commerce.services import purchases as services
 
 TAG = "Purchases"
@@ -77,3 +83,38 @@ class InitiatePurchaseView(APIView):
                 },
             }
         )
+
+
+class PurchaseStatusView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="tracks_purchase_status",
+        summary="Whether you bought, or may buy, a track's exclusive",
+        responses={200: PurchaseStatusEnvelope, **errors(401, 404)},
+        tags=[TAG],
+    )
+    def get(self, request, track_id: int):
+        track = track_get(viewer=request.user, track_id=track_id)
+        return Response(
+            {"status": "success", "data": selectors.purchase_status(user=request.user, track=track)}
+        )
+
+
+class MyPurchasesView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="purchases_list",
+        summary="Your purchase history",
+        description="Newest first, every status. Laravel pagination (`per_page`, default 15).",
+        parameters=[
+            OpenApiParameter("page", int),
+            OpenApiParameter("per_page", int, description="1-100, default 15."),
+        ],
+        responses={200: paginated("Purchase", PurchaseOut()), **errors(401, 422)},
+        tags=[TAG],
+    )
+    def get(self, request):
+        page = paginate(selectors.purchases_of_buyer(user=request.user), request)
+        return Response(page.envelope(present_purchases(page.items)))

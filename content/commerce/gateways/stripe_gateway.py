@@ -21,7 +21,13 @@ from content.commerce.gateways.base import (
 logger = logging.getLogger(__name__)
 
 
+def _plain(obj) -> dict:
+    """StripeObjects are not dicts (since stripe 13); events arrive as plain dicts."""
+    return obj.to_dict() if hasattr(obj, "to_dict") else obj
+
+
 def _intent(obj) -> PaymentIntent:
+    obj = _plain(obj)
     return PaymentIntent(
         id=obj["id"],
         client_secret=obj.get("client_secret") or "",
@@ -33,6 +39,7 @@ def _intent(obj) -> PaymentIntent:
 
 def account_state(obj) -> AccountState:
     """An ``account`` object (API response or ``account.updated`` event) as our state."""
+    obj = _plain(obj)
     requirements = obj.get("requirements") or {}
     return AccountState(
         account_id=obj["id"],
@@ -109,7 +116,7 @@ class StripeGateway(PaymentGateway):
             {"payment_intent": intent_id, "reverse_transfer": True, "refund_application_fee": True},
             {"idempotency_key": idempotency_key},
         )
-        return refund["id"]
+        return _plain(refund)["id"]
 
     def create_connect_account(self, *, email: str, idempotency_key: str) -> AccountState:
         account = self._call(
@@ -144,7 +151,7 @@ class StripeGateway(PaymentGateway):
                 "type": "account_onboarding",
             },
         )
-        return link["url"]
+        return _plain(link)["url"]
 
     def retrieve_balance(self, *, account_id: str) -> list[BalanceAmount]:
         balance = self._call(
@@ -153,6 +160,7 @@ class StripeGateway(PaymentGateway):
             None,
             {"stripe_account": account_id},
         )
+        balance = _plain(balance)
         totals: dict[str, list[int]] = {}
         for key, index in (("available", 0), ("pending", 1)):
             for entry in balance.get(key) or []:
