@@ -328,3 +328,18 @@ def test_listener_is_a_subscriber_with_a_demo_license_and_tracks_are_downloadabl
     response = client.get(url)
     assert response.status_code == 200
     assert response["X-License-Id"]
+
+
+# --- commerce ---
+
+
+def test_demo_producer_is_onboarded_and_sells_one_exclusive(seeded, db):
+    from content.catalog.models import LicensingType
+    from content.commerce.models import ConnectAccount
+
+    artist = Artist.objects.get(name="Nova Vance")
+    account = ConnectAccount.objects.get(artist=artist)
+    assert account.status == "active"
+    on_sale = Track.objects.filter(licensing_type=LicensingType.EXCLUSIVE_AVAILABLE)
+    assert on_sale.count() == 1
+    assert on_sale.get().artists.filter(pk=artist.pk).exists()
