@@ -245,6 +245,14 @@ class Track(TimeStampedModel):
     )
     # While a buyer pays (exclusive_status ``pending``): the hold ends here, then the periodic
     # release or the next buyer frees it.
+    exclusive_preset = models.ForeignKey(
+        "content.ExclusiveLicensePreset",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tracks",
+        help_text="The preset its terms were copied from (a preset in use cannot be deleted).",
+    )
     exclusive_hold_until = models.DateTimeField(null=True, blank=True)
     exclusive_sold_at = models.DateTimeField(null=True, blank=True)
 

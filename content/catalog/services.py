@@ -152,7 +152,7 @@ def track_create(*, user, data: dict[str, Any]) -> Track:
         created_by=user,
         **{f: data[f] for f in TRACK_SCALAR_FIELDS if f in data},
     )
-    track_pricing_apply(track=track, data=data)
+    track_pricing_apply(track=track, data=data, user=user)
     track.save()
     _set_track_artists(track, artists)
     track.genres.set(genres_from_names(data.get("genres", [])))
@@ -177,7 +177,7 @@ def track_update(*, user, track: Track, data: dict[str, Any]) -> Track:
         track.file = entry
         track.duration = entry.duration_ms or 0
         track_audio_changed(track_id=track.pk)
-    track_pricing_apply(track=track, data=data)
+    track_pricing_apply(track=track, data=data, user=user)
     track.save()
     if "artists" in data:
         _set_track_artists(track, _artists_for_write(user=user, artist_ids=data["artists"]))

@@ -88,6 +88,12 @@ class TrackPricingInput(serializers.Serializer):
     )
     currency = serializers.ChoiceField(choices=CURRENCIES, required=False)
     exclusive_terms = ExclusiveTermsInput(required=False, allow_null=True)
+    exclusive_preset_id = serializers.IntegerField(
+        min_value=1,
+        required=False,
+        allow_null=True,
+        help_text="Copy this preset's terms into the track (later preset edits do not follow).",
+    )
 
 
 class InitiatePurchaseInput(serializers.Serializer):
@@ -99,3 +105,29 @@ class InitiatePurchaseInput(serializers.Serializer):
         help_text="The total_amount the buyer saw (calculate-price); a different current total "
         "is 409 price_changed.",
     )
+
+
+class CouponValidateInput(serializers.Serializer):
+    code = serializers.CharField(max_length=40)
+    product_id = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    price_id = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    amount = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=Decimal(0), required=False, allow_null=True
+    )
+
+
+class PresetInput(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    description = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    config = ExclusiveTermsInput()
+    is_default = serializers.BooleanField(required=False)
+
+
+class DefaultConfigInput(serializers.Serializer):
+    preset_id = serializers.IntegerField(min_value=1, required=False)
+    config = ExclusiveTermsInput(required=False)
+
+    def validate(self, attrs):
+        if "preset_id" not in attrs and "config" not in attrs:
+            raise serializers.ValidationError({"config": ["Send a preset_id or a config."]})
+        return attrs

@@ -268,3 +268,102 @@ class ConnectAccount(TimeStampedModel):
         if self.details_submitted:
             return "restricted"
         return "pending"
+
+
+# --- coupons --------------------------------------------------------------------------------------
+
+
+class Coupon(TimeStampedModel):
+    """A discount code staff create in the admin (``POST /coupons/validate`` checks it).
+    ``times_used`` only grows through ``coupon_redeem``'s conditional UPDATE, and a check
+    constraint keeps it within ``max_uses``."""
+
+    class Type(models.TextChoices):
+        PERCENTAGE = "percentage", "Percentage"
+        FIXED = "fixed", "Fixed amount"
+
+    code = models.CharField(max_length=40, unique=True, help_text="Stored in capitals.")
+    type = models.CharField(max_length=10, choices=Type.choices)
+    amount = models.DecimalField(
+        max_digits=10, decimal_places=2, help_text="Percent off, or the fixed amount off."
+    )
+    currency = models.CharField(
+        max_length=3, default=DEFAULT_CURRENCY, validators=[currency_code], help_text="Fixed only."
+    )
+    is_active = models.BooleanField(default=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    max_uses = models.PositiveIntegerField(null=True, blank=True, help_text="Empty = unlimited.")
+    times_used = models.PositiveIntegerField(default=0, editable=False)
+    allowed_users = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="+",
+        help_text="Only these users may use it; empty = anyone.",
+    )
+    once_per_user = models.BooleanField(default=True)
+    applicable_plans = models.ManyToManyField(
+        Plan, blank=True, related_name="coupons", help_text="Empty = every plan."
+    )
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(max_uses__isnull=True) | Q(times_used__lte=F("max_uses")),
+                name="coupon_uses_within_max",
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="coupon_amount_positive"),
+            models.CheckConstraint(
+                condition=~Q(type="percentage") | Q(amount__lte=100),
+                name="coupon_percentage_at_most_100",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    def save(self, *args, **kwargs):
+        self.code = self.code.strip().upper()
+        super().save(*args, **kwargs)
+
+
+class CouponRedemption(TimeStampedModel):
+    coupon = models.ForeignKey(Coupon, on_delete=models.CASCADE, related_name="redemptions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    plan = models.ForeignKey(Plan, null=True, blank=True, on_delete=models.SET_NULL)
+    discount_amount = models.DecimalField(max_digits=10, decimal_places=2, default=0)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+
+    def __str__(self) -> str:
+        return f"{self.coupon} by {self.user_id}"
+
+
+# --- exclusive license presets ------------------------------------------------------------------
+
+
+class ExclusiveLicensePreset(TimeStampedModel):
+    """A producer's saved exclusive license configuration (help: license presets). Applying
+    it copies ``config`` into the track, so editing a preset never changes tracks already
+    using it. At most one default per producer (partial unique constraint)."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="license_presets"
+    )
+    name = models.CharField(max_length=100)
+    description = models.TextField(blank=True)
+    config = models.JSONField(help_text="Exclusive license configuration (complete).")
+    is_default = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ("-is_default", "name", "id")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner"], condition=Q(is_default=True), name="preset_one_default_per_owner"
+            ),
+            models.UniqueConstraint(fields=["owner", "name"], name="preset_unique_name_per_owner"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -116,3 +116,44 @@ def present_connect(account) -> dict[str, Any]:
         "requirements_due": account.requirements_due,
         "onboarded_at": account.onboarded_at,
     }
+
+
+def present_preset(preset, *, usage_count: int) -> dict[str, Any]:
+    config = preset.config
+    return {
+        "id": preset.pk,
+        "name": preset.name,
+        "description": preset.description or None,
+        "is_default": preset.is_default,
+        "config": config,
+        "summary": (
+            f"Publishing: {config.get('publishing_producer_percent')}% / "
+            f"{config.get('publishing_licensee_percent')}%  •  "
+            f"Royalty: {config.get('producer_royalty_percent')}%  •  "
+            f"Used by {usage_count} track{'s' if usage_count != 1 else ''}"
+        ),
+        "usage_count": usage_count,
+        "created_at": preset.created_at,
+        "updated_at": preset.updated_at,
+    }
+
+
+def present_coupon_check(discount) -> dict[str, Any]:
+    """``POST /coupons/validate`` exactly as commerce.mdx shows it."""
+    coupon = discount.coupon
+    amount = discount.discount_amount
+    return {
+        "status": "success",
+        "coupon": {
+            "id": coupon.pk,
+            "code": coupon.code,
+            "type": coupon.type,
+            "amount": as_json_number(coupon.amount),
+        },
+        "discount_amount": as_json_number(amount) if amount is not None else None,
+        "final_amount": as_json_number(discount.final_amount)
+        if discount.final_amount is not None
+        else None,
+        "savings": as_json_number(amount) if amount is not None else None,
+        "valid": True,
+    }

@@ -176,3 +176,69 @@ class FinancesOut(serializers.Serializer):
 class FinancesEnvelope(serializers.Serializer):
     status = serializers.CharField(default="success")
     data = FinancesOut()
+
+
+class CouponOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    type = serializers.CharField(help_text="percentage | fixed")
+    amount = serializers.FloatField(help_text="Percent off, or the amount off.")
+
+
+class CouponCheckOut(serializers.Serializer):
+    status = serializers.CharField(default="success")
+    coupon = CouponOut()
+    discount_amount = serializers.FloatField(allow_null=True)
+    final_amount = serializers.FloatField(allow_null=True)
+    savings = serializers.FloatField(allow_null=True)
+    valid = serializers.BooleanField()
+
+
+class ExclusiveConfigOut(serializers.Serializer):
+    publishing_producer_percent = serializers.IntegerField()
+    publishing_licensee_percent = serializers.IntegerField()
+    territory = serializers.CharField()
+    governing_law = serializers.CharField()
+    files_to_deliver = serializers.ListField(child=serializers.CharField())
+    producer_royalty_percent = serializers.FloatField()
+    broadcasting_rights = serializers.BooleanField()
+    for_profit_performances = serializers.BooleanField()
+    content_id_allowed = serializers.BooleanField()
+    distribute_copies = serializers.IntegerField(allow_null=True, help_text="null = unlimited")
+
+
+class PresetOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    description = serializers.CharField(allow_null=True)
+    is_default = serializers.BooleanField()
+    config = ExclusiveConfigOut()
+    summary = serializers.CharField()
+    usage_count = serializers.IntegerField(help_text="Tracks using this preset.")
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
+class PresetEnvelope(serializers.Serializer):
+    status = serializers.CharField(default="success")
+    preset = PresetOut()
+
+
+class PresetListEnvelope(serializers.Serializer):
+    status = serializers.CharField(default="success")
+    presets = PresetOut(many=True)
+
+
+class DefaultConfigEnvelope(serializers.Serializer):
+    status = serializers.CharField(default="success")
+    config = ExclusiveConfigOut()
+    options = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="territories, governing_laws, files_to_deliver: the accepted values.",
+    )
+
+
+class ArtistDefaultEnvelope(serializers.Serializer):
+    status = serializers.CharField(default="success")
+    preset = PresetOut(allow_null=True, help_text="The default preset, or null.")
+    config = ExclusiveConfigOut(help_text="What new tracks start from.")

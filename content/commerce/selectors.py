@@ -212,3 +212,32 @@ def producer_artist_for(*, user, artist_id: int | None = None):
             "You need an artist profile to sell exclusives.", code="no_artist_profile", status=403
         )
     return artist
+
+
+# --- presets --------------------------------------------------------------------------------------
+
+
+def presets_of(*, user):
+    """The producer's presets with ``usage_count`` (tracks using each), one query."""
+    from content.commerce.models import ExclusiveLicensePreset
+
+    return ExclusiveLicensePreset.objects.filter(owner=user).annotate(usage_count=Count("tracks"))
+
+
+def preset_get(*, user, preset_id: int):
+    """One of the user's presets (staff: any), or 404."""
+    from rest_framework.exceptions import NotFound
+
+    from content.commerce.models import ExclusiveLicensePreset
+
+    presets = ExclusiveLicensePreset.objects.annotate(usage_count=Count("tracks"))
+    if not user.is_staff:
+        presets = presets.filter(owner=user)
+    preset = presets.filter(pk=preset_id).first()
+    if preset is None:
+        raise NotFound()
+    return preset
+
+
+def default_preset_of(*, user):
+    return presets_of(user=user).filter(is_default=True).first()

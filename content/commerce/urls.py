@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from content.commerce.api import purchases, sales, subscriptions, webhooks
+from content.commerce.api import coupons, presets, purchases, sales, subscriptions, webhooks
 
 urlpatterns = [
     path(
@@ -42,5 +42,31 @@ urlpatterns = [
         "artist/stripe-connect/finances",
         sales.ConnectFinancesView.as_view(),
         name="artist-stripe-connect-finances",
+    ),
+    path("coupons/validate", coupons.CouponValidateView.as_view(), name="coupons-validate"),
+    path(
+        "exclusive-license-presets",
+        presets.PresetListView.as_view(),
+        name="exclusive-license-presets",
+    ),
+    path(
+        "exclusive-license-presets/default-config",
+        presets.PresetDefaultConfigView.as_view(),
+        name="exclusive-license-presets-default-config",
+    ),
+    path(
+        "exclusive-license-presets/<str:preset_id>",
+        presets.PresetDetailView.as_view(),
+        name="exclusive-license-preset",
+    ),
+    path(
+        "exclusive-license-presets/<str:preset_id>/set-default",
+        presets.PresetSetDefaultView.as_view(),
+        name="exclusive-license-preset-set-default",
+    ),
+    path(
+        "artist/exclusive-license-default",
+        presets.ArtistDefaultView.as_view(),
+        name="artist-exclusive-license-default",
     ),
 ]
