@@ -1,8 +1,9 @@
-"""Reads of plans and subscriptions, and the download entitlement commerce grants.
+"""Reads of commerce: subscriptions and the download entitlement, exclusive pricing, purchase
+status, purchases and sales, presets.
 
-``download_entitlement`` is the extension point the exclusive-purchase flow builds on: it
-answers "may this user obtain a license for this track, and of which kind?" for every route
-that grants one (today: an active subscription).
+``download_entitlement`` answers "may this user obtain a license for this track, and of which
+kind?" for every route that grants one: the track's exclusive buyer (exclusive license), else
+an active subscription (non-exclusive).
 """
 
 from __future__ import annotations
@@ -28,9 +29,9 @@ from content.licensing.errors import ExclusiveSold
 class Entitlement:
     """Why a user may license a track.
 
-    ``kind`` is ``subscription`` (non-exclusive license, counted against the plan's quota) or,
-    once commerce lands, ``exclusive_purchase``. ``license_type`` is the license it grants.
-    ``downloads_per_period`` is None for unlimited (and for purchases).
+    ``kind`` is ``subscription`` (non-exclusive license, counted against the plan's quota) or
+    ``exclusive_purchase`` (the buyer of a sold exclusive). ``license_type`` is the license it
+    grants. ``downloads_per_period`` is None for unlimited (and for purchases).
     """
 
     kind: str
@@ -71,8 +72,8 @@ def current_subscription(*, user) -> Subscription | None:
 def download_entitlement(*, user, track: Track) -> Entitlement | None:
     """The entitlement ``user`` holds to license ``track``, or None.
 
-    Commerce extends this with exclusive purchases (checked first: a buyer's exclusive license
-    takes priority over a subscription's non-exclusive one).
+    The exclusive buyer of a sold track is checked first: their exclusive license takes
+    priority over a subscription's non-exclusive one.
     """
     from content.licensing.models import License  # the license types live with licenses
 
