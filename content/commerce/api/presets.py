@@ -114,8 +114,6 @@ class PresetDetailView(APIView):
         preset = services.preset_update(preset=preset, data=data.validated_data)
         return Response({"status": "success", "preset": _fresh(request, preset)})
 
-    patch = put
-
     @extend_schema(
         operation_id="exclusive_license_presets_destroy",
         summary="Delete a preset",

@@ -232,7 +232,6 @@ def purchase_payment_succeeded(*, intent: dict) -> Purchase | None:
     purchase = purchase_for_intent(intent)
     if purchase is None:
         return None
-    gateway = get_gateway(purchase.gateway)
     with transaction.atomic():
         track, purchase = _lock(purchase.pk)
         if purchase.status in (Purchase.Status.SUCCEEDED, Purchase.Status.REFUNDED):
@@ -248,7 +247,7 @@ def purchase_payment_succeeded(*, intent: dict) -> Purchase | None:
             or purchase.buyer_id is None
         )
         if sold_elsewhere:
-            return _refund(purchase, gateway=gateway, code=SOLD_TO_OTHER)
+            return _refund(purchase, code=SOLD_TO_OTHER)
         if purchase.status != Purchase.Status.PENDING:
             # A late success after the hold expired: any other buyer's hold gives way.
             _fail_pending(track_id=track.pk, code=SOLD_TO_OTHER, message="Sold to another buyer.")
@@ -283,9 +282,9 @@ def purchase_payment_succeeded(*, intent: dict) -> Purchase | None:
     return purchase
 
 
-def _refund(purchase: Purchase, *, gateway, code: str) -> Purchase:
+def _refund(purchase: Purchase, *, code: str) -> Purchase:
     """Give a buyer's money back through the gateway (caller holds the locks)."""
-    refund_id = gateway.refund_payment(
+    refund_id = get_gateway(purchase.gateway).refund_payment(
         intent_id=purchase.payment_intent_id,
         idempotency_key=f"beatpass-purchase-{purchase.pk}-refund",
     )
