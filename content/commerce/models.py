@@ -1,8 +1,9 @@
-"""Plans and subscriptions: who may download beats under a non-exclusive license.
+"""Commerce: plans and subscriptions (who may download under a non-exclusive license),
+exclusive purchases and the gateway events that drive them, Connect payout accounts, coupons
+and exclusive license presets.
 
-The commerce feature drives subscriptions from the payment gateway (webhooks fill the gateway
-ids and move ``status`` and the period); until then staff grant them in the admin or with
-``manage.py grant_subscription``. Money is ``Decimal`` with an explicit currency.
+Subscriptions are granted by staff (admin, ``manage.py grant_subscription``) or driven by the
+gateway's ``customer.subscription.*`` events. Money is ``Decimal`` with an explicit currency.
 """
 
 from __future__ import annotations

@@ -142,3 +142,21 @@ def test_artist_default_applies_to_new_tracks(producer_client, producer):
     )
     assert track.exclusive_terms["territory"] == "Canada"
     assert track.exclusive_preset.name == "My default"
+
+
+def test_preset_list_query_count_does_not_grow_with_presets(producer_client, producer_artist):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    first = create(producer_client, name="P0").json()["preset"]["id"]
+    TrackFactory(artists=[producer_artist], exclusive_preset_id=first)
+    with CaptureQueriesContext(connection) as one:
+        assert len(producer_client.get(URL).json()["presets"]) == 1
+    for n in range(1, 6):
+        preset_id = create(producer_client, name=f"P{n}").json()["preset"]["id"]
+        TrackFactory(artists=[producer_artist], exclusive_preset_id=preset_id)
+    with CaptureQueriesContext(connection) as many:
+        presets = producer_client.get(URL).json()["presets"]
+    assert len(presets) == 6
+    assert {p["usage_count"] for p in presets} == {1}
+    assert len(many) == len(one)
