@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
+from beatpass.accounts.services import notify
 from content import clock
 from content.catalog.models import Artist
 from content.commerce.gateways import get_gateway
@@ -61,14 +62,29 @@ def connect_refresh(*, account: ConnectAccount) -> ConnectAccount:
 
 
 def connect_account_updated(*, account: dict) -> ConnectAccount | None:
-    """``account.updated``: keep the stored state current (unknown accounts are ignored)."""
+    """``account.updated``: keep the stored state current (unknown accounts are ignored). When
+    the gateway starts asking for something new (verification, documents), the artist's
+    managers are told (webhooks.mdx: "producer is informed if action is required")."""
     from content.commerce.gateways.stripe_gateway import account_state
 
     with transaction.atomic():
         row = (
-            ConnectAccount.objects.select_for_update().filter(account_id=account.get("id")).first()
+            ConnectAccount.objects.select_for_update()
+            .select_related("artist")
+            .filter(account_id=account.get("id"))
+            .first()
         )
         if row is None:
             return None
+        before = set(row.requirements_due or [])
         _apply(row, account_state(account)).save()
+        newly_due = sorted(set(row.requirements_due) - before)
+        for manager in row.artist.managers.all() if newly_due else []:
+            notify(
+                user=manager,
+                kind="payouts.action_required",
+                title="Your payout account needs attention",
+                body="Stripe asks for: " + ", ".join(newly_due),
+                data={"artist_id": row.artist_id, "requirements_due": newly_due},
+            )
         return row

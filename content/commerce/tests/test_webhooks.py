@@ -313,3 +313,23 @@ def test_account_updated_syncs_the_connect_state(api_client, producer_artist):
     assert account.payouts_enabled
     assert account.status == "active"
     assert account.onboarded_at is not None
+
+
+def test_account_updated_tells_the_producer_what_is_newly_required(
+    api_client, producer, producer_artist
+):
+    ConnectAccount.objects.create(artist=producer_artist, gateway="stripe", account_id="acct_9")
+    account = {
+        "id": "acct_9",
+        "object": "account",
+        "charges_enabled": True,
+        "payouts_enabled": False,
+        "details_submitted": True,
+        "requirements": {"currently_due": ["individual.verification.document"]},
+    }
+    first = deliver(api_client, event("account.updated", account))
+    assert first.status_code == 200
+    deliver(api_client, event("account.updated", account))  # nothing new: no second notice
+    (notice,) = notifications_of(producer, "payouts.action_required")
+    assert "individual.verification.document" in notice.body
+    assert ConnectAccount.objects.get(account_id="acct_9").status == "restricted"
