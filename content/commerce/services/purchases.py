@@ -99,16 +99,16 @@ def purchase_initiate(
 
     gateway = get_gateway()
     now = clock.now()
-    with transaction.atomic():
-        mine = (
-            Purchase.objects.filter(
-                buyer=buyer, track=track, status=Purchase.Status.PENDING, hold_expires_at__gt=now
-            )
-            .exclude(payment_intent_id=None)
-            .first()
+    mine = (
+        Purchase.objects.filter(
+            buyer=buyer, track=track, status=Purchase.Status.PENDING, hold_expires_at__gt=now
         )
-        if mine is not None:
-            return mine, gateway.retrieve_payment_intent(intent_id=mine.payment_intent_id)
+        .exclude(payment_intent_id=None)
+        .first()
+    )
+    if mine is not None:  # the buyer reloaded the checkout: same purchase, same intent
+        return mine, gateway.retrieve_payment_intent(intent_id=mine.payment_intent_id)
+    with transaction.atomic():
         hold_until = now + timedelta(seconds=_hold_seconds())
         claimed = (
             Track.objects.filter(pk=track.pk)
@@ -116,7 +116,11 @@ def purchase_initiate(
                 Q(exclusive_status=ExclusiveStatus.AVAILABLE)
                 | Q(exclusive_status=ExclusiveStatus.PENDING, exclusive_hold_until__lte=now)
             )
-            .update(exclusive_status=ExclusiveStatus.PENDING, exclusive_hold_until=hold_until)
+            .update(
+                exclusive_status=ExclusiveStatus.PENDING,
+                exclusive_hold_until=hold_until,
+                updated_at=now,
+            )
         )
         if not claimed:
             current = (

@@ -45,19 +45,6 @@ def _handlers() -> dict[str, Any]:
     }
 
 
-HANDLED_TYPES = frozenset(
-    (
-        "payment_intent.succeeded",
-        "payment_intent.payment_failed",
-        "charge.refunded",
-        "account.updated",
-        "customer.subscription.created",
-        "customer.subscription.updated",
-        "customer.subscription.deleted",
-    )
-)
-
-
 def sign_payload(payload: str, *, timestamp: int | None = None, secret: str | None = None) -> str:
     """A ``Stripe-Signature`` header for ``payload`` (simulate_payment and tests)."""
     return stripe_lib.WebhookSignature.generate_signature_header(
