@@ -371,3 +371,30 @@ RECON_YOUTUBE_API_PREFIX = env(
 RECON_YOUTUBE_API_KEY = env("RECON_YOUTUBE_API_KEY", default="")
 RECON_SOURCE_TIMEOUT_SECONDS = env.float("RECON_SOURCE_TIMEOUT_SECONDS", default=10.0)
 RECON_MAX_PREVIEW_BYTES = env.int("RECON_MAX_PREVIEW_BYTES", default=5 * 1024 * 1024)
+# --- Commerce (exclusive purchases, payment gateway, Connect payouts) ----------------------------
+# `test` (local gateway: payments complete through `manage.py simulate_payment`, Connect
+# onboarding completes at once) or `stripe` (the official library, keys below).
+COMMERCE_GATEWAY = env("COMMERCE_GATEWAY", default="test")
+# Off: POST .../purchase/initiate answers 403 "Track purchases not enabled".
+COMMERCE_PURCHASES_ENABLED = env.bool("COMMERCE_PURCHASES_ENABLED", default=True)
+# The buyer pays the producer's price plus this platform fee (help: 12% + $3); the producer
+# receives 100% of the listed price. Decimal strings, never floats.
+COMMERCE_PLATFORM_FEE_PERCENT = env("COMMERCE_PLATFORM_FEE_PERCENT", default="12")
+COMMERCE_PLATFORM_FEE_FIXED = env("COMMERCE_PLATFORM_FEE_FIXED", default="3.00")
+# How long an initiated purchase holds an exclusive (track `pending`) before the periodic
+# release (content.release_exclusive_holds) makes it available again.
+COMMERCE_EXCLUSIVE_HOLD_SECONDS = env.int("COMMERCE_EXCLUSIVE_HOLD_SECONDS", default=15 * 60)
+# Sales older than this count as paid out in GET /artist/sales (help: 2-7 business days).
+COMMERCE_PAYOUT_DELAY_DAYS = env.int("COMMERCE_PAYOUT_DELAY_DAYS", default=7)
+# Webhooks: signing secret (Stripe's `whsec_...`; the test gateway signs with it too) and the
+# accepted age of the signed timestamp.
+COMMERCE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="whsec_local_test_gateway")
+COMMERCE_WEBHOOK_TOLERANCE_SECONDS = env.int("STRIPE_WEBHOOK_TOLERANCE_SECONDS", default=300)
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
+# Empty: api.stripe.com. Tests point it at a loopback fake.
+STRIPE_API_BASE = env("STRIPE_API_BASE", default="")
+STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=10.0)
+STRIPE_CONNECT_COUNTRY = env("STRIPE_CONNECT_COUNTRY", default="US")
+# Where Connect onboarding sends the producer back (refresh = the link expired).
+STRIPE_CONNECT_RETURN_URL = env("STRIPE_CONNECT_RETURN_URL", default="http://localhost:8000/")
+STRIPE_CONNECT_REFRESH_URL = env("STRIPE_CONNECT_REFRESH_URL", default="http://localhost:8000/")

@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from content.catalog.models import BPM_MAX, BPM_MIN, KEYS, Scale, Track, TrackArtist, Visibility
 from content.catalog.selectors import ORDERINGS, linked_to
+from content.commerce.inputs import TrackPricingInput
 
 MAX_GENRES = 10
 MAX_TAGS = 20
@@ -25,8 +26,10 @@ def _no_repeats(value: list) -> list:
     return value
 
 
-class TrackInput(serializers.Serializer):
-    """Create/update a track. Counters, ownership and ids are not inputs (no mass assignment)."""
+class TrackInput(TrackPricingInput):
+    """Create/update a track. Counters, ownership and ids are not inputs (no mass assignment).
+    The pricing fields (licensing type, exclusive price, currency, exclusive terms) come from
+    commerce; ``exclusive_status`` and the buyer are never inputs."""
 
     name = serializers.CharField(max_length=255)
     file_id = serializers.IntegerField(min_value=1)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
@@ -47,6 +49,13 @@ class ExclusiveStatus(models.TextChoices):
     AVAILABLE = "available", "Available"
     PENDING = "pending", "Pending (a buyer is paying)"
     SOLD = "sold", "Sold"
+
+
+class LicensingType(models.TextChoices):
+    """What a track offers beyond subscription downloads (the commerce feature sells it)."""
+
+    NON_EXCLUSIVE = "non_exclusive", "Non-exclusive only"
+    EXCLUSIVE_AVAILABLE = "exclusive_available", "Exclusive available"
 
 
 class Genre(TimeStampedModel):
@@ -219,6 +228,33 @@ class Track(TimeStampedModel):
         on_delete=models.SET_NULL,
         related_name="exclusive_tracks",
     )
+    # Pricing and exclusive terms (commerce): edited by the main artist's managers through
+    # PUT /tracks/{id}; the money fields are Decimal in ``currency``.
+    licensing_type = models.CharField(
+        max_length=19,
+        choices=LicensingType.choices,
+        default=LicensingType.NON_EXCLUSIVE,
+        db_default=LicensingType.NON_EXCLUSIVE,
+    )
+    exclusive_price = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(max_length=3, default="USD", db_default="USD")
+    exclusive_terms = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="The producer's exclusive license configuration; empty = platform defaults.",
+    )
+    # While a buyer pays (exclusive_status ``pending``): the hold ends here, then the periodic
+    # release or the next buyer frees it.
+    exclusive_preset = models.ForeignKey(
+        "content.ExclusiveLicensePreset",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tracks",
+        help_text="The preset its terms were copied from (a preset in use cannot be deleted).",
+    )
+    exclusive_hold_until = models.DateTimeField(null=True, blank=True)
+    exclusive_sold_at = models.DateTimeField(null=True, blank=True)
 
     objects = TrackQuerySet.as_manager()
 
@@ -230,11 +266,29 @@ class Track(TimeStampedModel):
                 name="track_bpm_range",
             ),
             models.CheckConstraint(condition=Q(plays__gte=0), name="track_plays_nonnegative"),
+            models.CheckConstraint(
+                condition=Q(exclusive_price__isnull=True) | Q(exclusive_price__gte=Decimal("0.01")),
+                name="track_exclusive_price_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(licensing_type="non_exclusive") | Q(exclusive_price__isnull=False),
+                name="track_exclusive_has_price",
+            ),
+            models.CheckConstraint(
+                condition=~Q(exclusive_status="pending") | Q(exclusive_hold_until__isnull=False),
+                name="track_exclusive_pending_has_hold",
+            ),
         ]
         indexes = [
             models.Index(fields=["visibility", "-created_at", "-id"], name="track_public_newest"),
             models.Index(fields=["-plays", "-id"], name="track_popular"),
             models.Index(fields=["album", "number"], name="track_album_order"),
+            # the periodic release of expired exclusive holds
+            models.Index(
+                fields=["exclusive_hold_until"],
+                condition=Q(exclusive_status="pending"),
+                name="track_exclusive_holds",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -25,10 +25,13 @@ from content.catalog.models import (
     Artist,
     ArtistLike,
     ArtistLink,
+    ExclusiveStatus,
+    LicensingType,
     Track,
     TrackArtist,
     TrackLike,
 )
+from content.commerce.money import as_json_number
 
 
 def is_rich(viewer) -> bool:
@@ -187,6 +190,10 @@ TRACK_RICH = TRACK_PUBLIC + (
     "number",
     "updated_at",
     "album_id",
+    "licensing_type",
+    "exclusive_status",
+    "exclusive_price",
+    "currency",
 )
 TRACK_ALBUM = ("album__name",)
 
@@ -248,6 +255,7 @@ def present_tracks(
                     "album_id": album_id,
                     "tags": tags.get(track_id, []),
                     "is_liked": row["is_liked"],
+                    **pricing_fields(row),
                 }
             )
             if "album" in include:
@@ -263,6 +271,24 @@ def present_tracks(
                 )
         out.append(item)
     return out
+
+
+def pricing_fields(row: dict) -> dict[str, Any]:
+    """auth.mdx's rich pricing fields. ``price`` is what the track sells for (its exclusive
+    price while one can be bought), else null; amounts are JSON numbers of exact Decimals."""
+    exclusive_price = row["exclusive_price"]
+    on_sale = (
+        row["licensing_type"] == LicensingType.EXCLUSIVE_AVAILABLE
+        and row["exclusive_status"] != ExclusiveStatus.SOLD
+        and exclusive_price is not None
+    )
+    return {
+        "price": as_json_number(exclusive_price) if on_sale else None,
+        "currency": row["currency"],
+        "licensing_type": row["licensing_type"],
+        "exclusive_status": row["exclusive_status"],
+        "exclusive_price": as_json_number(exclusive_price) if exclusive_price is not None else None,
+    }
 
 
 def present_track(track: Track, *, viewer, include: Iterable[str] = ()) -> dict[str, Any]:

@@ -63,6 +63,19 @@ class TrackOut(serializers.Serializer):
     genres = GenreOut(many=True, required=False, help_text=RICH)
     tags = TagOut(many=True, required=False, help_text=RICH)
     is_liked = serializers.BooleanField(required=False, help_text=RICH)
+    price = serializers.FloatField(
+        allow_null=True,
+        required=False,
+        help_text="What the exclusive sells for while it can be bought, else null. " + RICH,
+    )
+    currency = serializers.CharField(required=False, help_text="ISO 4217. " + RICH)
+    licensing_type = serializers.ChoiceField(
+        choices=("non_exclusive", "exclusive_available"), required=False, help_text=RICH
+    )
+    exclusive_status = serializers.ChoiceField(
+        choices=("available", "pending", "sold"), required=False, help_text=RICH
+    )
+    exclusive_price = serializers.FloatField(allow_null=True, required=False, help_text=RICH)
     album = AlbumRef(allow_null=True, required=False, help_text="With `with=album`.")
 
 

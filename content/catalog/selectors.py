@@ -7,7 +7,16 @@ from django.db import connection
 from django.db.models import BigAutoField, Exists, Lookup, OuterRef, QuerySet
 from rest_framework.exceptions import NotFound
 
-from content.catalog.models import Album, AlbumArtist, Artist, Genre, Tag, Track, TrackArtist
+from content.catalog.models import (
+    Album,
+    AlbumArtist,
+    Artist,
+    ExclusiveStatus,
+    Genre,
+    Tag,
+    Track,
+    TrackArtist,
+)
 
 ORDERINGS = {
     "newest": ("-created_at", "-id"),
@@ -19,7 +28,13 @@ ORDERINGS = {
 
 
 def track_list(*, viewer, order: str = "newest") -> QuerySet[Track]:
-    return Track.objects.visible_to(viewer).order_by(*ORDERINGS.get(order, ORDERINGS["newest"]))
+    """The browse lists (GET /tracks, an artist's, a tag's tracks). A track sold exclusively
+    leaves them (help: when your beat sells: "browse catalog: hidden"); its page stays, and
+    staff still list it."""
+    tracks = Track.objects.visible_to(viewer)
+    if not (viewer is not None and viewer.is_authenticated and viewer.is_staff):
+        tracks = tracks.exclude(exclusive_status=ExclusiveStatus.SOLD)
+    return tracks.order_by(*ORDERINGS.get(order, ORDERINGS["newest"]))
 
 
 def track_get(*, viewer, track_id: int) -> Track:

@@ -26,6 +26,7 @@ from content.catalog.models import (
     TrackLike,
 )
 from content.catalog.selectors import album_is_manageable
+from content.commerce.services.pricing import track_pricing_apply
 from content.fingerprints.services import check_upload_for_duplicates, fingerprint_request
 from content.media.services.waveforms import waveform_schedule
 from content.uploads.models import FileEntry
@@ -151,6 +152,7 @@ def track_create(*, user, data: dict[str, Any]) -> Track:
         created_by=user,
         **{f: data[f] for f in TRACK_SCALAR_FIELDS if f in data},
     )
+    track_pricing_apply(track=track, data=data, user=user)
     track.save()
     _set_track_artists(track, artists)
     track.genres.set(genres_from_names(data.get("genres", [])))
@@ -175,6 +177,7 @@ def track_update(*, user, track: Track, data: dict[str, Any]) -> Track:
         track.file = entry
         track.duration = entry.duration_ms or 0
         track_audio_changed(track_id=track.pk)
+    track_pricing_apply(track=track, data=data, user=user)
     track.save()
     if "artists" in data:
         _set_track_artists(track, _artists_for_write(user=user, artist_ids=data["artists"]))

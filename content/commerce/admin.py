@@ -8,7 +8,15 @@ from django.contrib.admin import helpers
 from django.template.response import TemplateResponse
 
 from content.commerce import services
-from content.commerce.models import Plan, Subscription
+from content.commerce.models import (
+    ConnectAccount,
+    Coupon,
+    ExclusiveLicensePreset,
+    Plan,
+    Purchase,
+    Subscription,
+    WebhookEvent,
+)
 
 
 @admin.register(Plan)
@@ -135,3 +143,132 @@ class SubscriptionAdmin(admin.ModelAdmin):
         self.message_user(
             request, f"Canceled {queryset.count()} subscription(s).", messages.SUCCESS
         )
+
+
+# --- exclusive purchases, webhooks, payouts, coupons, presets ---------------------------------
+
+
+@admin.register(Purchase)
+class PurchaseAdmin(admin.ModelAdmin):
+    """Money and gateway fields are read-only: purchases change through gateway events."""
+
+    list_display = (
+        "id",
+        "track_name",
+        "buyer",
+        "seller_artist",
+        "status",
+        "total_amount",
+        "currency",
+        "created_at",
+        "succeeded_at",
+    )
+    list_filter = ("status", "gateway", "currency")
+    search_fields = ("buyer__email", "buyer__name", "track_name", "payment_intent_id")
+    list_select_related = ("buyer", "seller_artist")
+    raw_id_fields = ("buyer", "track", "seller_artist", "license")
+    date_hierarchy = "created_at"
+    readonly_fields = (
+        "buyer",
+        "track",
+        "track_name",
+        "seller_artist",
+        "status",
+        "base_price",
+        "platform_fee",
+        "total_amount",
+        "artist_amount",
+        "currency",
+        "gateway",
+        "payment_intent_id",
+        "destination_account_id",
+        "hold_expires_at",
+        "license",
+        "succeeded_at",
+        "failed_at",
+        "refunded_at",
+        "failure_code",
+        "failure_message",
+        "refund_id",
+        "amount_refunded",
+        "created_at",
+        "updated_at",
+    )
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(admin.ModelAdmin):
+    list_display = ("event_id", "type", "status", "attempts", "created_at", "processed_at")
+    list_filter = ("status", "type", "gateway")
+    search_fields = ("event_id", "type")
+    date_hierarchy = "created_at"
+    readonly_fields = (
+        "event_id",
+        "type",
+        "gateway",
+        "status",
+        "attempts",
+        "processed_at",
+        "error",
+        "payload_pretty",
+        "created_at",
+        "updated_at",
+    )
+    exclude = ("payload",)
+    actions = ("reprocess",)
+
+    @admin.display(description="Payload")
+    def payload_pretty(self, obj) -> str:
+        import json
+
+        from django.utils.html import format_html
+
+        return format_html("<pre>{}</pre>", json.dumps(obj.payload, indent=2, sort_keys=True))
+
+    @admin.action(description="Reprocess the selected events")
+    def reprocess(self, request, queryset):
+        from content.commerce.services.webhooks import webhook_reprocess
+
+        results = [webhook_reprocess(event=event).status for event in queryset]
+        failed = results.count(WebhookEvent.Status.FAILED)
+        self.message_user(
+            request,
+            f"Reprocessed {len(results)} event(s); {failed} failed.",
+            messages.WARNING if failed else messages.SUCCESS,
+        )
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(ConnectAccount)
+class ConnectAccountAdmin(admin.ModelAdmin):
+    list_display = ("artist", "account_id", "gateway", "charges_enabled", "payouts_enabled")
+    list_filter = ("gateway", "charges_enabled", "payouts_enabled")
+    search_fields = ("artist__name", "account_id")
+    list_select_related = ("artist",)
+    raw_id_fields = ("artist",)
+    readonly_fields = ("created_at", "updated_at", "onboarded_at")
+
+
+@admin.register(Coupon)
+class CouponAdmin(admin.ModelAdmin):
+    list_display = ("code", "type", "amount", "is_active", "expires_at", "times_used", "max_uses")
+    list_filter = ("type", "is_active")
+    search_fields = ("code",)
+    filter_horizontal = ("applicable_plans",)
+    raw_id_fields = ("allowed_users",)
+    readonly_fields = ("times_used", "created_at", "updated_at")
+
+
+@admin.register(ExclusiveLicensePreset)
+class ExclusiveLicensePresetAdmin(admin.ModelAdmin):
+    list_display = ("name", "owner", "is_default", "updated_at")
+    list_filter = ("is_default",)
+    search_fields = ("name", "owner__email")
+    list_select_related = ("owner",)
+    raw_id_fields = ("owner",)
+    readonly_fields = ("created_at", "updated_at")

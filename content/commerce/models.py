@@ -1,8 +1,9 @@
-"""Plans and subscriptions: who may download beats under a non-exclusive license.
+"""Commerce: plans and subscriptions (who may download under a non-exclusive license),
+exclusive purchases and the gateway events that drive them, Connect payout accounts, coupons
+and exclusive license presets.
 
-The commerce feature drives subscriptions from the payment gateway (webhooks fill the gateway
-ids and move ``status`` and the period); until then staff grant them in the admin or with
-``manage.py grant_subscription``. Money is ``Decimal`` with an explicit currency.
+Subscriptions are granted by staff (admin, ``manage.py grant_subscription``) or driven by the
+gateway's ``customer.subscription.*`` events. Money is ``Decimal`` with an explicit currency.
 """
 
 from __future__ import annotations
@@ -120,3 +121,250 @@ class Subscription(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.plan} ({self.status})"
+
+
+# --- exclusive purchases ----------------------------------------------------------------------
+
+
+class Purchase(TimeStampedModel):
+    """One buyer's attempt to buy a track's exclusive, paid through the gateway.
+
+    ``pending`` (a PaymentIntent exists; the track is held) → ``succeeded`` (webhook; the
+    exclusive license is issued, the track is sold) or ``failed`` (declined, or the hold ran
+    out) → ``refunded`` (the sale is undone). At most one pending and one succeeded purchase
+    per track (partial unique constraints). Amounts are frozen at initiation.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+        REFUNDED = "refunded", "Refunded"
+
+    buyer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="purchases"
+    )
+    track = models.ForeignKey(
+        "content.Track", null=True, on_delete=models.SET_NULL, related_name="purchases"
+    )
+    track_name = models.CharField(max_length=255, help_text="The track's name when bought.")
+    seller_artist = models.ForeignKey(
+        "content.Artist", null=True, on_delete=models.SET_NULL, related_name="sales"
+    )
+    status = models.CharField(max_length=9, choices=Status.choices, default=Status.PENDING)
+    base_price = models.DecimalField(max_digits=10, decimal_places=2)
+    platform_fee = models.DecimalField(max_digits=10, decimal_places=2)
+    total_amount = models.DecimalField(max_digits=12, decimal_places=2)
+    artist_amount = models.DecimalField(
+        max_digits=10, decimal_places=2, help_text="The producer's share: the listed price."
+    )
+    currency = models.CharField(max_length=3, validators=[currency_code])
+    gateway = models.CharField(max_length=16)
+    payment_intent_id = models.CharField(max_length=255, null=True, blank=True, unique=True)
+    destination_account_id = models.CharField(
+        max_length=255, blank=True, help_text="The producer's Connect account paid out."
+    )
+    hold_expires_at = models.DateTimeField(help_text="The exclusive hold of this attempt ends.")
+    license = models.ForeignKey(
+        "content.License", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    succeeded_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+    refunded_at = models.DateTimeField(null=True, blank=True)
+    failure_code = models.CharField(max_length=64, blank=True)
+    failure_message = models.TextField(blank=True)
+    refund_id = models.CharField(max_length=255, blank=True)
+    amount_refunded = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["track"],
+                condition=Q(status="pending"),
+                name="purchase_one_pending_per_track",
+            ),
+            models.UniqueConstraint(
+                fields=["track"],
+                condition=Q(status="succeeded"),
+                name="purchase_one_sale_per_track",
+            ),
+            models.CheckConstraint(
+                condition=Q(total_amount=F("base_price") + F("platform_fee")),
+                name="purchase_total_is_price_plus_fee",
+            ),
+            models.CheckConstraint(
+                condition=Q(base_price__gt=0, platform_fee__gte=0, amount_refunded__gte=0),
+                name="purchase_amounts_positive",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="succeeded") | Q(succeeded_at__isnull=False),
+                name="purchase_succeeded_has_timestamp",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="refunded") | Q(refunded_at__isnull=False),
+                name="purchase_refunded_has_timestamp",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["buyer", "-created_at"], name="purchase_buyer_recent"),
+            models.Index(
+                fields=["seller_artist", "status", "-succeeded_at"], name="purchase_sales"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Purchase {self.pk} · {self.track_name} ({self.status})"
+
+
+class WebhookEvent(TimeStampedModel):
+    """Every gateway event received, once (the event id is unique): a replayed or duplicate
+    delivery of a processed event is a no-op. ``failed`` ones are processed again on the next
+    delivery or by the admin's "reprocess" action."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", "Received"
+        PROCESSED = "processed", "Processed"
+        IGNORED = "ignored", "Ignored (type not handled)"
+        FAILED = "failed", "Failed"
+
+    event_id = models.CharField(max_length=255, unique=True)
+    type = models.CharField(max_length=100, db_index=True)
+    gateway = models.CharField(max_length=16)
+    status = models.CharField(max_length=9, choices=Status.choices, default=Status.RECEIVED)
+    payload = models.JSONField()
+    attempts = models.PositiveIntegerField(default=0)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.event_id}"
+
+
+class ConnectAccount(TimeStampedModel):
+    """An artist's payout account with the gateway (Stripe Connect Express). Purchases of the
+    artist's exclusives need ``charges_enabled``; ``account.updated`` events keep it current."""
+
+    artist = models.OneToOneField(
+        "content.Artist", on_delete=models.CASCADE, related_name="connect_account"
+    )
+    gateway = models.CharField(max_length=16)
+    account_id = models.CharField(max_length=255, unique=True)
+    charges_enabled = models.BooleanField(default=False)
+    payouts_enabled = models.BooleanField(default=False)
+    details_submitted = models.BooleanField(default=False)
+    requirements_due = models.JSONField(default=list, blank=True)
+    onboarded_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.artist} · {self.account_id}"
+
+    @property
+    def status(self) -> str:
+        if self.charges_enabled and self.payouts_enabled:
+            return "active"
+        if self.details_submitted:
+            return "restricted"
+        return "pending"
+
+
+# --- coupons --------------------------------------------------------------------------------------
+
+
+class Coupon(TimeStampedModel):
+    """A discount code staff create in the admin (``POST /coupons/validate`` checks it).
+    ``times_used`` only grows through ``coupon_redeem``'s conditional UPDATE, and a check
+    constraint keeps it within ``max_uses``."""
+
+    class Type(models.TextChoices):
+        PERCENTAGE = "percentage", "Percentage"
+        FIXED = "fixed", "Fixed amount"
+
+    code = models.CharField(max_length=40, unique=True, help_text="Stored in capitals.")
+    type = models.CharField(max_length=10, choices=Type.choices)
+    amount = models.DecimalField(
+        max_digits=10, decimal_places=2, help_text="Percent off, or the fixed amount off."
+    )
+    currency = models.CharField(
+        max_length=3, default=DEFAULT_CURRENCY, validators=[currency_code], help_text="Fixed only."
+    )
+    is_active = models.BooleanField(default=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    max_uses = models.PositiveIntegerField(null=True, blank=True, help_text="Empty = unlimited.")
+    times_used = models.PositiveIntegerField(default=0, editable=False)
+    allowed_users = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="+",
+        help_text="Only these users may use it; empty = anyone.",
+    )
+    once_per_user = models.BooleanField(default=True)
+    applicable_plans = models.ManyToManyField(
+        Plan, blank=True, related_name="coupons", help_text="Empty = every plan."
+    )
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(max_uses__isnull=True) | Q(times_used__lte=F("max_uses")),
+                name="coupon_uses_within_max",
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="coupon_amount_positive"),
+            models.CheckConstraint(
+                condition=~Q(type="percentage") | Q(amount__lte=100),
+                name="coupon_percentage_at_most_100",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    def save(self, *args, **kwargs):
+        self.code = self.code.strip().upper()
+        super().save(*args, **kwargs)
+
+
+class CouponRedemption(TimeStampedModel):
+    coupon = models.ForeignKey(Coupon, on_delete=models.CASCADE, related_name="redemptions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    plan = models.ForeignKey(Plan, null=True, blank=True, on_delete=models.SET_NULL)
+    discount_amount = models.DecimalField(max_digits=10, decimal_places=2, default=0)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+
+    def __str__(self) -> str:
+        return f"{self.coupon} by {self.user_id}"
+
+
+# --- exclusive license presets ------------------------------------------------------------------
+
+
+class ExclusiveLicensePreset(TimeStampedModel):
+    """A producer's saved exclusive license configuration (help: license presets). Applying
+    it copies ``config`` into the track, so editing a preset never changes tracks already
+    using it. At most one default per producer (partial unique constraint)."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="license_presets"
+    )
+    name = models.CharField(max_length=100)
+    description = models.TextField(blank=True)
+    config = models.JSONField(help_text="Exclusive license configuration (complete).")
+    is_default = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ("-is_default", "name", "id")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner"], condition=Q(is_default=True), name="preset_one_default_per_owner"
+            ),
+            models.UniqueConstraint(fields=["owner", "name"], name="preset_unique_name_per_owner"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

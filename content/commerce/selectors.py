@@ -1,26 +1,37 @@
-"""Reads of plans and subscriptions, and the download entitlement commerce grants.
+"""Reads of commerce: subscriptions and the download entitlement, exclusive pricing, purchase
+status, purchases and sales, presets.
 
-``download_entitlement`` is the extension point the exclusive-purchase flow builds on: it
-answers "may this user obtain a license for this track, and of which kind?" for every route
-that grants one (today: an active subscription).
+``download_entitlement`` answers "may this user obtain a license for this track, and of which
+kind?" for every route that grants one: the track's exclusive buyer (exclusive license), else
+an active subscription (non-exclusive).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
 
+from django.conf import settings
+from django.db.models import Count, Q, Sum
+
+from beatpass.api.errors import ApplicationError
 from content import clock
-from content.catalog.models import Track
-from content.commerce.models import Subscription
+from content.catalog.models import Artist, ExclusiveStatus, LicensingType, Track, TrackArtist
+from content.commerce.errors import TrackNotForSale
+from content.commerce.models import ConnectAccount, Purchase, Subscription
+from content.commerce.money import DEFAULT_CURRENCY, Money
+from content.commerce.pricing import Pricing, price_exclusive
+from content.licensing.errors import ExclusiveSold
 
 
 @dataclass(frozen=True)
 class Entitlement:
     """Why a user may license a track.
 
-    ``kind`` is ``subscription`` (non-exclusive license, counted against the plan's quota) or,
-    once commerce lands, ``exclusive_purchase``. ``license_type`` is the license it grants.
-    ``downloads_per_period`` is None for unlimited (and for purchases).
+    ``kind`` is ``subscription`` (non-exclusive license, counted against the plan's quota) or
+    ``exclusive_purchase`` (the buyer of a sold exclusive). ``license_type`` is the license it
+    grants. ``downloads_per_period`` is None for unlimited (and for purchases).
     """
 
     kind: str
@@ -61,11 +72,18 @@ def current_subscription(*, user) -> Subscription | None:
 def download_entitlement(*, user, track: Track) -> Entitlement | None:
     """The entitlement ``user`` holds to license ``track``, or None.
 
-    Commerce extends this with exclusive purchases (checked first: a buyer's exclusive license
-    takes priority over a subscription's non-exclusive one).
+    The exclusive buyer of a sold track is checked first: their exclusive license takes
+    priority over a subscription's non-exclusive one.
     """
     from content.licensing.models import License  # the license types live with licenses
 
+    if (
+        user is not None
+        and user.is_authenticated
+        and track.exclusive_status == ExclusiveStatus.SOLD
+        and track.exclusive_buyer_id == user.pk
+    ):
+        return Entitlement(kind=Entitlement.EXCLUSIVE_PURCHASE, license_type=License.Type.EXCLUSIVE)
     subscription = active_subscription(user=user)
     if subscription is None:
         return None
@@ -75,3 +93,152 @@ def download_entitlement(*, user, track: Track) -> Entitlement | None:
         subscription=subscription,
         downloads_per_period=subscription.plan.downloads_per_period,
     )
+
+
+# --- exclusive pricing ----------------------------------------------------------------------------
+
+
+def exclusive_pricing(*, track: Track) -> Pricing:
+    """What buying ``track``'s exclusive costs now: 410 ``exclusive_sold`` once sold, 400
+    ``track_not_for_sale`` when the producer offers no exclusive."""
+    if track.exclusive_status == ExclusiveStatus.SOLD:
+        raise ExclusiveSold()
+    if track.licensing_type != LicensingType.EXCLUSIVE_AVAILABLE or track.exclusive_price is None:
+        raise TrackNotForSale()
+    return price_exclusive(track.exclusive_price, track.currency)
+
+
+# --- purchases and sales --------------------------------------------------------------------------
+
+
+def purchase_status(*, user, track: Track) -> dict:
+    """``GET /tracks/{id}/purchase/status``: may ``user`` buy ``track``'s exclusive, and if not,
+    why (``reason``: already_purchased, own_track, sold, not_for_sale, pending,
+    artist_not_set_up, purchases_disabled; null when it can be bought)."""
+    has_purchased = (
+        track.exclusive_buyer_id == user.pk
+        or Purchase.objects.filter(
+            buyer=user, track=track, status=Purchase.Status.SUCCEEDED
+        ).exists()
+    )
+    reason = None
+    if has_purchased:
+        reason = "already_purchased"
+    elif TrackArtist.objects.filter(
+        track=track, role=TrackArtist.Role.MAIN, artist__managers=user
+    ).exists():
+        reason = "own_track"
+    elif track.exclusive_status == ExclusiveStatus.SOLD:
+        reason = "sold"
+    elif track.licensing_type != LicensingType.EXCLUSIVE_AVAILABLE or track.exclusive_price is None:
+        reason = "not_for_sale"
+    elif not settings.COMMERCE_PURCHASES_ENABLED:
+        reason = "purchases_disabled"
+    elif (
+        track.exclusive_status == ExclusiveStatus.PENDING
+        and track.exclusive_hold_until
+        and track.exclusive_hold_until > clock.now()
+        and not Purchase.objects.filter(
+            buyer=user, track=track, status=Purchase.Status.PENDING
+        ).exists()
+    ):
+        reason = "pending"
+    elif not ConnectAccount.objects.filter(
+        artist__artist_tracks__track=track,
+        artist__artist_tracks__role=TrackArtist.Role.MAIN,
+        charges_enabled=True,
+    ).exists():
+        reason = "artist_not_set_up"
+    return {"has_purchased": has_purchased, "can_purchase": reason is None, "reason": reason}
+
+
+def purchases_of_buyer(*, user):
+
+    return (
+        Purchase.objects.filter(buyer=user).select_related("license").order_by("-created_at", "-id")
+    )
+
+
+def artist_earnings(*, artist, now=None) -> dict:
+    """The artist's sales in their main currency (the one with the most revenue): count,
+    revenue (100% of listed prices), and how much of it is past the payout delay."""
+    now = now or clock.now()
+    settled_before = now - timedelta(days=settings.COMMERCE_PAYOUT_DELAY_DAYS)
+    rows = list(
+        Purchase.objects.filter(seller_artist=artist, status=Purchase.Status.SUCCEEDED)
+        .values("currency")
+        .annotate(
+            sales=Count("id"),
+            revenue=Sum("artist_amount"),
+            paid=Sum("artist_amount", filter=Q(succeeded_at__lte=settled_before)),
+        )
+        .order_by("-revenue", "currency")
+    )
+    if not rows:
+        rows = [{"currency": DEFAULT_CURRENCY, "sales": 0, "revenue": None, "paid": None}]
+    top = rows[0]
+    revenue = Money(top["revenue"] or Decimal(0), top["currency"])
+    paid = Money(top["paid"] or Decimal(0), top["currency"])
+    return {
+        "total_sales": top["sales"],
+        "total_revenue": revenue.amount,
+        "total_revenue_formatted": revenue.formatted(),
+        "pending_payout": revenue.amount - paid.amount,
+        "paid_out": paid.amount,
+        "currency": top["currency"],
+    }
+
+
+def artist_recent_sales(*, artist, limit: int = 10):
+
+    return list(
+        Purchase.objects.filter(
+            seller_artist=artist,
+            status__in=(Purchase.Status.SUCCEEDED, Purchase.Status.REFUNDED),
+        ).order_by("-succeeded_at", "-id")[:limit]
+    )
+
+
+def producer_artist_for(*, user, artist_id: int | None = None):
+    """The artist the ``/artist/...`` endpoints speak about: ``artist_id`` (one the user
+    manages) or the user's first managed artist; 403 ``no_artist_profile`` without one."""
+
+    artists = Artist.objects.all() if user.is_staff else Artist.objects.managed_by(user)
+    if artist_id is not None:
+        artist = artists.filter(pk=artist_id).first()
+    else:
+        artist = Artist.objects.managed_by(user).order_by("id").first()
+    if artist is None:
+        raise ApplicationError(
+            "You need an artist profile to sell exclusives.", code="no_artist_profile", status=403
+        )
+    return artist
+
+
+# --- presets --------------------------------------------------------------------------------------
+
+
+def presets_of(*, user):
+    """The producer's presets with ``usage_count`` (tracks using each), one query."""
+    from content.commerce.models import ExclusiveLicensePreset
+
+    return ExclusiveLicensePreset.objects.filter(owner=user).annotate(usage_count=Count("tracks"))
+
+
+def preset_get(*, user, preset_id: int):
+    """One of the user's presets (staff: any), or 404."""
+    from rest_framework.exceptions import NotFound
+
+    from content.commerce.models import ExclusiveLicensePreset
+
+    presets = ExclusiveLicensePreset.objects.annotate(usage_count=Count("tracks"))
+    if not user.is_staff:
+        presets = presets.filter(owner=user)
+    preset = presets.filter(pk=preset_id).first()
+    if preset is None:
+        raise NotFound()
+    return preset
+
+
+def default_preset_of(*, user):
+    return presets_of(user=user).filter(is_default=True).first()

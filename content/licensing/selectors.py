@@ -4,7 +4,7 @@ license a track, in the order of the help page "How downloads work".
 1. Managers of the track's main artist and staff: download without a license.
    (A ``free_download`` track: anyone downloads it, no license.)
 2. Otherwise an entitlement (``commerce.selectors.download_entitlement``: an active
-   subscription; exclusive purchases once commerce lands), else 403 ``subscription_required``.
+   subscription, or being the buyer of a sold exclusive), else 403 ``subscription_required``.
 3. A completed fingerprint, else 409 ``fingerprint_pending`` (``Retry-After``).
 4. Not sold exclusively to someone else, else 410 ``exclusive_sold``.
 5. An active license of this user for this track is reused; a revoked one is 410

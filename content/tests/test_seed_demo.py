@@ -353,3 +353,18 @@ def test_an_error_after_the_track_committed_keeps_its_file(seeded, db, monkeypat
     # then the committed track keeps its stored audio
     track = Track.objects.get(name="Brick Lane")
     assert track.file.file.storage.exists(track.file.file.name)
+
+
+# --- commerce ---
+
+
+def test_demo_producer_is_onboarded_and_sells_one_exclusive(seeded, db):
+    from content.catalog.models import LicensingType
+    from content.commerce.models import ConnectAccount
+
+    artist = Artist.objects.get(name="Nova Vance")
+    account = ConnectAccount.objects.get(artist=artist)
+    assert account.status == "active"
+    on_sale = Track.objects.filter(licensing_type=LicensingType.EXCLUSIVE_AVAILABLE)
+    assert on_sale.count() == 1
+    assert on_sale.get().artists.filter(pk=artist.pk).exists()

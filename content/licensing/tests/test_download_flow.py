@@ -175,7 +175,12 @@ def test_exclusive_sale_blocks_even_an_existing_non_exclusive_licensee(subscribe
 
 
 def test_pending_exclusive_sale_does_not_block_downloads(subscriber_client, track):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
     track.exclusive_status = ExclusiveStatus.PENDING
+    track.exclusive_hold_until = timezone.now() + timedelta(minutes=15)  # a pending sale's hold
     track.save()
     assert download(subscriber_client, track).status_code == 200
 

@@ -277,6 +277,8 @@ class Command(BaseCommand):
             "licenses": 0,
             "plays": 0,
             "covers": 0,
+            "payout accounts": 0,
+            "exclusives for sale": 0,
         }
 
         users = {u.email: self._user(u) for u in USERS}
@@ -320,6 +322,7 @@ class Command(BaseCommand):
 
         self.created["recon references"] = seed_placements(tracks=list(tracks.values()))
         # --- end Audio Recon ---
+        self._commerce(producer, artists=artists, tracks=tracks)
         if not quiet:
             self._summary()
 
@@ -525,6 +528,52 @@ class Command(BaseCommand):
                 context=IssuanceContext(platform="demo"),
             )
             self.created["licenses"] += 1
+
+    def _commerce(self, producer, *, artists, tracks) -> None:
+        """The producer's artist is onboarded for payouts (the test gateway activates it at
+        once) and sells one public beat exclusively, so the purchase flow runs offline:
+        initiate as the listener, then ``manage.py simulate_payment <purchase_id>``."""
+        from decimal import Decimal
+
+        from content.catalog.models import LicensingType
+        from content.catalog.services import track_update
+        from content.commerce.models import ConnectAccount
+        from content.commerce.services.connect import connect_onboard
+
+        artist = next(
+            a for a, spec in zip(artists.values(), ARTISTS, strict=True) if spec.managed_by_producer
+        )
+        if (
+            settings.COMMERCE_GATEWAY == "test"
+            and not ConnectAccount.objects.filter(artist=artist).exists()
+        ):
+            connect_onboard(artist=artist, user=producer)
+            self.created["payout accounts"] += 1
+        completed = set(
+            Fingerprint.objects.filter(status=Fingerprint.Status.COMPLETED).values_list(
+                "track_id", flat=True
+            )
+        )
+        on_sale = next(
+            (
+                t
+                for t in tracks.values()
+                if t.pk in completed
+                and t.visibility == Visibility.PUBLIC
+                and t.artists.filter(pk=artist.pk).exists()
+            ),
+            None,
+        )
+        if on_sale is not None and on_sale.licensing_type != LicensingType.EXCLUSIVE_AVAILABLE:
+            track_update(
+                user=producer,
+                track=on_sale,
+                data={
+                    "licensing_type": LicensingType.EXCLUSIVE_AVAILABLE,
+                    "exclusive_price": Decimal("149.99"),
+                },
+            )
+            self.created["exclusives for sale"] += 1
 
     def _search(self, *, albums, actor) -> None:
         """Search and discovery: albums get the genres and tags of their tracks (so

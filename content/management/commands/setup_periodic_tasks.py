@@ -75,6 +75,15 @@ PERIODIC_TASKS: dict[str, tuple[str, dict]] = {
         "recon.scan_due",
         {"crontab": {"minute": "15", "hour": "2"}},
     ),
+    # --- commerce ---
+    # Every minute: exclusive holds (15 minutes by default) whose buyer never paid go back to
+    # "available" and their purchases to "failed". A new buyer never waits for it (initiate
+    # takes over an expired hold itself); it keeps track pages and status honest.
+    # Run once: manage.py release_exclusive_holds.
+    "commerce: release expired exclusive holds": (
+        "content.release_exclusive_holds",
+        {"every": 1, "period": "minutes"},
+    ),
 }
 
 

@@ -93,3 +93,78 @@ def subscriptions_expire() -> int:
         gateway="",
         current_period_end__lte=clock.now(),
     ).update(status=Subscription.Status.EXPIRED, updated_at=clock.now())
+
+
+# --- gateway-driven subscriptions (customer.subscription.* webhooks) ------------------------------
+
+GATEWAY_STATUSES = {
+    "active": Subscription.Status.ACTIVE,
+    "trialing": Subscription.Status.ACTIVE,
+    "past_due": Subscription.Status.PAST_DUE,
+    "unpaid": Subscription.Status.PAST_DUE,
+    "canceled": Subscription.Status.CANCELED,
+    "incomplete_expired": Subscription.Status.EXPIRED,
+}
+
+
+def _period(data: dict) -> tuple:
+    from datetime import UTC, datetime
+
+    items = ((data.get("items") or {}).get("data")) or [{}]
+    start = data.get("current_period_start") or items[0].get("current_period_start")
+    end = data.get("current_period_end") or items[0].get("current_period_end")
+    if not start or not end:
+        raise ValueError("The subscription event has no current period.")
+    return datetime.fromtimestamp(int(start), tz=UTC), datetime.fromtimestamp(int(end), tz=UTC)
+
+
+def subscription_sync(*, data: dict, deleted: bool = False) -> Subscription | None:
+    """Apply a gateway subscription object (``customer.subscription.created|updated|deleted``)
+    to our ``Subscription``: status, plan (by ``gateway_price_id``) and period. A new one
+    needs ``metadata.user_id``; it replaces the user's live granted subscription (one live
+    per user). ``incomplete`` ones (first payment pending) are not recorded. Locks the row."""
+    from django.contrib.auth import get_user_model
+
+    gateway_id = data.get("id")
+    status = Subscription.Status.CANCELED if deleted else GATEWAY_STATUSES.get(data.get("status"))
+    items = ((data.get("items") or {}).get("data")) or [{}]
+    price_id = (items[0].get("price") or {}).get("id")
+    plan = Plan.objects.filter(gateway_price_id=price_id).first() if price_id else None
+    with transaction.atomic():
+        row = (
+            Subscription.objects.select_for_update()
+            .filter(gateway_subscription_id=gateway_id)
+            .first()
+        )
+        if row is None:
+            if status is None or status not in Subscription.LIVE_STATUSES:
+                return None
+            user_id = (data.get("metadata") or {}).get("user_id")
+            user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
+            if user is None or plan is None:
+                raise ValueError("Cannot match the subscription to a user and a plan.")
+            start, end = _period(data)
+            for live in Subscription.objects.select_for_update().live().filter(user=user):
+                live.status = Subscription.Status.CANCELED
+                live.canceled_at = clock.now()
+                live.save(update_fields=["status", "canceled_at", "updated_at"])
+            return Subscription.objects.create(
+                user=user,
+                plan=plan,
+                status=status,
+                current_period_start=start,
+                current_period_end=end,
+                gateway="stripe",
+                gateway_customer_id=data.get("customer"),
+                gateway_subscription_id=gateway_id,
+            )
+        if status is not None:
+            row.status = status
+        if status == Subscription.Status.CANCELED and row.canceled_at is None:
+            row.canceled_at = clock.now()
+        if plan is not None:
+            row.plan = plan
+        if not deleted:
+            row.current_period_start, row.current_period_end = _period(data)
+        row.save()
+        return row

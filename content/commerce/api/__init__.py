@@ -1,0 +1,1 @@
+"""Views of commerce, one module per concern (thin: parse → selector/service → presenter)."""

@@ -1,0 +1,84 @@
+"""Commerce errors (the error codes are part of the API; messages follow commerce.mdx and the
+error catalog's purchase rows)."""
+
+from __future__ import annotations
+
+from beatpass.api.errors import ApplicationError, Conflict
+
+UNPROCESSABLE = 422
+
+
+class PurchasesDisabled(ApplicationError):
+    status_code = 403
+
+    def __init__(self) -> None:
+        super().__init__("Track purchases not enabled", code="purchases_disabled")
+
+
+class TrackNotForSale(ApplicationError):
+    status_code = 400
+
+    def __init__(self) -> None:
+        super().__init__("Track not for sale", code="track_not_for_sale")
+
+
+class OwnTrack(ApplicationError):
+    status_code = UNPROCESSABLE
+
+    def __init__(self) -> None:
+        super().__init__("Cannot purchase own track", code="cannot_purchase_own_track")
+
+
+class AlreadyPurchased(ApplicationError):
+    status_code = UNPROCESSABLE
+
+    def __init__(self) -> None:
+        super().__init__("Already purchased", code="already_purchased")
+
+
+class ArtistNotPayable(ApplicationError):
+    status_code = UNPROCESSABLE
+
+    def __init__(self) -> None:
+        super().__init__("Artist not set up for payments", code="artist_payments_not_setup")
+
+
+class ExclusivePending(Conflict):
+    def __init__(self, *, retry_after: int) -> None:
+        super().__init__(
+            "Another buyer is completing the exclusive purchase of this track. Try again later.",
+            code="exclusive_pending",
+            extra={"retry_after": retry_after},
+        )
+
+
+class PriceChanged(Conflict):
+    def __init__(self, *, pricing: dict) -> None:
+        super().__init__("Price changed", code="price_changed", extra={"pricing": pricing})
+
+
+class LicensingLocked(Conflict):
+    def __init__(self, message: str, *, code: str) -> None:
+        super().__init__(message, code=code)
+
+
+class GatewayError(ApplicationError):
+    """The payment gateway failed or is unreachable (error catalog: "Processing error")."""
+
+    status_code = 502
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(
+            "Processing error: the payment provider could not be reached. Retry in a moment.",
+            code="payment_processing_error",
+        )
+        self.detail = detail
+
+
+class GatewayNotConfigured(ApplicationError):
+    status_code = 503
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Payments are not configured on this server.", code="payments_not_configured"
+        )
