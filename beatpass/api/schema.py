@@ -120,3 +120,10 @@ def errors(*statuses: int, **descriptions: str) -> dict[int, OpenApiResponse]:
         text = descriptions.get(f"e{code}", ERROR_DESCRIPTIONS.get(code, "Error."))
         out[code] = OpenApiResponse(ErrorOut, description=text)
     return out
+
+
+def access_note(*, public: bool) -> str:
+    """The sentence every operation's description ends with: who may call it."""
+    if public:
+        return "Public: works without a token; signed-in callers may see more (two-tier access)."
+    return "Requires a bearer token."
