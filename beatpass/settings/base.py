@@ -347,3 +347,14 @@ COVERART_PLACEHOLDER_URL = env(
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})["CoverArtMoodEnum"] = (
     "coverart.matching.MOODS"
 )
+
+# --- API documentation (OpenAPI) -----------------------------------------------------------------
+# The project's AutoSchema documents what every endpoint shares (tags, access, error responses).
+REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"] = "beatpass.api.schema.AutoSchema"
+# Two choice sets share the field name `source` (cover art, play events): name both enums.
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {
+        "PlaySourceEnum": "content.analytics.models.PlaySource.values",
+        "CoverArtSourceEnum": ["template", "upload"],
+    }
+)

@@ -22,7 +22,7 @@ METHODS = ("get", "post", "put", "patch", "delete")
 # Words that belong to the code, not to a client's documentation.
 INTERNAL = re.compile(
     r"``|\b(TODO|FIXME|XXX|mixin|viewset|queryset|selector|presenter|serializer|docstring)\b|"
-    r"the spec'?s?\b",
+    r"the spec's\b",
     re.IGNORECASE,
 )
 
