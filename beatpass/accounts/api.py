@@ -13,7 +13,7 @@ from beatpass.accounts import services
 from beatpass.accounts.inputs import LoginInput, RefreshInput, RegisterInput, UserUpdateInput
 from beatpass.accounts.models import Notification
 from beatpass.accounts.presenters import NotificationOutput, user_payload
-from beatpass.accounts.schemas import AuthOutput, ProfileUpdateOutput, UserOutput
+from beatpass.accounts.schemas import AuthOutput, MeOutput, ProfileUpdateOutput
 from beatpass.api.schema import errors
 from beatpass.api.throttling import AuthRateThrottle
 
@@ -112,7 +112,7 @@ class MeView(APIView):
         summary="Your account",
         description="The signed-in user's own profile, in the `user` key of the envelope.",
     )
-    @extend_schema(responses={200: UserOutput}, tags=["Users"])
+    @extend_schema(responses={200: MeOutput}, tags=["Users"])
     def get(self, request):
         return Response({"status": "success", "user": user_payload(request.user)})
 

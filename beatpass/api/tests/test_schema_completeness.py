@@ -161,3 +161,52 @@ def test_every_parameter_is_described(schema):
         if not param.get("description")
     ]
     assert not bad, "undescribed parameters:\n" + "\n".join(bad)
+
+
+# --- schema truth: the document describes what the server returns -----------------------------
+
+
+def _ref(schema, ref_or_schema):
+    while "$ref" in ref_or_schema:
+        ref_or_schema = schema["components"]["schemas"][ref_or_schema["$ref"].split("/")[-1]]
+    return ref_or_schema
+
+
+def _ok_schema(schema, path, method="get"):
+    op = schema["paths"][path][method]
+    ok = next(code for code in op["responses"] if code.startswith("2"))
+    return _ref(schema, op["responses"][ok]["content"]["application/json"]["schema"])
+
+
+PAGE_KEYS = {"data", "current_page", "per_page", "total", "last_page", "from", "to"}
+
+
+def test_list_operations_answer_one_laravel_page_not_an_array_of_them(schema):
+    pages = 0
+    for path, method, op in operations(schema):
+        if method != "get" or not op["operationId"].endswith("_list"):
+            continue
+        body = _ok_schema(schema, path)
+        if body.get("type") == "array":
+            pytest.fail(f"GET {path} is documented as an array")
+        if PAGE_KEYS <= set(body.get("properties", {})):
+            pages += 1
+            assert _ref(schema, body["properties"]["data"]).get("type") == "array", path
+    assert pages >= 10
+
+
+def test_users_me_is_documented_with_its_status_user_envelope(schema):
+    body = _ok_schema(schema, "/api/v1/users/me")
+    assert set(body["properties"]) == {"status", "user"}
+    user = _ref(schema, body["properties"]["user"])
+    assert user["properties"]["avatar"].get("nullable") is True
+
+
+def test_public_reads_do_not_require_a_token_and_private_ones_do(schema):
+    def security(path, method="get"):
+        return schema["paths"][path][method].get("security", [])
+
+    for path in ("/api/v1/tracks", "/api/v1/tracks/{id}", "/api/v1/albums", "/api/v1/genres"):
+        assert {} in security(path), f"GET {path} is public"
+    assert {} not in security("/api/v1/tracks", "post")
+    assert {} not in security("/api/v1/users/me")
