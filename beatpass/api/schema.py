@@ -211,6 +211,15 @@ class AutoSchema(SpectacularAutoSchema):
         standard = self._standard_text()
         return standard[0] if standard else None
 
+    def _get_response_bodies(self, direction="response"):
+        # spectacular documents every DELETE as a bare 204; ours answer 200 with the body they
+        # declare (`{"status", "deleted"}`), unless they declare a status code themselves.
+        if self.method == "DELETE":
+            declared = self.get_response_serializers()
+            if declared is not None and not isinstance(declared, dict):
+                return {"200": self._get_response_for_code(declared, "200", direction=direction)}
+        return super()._get_response_bodies(direction)
+
     def _is_list_view(self, serializer=None) -> bool:
         # A documented Laravel page (``paginated(...)``) is already the whole response.
         if "current_page" in getattr(serializer, "fields", {}):

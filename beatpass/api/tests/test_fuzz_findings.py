@@ -15,3 +15,12 @@ def test_login_with_spaces_in_the_email_is_a_clean_4xx(api_client):
     )
     assert 400 <= response.status_code < 500
     assert "message" in response.json()
+
+
+def test_cover_art_templates_with_a_genre_that_normalises_to_nothing_is_an_empty_page(
+    producer_client,
+):
+    # normalize_genres(["😀"]) is []: indexing it was a 500.
+    response = producer_client.get("/api/v1/cover-art/templates", {"genre": "😀"})
+    assert response.status_code == 200
+    assert response.json()["data"] == []

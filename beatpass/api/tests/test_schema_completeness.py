@@ -210,3 +210,11 @@ def test_public_reads_do_not_require_a_token_and_private_ones_do(schema):
         assert {} in security(path), f"GET {path} is public"
     assert {} not in security("/api/v1/tracks", "post")
     assert {} not in security("/api/v1/users/me")
+
+
+def test_deletes_that_answer_a_body_document_it_with_200(schema):
+    # drf-spectacular's default documents every DELETE as a bare 204.
+    responses = schema["paths"]["/api/v1/tracks/{id}"]["delete"]["responses"]
+    assert "204" not in responses
+    body = _ref(schema, responses["200"]["content"]["application/json"]["schema"])
+    assert set(body["properties"]) == {"status", "deleted"}
