@@ -14,7 +14,7 @@ from beatpass.accounts.inputs import LoginInput, RefreshInput, RegisterInput, Us
 from beatpass.accounts.models import Notification
 from beatpass.accounts.presenters import NotificationOutput, user_payload
 from beatpass.accounts.schemas import AuthOutput, MeOutput, ProfileUpdateOutput
-from beatpass.api.schema import errors
+from beatpass.api.schema import envelope, errors
 from beatpass.api.throttling import AuthRateThrottle
 
 
@@ -167,7 +167,11 @@ class NotificationViewSet(GenericViewSet):
         summary="Mark a notification as read",
         description="Marks one of your notifications as read and answers it.",
     )
-    @extend_schema(request=None, tags=["Notifications"])
+    @extend_schema(
+        request=None,
+        responses=envelope("Notification", "notification", NotificationOutput()),
+        tags=["Notifications"],
+    )
     @action(detail=True, methods=["post"])
     def read(self, request, pk=None):
         notification = get_object_or_404(self.get_queryset(), pk=pk)

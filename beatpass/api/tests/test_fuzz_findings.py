@@ -24,3 +24,24 @@ def test_cover_art_templates_with_a_genre_that_normalises_to_nothing_is_an_empty
     response = producer_client.get("/api/v1/cover-art/templates", {"genre": "😀"})
     assert response.status_code == 200
     assert response.json()["data"] == []
+
+
+def test_marking_a_notification_read_is_documented_with_its_envelope(user_client, user):
+    from drf_spectacular.generators import SchemaGenerator
+
+    from beatpass.accounts.models import Notification
+
+    notification = Notification.objects.create(user=user, kind="demo", title="Hello")
+    body = user_client.post(f"/api/v1/notifications/{notification.pk}/read").json()
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    ok = schema["paths"]["/api/v1/notifications/{id}/read"]["post"]["responses"]["200"]
+    ref = ok["content"]["application/json"]["schema"]["$ref"].split("/")[-1]
+    assert (
+        set(schema["components"]["schemas"][ref]["properties"])
+        == set(body)
+        == {
+            "status",
+            "notification",
+        }
+    )
