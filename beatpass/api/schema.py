@@ -16,6 +16,8 @@ from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
 from rest_framework import permissions, serializers
 
+from beatpass.api.permissions import PublicReadAuthenticatedWrite
+
 
 class BearerAuthenticationScheme(OpenApiAuthenticationExtension):
     target_class = "beatpass.accounts.authentication.BearerAuthentication"
@@ -173,6 +175,7 @@ _BASIC_PERMISSIONS = (
     permissions.AllowAny,
     permissions.IsAuthenticated,
     permissions.IsAuthenticatedOrReadOnly,
+    PublicReadAuthenticatedWrite,
 )
 
 
@@ -193,7 +196,10 @@ class AutoSchema(SpectacularAutoSchema):
     - descriptions only from the view's own method or class, never inherited from a mixin;
     - who may call it: anonymous-friendly operations get the ``{}`` security alternative
       and say so; the others require the bearer token;
-    - the error responses the route implies (401, 403, 404, 422, 429), with the error body;
+    - the error responses the route implies (400, 401, 403, 404, 422, 429), with the error
+      body (an operation's own ``errors(...)`` entries win);
+    - a DELETE's declared body under 200 (spectacular would document a bare 204);
+    - a Laravel page (``paginated(...)``) as the response itself, not an array of pages;
     - a description for path parameters.
     """
 
@@ -247,21 +253,20 @@ class AutoSchema(SpectacularAutoSchema):
     def _is_public(self) -> bool:
         """Would an anonymous request pass the view's permission checks?"""
         request = self.view.request
-        anonymous_user, request_user = AnonymousUser(), getattr(request, "_user", None)
-        request._user = anonymous_user
+        had_user, previous = hasattr(request, "_user"), getattr(request, "_user", None)
+        request._user = AnonymousUser()
         try:
             return all(p.has_permission(request, self.view) for p in self.view.get_permissions())
         except Exception:  # noqa: BLE001 - a check that needs a real request is not public
             return False
         finally:
-            request._user = request_user
+            if had_user:
+                request._user = previous
+            else:
+                del request._user
 
     def _has_special_permissions(self) -> bool:
-        return any(
-            not isinstance(p, _BASIC_PERMISSIONS)
-            and type(p).__name__ != "PublicReadAuthenticatedWrite"
-            for p in self.view.get_permissions()
-        )
+        return any(not isinstance(p, _BASIC_PERMISSIONS) for p in self.view.get_permissions())
 
     def get_operation(self, path, path_regex, path_prefix, method, registry):
         operation = super().get_operation(path, path_regex, path_prefix, method, registry)
