@@ -61,7 +61,7 @@ covers: venv
 
 # The long fuzz run: schemathesis against the app's own OpenAPI document, in-process, with a
 # fixed seed, as anonymous and as a producer (FUZZ_EXAMPLES per operation: 2 x 146 x 40 is
-# about 11,700 requests). `make test` runs the same test with 3 examples per operation.
+# about 11,700 requests). `make test` runs the same test with 2 examples per operation.
 FUZZ_EXAMPLES ?= 40
 fuzz: venv
 	@scripts/ensure-postgres.sh
