@@ -42,7 +42,6 @@ DECISION = extend_schema(
     request=DecisionInput,
     parameters=[ID_PATH],
     responses={200: BACKSTAGE_REQUEST, 409: CONFLICT},
-    description="Needs backstage.handle_backstagerequest (the spec's backstageRequests.handle).",
 )
 
 
@@ -52,8 +51,8 @@ DECISION = extend_schema(
         parameters=[*PAGE_PARAMS, STATUS_PARAM, TYPE_PARAM],
         responses={200: BACKSTAGE_REQUESTS, **errors(401, 422)},
         summary="List backstage requests",
-        description="Newest first. Request handlers (the spec's backstageRequests.handle, "
-        "Django's backstage.handle_backstagerequest) see every request, which makes this the "
+        description="Newest first. Request handlers (the `backstage.handle_backstagerequest` "
+        "permission) see every request, which makes this the "
         "moderation queue (`?status=pending`); everyone else sees their own.",
     ),
     create=extend_schema(
@@ -84,6 +83,13 @@ class BackstageRequestViewSet(ViewSet):
         page = paginate(queryset, request)
         return Response(page.envelope(present_backstage_requests(page.items)))
 
+    @extend_schema(
+        summary="Submit a backstage request",
+        description=(
+            "Asks for producer access (become an artist, claim an artist or verify "
+            "one). One pending request at a time: a second one is 409."
+        ),
+    )
     def create(self, request):
         data = BackstageRequestInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -100,9 +106,20 @@ class BackstageRequestViewSet(ViewSet):
             status.HTTP_201_CREATED,
         )
 
+    @extend_schema(
+        summary="Get a backstage request",
+        description="One of your requests; request handlers can read anyone's.",
+    )
     def retrieve(self, request, pk=None):
         return _success(selectors.backstage_request_get(viewer=request.user, request_id=pk))
 
+    @extend_schema(
+        summary="Can I submit a backstage request?",
+        description=(
+            "Whether you may submit a new request now, and why not (a pending "
+            "request, a recent denial)."
+        ),
+    )
     @action(detail=False, methods=["get"], url_path="submission-status")
     def submission_status(self, request):
         return Response(selectors.submission_status(user=request.user).as_response())
@@ -116,6 +133,13 @@ class BackstageRequestViewSet(ViewSet):
         )
         return _success(selectors.backstage_request_get(viewer=request.user, request_id=decided.pk))
 
+    @extend_schema(
+        summary="Approve a backstage request",
+        description=(
+            "Grants the access asked for and notifies the requester. Request "
+            "handlers only; a request already decided is 409."
+        ),
+    )
     @action(
         detail=True,
         methods=["post"],
@@ -124,6 +148,13 @@ class BackstageRequestViewSet(ViewSet):
     def approve(self, request, pk=None):
         return self._decide(request, pk, services.backstage_request_approve)
 
+    @extend_schema(
+        summary="Deny a backstage request",
+        description=(
+            "Denies the request with an optional reason and notifies the requester."
+            " Request handlers only; a request already decided is 409."
+        ),
+    )
     @action(
         detail=True,
         methods=["post"],
@@ -132,6 +163,13 @@ class BackstageRequestViewSet(ViewSet):
     def deny(self, request, pk=None):
         return self._decide(request, pk, services.backstage_request_deny)
 
+    @extend_schema(
+        summary="Revoke an approved backstage request",
+        description=(
+            "Takes back access granted by an approved request. Request handlers "
+            "only; a request that is not approved is 409."
+        ),
+    )
     @action(
         detail=True,
         methods=["post"],

@@ -3,11 +3,11 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 
 from backstage.models import BackstageRequest
-from beatpass.api.schema import ID_PATH, PAGE_PARAMS, envelope, paginated
+from beatpass.api.schema import ID_PATH, PAGE_PARAMS, ErrorOut, envelope, paginated
 
 __all__ = ["ID_PATH", "PAGE_PARAMS"]
 
@@ -57,14 +57,7 @@ TYPE_PARAM = OpenApiParameter(
 )
 
 CONFLICT = OpenApiResponse(
-    inline_serializer(
-        "BackstageConflict",
-        {
-            "message": serializers.CharField(),
-            "error_code": serializers.CharField(),
-            "status": serializers.CharField(required=False),
-        },
-    ),
+    ErrorOut,
     description="Guard (backstage_request_pending / backstage_request_revoked) or an invalid "
     "transition (backstage_request_invalid_transition).",
 )

@@ -83,9 +83,11 @@ class TemplateViewSet(ViewSet):
         params = TemplateListInput(data=request.query_params)
         params.is_valid(raise_exception=True)
         genre = params.validated_data.get("genre")
+        # A genre with nothing left after normalising (emoji, punctuation) matches no template.
+        genre = (normalize_genres([genre]) or [genre])[0] if genre else None
         page = paginate(
             selectors.template_list(
-                genre=normalize_genres([genre])[0] if genre else None,
+                genre=genre,
                 mood=params.validated_data.get("mood"),
             ),
             request,

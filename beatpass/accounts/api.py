@@ -13,8 +13,8 @@ from beatpass.accounts import services
 from beatpass.accounts.inputs import LoginInput, RefreshInput, RegisterInput, UserUpdateInput
 from beatpass.accounts.models import Notification
 from beatpass.accounts.presenters import NotificationOutput, user_payload
-from beatpass.accounts.schemas import AuthOutput, ProfileUpdateOutput, UserOutput
-from beatpass.api.schema import errors
+from beatpass.accounts.schemas import AuthOutput, MeOutput, ProfileUpdateOutput
+from beatpass.api.schema import envelope, errors
 from beatpass.api.throttling import AuthRateThrottle
 
 
@@ -29,6 +29,12 @@ class RegisterView(APIView):
     authentication_classes: list = []
     throttle_classes = [AuthRateThrottle]
 
+    @extend_schema(
+        summary="Register",
+        description=(
+            "Creates an account and answers with the user and a fresh access/refresh token pair."
+        ),
+    )
     @extend_schema(request=RegisterInput, responses={201: AuthOutput}, tags=["Auth"])
     def post(self, request):
         data = RegisterInput(data=request.data)
@@ -42,6 +48,13 @@ class LoginView(APIView):
     authentication_classes: list = []
     throttle_classes = [AuthRateThrottle]
 
+    @extend_schema(
+        summary="Log in",
+        description=(
+            "Exchanges an email and password for an access/refresh token pair. "
+            "Repeated failures are throttled per account and address (429)."
+        ),
+    )
     @extend_schema(request=LoginInput, responses={200: AuthOutput}, tags=["Auth"])
     def post(self, request):
         data = LoginInput(data=request.data)
@@ -55,6 +68,13 @@ class RefreshView(APIView):
     authentication_classes: list = []
     throttle_classes = [AuthRateThrottle]
 
+    @extend_schema(
+        summary="Refresh the access token",
+        description=(
+            "Exchanges a refresh token for a new pair; the refresh token sent is "
+            "used up (rotation), so a second use is 401."
+        ),
+    )
     @extend_schema(
         request=RefreshInput,
         responses={
@@ -73,6 +93,10 @@ class RefreshView(APIView):
 class LogoutView(APIView):
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(
+        summary="Log out",
+        description="Revokes the refresh token sent, so it can no longer be exchanged.",
+    )
     @extend_schema(request=RefreshInput, responses={200: None}, tags=["Auth"])
     def post(self, request):
         data = RefreshInput(data=request.data)
@@ -84,7 +108,11 @@ class LogoutView(APIView):
 class MeView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses={200: UserOutput}, tags=["Users"])
+    @extend_schema(
+        summary="Your account",
+        description="The signed-in user's own profile, in the `user` key of the envelope.",
+    )
+    @extend_schema(responses={200: MeOutput}, tags=["Users"])
     def get(self, request):
         return Response({"status": "success", "user": user_payload(request.user)})
 
@@ -123,6 +151,10 @@ class NotificationViewSet(GenericViewSet):
             return Notification.objects.none()
         return Notification.objects.filter(user=self.request.user)
 
+    @extend_schema(
+        summary="List your notifications",
+        description=("Your in-app notifications, newest first; `?unread=1` keeps the unread ones."),
+    )
     @extend_schema(tags=["Notifications"])
     def list(self, request):
         queryset = self.get_queryset()
@@ -131,7 +163,15 @@ class NotificationViewSet(GenericViewSet):
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(NotificationOutput(page, many=True).data)
 
-    @extend_schema(request=None, tags=["Notifications"])
+    @extend_schema(
+        summary="Mark a notification as read",
+        description="Marks one of your notifications as read and answers it.",
+    )
+    @extend_schema(
+        request=None,
+        responses=envelope("Notification", "notification", NotificationOutput()),
+        tags=["Notifications"],
+    )
     @action(detail=True, methods=["post"])
     def read(self, request, pk=None):
         notification = get_object_or_404(self.get_queryset(), pk=pk)

@@ -12,9 +12,15 @@ class UserOutput(serializers.Serializer):
     email = serializers.EmailField()
     name = serializers.CharField()
     display_name = serializers.CharField()
-    avatar = serializers.CharField()
+    avatar = serializers.CharField(allow_null=True, help_text="Image URL, or null.")
+    model_type = serializers.CharField(default="user")
     is_staff = serializers.BooleanField()
     created_at = serializers.DateTimeField()
+
+
+class MeOutput(serializers.Serializer):
+    status = serializers.CharField(default="success")
+    user = UserOutput()
 
 
 class AuthOutput(serializers.Serializer):

@@ -143,7 +143,13 @@ class LaravelPagination(BasePagination):
 
     def get_schema_operation_parameters(self, view):
         return [
-            {"name": "page", "required": False, "in": "query", "schema": {"type": "integer"}},
+            {
+                "name": "page",
+                "required": False,
+                "in": "query",
+                "description": "Page number (default 1).",
+                "schema": {"type": "integer"},
+            },
             {
                 "name": "per_page",
                 "required": False,

@@ -8,6 +8,7 @@ Every throttle records its numbers on the request; the tightest one ends up in t
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 import time
@@ -206,8 +207,11 @@ class LoginFailureLimiter:
     scope = "login_failure"
 
     def __init__(self, email: str) -> None:
+        # Hashed: an email as typed may hold spaces or control characters, which cache
+        # backends reject in keys (memcached) or warn about.
+        account = hashlib.sha256(email.strip().lower().encode()).hexdigest()
         self.window = SlidingWindow(
-            f"throttle:{self.scope}:{email.strip().lower()}", settings.THROTTLE_RATES[self.scope]
+            f"throttle:{self.scope}:{account}", settings.THROTTLE_RATES[self.scope]
         )
 
     def check(self) -> None:

@@ -344,12 +344,8 @@ COVERART_PLACEHOLDER_URL = env(
     + "coverart/placeholder.png",
 )
 # One OpenAPI enum for the moods, however many fields use them.
-SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
-    {
-        "CoverArtMoodEnum": "coverart.matching.MOODS",
-        # Two fields named "source" (a play's and a cover's): the play's gets its own enum name.
-        "PlaySourceEnum": "content.analytics.models.PlaySource.values",
-    }
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})["CoverArtMoodEnum"] = (
+    "coverart.matching.MOODS"
 )
 # --- Audio Recon (recon app) ---------------------------------------------------------------------
 # A track is rescanned when its last scan is this many days old (the rolling ~30-day cycle); the
@@ -398,3 +394,14 @@ STRIPE_CONNECT_COUNTRY = env("STRIPE_CONNECT_COUNTRY", default="US")
 # Where Connect onboarding sends the producer back (refresh = the link expired).
 STRIPE_CONNECT_RETURN_URL = env("STRIPE_CONNECT_RETURN_URL", default="http://localhost:8000/")
 STRIPE_CONNECT_REFRESH_URL = env("STRIPE_CONNECT_REFRESH_URL", default="http://localhost:8000/")
+
+# --- API documentation (OpenAPI) -----------------------------------------------------------------
+# The project's AutoSchema documents what every endpoint shares (tags, access, error responses).
+REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"] = "beatpass.api.schema.AutoSchema"
+# Two choice sets share the field name `source` (cover art, play events): name both enums.
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {
+        "PlaySourceEnum": "content.analytics.models.PlaySource.values",
+        "CoverArtSourceEnum": ["template", "upload"],
+    }
+)

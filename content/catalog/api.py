@@ -71,15 +71,17 @@ class LikeActionsMixin:
         parameters=[
             *PAGE_PARAMS,
             OpenApiParameter("query", str, description="Name contains."),
-            OpenApiParameter("genre", str),
-            OpenApiParameter("tag", str),
-            OpenApiParameter("artist", int),
-            OpenApiParameter("album", int),
-            OpenApiParameter("bpm_min", int),
-            OpenApiParameter("bpm_max", int),
-            OpenApiParameter("key", str),
-            OpenApiParameter("scale", str, enum=["major", "minor"]),
-            OpenApiParameter("order", str, enum=list(selectors.ORDERINGS)),
+            OpenApiParameter("genre", str, description="Only tracks of this genre."),
+            OpenApiParameter("tag", str, description="Only tracks with this tag."),
+            OpenApiParameter("artist", int, description="Only tracks of this artist id."),
+            OpenApiParameter("album", int, description="Only tracks of this album id."),
+            OpenApiParameter("bpm_min", int, description="Tempo at least this many BPM."),
+            OpenApiParameter("bpm_max", int, description="Tempo at most this many BPM."),
+            OpenApiParameter("key", str, description="Musical key, e.g. `C#` or `Eb`."),
+            OpenApiParameter("scale", str, enum=["major", "minor"], description="Mode."),
+            OpenApiParameter(
+                "order", str, enum=list(selectors.ORDERINGS), description="Sort order."
+            ),
         ],
         responses=paginated("Tracks", TrackOut()),
     ),
@@ -285,16 +287,28 @@ class ArtistViewSet(LikeActionsMixin, ViewSet):
 
     partial_update = update
 
+    @extend_schema(
+        summary="List an artist's tracks",
+        description="The artist's tracks you may see, one page at a time.",
+    )
     @action(detail=True, methods=["get"])
     def tracks(self, request, pk=None):
         artist = selectors.artist_get(artist_id=parse_pk(pk))
         return track_page(request, selectors.tracks_by_artist(viewer=request.user, artist=artist))
 
+    @extend_schema(
+        summary="List an artist's albums",
+        description="The artist's albums you may see, one page at a time.",
+    )
     @action(detail=True, methods=["get"])
     def albums(self, request, pk=None):
         artist = selectors.artist_get(artist_id=parse_pk(pk))
         return album_page(request, selectors.albums_by_artist(artist=artist))
 
+    @extend_schema(
+        summary="Do I manage this artist?",
+        description="`is_owner` is true when you are one of the artist's managers.",
+    )
     @action(
         detail=True,
         methods=["get"],
@@ -328,6 +342,10 @@ class GenreViewSet(ViewSet):
         genre = selectors.genre_get(name=name)
         return Response({"status": "success", "genre": presenters.present_genre(genre)})
 
+    @extend_schema(
+        summary="List a genre's tracks",
+        description="Public tracks of the genre, one page at a time.",
+    )
     @action(detail=True, methods=["get"])
     def tracks(self, request, name=None):
         genre = selectors.genre_get(name=name)
@@ -340,6 +358,10 @@ class GenreViewSet(ViewSet):
 class TagTracksView(APIView):
     permission_classes = [PublicReadAuthenticatedWrite]
 
+    @extend_schema(
+        summary="List a tag's tracks",
+        description="Public tracks carrying the tag, one page at a time.",
+    )
     def get(self, request, name):
         tag = selectors.tag_get(name=name)
         return track_page(request, selectors.tracks_by_tag(viewer=request.user, tag=tag))
@@ -368,6 +390,10 @@ class TagAlbumsView(APIView):
 class LikedTracksView(APIView):
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(
+        summary="Your liked tracks",
+        description="Tracks you liked, most recent like first.",
+    )
     def get(self, request):
         return track_page(request, selectors.liked_tracks(user=request.user))
 
@@ -378,6 +404,10 @@ class LikedTracksView(APIView):
 class LikedAlbumsView(APIView):
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(
+        summary="Your liked albums",
+        description="Albums you liked, most recent like first.",
+    )
     def get(self, request):
         queryset = Album.objects.filter(likes__user=request.user).order_by(
             "-likes__created_at", "-id"
@@ -391,6 +421,10 @@ class LikedAlbumsView(APIView):
 class LikedArtistsView(APIView):
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(
+        summary="Your liked artists",
+        description="Artists you liked, most recent like first.",
+    )
     def get(self, request):
         queryset = Artist.objects.filter(likes__user=request.user).order_by(
             "-likes__created_at", "-id"

@@ -93,6 +93,13 @@ SPOTIFY_ERRORS = {502: docs.ERROR_502, 503: docs.ERROR_503}
 class CreditRolesView(APIView):
     permission_classes = [AllowAny]
 
+    @extend_schema(
+        summary="List credit roles",
+        description=(
+            "Every role a credit can carry (producer, writer, mixing engineer...), "
+            "grouped by category."
+        ),
+    )
     @extend_schema(responses=docs.ROLES_RESPONSE)
     def get(self, request):
         categories = selectors.credit_roles_by_category()
@@ -118,11 +125,19 @@ class ArtistCreditsView(SpotifyErrorsMixin, APIView):
     permission_classes = [PublicReadAuthenticatedWrite]
 
     @extend_schema(
+        summary="List an artist's credits",
+        description=(
+            "The artist's credits (their work on other releases), filterable by category and role."
+        ),
+    )
+    @extend_schema(
         parameters=[
             OpenApiParameter("role", str, description="Role slug (or id)."),
-            OpenApiParameter("category", str, enum=CreditCategory.values),
-            OpenApiParameter("page", int),
-            OpenApiParameter("per_page", int),
+            OpenApiParameter(
+                "category", str, enum=CreditCategory.values, description="Role category."
+            ),
+            OpenApiParameter("page", int, description="Page number (default 1)."),
+            OpenApiParameter("per_page", int, description="Items per page, 1-100 (default 50)."),
         ],
         responses=docs.CREDIT_GROUPS_PAGE,
     )
@@ -149,6 +164,13 @@ class ArtistCreditsView(SpotifyErrorsMixin, APIView):
         body["credits_count"] = len(credits)
         return Response(body)
 
+    @extend_schema(
+        summary="Add credits to an artist",
+        description=(
+            "Adds one or more credits (a Spotify track with roles) to an artist you"
+            " manage. A Spotify outage is 503 with Retry-After."
+        ),
+    )
     @extend_schema(request=CreditInput, responses={201: docs.CREDITS_CREATED, **SPOTIFY_ERRORS})
     def post(self, request, artist_id):
         artist = _managed_artist(request, artist_id)
@@ -173,6 +195,10 @@ class ArtistCreditsView(SpotifyErrorsMixin, APIView):
 class ArtistAlbumCreditsView(SpotifyErrorsMixin, APIView):
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(
+        summary="Credit an artist on a whole album",
+        description=("Adds credits for every track of a Spotify album to an artist you manage."),
+    )
     @extend_schema(
         request=AlbumCreditInput, responses={201: docs.ALBUM_CREDITS_CREATED, **SPOTIFY_ERRORS}
     )
@@ -210,6 +236,10 @@ class ArtistAlbumCreditsView(SpotifyErrorsMixin, APIView):
 class ArtistCreditDetailView(APIView):
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(
+        summary="Change a credit's roles",
+        description="Replaces the roles of one credit of an artist you manage.",
+    )
     @extend_schema(request=CreditUpdateInput, responses=docs.CREDIT_RESPONSE)
     def put(self, request, artist_id, credit_id):
         artist = _managed_artist(request, artist_id)
@@ -222,6 +252,10 @@ class ArtistCreditDetailView(APIView):
 
     patch = put
 
+    @extend_schema(
+        summary="Remove a credit",
+        description=("Removes one credit, or with `scope=release` every credit of its release."),
+    )
     @extend_schema(
         parameters=[
             OpenApiParameter(
@@ -243,6 +277,10 @@ class ArtistCreditDetailView(APIView):
 class ArtistCreditsReorderView(APIView):
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(
+        summary="Reorder an artist's credits",
+        description="Sets the display order of the artist's credits.",
+    )
     @extend_schema(request=ReorderInput, responses=docs.CREDITS_REORDERED)
     def post(self, request, artist_id):
         artist = _managed_artist(request, artist_id)
@@ -264,10 +302,19 @@ class SpotifySearchView(SpotifyErrorsMixin, APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
+        summary="Search Spotify for credits",
+        description=(
+            "Searches Spotify tracks or albums to credit; with `artist_id`, each "
+            "hit lists the roles already credited."
+        ),
+    )
+    @extend_schema(
         parameters=[
-            OpenApiParameter("q", str, required=True),
-            OpenApiParameter("type", str, enum=list(spotify.SEARCH_TYPES)),
-            OpenApiParameter("page", int),
+            OpenApiParameter("q", str, required=True, description="Search words."),
+            OpenApiParameter(
+                "type", str, enum=list(spotify.SEARCH_TYPES), description="What to search."
+            ),
+            OpenApiParameter("page", int, description="Page number (default 1)."),
             OpenApiParameter("artist_id", int, description="Adds already_credited_roles."),
         ],
         responses={200: docs.SPOTIFY_SEARCH_PAGE, **SPOTIFY_ERRORS},
@@ -293,8 +340,12 @@ class SpotifyAlbumView(SpotifyErrorsMixin, APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
+        summary="Get a Spotify album",
+        description="One Spotify album with its tracks, ready to credit.",
+    )
+    @extend_schema(
         parameters=[
-            OpenApiParameter("id", str, required=True),
+            OpenApiParameter("id", str, required=True, description="Spotify album id."),
             OpenApiParameter("artist_id", int, description="Adds already_credited_roles."),
         ],
         responses={200: docs.SPOTIFY_ALBUM_RESPONSE, **SPOTIFY_ERRORS},
@@ -328,6 +379,12 @@ def _pin_target(request, artist_id, track_id):
 class ArtistTrackPinView(APIView):
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(
+        summary="Pin a track to an artist",
+        description=(
+            "Pins one of the artist's tracks to the top of their profile (one pin per artist)."
+        ),
+    )
     @extend_schema(request=None, responses=docs.PINNED_TRACK_RESPONSE)
     def post(self, request, artist_id, track_id):
         artist, track = _pin_target(request, artist_id, track_id)
@@ -340,6 +397,10 @@ class ArtistTrackPinView(APIView):
 class ArtistTrackUnpinView(APIView):
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(
+        summary="Unpin a track from an artist",
+        description="Removes the artist's pinned track.",
+    )
     @extend_schema(request=None, responses=docs.UNPINNED_RESPONSE)
     def post(self, request, artist_id, track_id):
         artist, track = _pin_target(request, artist_id, track_id)
@@ -356,6 +417,10 @@ class ArtistTrackUnpinView(APIView):
 class ArtistPinnedTrackView(APIView):
     permission_classes = [AllowAny]
 
+    @extend_schema(
+        summary="Get an artist's pinned track",
+        description="The track pinned to the artist's profile, or null.",
+    )
     @extend_schema(responses=docs.PINNED_TRACK_RESPONSE)
     def get(self, request, artist_id):
         artist = catalog_selectors.artist_get(artist_id=parse_pk(artist_id))

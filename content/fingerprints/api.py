@@ -33,6 +33,10 @@ class FingerprintGenerateView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
+        summary="Fingerprint a track",
+        description=("Queues the audio fingerprint of a track you manage; answers its status."),
+    )
+    @extend_schema(
         request=None, responses={200: OpenApiTypes.OBJECT}, operation_id="generateFingerprint"
     )
     def post(self, request, track_id: int):
@@ -44,6 +48,12 @@ class FingerprintGenerateView(APIView):
 class FingerprintStatusView(APIView):
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(
+        summary="Fingerprint status of a track",
+        description=(
+            "Where the track's fingerprint stands (pending, processing, completed, failed)."
+        ),
+    )
     @extend_schema(responses={200: OpenApiTypes.OBJECT}, operation_id="getFingerprintStatus")
     def get(self, request, track_id: int):
         track = _managed_track(request, track_id)
@@ -53,6 +63,10 @@ class FingerprintStatusView(APIView):
 class FingerprintRetryView(APIView):
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(
+        summary="Retry a failed fingerprint",
+        description="Queues a failed fingerprint again.",
+    )
     @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT})
     def post(self, request, fingerprint_id: int):
         fingerprint = Fingerprint.objects.filter(pk=fingerprint_id).first()
@@ -74,6 +88,13 @@ class CheckDuplicatesView(APIView):
 
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(
+        summary="Check for duplicates",
+        description=(
+            "Checks an upload (`file_entry_id`) or tracks (`track_ids`) against the"
+            " catalog for copies of existing beats."
+        ),
+    )
     @extend_schema(
         request=CheckDuplicatesInput,
         responses={200: OpenApiTypes.OBJECT},

@@ -88,6 +88,12 @@ class TrackLyricView(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(
+        summary="Get a track's lyrics",
+        description=(
+            "The lyrics of a track you may see; 404 when the track is hidden or has none."
+        ),
+    )
+    @extend_schema(
         operation_id="track_lyric_retrieve",
         parameters=[OpenApiParameter("track_id", int, OpenApiParameter.PATH)],
         responses=LYRIC,

@@ -20,7 +20,7 @@ from rest_framework.views import APIView
 
 from beatpass.api.errors import ApplicationError
 from beatpass.api.params import parse_pk
-from beatpass.api.schema import errors
+from beatpass.api.schema import ErrorOut, errors
 from content.catalog import selectors
 from content.catalog.models import TrackArtist
 from content.licensing.context import client_ip, issuance_context
@@ -83,6 +83,13 @@ class ExtractMetadataView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
+        summary="Extract metadata from an upload",
+        description=(
+            "Reads tags (title, artist, genre, BPM, key...) from one of your audio "
+            "uploads and estimates tempo and key when missing."
+        ),
+    )
+    @extend_schema(
         request=None, responses={200: MetadataOut}, parameters=[ENTRY_PATH], tags=["Tracks"]
     )
     def post(self, request, file_entry_id):
@@ -94,10 +101,14 @@ class TrackWaveView(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(
+        summary="Get a track's waveform",
+        description="The waveform peaks of a track; 202 while they are being computed.",
+    )
+    @extend_schema(
         responses={
             200: PeaksOut,
             202: OpenApiResponse(description="`{status: pending|processing, message}`"),
-            422: OpenApiResponse(description="`error_code: waveform_failed`"),
+            422: OpenApiResponse(ErrorOut, description="`error_code: waveform_failed`"),
         },
         parameters=[TRACK_PATH],
         tags=["Tracks"],
@@ -133,6 +144,12 @@ class TrackWaveView(APIView):
 class WaveBatchView(APIView):
     permission_classes = [AllowAny]
 
+    @extend_schema(
+        summary="Get many waveforms",
+        description=(
+            "Waveform peaks of several tracks at once; tracks you cannot see are left out."
+        ),
+    )
     @extend_schema(
         request=WaveBatchInput,
         responses={

@@ -128,6 +128,10 @@ class PlaylistViewSet(ViewSet):
         deleted = services.playlists_delete(actor=request.user, ids=parse_id_list(pk))
         return Response({"status": "success", "deleted": deleted})
 
+    @extend_schema(
+        summary="Follow a playlist",
+        description="Adds a playlist you may see to the ones you follow.",
+    )
     @extend_schema(parameters=[ID_PATH], request=None, responses=FOLLOW)
     @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated])
     def follow(self, request, pk=None):
@@ -135,6 +139,10 @@ class PlaylistViewSet(ViewSet):
         services.playlist_follow(playlist=playlist, user=request.user)
         return Response({"status": "success", "is_following": True})
 
+    @extend_schema(
+        summary="Unfollow a playlist",
+        description="Removes the playlist from the ones you follow.",
+    )
     @extend_schema(parameters=[ID_PATH], request=None, responses=FOLLOW)
     @action(detail=True, methods=["post"], permission_classes=[IsAuthenticated])
     def unfollow(self, request, pk=None):
@@ -142,6 +150,12 @@ class PlaylistViewSet(ViewSet):
         services.playlist_unfollow(playlist=playlist, user=request.user)
         return Response({"status": "success", "is_following": False})
 
+    @extend_schema(
+        summary="List a playlist's tracks",
+        description=(
+            "The playlist's tracks you may see, in playlist order, each with its position."
+        ),
+    )
     @extend_schema(
         parameters=[ID_PATH, *PAGE_PARAMS],
         responses=paginated("PlaylistTracks", PlaylistTrackOut()),
@@ -169,6 +183,10 @@ class PlaylistViewSet(ViewSet):
         return Response(page.envelope(data))
 
     @extend_schema(
+        summary="Add tracks to a playlist",
+        description="Appends tracks to a playlist you own or edit.",
+    )
+    @extend_schema(
         parameters=[ID_PATH],
         request=TrackIdsInput,
         responses=_once_envelope(
@@ -184,6 +202,10 @@ class PlaylistViewSet(ViewSet):
         added = services.playlist_add_tracks(playlist=playlist, actor=request.user, track_ids=ids)
         return _playlist_response(playlist, request, added=added)
 
+    @extend_schema(
+        summary="Remove tracks from a playlist",
+        description="Removes tracks from a playlist you own or edit.",
+    )
     @extend_schema(
         parameters=[ID_PATH],
         request=TrackIdsInput,
@@ -203,6 +225,10 @@ class PlaylistViewSet(ViewSet):
         )
         return _playlist_response(playlist, request, removed=removed)
 
+    @extend_schema(
+        summary="Reorder a playlist",
+        description="Sets the order of the playlist's tracks.",
+    )
     @extend_schema(parameters=[ID_PATH], request=TrackOrderInput, responses=PLAYLIST)
     @action(
         detail=True,
@@ -261,6 +287,10 @@ class PlaylistViewSet(ViewSet):
             raise NotFound()
         return playlist
 
+    @extend_schema(
+        summary="Accept a playlist invitation",
+        description="Makes you an editor of the playlist you were invited to.",
+    )
     @extend_schema(parameters=[ID_PATH], request=None, responses=PLAYLIST)
     @action(
         detail=True,
@@ -274,6 +304,10 @@ class PlaylistViewSet(ViewSet):
         )
         return _playlist_response(playlist, request)
 
+    @extend_schema(
+        summary="Decline a playlist invitation",
+        description="Declines the invitation to edit the playlist.",
+    )
     @extend_schema(parameters=[ID_PATH], request=None, responses=STATUS)
     @action(
         detail=True,
@@ -285,6 +319,10 @@ class PlaylistViewSet(ViewSet):
         services.playlist_invitation_decline(playlist=self._invited(pk), user=request.user)
         return Response({"status": "success"})
 
+    @extend_schema(
+        summary="Remove a playlist editor",
+        description="The owner removes an editor; an editor may remove themself.",
+    )
     @extend_schema(parameters=[ID_PATH], request=UserIdInput, responses=STATUS)
     @action(
         detail=True,
@@ -304,6 +342,10 @@ class MyPlaylistsView(APIView):
 
     permission_classes = [IsAuthenticated]
 
+    @extend_schema(
+        summary="Your playlists",
+        description="Playlists you created, edit or follow, one page at a time.",
+    )
     @extend_schema(
         operation_id="my_playlists_list",
         parameters=PAGE_PARAMS,
