@@ -136,6 +136,7 @@ def main() -> None:
     songs = len(truth)
 
     found = {r: [0, 0] for r in RATIOS}  # ratio → [≥80, ≥90]
+    true_votes: dict[int, list[int]] = {r: [] for r in RATIOS}
     null_votes: list[int] = []
     false80 = false90 = 0
     for b, query in enumerate(queries):
@@ -144,6 +145,7 @@ def main() -> None:
             count = votes.get(song_id, (0, 0))[0]
             confidence = matcher.calibration.confidence(count)
             if owner == b:
+                true_votes[ratio].append(count)
                 found[ratio][0] += confidence >= 80
                 found[ratio][1] += confidence >= 90
             else:
@@ -157,7 +159,10 @@ def main() -> None:
     print(f"built in {built:.0f} s; {index.size:,} song landmarks; {pairs:,} unrelated pairs")
     for ratio in RATIOS:
         r80, r90 = (n / args.beats for n in found[ratio])
-        print(f"recall at voice {ratio:+d} dB: {r80:.1%} (≥80), {r90:.1%} (≥90)")
+        print(
+            f"recall at voice {ratio:+d} dB: {r80:.1%} (≥80), {r90:.1%} (≥90); "
+            f"true votes min {min(true_votes[ratio])}, median {np.median(true_votes[ratio]):.0f}"
+        )
     print(f"false matches: {false80 / pairs:.4%} at ≥80, {false90 / pairs:.4%} at ≥90 ")
     null = np.array(null_votes)
     print(

@@ -3,7 +3,8 @@
 The two landmark tables (``recon_reference_landmark``: hashes of released songs;
 ``recon_track_landmark``: hashes of our beats, so a newly ingested song can be matched against
 the catalog without decoding every beat again) are plain (hash, owner id, time) rows, created by
-the migration's SQL — hash-partitioned on PostgreSQL — and written with COPY. They are not Django
+the migration's SQL — range-partitioned on the hash on PostgreSQL — and written with COPY.
+They are not Django
 models: nothing reads them through the ORM, and a model would invite per-row saves.
 """
 

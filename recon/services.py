@@ -135,7 +135,13 @@ def reference_match_catalog(*, recording: ReferenceRecording, landmarks: Landmar
         found = Candidate(recording.pk, c.votes, -c.offset, c.confidence)
         with transaction.atomic():
             track = Track.objects.get(pk=c.recording_id)
-            created += _record_matches(track=track, candidates=[found])
+            new = _record_matches(track=track, candidates=[found])
+            created += new
+            # A track whose last scan found nothing now has a result.
+            scan = TrackScan.objects.select_for_update().filter(track=track).first()
+            if new and scan is not None and scan.status == ScanStatus.NO_RESULTS:
+                scan.status = ScanStatus.COMPLETE
+                scan.save(update_fields=["status", "updated_at"])
     return created
 
 

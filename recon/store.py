@@ -13,8 +13,11 @@ from recon.matching import Hits, Landmarks
 from recon.models import REFERENCE_LANDMARK_TABLE, TRACK_LANDMARK_TABLE
 
 OWNER_COLUMN = {REFERENCE_LANDMARK_TABLE: "recording_id", TRACK_LANDMARK_TABLE: "track_id"}
-# PostgreSQL plans ``hash = ANY(array)`` as one index scan per partition; beyond a few
-# thousand values per statement the array no longer helps, so big queries are chunked.
+# Must match migration 0002: 16 range partitions of the 22-bit hash. A lookup sends each
+# partition only the hashes in its range (``hash = ANY(array)`` on one partition is one B-tree
+# descent per value; on the parent it would probe every partition with the whole array).
+PARTITIONS = 16
+PARTITION_SHIFT = 22 - 4
 LOOKUP_CHUNK = 20_000
 
 
@@ -81,23 +84,28 @@ def lookup(*, table: str, hashes: np.ndarray, exclude_owner: int | None = None) 
     wanted = np.unique(np.asarray(hashes, dtype=np.int64)).tolist()
     parts: list[tuple] = []
     with connection.cursor() as cursor:
-        for start in range(0, len(wanted), LOOKUP_CHUNK):
-            chunk = wanted[start : start + LOOKUP_CHUNK]
-            if connection.vendor == "postgresql":
-                cursor.execute(
-                    f"SELECT hash, {owner}, t FROM {table} WHERE hash = ANY(%s)",  # noqa: S608
-                    [chunk],
-                )
-                parts.extend(cursor.fetchall())
-            else:
-                for sub in range(0, len(chunk), 900):  # SQLite's bound-parameter limit
-                    values = chunk[sub : sub + 900]
-                    marks = ",".join(["%s"] * len(values))
+        if connection.vendor == "postgresql":
+            by_partition: dict[int, list[int]] = {}
+            for h in wanted:
+                part = min(max(h >> PARTITION_SHIFT, 0), PARTITIONS - 1)
+                by_partition.setdefault(part, []).append(h)
+            for part, values in sorted(by_partition.items()):
+                for start in range(0, len(values), LOOKUP_CHUNK):
                     cursor.execute(
-                        f"SELECT hash, {owner}, t FROM {table} WHERE hash IN ({marks})",  # noqa: S608
-                        values,
+                        f"SELECT hash, {owner}, t FROM {table}_p{part:02d} "  # noqa: S608
+                        "WHERE hash = ANY(%s)",
+                        [values[start : start + LOOKUP_CHUNK]],
                     )
                     parts.extend(cursor.fetchall())
+        else:
+            for sub in range(0, len(wanted), 900):  # SQLite's bound-parameter limit
+                values = wanted[sub : sub + 900]
+                marks = ",".join(["%s"] * len(values))
+                cursor.execute(
+                    f"SELECT hash, {owner}, t FROM {table} WHERE hash IN ({marks})",  # noqa: S608
+                    values,
+                )
+                parts.extend(cursor.fetchall())
     if not parts:
         return Hits.empty()
     rows = np.asarray(parts, dtype=np.int64)

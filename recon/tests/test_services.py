@@ -90,6 +90,7 @@ def test_a_new_reference_is_matched_against_already_scanned_tracks(
     assert match.confidence >= 90
     bars_away = (match.offset - (8.0 - 5.0)) / (240 / 140)  # placed at 8 s from 5 s; 140 bpm
     assert abs(bars_away - round(bars_away)) < 0.05
+    assert TrackScan.objects.get(track=recon_track).status == ScanStatus.COMPLETE
     user, _ = verified_producer
     assert Notification.objects.filter(user=user, kind="recon.match").count() == 1
     # and ingesting it again (resume) neither duplicates the match nor notifies again
