@@ -21,7 +21,7 @@ from content.commerce.schemas import (
 )
 from content.commerce.services import presets as services
 
-TAG = "Exclusive license presets"
+TAG = "Exclusive License Presets"
 
 
 def _one(preset) -> dict:
@@ -38,6 +38,7 @@ class PresetListView(APIView):
     @extend_schema(
         operation_id="exclusive_license_presets_list",
         summary="Your exclusive license presets",
+        description=("Every preset of yours, the default first, each with how many tracks use it."),
         responses={200: PresetListEnvelope, **errors(401)},
         tags=[TAG],
     )
@@ -48,6 +49,9 @@ class PresetListView(APIView):
     @extend_schema(
         operation_id="exclusive_license_presets_create",
         summary="Save an exclusive license preset",
+        description=(
+            "A named set of exclusive terms to apply to tracks; the first one becomes the default."
+        ),
         request=PresetInput,
         responses={201: PresetEnvelope, **errors(401, 422)},
         tags=[TAG],
@@ -67,6 +71,7 @@ class PresetDefaultConfigView(APIView):
     @extend_schema(
         operation_id="exclusive_license_presets_default_config",
         summary="The platform's default exclusive configuration",
+        description=("The terms a new preset starts from when the producer has none of their own."),
         responses={200: DefaultConfigEnvelope, **errors(401)},
         tags=[TAG],
     )
@@ -93,6 +98,9 @@ class PresetDetailView(APIView):
     @extend_schema(
         operation_id="exclusive_license_presets_retrieve",
         summary="One of your presets",
+        description=(
+            "One preset with its terms and usage count; another producer's preset is 404."
+        ),
         responses={200: PresetEnvelope, **errors(401, 404)},
         tags=[TAG],
     )
@@ -132,6 +140,7 @@ class PresetSetDefaultView(APIView):
     @extend_schema(
         operation_id="exclusive_license_presets_set_default",
         summary="Make a preset your default",
+        description=("Exactly one default per producer: the previous default stops being one."),
         request=None,
         responses={200: PresetEnvelope, **errors(401, 404)},
         tags=[TAG],

@@ -91,6 +91,11 @@ class PurchaseStatusView(APIView):
     @extend_schema(
         operation_id="tracks_purchase_status",
         summary="Whether you bought, or may buy, a track's exclusive",
+        description=(
+            "`has_purchased`: you hold this track's exclusive; `can_purchase`: initiating a "
+            "purchase would be accepted now; `reason`: why not (own track, sold, on hold, not "
+            "for sale, artist not set up for payments)."
+        ),
         responses={200: PurchaseStatusEnvelope, **errors(401, 404)},
         tags=[TAG],
     )
@@ -109,7 +114,7 @@ class MyPurchasesView(APIView):
         summary="Your purchase history",
         description="Newest first, every status. Laravel pagination (`per_page`, default 15).",
         parameters=[
-            OpenApiParameter("page", int),
+            OpenApiParameter("page", int, description="Page number, from 1."),
             OpenApiParameter("per_page", int, description="1-100, default 15."),
         ],
         responses={200: paginated("Purchase", PurchaseOut()), **errors(401, 422)},

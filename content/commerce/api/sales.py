@@ -26,7 +26,7 @@ from content.commerce.services.connect import connect_onboard
 ARTIST_PARAM = OpenApiParameter(
     "artist_id", int, description="One of your artists; default: your first artist profile."
 )
-TAG = "Sales & payouts"
+TAG = "Sales"
 
 
 def _artist(request):
@@ -65,6 +65,10 @@ class ConnectStatusView(APIView):
     @extend_schema(
         operation_id="artist_stripe_connect_status",
         summary="Your payout account's onboarding status",
+        description=(
+            "Whether the artist's payout account exists, has finished onboarding and can "
+            "receive payouts."
+        ),
         parameters=[ARTIST_PARAM],
         responses={200: ConnectEnvelope, **errors(401, 403)},
         tags=[TAG],
@@ -100,6 +104,10 @@ class ConnectFinancesView(APIView):
     @extend_schema(
         operation_id="artist_stripe_connect_finances",
         summary="Your earnings and payout balance",
+        description=(
+            "Lifetime earnings, what is paid out and what is pending, from the artist's "
+            "succeeded sales."
+        ),
         parameters=[ARTIST_PARAM],
         responses={200: FinancesEnvelope, **errors(401, 403, 502, 503)},
         tags=[TAG],

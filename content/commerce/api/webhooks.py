@@ -42,7 +42,14 @@ class StripeWebhookView(APIView):
             "`customer.subscription.created|updated|deleted`; other types are stored and "
             "ignored. 503 when processing failed (the gateway retries)."
         ),
-        parameters=[OpenApiParameter("Stripe-Signature", str, OpenApiParameter.HEADER)],
+        parameters=[
+            OpenApiParameter(
+                "Stripe-Signature",
+                str,
+                OpenApiParameter.HEADER,
+                description='`t=<unix time>,v1=<hex HMAC-SHA256 of "t.payload">` (Stripe\'s).',
+            )
+        ],
         request={"application/json": dict},
         responses={200: WebhookAck, **errors(400, 503)},
         tags=["Webhooks"],
