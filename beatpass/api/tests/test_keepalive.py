@@ -72,9 +72,10 @@ def _listening_port(server: subprocess.Popen) -> int:
 
 
 def _wait_until_answering(port: int) -> None:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
-        with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        # The first request imports the whole app in the worker: slow on a loaded machine.
+        with socket.create_connection(("127.0.0.1", port), timeout=60) as sock:
             sock.sendall(b"GET /api/v1/genres HTTP/1.1\r\nHost: localhost\r\n\r\n")
             if read_response(sock)[0] == 200:
                 return
