@@ -84,18 +84,20 @@ GROOVES = (
     ("Jive", "rock", (160, 170)),
     ("Mambo", "latin", (180, 190)),
 )
-# Progressions as (semitones above the tonic, chord quality) per bar.
+# Eight-bar progressions as (semitones above the tonic, chord quality) per bar: the standard
+# loops of pop, rock and jazz, each with the tonic chord where songs put it (first bar,
+# return, cadence), so the key is what a musician would write on the chart.
 MAJOR_PROGRESSIONS = (
-    ((0, ""), (7, ""), (9, "m"), (5, "")),  # I-V-vi-IV
-    ((0, ""), (9, "m"), (5, ""), (7, "")),  # I-vi-IV-V
-    ((0, ""), (5, ""), (0, ""), (7, "7")),  # I-IV-I-V7
-    ((2, "m7"), (7, "7"), (0, "maj7"), (0, "maj7")),  # ii-V-I
+    ((0, ""), (7, ""), (9, "m"), (5, ""), (0, ""), (7, ""), (5, ""), (0, "")),  # I-V-vi-IV
+    ((0, ""), (9, "m"), (5, ""), (7, ""), (0, ""), (9, "m"), (5, ""), (7, "7")),  # I-vi-IV-V
+    ((0, ""), (5, ""), (0, ""), (7, "7"), (0, ""), (5, ""), (7, "7"), (0, "")),  # I-IV-V7
+    ((2, "m7"), (7, "7"), (0, "maj7"), (0, "maj7"), (2, "m7"), (7, "7"), (0, "maj7"), (0, "6")),
 )
 MINOR_PROGRESSIONS = (
-    ((0, "m"), (8, ""), (3, ""), (10, "")),  # i-VI-III-VII
-    ((0, "m"), (5, "m"), (7, "7"), (0, "m")),  # i-iv-V7-i
-    ((0, "m"), (10, ""), (8, ""), (10, "")),  # i-VII-VI-VII
-    ((0, "m"), (5, "m"), (8, ""), (7, "")),  # i-iv-VI-V
+    ((0, "m"), (8, ""), (3, ""), (10, ""), (0, "m"), (8, ""), (5, "m"), (7, "")),  # i-VI-III-VII
+    ((0, "m"), (5, "m"), (7, "7"), (0, "m"), (0, "m"), (5, "m"), (7, "7"), (0, "m")),  # i-iv-V7
+    ((0, "m"), (10, ""), (8, ""), (10, ""), (0, "m"), (10, ""), (8, ""), (7, "")),  # i-VII-VI
+    ((0, "m"), (0, "m"), (5, "m"), (5, "m"), (8, ""), (7, ""), (0, "m"), (0, "m")),  # i-iv-VI-V
 )
 
 
@@ -283,7 +285,7 @@ def mma_clips(limit: int | None, *, seconds: float = CLIP + 5) -> list[Clip]:
             scale = "minor" if n % 2 == 0 else "major"
             tonic = (n * 7 + n // 12) % 12
             text = mma_song(groove, bpm, tonic, scale, n // 2, seconds)
-            mid = corpus._cache_path(f"mma:v1:{text}", ".mid")
+            mid = corpus._cache_path(f"mma:v2:{text}", ".mid")
             if not mid.exists():
                 source = mid.with_suffix(".mma")
                 source.write_text(text)
@@ -298,7 +300,7 @@ def mma_clips(limit: int | None, *, seconds: float = CLIP + 5) -> list[Clip]:
                     Clip(
                         name=f"mma/{groove}-{bpm}-{PITCHES[tonic]}{'m' * (scale == 'minor')}",
                         set="mma-grooves",
-                        path=mid,
+                        path=mid.resolve(),  # cache keys hold the path: keep it canonical
                         bpm=float(bpm),
                         key=tonic,
                         scale=scale,
@@ -484,7 +486,7 @@ def time_check(clip: Clip) -> dict:
     mp3 = corpus._cache_path(f"time-check-mp3:v1:{clip.path}", ".mp3")
     if not mp3.exists():
         text = mma_song("60sRock", 120, 9, "minor", 0, 185.0)
-        mid = corpus._cache_path(f"mma:v1:{text}", ".mid")
+        mid = corpus._cache_path(f"mma:v2:{text}", ".mid")
         if not mid.exists():
             source = mid.with_suffix(".mma")
             source.write_text(text)
