@@ -9,18 +9,19 @@ Tempo
        no drums still has a pulse.
     2. Periodicity: a zero-padded FFT of the envelope (salience at every BPM to a hundredth)
        and its autocorrelation. A metrical comb (beat + half-beat + bar) finds the pulse family.
-    3. Metrical level: the family's octave candidates (×½, ×1, ×2 within 50-200 BPM) are
-       scored by their own pulse salience (spectrum and autocorrelation), by how many onsets
-       fall per beat (onset density: a beat holds 1-4 onsets in produced music) and by a tempo
-       prior: a log-normal centred at ``PRIOR_CENTRE`` BPM with ``PRIOR_OCTAVES`` standard
-       deviation, the preferred-tempo resonance of Van Noorden & Moelants (1999, "Resonance in
-       the perception of musical pulse", J. New Music Research 28) and Moelants (2002,
-       "Preferred tempo reconsidered": ~120 BPM), widened to the range beat producers label
-       in. With a ``genre`` from the caller the prior is the genre's labelling range instead
-       (``GENRE_TEMPO``, the ranges beat stores list genres under: trap 130-170 counted at
-       140, not 70; boom bap 80-100; house 118-130 ...).
-    The answer carries the other octave as an alternative with its score, and a confidence
-    that is the chosen level's share of the candidates' evidence times the pulse clarity.
+    3. Metrical level: the family's octave candidates (×¼ … ×4 within 50-200 BPM) are
+       scored by their autocorrelation (a pulse train's spectrum also peaks at its harmonics,
+       its autocorrelation does not), by how many onsets fall per beat (onset density: a
+       produced beat holds about two) and by a tempo prior: a log-normal centred at
+       ``PRIOR_CENTRE`` BPM with ``PRIOR_OCTAVES`` standard deviation, the preferred-tempo
+       resonance of Van Noorden & Moelants (1999, "Resonance in the perception of musical
+       pulse", J. New Music Research 28) and Moelants (2002, "Preferred tempo reconsidered":
+       ~120 BPM). With a ``genre`` from the caller the prior is the genre's labelling range
+       instead (``GENRE_TEMPO``, the ranges beat stores file genres under: trap 128-170, so a
+       half-time trap beat is 140, not 70; boom bap 80-100; house 115-130 ...).
+    The answer carries the other octaves as alternatives with their share of the evidence,
+    and a confidence: the chosen level's share rescaled so an even split is 0, times how
+    clearly the envelope is periodic at all (autocorrelation at the beat).
 
 Key
     1. Chroma of the harmonic part: a 16384-point STFT, median-filtered across time to drop
@@ -32,10 +33,11 @@ Key
        "Music and Probability", MIT Press 2007, ch. 4; more robust on popular music than
        Krumhansl-Kessler, which over-weights the minor third), correlated with the chroma
        plus the bass chroma (chord roots).
-    3. Major or relative minor: the two keys share their notes, so the decision adds the
-       evidence of the tonic itself: how much the bass rests on it and how much its triad
-       (with the minor or major third) sounds, against the rival tonic's.
-    Confidence: the margin of the best key over the runner-up (other than its relative).
+    3. Major or relative minor: the two keys share their notes, so the decision is the
+       tonic's own weight (bass on the tonic and its fifth, the tonic and its minor/major
+       third above), with a small bias to minor (``MINOR_BIAS``: most beats are in minor).
+    Confidence: the profile margin over the best key that is neither the answer nor its
+    relative, times the margin of the relative-key decision.
     The response names the key in Camelot and Open Key notation as DJs use it.
 
 Results carry ``estimated=True`` and a confidence in [0, 1]. Figures: bench/estimation_real.py.
@@ -367,7 +369,9 @@ def estimate_tempo(
     # Confidence: the chosen level's share of the octave evidence, times how clearly the
     # envelope is periodic at all (autocorrelation at the beat).
     clarity = float(np.clip(pulse(chosen) / 0.3, 0.0, 1.0))
-    confidence = float(shares[order[0]]) * clarity
+    # A level holding barely more than half the evidence is a coin toss between octaves: the
+    # share is rescaled so that an even split gives 0.
+    confidence = float(np.clip(2.0 * shares[order[0]] - 1.0, 0.0, 1.0)) ** 0.5 * clarity
     alternatives = tuple(
         TempoAlternative(
             bpm=int(round(candidates[i])),
