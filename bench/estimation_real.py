@@ -5,7 +5,8 @@ cannot be installed is skipped with a message and the bench runs on what it has)
 
 * ``game-midi``: the MIDI compositions of ``openttd-openmsx`` (OpenMSX), rendered with
   ``fluidsynth`` and the General MIDI soundfont (``fluid-soundfont-gm``). Tempo comes exactly
-  from the file's tempo map (pieces whose tempo changes inside the clip are left out); key from the file's key-signature event (tonic and mode) when the composer wrote one.
+  from the file's tempo map (pieces whose tempo changes inside the clip are left out); key
+  from the file's key-signature event (tonic and mode) when the composer wrote one.
 * ``mma-grooves``: accompaniments played by the groove library of MMA (Musical MIDI
   Accompaniment, package ``mma``: rock, funk, R&B, trance, swing, bossa, salsa, ska, ballads,
   ... — drum, bass and chord loops written by the MMA authors) over standard pop/jazz
