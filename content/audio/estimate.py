@@ -334,7 +334,10 @@ def estimate_tempo(
         factors, best = [1.0], min(max(best, BPM_MIN), BPM_MAX)
     # Read the exact rate off the family's strongest peak, the others as its multiples (a
     # separately refined weak level can land on a neighbouring side lobe).
-    strongest = max(factors, key=lambda f: sal(best * f))
+    # The fastest level with at least half the strongest salience: the same bin spacing is the
+    # smallest relative error there.
+    peak = max(sal(best * f) for f in factors)
+    strongest = max(f for f in factors if sal(best * f) >= 0.5 * peak)
     if sal(best * strongest) > 0:
         best = _refine_peak(magnitudes, bpm_per_bin, best * strongest) / strongest
     candidates = [best * f for f in factors]
