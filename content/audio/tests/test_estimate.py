@@ -28,10 +28,33 @@ def test_half_time_trap_at_140_is_140_not_70():
     assert result.bpm == 140
 
 
-def test_slow_boom_bap_is_not_doubled():
+def test_slow_boom_bap_is_counted_at_72_given_its_genre_and_offered_otherwise():
+    # Without a genre, 72 and 144 are both plausible for a sparse boom-bap pattern (the prior
+    # leans to 144); the genre settles it, and the other level is always offered.
     beat = _beat(seed=12, bpm=72, key="D", scale="minor", style="boom-bap")
-    result = estimate.estimate_tempo(beat)
-    assert result.bpm == 72
+    assert estimate.estimate_tempo(beat, genre="boom bap").bpm == 72
+    plain = estimate.estimate_tempo(beat)
+    assert 72 in {plain.bpm, *(alt.bpm for alt in plain.alternatives)}
+    assert estimate.estimate_tempo(beat, genre="trap").bpm == 144
+
+
+def test_camelot_and_open_key_codes():
+    assert (estimate.camelot("A", "minor"), estimate.open_key("A", "minor")) == ("8A", "1m")
+    assert (estimate.camelot("C", "major"), estimate.open_key("C", "major")) == ("8B", "1d")
+    assert (estimate.camelot("F#", "major"), estimate.open_key("F#", "major")) == ("2B", "7d")
+    assert (estimate.camelot("Eb", "minor"), estimate.open_key("Eb", "minor")) == ("2A", "7m")
+    assert estimate.camelot("Db", "major") == estimate.camelot("C#", "major") == "3B"
+
+
+def test_tuning_is_estimated_and_corrected():
+    # A minor triad (A3 C4 E4 + octaves) tuned 30 cents sharp: the estimate finds the offset
+    # and the key is still A minor, not split between A and A#.
+    t = np.arange(RATE * 8) / RATE
+    freqs = [220.0, 261.63, 329.63, 110.0, 440.0, 523.25]
+    tone = sum(np.sin(2 * np.pi * f * 2 ** (30 / 1200) * t) for f in freqs).astype(np.float32)
+    result = estimate.estimate_key(0.1 * tone)
+    assert 20 <= result.tuning_cents <= 40
+    assert (result.key, result.scale) == ("A", "minor")
 
 
 def test_key_of_generated_beats_is_mostly_right():

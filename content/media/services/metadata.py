@@ -44,8 +44,10 @@ def _own_audio_entry(*, user, entry_id: int) -> FileEntry:
     return entry
 
 
-def file_entry_extract_metadata(*, user, entry_id: int) -> dict[str, Any]:
+def file_entry_extract_metadata(*, user, entry_id: int, genre: str | None = None) -> dict[str, Any]:
     """Metadata of the caller's audio upload ``entry_id`` (404 if not theirs, 422 if not audio).
+
+    ``genre`` (the caller's, else the file's genre tag) steers the tempo's metrical level.
 
     Returns the ``metadata`` object of the response; may create one image FileEntry.
     """
@@ -67,12 +69,19 @@ def file_entry_extract_metadata(*, user, entry_id: int) -> dict[str, Any]:
                 tags = AudioTags()
             bpm = tags.bpm if tags.bpm and BPM_MIN <= tags.bpm <= BPM_MAX else None
             key_known = tags.key in KEYS and tags.scale in ("major", "minor")
-            estimates = _estimate(path, need_tempo=bpm is None, need_key=not key_known)
+            estimates = _estimate(
+                path,
+                need_tempo=bpm is None,
+                need_key=not key_known,
+                genre=genre or next(iter(tags.genres), None),
+            )
     except FileNotFoundError:
         raise ValidationError({"file": ["The stored audio file is missing."]}) from None
 
     image_id = _save_artwork(user=user, tags=tags)
     tempo, key = estimates.tempo, estimates.key
+    final_key = tags.key if key_known else (key.key if key else None)
+    final_scale = tags.scale if key_known else (key.scale if key else None)
     return {
         "name": tags.title or _name_from_filename(entry.name),
         "artists": tags.artists,
@@ -82,10 +91,22 @@ def file_entry_extract_metadata(*, user, entry_id: int) -> dict[str, Any]:
         "bpm": bpm if bpm is not None else (tempo.bpm if tempo else None),
         "bpm_estimated": bpm is None and tempo is not None,
         "bpm_confidence": (1.0 if bpm is not None else (tempo.confidence if tempo else None)),
-        "key": tags.key if key_known else (key.key if key else None),
-        "scale": tags.scale if key_known else (key.scale if key else None),
+        "bpm_exact": float(bpm) if bpm is not None else (tempo.bpm_exact if tempo else None),
+        "bpm_alternatives": (
+            [
+                {"bpm": alt.bpm, "bpm_exact": alt.bpm_exact, "score": alt.score}
+                for alt in tempo.alternatives
+                if BPM_MIN <= alt.bpm <= BPM_MAX
+            ]
+            if bpm is None and tempo
+            else []
+        ),
+        "key": final_key,
+        "scale": final_scale,
         "key_estimated": not key_known and key is not None,
         "key_confidence": (1.0 if key_known else (key.confidence if key else None)),
+        "camelot": estimate.camelot(final_key, final_scale) if final_key else None,
+        "open_key": estimate.open_key(final_key, final_scale) if final_key else None,
         "duration": entry.duration_ms or info.duration_ms,
         "bitrate": info.bitrate or entry.bitrate,
         "sample_rate": info.sample_rate,
@@ -100,7 +121,7 @@ def _name_from_filename(name: str) -> str:
     return " ".join(stem.replace("_", " ").split())[:255] or "Untitled"
 
 
-def _estimate(path: str, *, need_tempo: bool, need_key: bool) -> Estimates:
+def _estimate(path: str, *, need_tempo: bool, need_key: bool, genre: str | None) -> Estimates:
     result = Estimates()
     if not (need_tempo or need_key):
         return result
@@ -113,7 +134,7 @@ def _estimate(path: str, *, need_tempo: bool, need_key: bool) -> Estimates:
         raise ValidationError({"file": [str(exc)]}) from None
     if need_tempo:
         try:
-            result.tempo = estimate.estimate_tempo(samples)
+            result.tempo = estimate.estimate_tempo(samples, genre=genre)
         except estimate.EstimationError as exc:
             result.tempo_error = str(exc)
     if need_key:

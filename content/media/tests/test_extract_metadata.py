@@ -53,6 +53,8 @@ def test_tags_are_returned_and_artwork_becomes_an_image_entry(user_client, user,
     assert meta["genres"] == ["Trap"]
     assert (meta["bpm"], meta["bpm_estimated"], meta["bpm_confidence"]) == (140, False, 1.0)
     assert (meta["key"], meta["scale"], meta["key_estimated"]) == ("A", "minor", False)
+    assert (meta["camelot"], meta["open_key"]) == ("8A", "1m")
+    assert (meta["bpm_exact"], meta["bpm_alternatives"]) == (140.0, [])
     assert abs(meta["duration"] - 3000) < 100
     assert meta["sample_rate"] == SR
     assert meta["channels"] == 1
@@ -83,8 +85,39 @@ def test_untagged_beat_gets_estimated_tempo_and_key(user_client, tmp_path):
     assert NOTE_INDEX[meta["key"]] == NOTE_INDEX["F"]
     assert meta["scale"] == "minor"
     assert meta["key_estimated"] is True
+    assert (meta["camelot"], meta["open_key"]) == ("4A", "9m")  # F minor
+    assert abs(meta["bpm_exact"] - 140) <= 1
     assert meta["image"] is None
     assert meta["channels"] == 2
+
+
+def test_genre_from_the_caller_picks_the_metrical_level_and_offers_the_other(user_client):
+    # A half-time trap beat: the kick/snare pattern repeats at 70, the hats run at 140.
+    beat = render_beat(seed=5, bpm=140, key="C", scale="minor", seconds=20, sample_rate=SR)
+    entry_id = upload(user_client, "trap.flac", testing.encode(beat, "flac", sample_rate=SR))
+    entry_id = entry_id.json()["file_entry"]["id"]
+
+    trap = user_client.post(f"/api/v1/tracks/{entry_id}/extract-metadata?genre=trap")
+    lofi = user_client.post(f"/api/v1/tracks/{entry_id}/extract-metadata?genre=lo-fi")
+
+    assert trap.status_code == lofi.status_code == 200, trap.content
+    as_trap, as_lofi = trap.json()["metadata"], lofi.json()["metadata"]
+    assert as_trap["bpm"] == 140
+    assert as_lofi["bpm"] == 70  # lo-fi is labelled 65-95: the same beat counted in half time
+    offered = {alt["bpm"]: alt["score"] for alt in as_trap["bpm_alternatives"]}
+    assert 70 in offered
+    assert offered[70] < 0.5
+    assert 140 in {alt["bpm"] for alt in as_lofi["bpm_alternatives"]}
+
+
+def test_an_overlong_genre_is_422_and_nothing_is_estimated(user_client):
+    silence = testing.wav_bytes(np.zeros((SR * 3, 1), dtype=np.float32), SR)
+    entry_id = upload(user_client, "quiet.wav", silence).json()["file_entry"]["id"]
+
+    response = user_client.post(f"/api/v1/tracks/{entry_id}/extract-metadata?genre={'x' * 51}")
+
+    assert response.status_code == 422
+    assert "genre" in response.json()["errors"]
 
 
 def test_only_the_missing_attribute_is_estimated(user_client, tmp_path):
@@ -117,6 +150,7 @@ def test_silence_gives_no_estimates_rather_than_an_error(user_client):
     meta = response.json()["metadata"]
     assert (meta["bpm"], meta["bpm_estimated"], meta["bpm_confidence"]) == (None, False, None)
     assert (meta["key"], meta["key_estimated"]) == (None, False)
+    assert (meta["bpm_exact"], meta["bpm_alternatives"], meta["camelot"]) == (None, [], None)
 
 
 def test_other_users_entry_and_missing_entry_are_404(user_client, other_client):
