@@ -71,13 +71,28 @@ class LikeActionsMixin:
         parameters=[
             *PAGE_PARAMS,
             OpenApiParameter("query", str, description="Name contains."),
-            OpenApiParameter("genre", str),
-            OpenApiParameter("tag", str),
+            OpenApiParameter(
+                "genre",
+                str,
+                description="Genre name or display name, ignoring case, spaces and hyphens "
+                "(`Hip Hop` finds `hip-hop`). Repeat or comma-separate for any of several.",
+            ),
+            OpenApiParameter(
+                "tag",
+                str,
+                description="Tag name, ignoring case, spaces and hyphens. Repeat or "
+                "comma-separate for any of several.",
+            ),
             OpenApiParameter("artist", int),
             OpenApiParameter("album", int),
             OpenApiParameter("bpm_min", int),
             OpenApiParameter("bpm_max", int),
-            OpenApiParameter("key", str),
+            OpenApiParameter(
+                "key",
+                str,
+                description="Musical key in any spelling: `Eb` also finds tracks stored as "
+                "`D#`; any case, `#`/`♯`, `b`/`♭`, optional mode (`Ebm`, `C major`).",
+            ),
             OpenApiParameter("scale", str, enum=["major", "minor"]),
             OpenApiParameter("order", str, enum=list(selectors.ORDERINGS)),
         ],

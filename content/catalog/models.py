@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
+from django.db.models.functions import Lower, Replace
 
 from beatpass.api.models import TimeStampedModel
+from content.search.camelot import PITCH_CLASSES
 from content.uploads.models import FileEntry
 
 KEYS = (
@@ -49,9 +51,39 @@ class ExclusiveStatus(models.TextChoices):
     SOLD = "sold", "Sold"
 
 
+def squashed(expression):
+    """``expression`` lower-cased without spaces, hyphens and underscores ("Hip Hop" → "hiphop"),
+    as the genre and tag filters compare names."""
+    for char in (" ", "-", "_"):
+        expression = Replace(expression, Value(char), Value(""))
+    return Lower(expression)
+
+
+def squash(text: str) -> str:
+    return "".join(c for c in text.lower() if c not in " -_")
+
+
+class NamedQuerySet(models.QuerySet):
+    def matching_any(self, names: list[str], *, fields=("name",)) -> models.QuerySet:
+        """Rows whose name (or another of ``fields``) equals one of ``names`` ignoring case,
+        spaces, hyphens and underscores. Genres and tags are small tables: no index needed."""
+        wanted = {squash(n) for n in names} - {""}
+        condition = Q()
+        for field in fields:
+            condition |= Q(**{f"_squashed_{field}__in": wanted})
+        return self.annotate(**{f"_squashed_{f}": squashed(F(f)) for f in fields}).filter(condition)
+
+
+class GenreQuerySet(NamedQuerySet):
+    def matching_any(self, names, *, fields=("name", "display_name")):
+        return super().matching_any(names, fields=fields)
+
+
 class Genre(TimeStampedModel):
     name = models.SlugField(max_length=64, unique=True, help_text="URL name, e.g. 'lo-fi-hip-hop'.")
     display_name = models.CharField(max_length=100)
+
+    objects = GenreQuerySet.as_manager()
 
     class Meta:
         ordering = ("name",)
@@ -62,6 +94,8 @@ class Genre(TimeStampedModel):
 
 class Tag(TimeStampedModel):
     name = models.CharField(max_length=64, unique=True)
+
+    objects = NamedQuerySet.as_manager()
 
     class Meta:
         ordering = ("name",)
@@ -187,6 +221,18 @@ class Track(TimeStampedModel):
     bpm = models.PositiveSmallIntegerField(null=True, blank=True)
     key = models.CharField(max_length=2, blank=True, choices=[(k, k) for k in KEYS])
     scale = models.CharField(max_length=5, blank=True, choices=Scale.choices)
+    # The key as a pitch class (0 = C .. 11 = B), so enharmonic spellings (D#/Eb) are one key
+    # for the filter; ``key`` keeps the producer's spelling for display. Computed by the
+    # database, so no write path (services, bulk loaders, raw SQL) can leave it stale.
+    key_pitch_class = models.GeneratedField(
+        expression=Case(
+            *(When(key=name, then=Value(pc)) for name, pc in PITCH_CLASSES.items()),
+            default=None,
+            output_field=models.SmallIntegerField(null=True),
+        ),
+        output_field=models.SmallIntegerField(null=True),
+        db_persist=True,
+    )
     genres = models.ManyToManyField(Genre, related_name="tracks", blank=True)
     tags = models.ManyToManyField(Tag, related_name="tracks", blank=True)
     description = models.TextField(blank=True)
@@ -235,6 +281,7 @@ class Track(TimeStampedModel):
             models.Index(fields=["visibility", "-created_at", "-id"], name="track_public_newest"),
             models.Index(fields=["-plays", "-id"], name="track_popular"),
             models.Index(fields=["album", "number"], name="track_album_order"),
+            models.Index(fields=["key_pitch_class", "scale"], name="track_key_pitch_class"),
         ]
 
     def __str__(self) -> str:
