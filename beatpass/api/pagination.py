@@ -20,7 +20,8 @@ MAX_PER_PAGE = 100
 MAX_PAGE_NUMBER = 1_000_000_000
 
 
-def _int_param(request, names: Sequence[str], default: int) -> int:
+def _int_param(request, names: Sequence[str], default: int, *, bounds: str) -> int:
+    """``bounds`` is what the error message says valid values are, e.g. "from 1 to 100"."""
     for name in names:
         raw = request.query_params.get(name)
         if raw is None or raw == "":
@@ -29,7 +30,9 @@ def _int_param(request, names: Sequence[str], default: int) -> int:
         try:
             value = int(raw)
         except (TypeError, ValueError):
-            raise ValidationError({names[0]: [f"The {label} field must be an integer."]}) from None
+            raise ValidationError(
+                {names[0]: [f"The {label} field must be an integer {bounds}."]}
+            ) from None
         if abs(value) > MAX_PAGE_NUMBER:
             # Clamping would be fine for per_page, but a page number this large is a client bug,
             # and echoing it back (or computing its OFFSET) overflows 64-bit integers.
@@ -105,9 +108,14 @@ def page_slice(queryset, offset: int, limit: int) -> list:
 
 def paginate(queryset, request, *, default_per_page: int = DEFAULT_PER_PAGE) -> Page:
     """Count, then slice. ``per_page`` is clamped to 1..100, ``page`` to >= 1; non-integers 422."""
-    per_page = _int_param(request, ("per_page", "perPage", "limit"), default_per_page)
+    per_page = _int_param(
+        request,
+        ("per_page", "perPage", "limit"),
+        default_per_page,
+        bounds=f"from 1 to {MAX_PER_PAGE} (larger values are clamped to {MAX_PER_PAGE})",
+    )
     per_page = min(max(per_page, 1), MAX_PER_PAGE)
-    number = max(_int_param(request, ("page",), 1), 1)
+    number = max(_int_param(request, ("page",), 1, bounds="of at least 1"), 1)
     total = queryset.count()
     offset = (number - 1) * per_page
     items = page_slice(queryset, offset, per_page) if offset < total else []

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import django_filters
+from django import forms
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 
@@ -145,6 +146,26 @@ class ArtistInput(serializers.Serializer):
 # --- filters --------------------------------------------------------------------------------------
 
 
+class KeyField(forms.CharField):
+    """A key in any spelling → (pitch class, scale or None); see ``camelot.parse_key``."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return None
+        parsed = parse_key(value)
+        if parsed is None:
+            raise forms.ValidationError(
+                "The key must be a note (A-G) with an optional #/♯ or b/♭ and mode, "
+                "e.g. Eb, D#, f♯m, C major."
+            )
+        return parsed
+
+
+class KeyFilter(django_filters.CharFilter):
+    field_class = KeyField
+
+
 class TrackFilter(django_filters.FilterSet):
     """``GET /tracks`` filters. Relation filters use EXISTS so rows never duplicate."""
 
@@ -155,7 +176,7 @@ class TrackFilter(django_filters.FilterSet):
     album = django_filters.NumberFilter(field_name="album_id", min_value=1)
     bpm_min = django_filters.NumberFilter(field_name="bpm", lookup_expr="gte")
     bpm_max = django_filters.NumberFilter(field_name="bpm", lookup_expr="lte")
-    key = django_filters.CharFilter(method="filter_key", max_length=16)
+    key = KeyFilter(method="filter_key", max_length=16)
     scale = django_filters.ChoiceFilter(choices=Scale.choices)
     order = django_filters.ChoiceFilter(
         choices=[(o, o) for o in ORDERINGS], method="filter_order", empty_label=None
@@ -189,13 +210,7 @@ class TrackFilter(django_filters.FilterSet):
         return linked_to(queryset, linked.values("track_id"))
 
     def filter_key(self, queryset, name, value):
-        parsed = parse_key(value)
-        if parsed is None:
-            raise ValidationError(
-                {name: ["The key must be a note (A-G) with an optional #/♯ or b/♭ and mode, "
-                        "e.g. Eb, D#, f♯m, C major."]}
-            )  # fmt: skip
-        pitch_class, scale = parsed
+        pitch_class, scale = value
         queryset = queryset.filter(key_pitch_class=pitch_class)
         return queryset.filter(scale=scale) if scale else queryset
 
