@@ -349,3 +349,8 @@ COVERART_PLACEHOLDER_URL = env(
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})["CoverArtMoodEnum"] = (
     "coverart.matching.MOODS"
 )
+
+# --- scale (issue 18) ---------------------------------------------------------------------------
+# Lists without an exact counter count at most this many rows; beyond it ``total`` is the
+# planner's estimate and ``total_is_estimate`` is true (beatpass/api/pagination.py).
+PAGINATION_COUNT_CAP = env.int("PAGINATION_COUNT_CAP", default=2000)

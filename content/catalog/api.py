@@ -19,7 +19,7 @@ from rest_framework.viewsets import ViewSet
 from beatpass.api.pagination import paginate
 from beatpass.api.params import parse_id_list, parse_pk, parse_with
 from beatpass.api.permissions import PublicReadAuthenticatedWrite
-from beatpass.api.schema import ID_PATH, PAGE_PARAMS, envelope, errors, paginated
+from beatpass.api.schema import CURSOR_PARAM, ID_PATH, PAGE_PARAMS, envelope, errors, paginated
 from content.catalog import presenters, selectors, services
 from content.catalog.inputs import AlbumInput, ArtistInput, TrackFilter, TrackInput
 from content.catalog.models import Album, Artist, Genre, Track
@@ -27,9 +27,10 @@ from content.catalog.schemas import AlbumOut, ArtistOut, GenreOut, TrackOut, res
 from content.credits.presenters import present_pinned_track
 
 
-def track_page(request, queryset, *, include=()) -> Response:
+def track_page(request, queryset, *, include=(), total=None) -> Response:
+    """``total``: an exact counter for this list (``selectors.track_total``), else capped."""
     rows = presenters.track_rows(queryset, viewer=request.user, include=include)
-    page = paginate(rows, request)
+    page = paginate(rows, request, total=total)
     return Response(
         page.envelope(presenters.present_tracks(page.items, viewer=request.user, include=include))
     )
@@ -70,6 +71,7 @@ class LikeActionsMixin:
         operation_id="tracks_list",
         parameters=[
             *PAGE_PARAMS,
+            CURSOR_PARAM,
             OpenApiParameter("query", str, description="Name contains."),
             OpenApiParameter(
                 "genre",
@@ -111,12 +113,15 @@ class TrackViewSet(LikeActionsMixin, ViewSet):
         queryset = selectors.track_list(viewer=request.user)
         # Building and validating a FilterSet costs ~1 ms; without any filter parameter it
         # would return the queryset unchanged, so the plain list skips it.
+        filtered = set(request.query_params) & (TrackFilter.base_filters.keys() - {"order"})
         if not TrackFilter.base_filters.keys().isdisjoint(request.query_params.keys()):
             filterset = TrackFilter(request.query_params, queryset=queryset)
             if not filterset.is_valid():
                 raise ValidationError(filterset.errors)
             queryset = filterset.qs
-        return track_page(request, queryset)
+        # Unfiltered: the exact, trigger-kept total; any filter: a capped count.
+        total = None if filtered else selectors.track_total(viewer=request.user)
+        return track_page(request, queryset, total=total)
 
     def retrieve(self, request, pk=None):
         track = selectors.track_get(viewer=request.user, track_id=parse_pk(pk))
@@ -231,7 +236,7 @@ class AlbumViewSet(LikeActionsMixin, ViewSet):
     ),
     **resource_schemas("Artist", "artist", ArtistOut(), ArtistInput, deletable=False),
     tracks=extend_schema(
-        parameters=[ID_PATH, *PAGE_PARAMS], responses=paginated("Tracks", TrackOut())
+        parameters=[ID_PATH, *PAGE_PARAMS, CURSOR_PARAM], responses=paginated("Tracks", TrackOut())
     ),
     albums=extend_schema(
         parameters=[ID_PATH, *PAGE_PARAMS], responses=paginated("Albums", AlbumOut())
@@ -303,7 +308,10 @@ class ArtistViewSet(LikeActionsMixin, ViewSet):
     @action(detail=True, methods=["get"])
     def tracks(self, request, pk=None):
         artist = selectors.artist_get(artist_id=parse_pk(pk))
-        return track_page(request, selectors.tracks_by_artist(viewer=request.user, artist=artist))
+        total = selectors.track_total(viewer=request.user, scope="artist", ref_id=artist.pk)
+        return track_page(
+            request, selectors.tracks_by_artist(viewer=request.user, artist=artist), total=total
+        )
 
     @action(detail=True, methods=["get"])
     def albums(self, request, pk=None):
@@ -328,7 +336,9 @@ class ArtistViewSet(LikeActionsMixin, ViewSet):
         responses=paginated("Genres", GenreOut()),
     ),
     retrieve=extend_schema(responses=envelope("Genre", "genre", GenreOut())),
-    tracks=extend_schema(parameters=PAGE_PARAMS, responses=paginated("Tracks", TrackOut())),
+    tracks=extend_schema(
+        parameters=[*PAGE_PARAMS, CURSOR_PARAM], responses=paginated("Tracks", TrackOut())
+    ),
 )
 class GenreViewSet(ViewSet):
     permission_classes = [PublicReadAuthenticatedWrite]
@@ -346,18 +356,26 @@ class GenreViewSet(ViewSet):
     @action(detail=True, methods=["get"])
     def tracks(self, request, name=None):
         genre = selectors.genre_get(name=name)
-        return track_page(request, selectors.track_list(viewer=request.user).filter(genres=genre))
+        total = selectors.track_total(viewer=request.user, scope="genre", ref_id=genre.pk)
+        return track_page(
+            request, selectors.tracks_by_genre(viewer=request.user, genre=genre), total=total
+        )
 
 
 @extend_schema_view(
-    get=extend_schema(parameters=PAGE_PARAMS, responses=paginated("Tracks", TrackOut()))
+    get=extend_schema(
+        parameters=[*PAGE_PARAMS, CURSOR_PARAM], responses=paginated("Tracks", TrackOut())
+    )
 )
 class TagTracksView(APIView):
     permission_classes = [PublicReadAuthenticatedWrite]
 
     def get(self, request, name):
         tag = selectors.tag_get(name=name)
-        return track_page(request, selectors.tracks_by_tag(viewer=request.user, tag=tag))
+        total = selectors.track_total(viewer=request.user, scope="tag", ref_id=tag.pk)
+        return track_page(
+            request, selectors.tracks_by_tag(viewer=request.user, tag=tag), total=total
+        )
 
 
 @extend_schema_view(

@@ -352,3 +352,37 @@ class ArtistLike(LikeBase):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "artist"], name="artistlike_unique")]
         indexes = [models.Index(fields=["user", "-created_at"], name="artistlike_user_recent")]
+
+
+# --- list counts ----------------------------------------------------------------------------------
+class TrackCount(models.Model):
+    """How many tracks each list holds, kept exact by database triggers in the same transaction
+    as every write (migration ``0012_track_counts``): all tracks (``scope="all"``, ``ref_id=0``),
+    and per genre, tag and credited artist (``ref_id`` = its id), split by visibility and
+    exclusive status so each list sums the rows it shows. Paginating a list then reads a few
+    rows instead of counting the catalogue (issue 18). Statement-level triggers with transition
+    tables: a bulk insert costs one grouped upsert, not one per row."""
+
+    class Scope(models.TextChoices):
+        ALL = "all", "All tracks"
+        GENRE = "genre", "Genre"
+        TAG = "tag", "Tag"
+        ARTIST = "artist", "Artist"
+
+    scope = models.CharField(max_length=6, choices=Scope.choices)
+    ref_id = models.BigIntegerField()
+    visibility = models.CharField(max_length=7, choices=Visibility.choices)
+    exclusive_status = models.CharField(max_length=9, choices=ExclusiveStatus.choices)
+    count = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scope", "ref_id", "visibility", "exclusive_status"],
+                name="trackcount_unique",
+            ),
+            models.CheckConstraint(condition=Q(count__gte=0), name="trackcount_nonnegative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.ref_id} {self.visibility}/{self.exclusive_status}={self.count}"

@@ -7,7 +7,17 @@ from django.db import connection
 from django.db.models import BigAutoField, Exists, Lookup, OuterRef, QuerySet
 from rest_framework.exceptions import NotFound
 
-from content.catalog.models import Album, AlbumArtist, Artist, Genre, Tag, Track, TrackArtist
+from content.catalog.models import (
+    Album,
+    AlbumArtist,
+    Artist,
+    Genre,
+    Tag,
+    Track,
+    TrackArtist,
+    TrackCount,
+    Visibility,
+)
 
 ORDERINGS = {
     "newest": ("-created_at", "-id"),
@@ -20,6 +30,46 @@ ORDERINGS = {
 
 def track_list(*, viewer, order: str = "newest") -> QuerySet[Track]:
     return Track.objects.visible_to(viewer).order_by(*ORDERINGS.get(order, ORDERINGS["newest"]))
+
+
+def track_total(*, viewer, scope: str = TrackCount.Scope.ALL, ref_id: int = 0):
+    """An exact total for ``track_list`` (scope ``all``) or a genre's, tag's or artist's tracks
+    as ``viewer`` sees them, from the trigger-kept ``TrackCount`` rows plus, for a signed-in
+    producer, their own private tracks in that scope: one query whose cost follows the
+    viewer's catalogue, not everyone's. A callable for ``paginate(total=...)``; None where the
+    counters are not kept (SQLite), so the list falls back to a capped count."""
+    if connection.vendor != "postgresql":
+        return None
+    signed_in = viewer is not None and viewer.is_authenticated
+    staff = signed_in and viewer.is_staff
+    visibilities = [Visibility.PUBLIC, Visibility.PRIVATE] if staff else [Visibility.PUBLIC]
+    sql = (
+        "SELECT coalesce((SELECT sum(count) FROM content_trackcount WHERE scope = %s "
+        "AND ref_id = %s AND visibility = ANY(%s)), 0)"
+    )
+    params: list = [scope, ref_id, visibilities]
+    if signed_in and not staff:
+        managed = TrackArtist.objects.filter(artist__managers=viewer).values("track_id")
+        own_private = Track.objects.filter(visibility=Visibility.PRIVATE, pk__in=managed)
+        if scope != TrackCount.Scope.ALL:
+            own_private = own_private.filter(**{SCOPE_LOOKUPS[scope]: ref_id})
+        private_sql, private_params = own_private.values("pk").query.sql_with_params()
+        sql += f" + (SELECT count(*) FROM ({private_sql}) AS own)"  # noqa: S608 - ORM SQL, params bound
+        params += list(private_params)
+
+    def total() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return int(cursor.fetchone()[0])
+
+    return total
+
+
+SCOPE_LOOKUPS = {
+    TrackCount.Scope.GENRE: "genres__id",
+    TrackCount.Scope.TAG: "tags__id",
+    TrackCount.Scope.ARTIST: "track_artists__artist_id",
+}
 
 
 def track_get(*, viewer, track_id: int) -> Track:
@@ -72,6 +122,11 @@ class AnyOf(Lookup):
 def tracks_by_artist(*, viewer, artist: Artist) -> QuerySet[Track]:
     on_artist = TrackArtist.objects.filter(artist=artist).values("track_id")
     return linked_to(track_list(viewer=viewer), on_artist)
+
+
+def tracks_by_genre(*, viewer, genre: Genre) -> QuerySet[Track]:
+    in_genre = Track.genres.through.objects.filter(genre=genre).values("track_id")
+    return linked_to(track_list(viewer=viewer), in_genre)
 
 
 def tracks_by_tag(*, viewer, tag: Tag) -> QuerySet[Track]:
