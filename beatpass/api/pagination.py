@@ -146,12 +146,12 @@ def count_capped(queryset) -> tuple[int, bool]:
     if not isinstance(queryset, QuerySet):
         return len(queryset), False
     cap = settings.PAGINATION_COUNT_CAP
-    counted = queryset.values("pk")[: cap + 1].count()
+    counted = queryset.values("pk").order_by()[: cap + 1].count()
     if counted <= cap:
         return counted, False
     estimate = cap + 1
     if connections[queryset.db].vendor == "postgresql":
-        plan = json.loads(queryset.values("pk").explain(format="json"))
+        plan = json.loads(queryset.values("pk").order_by().explain(format="json"))
         estimate = max(estimate, int(plan[0]["Plan"]["Plan Rows"]))
     return estimate, True
 

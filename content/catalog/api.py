@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db import connection
 from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
@@ -28,7 +29,7 @@ from content.credits.presenters import present_pinned_track
 
 
 def track_page(request, queryset, *, include=(), total=None) -> Response:
-    """``total``: an exact counter for this list (``selectors.track_total``), else capped."""
+    """``total``: an exact counter for this list (``selectors.track_counts``), else capped."""
     rows = presenters.track_rows(queryset, viewer=request.user, include=include)
     page = paginate(rows, request, total=total)
     return Response(
@@ -113,14 +114,24 @@ class TrackViewSet(LikeActionsMixin, ViewSet):
         queryset = selectors.track_list(viewer=request.user)
         # Building and validating a FilterSet costs ~1 ms; without any filter parameter it
         # would return the queryset unchanged, so the plain list skips it.
-        filtered = set(request.query_params) & (TrackFilter.base_filters.keys() - {"order"})
+        scope: tuple[str, int] | None = ("all", 0)
         if not TrackFilter.base_filters.keys().isdisjoint(request.query_params.keys()):
             filterset = TrackFilter(request.query_params, queryset=queryset)
             if not filterset.is_valid():
                 raise ValidationError(filterset.errors)
             queryset = filterset.qs
-        # Unfiltered: the exact, trigger-kept total; any filter: a capped count.
-        total = None if filtered else selectors.track_total(viewer=request.user)
+            if set(request.query_params) & (TrackFilter.base_filters.keys() - {"order"}):
+                scope = filterset.single_scope()
+        # Unfiltered or one genre/tag/artist: the exact, trigger-kept total; else capped.
+        total = None
+        if scope and connection.vendor == "postgresql":  # read once paging is validated
+
+            def total():
+                counts = selectors.track_counts(
+                    viewer=request.user, scope=scope[0], ref_id=scope[1]
+                )
+                return counts.total
+
         return track_page(request, queryset, total=total)
 
     def retrieve(self, request, pk=None):
@@ -308,10 +319,11 @@ class ArtistViewSet(LikeActionsMixin, ViewSet):
     @action(detail=True, methods=["get"])
     def tracks(self, request, pk=None):
         artist = selectors.artist_get(artist_id=parse_pk(pk))
-        total = selectors.track_total(viewer=request.user, scope="artist", ref_id=artist.pk)
-        return track_page(
-            request, selectors.tracks_by_artist(viewer=request.user, artist=artist), total=total
+        counts = selectors.track_counts(viewer=request.user, scope="artist", ref_id=artist.pk)
+        tracks = selectors.tracks_by_artist(
+            viewer=request.user, artist=artist, share=counts and counts.share
         )
+        return track_page(request, tracks, total=counts and counts.total_callable())
 
     @action(detail=True, methods=["get"])
     def albums(self, request, pk=None):
@@ -356,10 +368,11 @@ class GenreViewSet(ViewSet):
     @action(detail=True, methods=["get"])
     def tracks(self, request, name=None):
         genre = selectors.genre_get(name=name)
-        total = selectors.track_total(viewer=request.user, scope="genre", ref_id=genre.pk)
-        return track_page(
-            request, selectors.tracks_by_genre(viewer=request.user, genre=genre), total=total
+        counts = selectors.track_counts(viewer=request.user, scope="genre", ref_id=genre.pk)
+        tracks = selectors.tracks_by_genre(
+            viewer=request.user, genre=genre, share=counts and counts.share
         )
+        return track_page(request, tracks, total=counts and counts.total_callable())
 
 
 @extend_schema_view(
@@ -372,10 +385,11 @@ class TagTracksView(APIView):
 
     def get(self, request, name):
         tag = selectors.tag_get(name=name)
-        total = selectors.track_total(viewer=request.user, scope="tag", ref_id=tag.pk)
-        return track_page(
-            request, selectors.tracks_by_tag(viewer=request.user, tag=tag), total=total
+        counts = selectors.track_counts(viewer=request.user, scope="tag", ref_id=tag.pk)
+        tracks = selectors.tracks_by_tag(
+            viewer=request.user, tag=tag, share=counts and counts.share
         )
+        return track_page(request, tracks, total=counts and counts.total_callable())
 
 
 @extend_schema_view(

@@ -17,10 +17,10 @@ from content.catalog.models import (
     Scale,
     Tag,
     Track,
-    TrackArtist,
+    TrackCount,
     Visibility,
 )
-from content.catalog.selectors import ORDERINGS, linked_to
+from content.catalog.selectors import ORDERINGS, tracks_in
 from content.search.camelot import parse_key
 
 MAX_GENRES = 10
@@ -189,6 +189,18 @@ class TrackFilter(django_filters.FilterSet):
     def filter_query(self, queryset, name, value):
         return queryset.filter(name__icontains=value.strip()) if value.strip() else queryset
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.scopes: list[tuple[str, list[int]]] = []  # (scope, ids) of the linked filters
+
+    def single_scope(self) -> tuple[str, int] | None:
+        """(scope, id) when the only filter is one genre, tag or artist: the list then has an
+        exact counter (``selectors.track_counts``)."""
+        filtered = set(self.data) & (self.base_filters.keys() - {"order"})
+        if len(filtered) == 1 and len(self.scopes) == 1 and len(self.scopes[0][1]) == 1:
+            return self.scopes[0][0], self.scopes[0][1][0]
+        return None
+
     def _names(self, name: str) -> list[str]:
         """Every value of a repeatable, comma-separable parameter (``genre=a,b&genre=c``)."""
         raw = self.data.getlist(name) if hasattr(self.data, "getlist") else [self.data[name]]
@@ -197,17 +209,17 @@ class TrackFilter(django_filters.FilterSet):
             raise ValidationError({name: [f"At most {MAX_FILTER_NAMES} values."]})
         return values
 
-    # Linked tracks are read from the link table first (see selectors.catalog.linked_to), so a
+    # The plan follows the scope's size (see selectors.catalog.tracks_in), so a
     # rare tag does not cost a probe per visible track.
     def filter_genre(self, queryset, name, value):
-        genres = Genre.objects.matching_any(self._names(name))
-        linked = Track.genres.through.objects.filter(genre__in=genres)
-        return linked_to(queryset, linked.values("track_id"))
+        ids = list(Genre.objects.matching_any(self._names(name)).values_list("pk", flat=True))
+        self.scopes.append((TrackCount.Scope.GENRE, ids))
+        return tracks_in(queryset, TrackCount.Scope.GENRE, ids)
 
     def filter_tag(self, queryset, name, value):
-        tags = Tag.objects.matching_any(self._names(name))
-        linked = Track.tags.through.objects.filter(tag__in=tags)
-        return linked_to(queryset, linked.values("track_id"))
+        ids = list(Tag.objects.matching_any(self._names(name)).values_list("pk", flat=True))
+        self.scopes.append((TrackCount.Scope.TAG, ids))
+        return tracks_in(queryset, TrackCount.Scope.TAG, ids)
 
     def filter_key(self, queryset, name, value):
         pitch_class, scale = value
@@ -215,7 +227,8 @@ class TrackFilter(django_filters.FilterSet):
         return queryset.filter(scale=scale) if scale else queryset
 
     def filter_artist(self, queryset, name, value):
-        return linked_to(queryset, TrackArtist.objects.filter(artist_id=value).values("track_id"))
+        self.scopes.append((TrackCount.Scope.ARTIST, [int(value)]))
+        return tracks_in(queryset, TrackCount.Scope.ARTIST, [int(value)])
 
     def filter_order(self, queryset, name, value):
         return queryset.order_by(*ORDERINGS[value])

@@ -282,6 +282,8 @@ class Track(TimeStampedModel):
             models.Index(fields=["-plays", "-id"], name="track_popular"),
             models.Index(fields=["album", "number"], name="track_album_order"),
             models.Index(fields=["key_pitch_class", "scale"], name="track_key_pitch_class"),
+            # bpm-range filters count their matches through it (issue 18).
+            models.Index(fields=["bpm"], name="track_bpm"),
         ]
 
     def __str__(self) -> str:
