@@ -1,8 +1,8 @@
 """Laravel-shaped pagination.
 
-``{"data", "current_page", "per_page", "total", "last_page", "from", "to", "total_is_estimate"}``
-at the top level; ``?cursor=`` switches to keyset mode,
-``{"data", "per_page", "next_cursor", "prev_cursor"}`` (Laravel's cursor paginator).
+``{"data", "current_page", "per_page", "total", "last_page", "from", "to"}`` at the top level
+(plus ``"total_is_estimate": true`` when the total is an estimate); ``?cursor=`` switches to
+keyset mode, ``{"data", "per_page", "next_cursor", "prev_cursor"}`` (Laravel's cursor paginator).
 
 A page costs what the page costs, not what the catalogue costs (issue 18): the total comes
 from a caller-supplied exact counter when there is one (``total=``, e.g. the trigger-kept
@@ -99,7 +99,8 @@ class Page:
             "per_page": self.per_page,
             "to": first + len(data) - 1 if data else None,
             "total": self.total,
-            "total_is_estimate": self.estimated,
+            # Only when true, so exact pages keep Laravel's shape key for key.
+            **({"total_is_estimate": True} if self.estimated else {}),
         }
 
 

@@ -49,7 +49,7 @@ def lists(client, genre, tag, artist) -> dict[str, tuple[int, int]]:
         "artist": f"/api/v1/artists/{artist.pk}/tracks",
     }.items():
         body = client.get(f"{url}?per_page=100").json()
-        assert body["total_is_estimate"] is False
+        assert "total_is_estimate" not in body
         out[name] = (body["total"], len(body["data"]))
     return out
 
@@ -158,7 +158,8 @@ def test_other_filters_count_up_to_the_cap_then_say_it_is_an_estimate(
     for bpm in (90, 91, 92, 120, 121):
         TrackFactory(artists=[producer_artist], bpm=bpm)
     exact = api_client.get("/api/v1/tracks?bpm_min=100").json()
-    assert (exact["total"], exact["total_is_estimate"]) == (2, False)
+    assert exact["total"] == 2
+    assert "total_is_estimate" not in exact
     estimated = api_client.get("/api/v1/tracks?bpm_max=130&per_page=2").json()
     assert estimated["total_is_estimate"] is True
     assert estimated["total"] > 3
