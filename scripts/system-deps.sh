@@ -24,6 +24,8 @@ if $browser; then
   # Headless Chromium + its WebDriver: only the admin's real-browser tests (pytest -m browser).
   command -v chromium >/dev/null || missing+=(chromium)
   command -v chromedriver >/dev/null || missing+=(chromium-driver)
+  # A throwaway Redis for the throttle's atomicity test (beatpass/api/tests/test_throttling.py).
+  command -v redis-server >/dev/null || missing+=(redis-server)
 fi
 
 if [ ${#missing[@]} -eq 0 ]; then

@@ -55,9 +55,10 @@ def user_register(*, email: str, password: str, name: str = "") -> User:
 
 
 def user_login(*, email: str, password: str, request=None) -> User:
-    """Authenticate, counting failures per account (429 once the account's window is full)."""
-    limiter = LoginFailureLimiter(email)
-    limiter.check()
+    """Authenticate, counting failures per (account, IP) and per account (see
+    ``LoginFailureLimiter``): 429 once either window is full."""
+    limiter = LoginFailureLimiter.for_request(email, request)
+    limiter.check(request)
     user = authenticate(request, email=email.strip().lower(), password=password)
     if user is None:
         limiter.record_failure()

@@ -1,16 +1,29 @@
 """Laravel-shaped pagination.
 
-``{"data", "current_page", "per_page", "total", "last_page", "from", "to"}`` at the top level.
+``{"data", "current_page", "per_page", "total", "last_page", "from", "to"}`` at the top level
+(plus ``"total_is_estimate": true`` when the total is an estimate); ``?cursor=`` switches to
+keyset mode, ``{"data", "per_page", "next_cursor", "prev_cursor"}`` (Laravel's cursor paginator).
+
+A page costs what the page costs, not what the catalogue costs (issue 18): the total comes
+from a caller-supplied exact counter when there is one (``total=``, e.g. the trigger-kept
+``TrackCount`` rows), otherwise from a count capped at ``PAGINATION_COUNT_CAP`` rows, beyond
+which it is the planner's estimate and ``total_is_estimate`` is true. Deep readers use the
+cursor: ``WHERE (order key) < (last row's key)`` walks the ordering index from where the last
+page ended, where ``page=N`` must skip ``(N - 1) * per_page`` rows.
 """
 
 from __future__ import annotations
 
+import base64
+import datetime
+import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
+from django.conf import settings
 from django.db import connections
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
@@ -20,7 +33,8 @@ MAX_PER_PAGE = 100
 MAX_PAGE_NUMBER = 1_000_000_000
 
 
-def _int_param(request, names: Sequence[str], default: int) -> int:
+def _int_param(request, names: Sequence[str], default: int, *, bounds: str) -> int:
+    """``bounds`` is what the error message says valid values are, e.g. "from 1 to 100"."""
     for name in names:
         raw = request.query_params.get(name)
         if raw is None or raw == "":
@@ -29,7 +43,9 @@ def _int_param(request, names: Sequence[str], default: int) -> int:
         try:
             value = int(raw)
         except (TypeError, ValueError):
-            raise ValidationError({names[0]: [f"The {label} field must be an integer."]}) from None
+            raise ValidationError(
+                {names[0]: [f"The {label} field must be an integer {bounds}."]}
+            ) from None
         if abs(value) > MAX_PAGE_NUMBER:
             # Clamping would be fine for per_page, but a page number this large is a client bug,
             # and echoing it back (or computing its OFFSET) overflows 64-bit integers.
@@ -43,17 +59,37 @@ def _int_param(request, names: Sequence[str], default: int) -> int:
 class Page:
     """One page of a queryset: the slice plus the numbers the wire format needs."""
 
-    def __init__(self, items: list, *, number: int, per_page: int, total: int) -> None:
+    def __init__(
+        self,
+        items: list,
+        *,
+        number: int,
+        per_page: int,
+        total: int,
+        estimated: bool = False,
+        next_cursor: str | None = None,
+        cursor_mode: bool = False,
+    ) -> None:
         self.items = items
         self.number = number
         self.per_page = per_page
         self.total = total
+        self.estimated = estimated
+        self.next_cursor = next_cursor
+        self.cursor_mode = cursor_mode
 
     @property
     def last_page(self) -> int:
         return max(1, math.ceil(self.total / self.per_page))
 
     def envelope(self, data: list[Any]) -> dict[str, Any]:
+        if self.cursor_mode:
+            return {
+                "data": data,
+                "per_page": self.per_page,
+                "next_cursor": self.next_cursor,
+                "prev_cursor": None,
+            }
         first = (self.number - 1) * self.per_page + 1
         return {
             "current_page": self.number,
@@ -63,6 +99,8 @@ class Page:
             "per_page": self.per_page,
             "to": first + len(data) - 1 if data else None,
             "total": self.total,
+            # Only when true, so exact pages keep Laravel's shape key for key.
+            **({"total_is_estimate": True} if self.estimated else {}),
         }
 
 
@@ -103,15 +141,144 @@ def page_slice(queryset, offset: int, limit: int) -> list:
     return list(queryset.filter(pk__in=keys))
 
 
-def paginate(queryset, request, *, default_per_page: int = DEFAULT_PER_PAGE) -> Page:
-    """Count, then slice. ``per_page`` is clamped to 1..100, ``page`` to >= 1; non-integers 422."""
-    per_page = _int_param(request, ("per_page", "perPage", "limit"), default_per_page)
+def count_capped(queryset) -> tuple[int, bool]:
+    """(total, is_estimate): exact up to ``PAGINATION_COUNT_CAP`` rows, the planner's estimate
+    beyond (never below the cap), so an arbitrary filter never counts the whole catalogue."""
+    if not isinstance(queryset, QuerySet):
+        return len(queryset), False
+    cap = settings.PAGINATION_COUNT_CAP
+    counted = queryset.values("pk").order_by()[: cap + 1].count()
+    if counted <= cap:
+        return counted, False
+    estimate = cap + 1
+    if connections[queryset.db].vendor == "postgresql":
+        plan = json.loads(queryset.values("pk").order_by().explain(format="json"))
+        estimate = max(estimate, int(plan[0]["Plan"]["Plan Rows"]))
+    return estimate, True
+
+
+def paginate(
+    queryset,
+    request,
+    *,
+    default_per_page: int = DEFAULT_PER_PAGE,
+    total: Callable[[], int] | None = None,
+) -> Page:
+    """``per_page`` is clamped to 1..100, ``page`` to >= 1; non-integers 422. ``total`` is an
+    exact counter for this list (else a capped count); ``?cursor=`` switches to keyset mode."""
+    per_page = _int_param(
+        request,
+        ("per_page", "perPage", "limit"),
+        default_per_page,
+        bounds=f"from 1 to {MAX_PER_PAGE} (larger values are clamped to {MAX_PER_PAGE})",
+    )
     per_page = min(max(per_page, 1), MAX_PER_PAGE)
-    number = max(_int_param(request, ("page",), 1), 1)
-    total = queryset.count()
+    if "cursor" in request.query_params:
+        return cursor_page(queryset, request.query_params["cursor"], per_page)
+    number = max(_int_param(request, ("page",), 1, bounds="of at least 1"), 1)
+    if total is not None:
+        count, estimated = total(), False
+    else:
+        count, estimated = count_capped(queryset)
     offset = (number - 1) * per_page
-    items = page_slice(queryset, offset, per_page) if offset < total else []
-    return Page(items, number=number, per_page=per_page, total=total)
+    items = page_slice(queryset, offset, per_page) if estimated or offset < count else []
+    return Page(items, number=number, per_page=per_page, total=count, estimated=estimated)
+
+
+# --- cursor (keyset) mode -------------------------------------------------------------------------
+CURSOR_ERROR = "The cursor is invalid or does not belong to this list and order."
+
+
+def _cursor_error() -> ValidationError:
+    return ValidationError({"cursor": [CURSOR_ERROR]})
+
+
+def _ordering(queryset) -> list[tuple[str, bool]]:
+    """[(field, descending)] of a queryset's ORDER BY, if keyset paging can follow it: plain
+    columns of the model, all in one direction, ending with the primary key (unique)."""
+    fields = list(queryset.query.order_by) or list(queryset.model._meta.ordering)
+    order = [(f.lstrip("-"), f.startswith("-")) for f in fields if isinstance(f, str)]
+    if (
+        len(order) != len(fields)
+        or not order
+        or order[-1][0] not in ("id", "pk")
+        or len({desc for _, desc in order}) != 1
+        or any("__" in name for name, _ in order)
+    ):
+        raise ValidationError({"cursor": ["This list cannot be read with a cursor."]})
+    return order
+
+
+def _encode(value):
+    if isinstance(value, datetime.datetime):
+        return {"dt": value.isoformat()}
+    return value
+
+
+def _decode(value):
+    if isinstance(value, dict) and set(value) == {"dt"} and isinstance(value["dt"], str):
+        return datetime.datetime.fromisoformat(value["dt"])
+    if value is None or isinstance(value, (int, str)):
+        return value
+    raise _cursor_error()
+
+
+def make_cursor(order: list[tuple[str, bool]], values: list) -> str:
+    payload = {"o": [("-" if desc else "") + name for name, desc in order]}
+    payload["v"] = [_encode(v) for v in values]
+    raw = json.dumps(payload, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def read_cursor(token: str, order: list[tuple[str, bool]]) -> list | None:
+    if token == "":
+        return None  # the first page
+    try:
+        payload = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        fields, values = payload["o"], payload["v"]
+    except (ValueError, TypeError, KeyError):
+        raise _cursor_error() from None
+    expected = [("-" if desc else "") + name for name, desc in order]
+    if fields != expected or not isinstance(values, list) or len(values) != len(order):
+        raise _cursor_error()
+    return [_decode(v) for v in values]
+
+
+def after(order: list[tuple[str, bool]], values: list) -> Q:
+    """Rows strictly after ``values`` in ``order``: (a, b, id) < (va, vb, vid) expanded, with
+    the leading column's bound first so it becomes the index range."""
+    condition = Q()
+    for i in range(len(order) - 1, -1, -1):
+        name, desc = order[i]
+        strictly = Q(**{f"{name}__{'lt' if desc else 'gt'}": values[i]})
+        equal_before = Q(**{order[j][0]: values[j] for j in range(i)})
+        condition = (equal_before & strictly) | condition if i else strictly | condition
+    name, desc = order[0]
+    leading = Q(**{f"{name}__{'lte' if desc else 'gte'}": values[0]})
+    return leading & condition
+
+
+def cursor_page(queryset, token: str, per_page: int) -> Page:
+    model_qs = queryset
+    order = _ordering(model_qs)
+    values = read_cursor(token, order)
+    if any(v is None for v in values or []):
+        raise _cursor_error()
+    if values is not None:
+        queryset = queryset.filter(after(order, values))
+    items = page_slice(queryset, 0, per_page)
+    next_cursor = None
+    if len(items) == per_page:
+        last = items[-1]
+        names = [name if name != "pk" else "id" for name, _ in order]
+        if isinstance(last, dict) and all(n in last for n in names):
+            key = [last[n] for n in names]
+        else:
+            pk = last["id"] if isinstance(last, dict) else last.pk
+            key = list(model_qs.model._default_manager.filter(pk=pk).values_list(*names).get())
+        next_cursor = make_cursor(order, key) if None not in key else None
+    return Page(items, number=1, per_page=per_page, total=0, next_cursor=next_cursor,
+                cursor_mode=True)  # fmt: skip
 
 
 class LaravelPagination(BasePagination):

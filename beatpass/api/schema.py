@@ -42,6 +42,14 @@ PAGE_PARAMS = [
     OpenApiParameter("page", int, description="Page number (default 1)."),
     OpenApiParameter("per_page", int, description="Items per page, 1-100 (default 15)."),
 ]
+# Track lists also read in keyset mode (beatpass/api/pagination.py).
+CURSOR_PARAM = OpenApiParameter(
+    "cursor",
+    str,
+    description="Keyset mode for deep scrolling: empty for the first page, then the "
+    "previous response's `next_cursor`. The response is then `{data, per_page, "
+    "next_cursor, prev_cursor}` (no totals).",
+)
 
 
 WITH_PARAM = OpenApiParameter("with", str, description="Comma-separated relations to include.")
@@ -64,12 +72,20 @@ def paginated(name: str, item: serializers.Serializer):
             f"Paginated{name}",
             {
                 "data": item.__class__(many=True),
-                "current_page": serializers.IntegerField(),
+                # Absent in cursor mode (``?cursor=``).
+                "current_page": serializers.IntegerField(required=False),
                 "per_page": serializers.IntegerField(),
-                "total": serializers.IntegerField(),
-                "last_page": serializers.IntegerField(),
-                "from": serializers.IntegerField(allow_null=True),
-                "to": serializers.IntegerField(allow_null=True),
+                "total": serializers.IntegerField(required=False),
+                "total_is_estimate": serializers.BooleanField(
+                    required=False,
+                    help_text="True when `total` (and `last_page`) is the planner's estimate "
+                    "of a filtered list larger than PAGINATION_COUNT_CAP.",
+                ),
+                "last_page": serializers.IntegerField(required=False),
+                "from": serializers.IntegerField(allow_null=True, required=False),
+                "to": serializers.IntegerField(allow_null=True, required=False),
+                "next_cursor": serializers.CharField(allow_null=True, required=False),
+                "prev_cursor": serializers.CharField(allow_null=True, required=False),
             },
         ),
     )

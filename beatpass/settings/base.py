@@ -114,6 +114,8 @@ THROTTLE_RATES = {
     "user": env("THROTTLE_RATE_USER", default="300/min"),
     "auth": env("THROTTLE_RATE_AUTH", default="30/min"),
     "login_failure": env("THROTTLE_RATE_LOGIN_FAILURE", default="5/15min"),
+    # Failed logins per account from all IPs (the line above is per account and IP).
+    "login_failure_account": env("THROTTLE_RATE_LOGIN_FAILURE_ACCOUNT", default="100/15min"),
     "write": env("THROTTLE_RATE_WRITE", default="120/min"),
     "upload": env("THROTTLE_RATE_UPLOAD", default="30/min"),
 }
@@ -405,3 +407,8 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
         "CoverArtSourceEnum": ["template", "upload"],
     }
 )
+
+# --- Lists at scale ----------------------------------------------------------------------------
+# Lists without an exact counter count at most this many rows; beyond it ``total`` is the
+# planner's estimate and ``total_is_estimate`` is true (beatpass/api/pagination.py).
+PAGINATION_COUNT_CAP = env.int("PAGINATION_COUNT_CAP", default=2000)

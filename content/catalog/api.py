@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db import connection
 from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
@@ -19,7 +20,7 @@ from rest_framework.viewsets import ViewSet
 from beatpass.api.pagination import paginate
 from beatpass.api.params import parse_id_list, parse_pk, parse_with
 from beatpass.api.permissions import PublicReadAuthenticatedWrite
-from beatpass.api.schema import ID_PATH, PAGE_PARAMS, envelope, errors, paginated
+from beatpass.api.schema import CURSOR_PARAM, ID_PATH, PAGE_PARAMS, envelope, errors, paginated
 from content.catalog import presenters, selectors, services
 from content.catalog.inputs import AlbumInput, ArtistInput, TrackFilter, TrackInput
 from content.catalog.models import Album, Artist, Genre, Track
@@ -27,9 +28,10 @@ from content.catalog.schemas import AlbumOut, ArtistOut, GenreOut, TrackOut, res
 from content.credits.presenters import present_pinned_track
 
 
-def track_page(request, queryset, *, include=()) -> Response:
+def track_page(request, queryset, *, include=(), total=None) -> Response:
+    """``total``: an exact counter for this list (``selectors.track_counts``), else capped."""
     rows = presenters.track_rows(queryset, viewer=request.user, include=include)
-    page = paginate(rows, request)
+    page = paginate(rows, request, total=total)
     return Response(
         page.envelope(presenters.present_tracks(page.items, viewer=request.user, include=include))
     )
@@ -70,14 +72,30 @@ class LikeActionsMixin:
         operation_id="tracks_list",
         parameters=[
             *PAGE_PARAMS,
+            CURSOR_PARAM,
             OpenApiParameter("query", str, description="Name contains."),
-            OpenApiParameter("genre", str, description="Only tracks of this genre."),
-            OpenApiParameter("tag", str, description="Only tracks with this tag."),
+            OpenApiParameter(
+                "genre",
+                str,
+                description="Genre name or display name, ignoring case, spaces and hyphens "
+                "(`Hip Hop` finds `hip-hop`). Repeat or comma-separate for any of several.",
+            ),
+            OpenApiParameter(
+                "tag",
+                str,
+                description="Tag name, ignoring case, spaces and hyphens. Repeat or "
+                "comma-separate for any of several.",
+            ),
             OpenApiParameter("artist", int, description="Only tracks of this artist id."),
             OpenApiParameter("album", int, description="Only tracks of this album id."),
             OpenApiParameter("bpm_min", int, description="Tempo at least this many BPM."),
             OpenApiParameter("bpm_max", int, description="Tempo at most this many BPM."),
-            OpenApiParameter("key", str, description="Musical key, e.g. `C#` or `Eb`."),
+            OpenApiParameter(
+                "key",
+                str,
+                description="Musical key in any spelling: `Eb` also finds tracks stored as "
+                "`D#`; any case, `#`/`♯`, `b`/`♭`, optional mode (`Ebm`, `C major`).",
+            ),
             OpenApiParameter("scale", str, enum=["major", "minor"], description="Mode."),
             OpenApiParameter(
                 "order", str, enum=list(selectors.ORDERINGS), description="Sort order."
@@ -98,12 +116,25 @@ class TrackViewSet(LikeActionsMixin, ViewSet):
         queryset = selectors.track_list(viewer=request.user)
         # Building and validating a FilterSet costs ~1 ms; without any filter parameter it
         # would return the queryset unchanged, so the plain list skips it.
+        scope: tuple[str, int] | None = ("all", 0)
         if not TrackFilter.base_filters.keys().isdisjoint(request.query_params.keys()):
             filterset = TrackFilter(request.query_params, queryset=queryset)
             if not filterset.is_valid():
                 raise ValidationError(filterset.errors)
             queryset = filterset.qs
-        return track_page(request, queryset)
+            if set(request.query_params) & (TrackFilter.base_filters.keys() - {"order"}):
+                scope = filterset.single_scope()
+        # Unfiltered or one genre/tag/artist: the exact, trigger-kept total; else capped.
+        total = None
+        if scope and connection.vendor == "postgresql":  # read once paging is validated
+
+            def total():
+                counts = selectors.track_counts(
+                    viewer=request.user, scope=scope[0], ref_id=scope[1]
+                )
+                return counts.total
+
+        return track_page(request, queryset, total=total)
 
     def retrieve(self, request, pk=None):
         track = selectors.track_get(viewer=request.user, track_id=parse_pk(pk))
@@ -218,7 +249,7 @@ class AlbumViewSet(LikeActionsMixin, ViewSet):
     ),
     **resource_schemas("Artist", "artist", ArtistOut(), ArtistInput, deletable=False),
     tracks=extend_schema(
-        parameters=[ID_PATH, *PAGE_PARAMS], responses=paginated("Tracks", TrackOut())
+        parameters=[ID_PATH, *PAGE_PARAMS, CURSOR_PARAM], responses=paginated("Tracks", TrackOut())
     ),
     albums=extend_schema(
         parameters=[ID_PATH, *PAGE_PARAMS], responses=paginated("Albums", AlbumOut())
@@ -294,7 +325,11 @@ class ArtistViewSet(LikeActionsMixin, ViewSet):
     @action(detail=True, methods=["get"])
     def tracks(self, request, pk=None):
         artist = selectors.artist_get(artist_id=parse_pk(pk))
-        return track_page(request, selectors.tracks_by_artist(viewer=request.user, artist=artist))
+        counts = selectors.track_counts(viewer=request.user, scope="artist", ref_id=artist.pk)
+        tracks = selectors.tracks_by_artist(
+            viewer=request.user, artist=artist, share=counts and counts.share
+        )
+        return track_page(request, tracks, total=counts and counts.total_callable())
 
     @extend_schema(
         summary="List an artist's albums",
@@ -327,7 +362,9 @@ class ArtistViewSet(LikeActionsMixin, ViewSet):
         responses=paginated("Genres", GenreOut()),
     ),
     retrieve=extend_schema(responses=envelope("Genre", "genre", GenreOut())),
-    tracks=extend_schema(parameters=PAGE_PARAMS, responses=paginated("Tracks", TrackOut())),
+    tracks=extend_schema(
+        parameters=[*PAGE_PARAMS, CURSOR_PARAM], responses=paginated("Tracks", TrackOut())
+    ),
 )
 class GenreViewSet(ViewSet):
     permission_classes = [PublicReadAuthenticatedWrite]
@@ -349,11 +386,17 @@ class GenreViewSet(ViewSet):
     @action(detail=True, methods=["get"])
     def tracks(self, request, name=None):
         genre = selectors.genre_get(name=name)
-        return track_page(request, selectors.track_list(viewer=request.user).filter(genres=genre))
+        counts = selectors.track_counts(viewer=request.user, scope="genre", ref_id=genre.pk)
+        tracks = selectors.tracks_by_genre(
+            viewer=request.user, genre=genre, share=counts and counts.share
+        )
+        return track_page(request, tracks, total=counts and counts.total_callable())
 
 
 @extend_schema_view(
-    get=extend_schema(parameters=PAGE_PARAMS, responses=paginated("Tracks", TrackOut()))
+    get=extend_schema(
+        parameters=[*PAGE_PARAMS, CURSOR_PARAM], responses=paginated("Tracks", TrackOut())
+    )
 )
 class TagTracksView(APIView):
     permission_classes = [PublicReadAuthenticatedWrite]
@@ -364,7 +407,11 @@ class TagTracksView(APIView):
     )
     def get(self, request, name):
         tag = selectors.tag_get(name=name)
-        return track_page(request, selectors.tracks_by_tag(viewer=request.user, tag=tag))
+        counts = selectors.track_counts(viewer=request.user, scope="tag", ref_id=tag.pk)
+        tracks = selectors.tracks_by_tag(
+            viewer=request.user, tag=tag, share=counts and counts.share
+        )
+        return track_page(request, tracks, total=counts and counts.total_callable())
 
 
 @extend_schema_view(

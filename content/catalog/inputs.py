@@ -5,15 +5,29 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import django_filters
+from django import forms
 from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
 
-from content.catalog.models import BPM_MAX, BPM_MIN, KEYS, Scale, Track, TrackArtist, Visibility
-from content.catalog.selectors import ORDERINGS, linked_to
+from content.catalog.models import (
+    BPM_MAX,
+    BPM_MIN,
+    KEYS,
+    Genre,
+    Scale,
+    Tag,
+    Track,
+    TrackCount,
+    Visibility,
+)
+from content.catalog.selectors import ORDERINGS, tracks_in
 from content.commerce.inputs import TrackPricingInput
+from content.search.camelot import parse_key
 
 MAX_GENRES = 10
 MAX_TAGS = 20
 MAX_ARTISTS = 10
+MAX_FILTER_NAMES = 20
 
 
 class NameList(serializers.ListField):
@@ -135,17 +149,37 @@ class ArtistInput(serializers.Serializer):
 # --- filters --------------------------------------------------------------------------------------
 
 
+class KeyField(forms.CharField):
+    """A key in any spelling → (pitch class, scale or None); see ``camelot.parse_key``."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return None
+        parsed = parse_key(value)
+        if parsed is None:
+            raise forms.ValidationError(
+                "The key must be a note (A-G) with an optional #/♯ or b/♭ and mode, "
+                "e.g. Eb, D#, f♯m, C major."
+            )
+        return parsed
+
+
+class KeyFilter(django_filters.CharFilter):
+    field_class = KeyField
+
+
 class TrackFilter(django_filters.FilterSet):
     """``GET /tracks`` filters. Relation filters use EXISTS so rows never duplicate."""
 
     query = django_filters.CharFilter(method="filter_query", max_length=255)
-    genre = django_filters.CharFilter(method="filter_genre", max_length=64)
-    tag = django_filters.CharFilter(method="filter_tag", max_length=64)
+    genre = django_filters.CharFilter(method="filter_genre", max_length=640)
+    tag = django_filters.CharFilter(method="filter_tag", max_length=640)
     artist = django_filters.NumberFilter(method="filter_artist", min_value=1)
     album = django_filters.NumberFilter(field_name="album_id", min_value=1)
     bpm_min = django_filters.NumberFilter(field_name="bpm", lookup_expr="gte")
     bpm_max = django_filters.NumberFilter(field_name="bpm", lookup_expr="lte")
-    key = django_filters.ChoiceFilter(choices=[(k, k) for k in KEYS])
+    key = KeyFilter(method="filter_key", max_length=16)
     scale = django_filters.ChoiceFilter(choices=Scale.choices)
     order = django_filters.ChoiceFilter(
         choices=[(o, o) for o in ORDERINGS], method="filter_order", empty_label=None
@@ -158,18 +192,46 @@ class TrackFilter(django_filters.FilterSet):
     def filter_query(self, queryset, name, value):
         return queryset.filter(name__icontains=value.strip()) if value.strip() else queryset
 
-    # Linked tracks are read from the link table first (see selectors.catalog.linked_to), so a
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.scopes: list[tuple[str, list[int]]] = []  # (scope, ids) of the linked filters
+
+    def single_scope(self) -> tuple[str, int] | None:
+        """(scope, id) when the only filter is one genre, tag or artist: the list then has an
+        exact counter (``selectors.track_counts``)."""
+        filtered = set(self.data) & (self.base_filters.keys() - {"order"})
+        if len(filtered) == 1 and len(self.scopes) == 1 and len(self.scopes[0][1]) == 1:
+            return self.scopes[0][0], self.scopes[0][1][0]
+        return None
+
+    def _names(self, name: str) -> list[str]:
+        """Every value of a repeatable, comma-separable parameter (``genre=a,b&genre=c``)."""
+        raw = self.data.getlist(name) if hasattr(self.data, "getlist") else [self.data[name]]
+        values = [part for value in raw for part in value.split(",") if part.strip()]
+        if len(values) > MAX_FILTER_NAMES:
+            raise ValidationError({name: [f"At most {MAX_FILTER_NAMES} values."]})
+        return values
+
+    # The plan follows the scope's size (see selectors.catalog.tracks_in), so a
     # rare tag does not cost a probe per visible track.
     def filter_genre(self, queryset, name, value):
-        linked = Track.genres.through.objects.filter(genre__name__iexact=value)
-        return linked_to(queryset, linked.values("track_id"))
+        ids = list(Genre.objects.matching_any(self._names(name)).values_list("pk", flat=True))
+        self.scopes.append((TrackCount.Scope.GENRE, ids))
+        return tracks_in(queryset, TrackCount.Scope.GENRE, ids)
 
     def filter_tag(self, queryset, name, value):
-        linked = Track.tags.through.objects.filter(tag__name__iexact=value)
-        return linked_to(queryset, linked.values("track_id"))
+        ids = list(Tag.objects.matching_any(self._names(name)).values_list("pk", flat=True))
+        self.scopes.append((TrackCount.Scope.TAG, ids))
+        return tracks_in(queryset, TrackCount.Scope.TAG, ids)
+
+    def filter_key(self, queryset, name, value):
+        pitch_class, scale = value
+        queryset = queryset.filter(key_pitch_class=pitch_class)
+        return queryset.filter(scale=scale) if scale else queryset
 
     def filter_artist(self, queryset, name, value):
-        return linked_to(queryset, TrackArtist.objects.filter(artist_id=value).values("track_id"))
+        self.scopes.append((TrackCount.Scope.ARTIST, [int(value)]))
+        return tracks_in(queryset, TrackCount.Scope.ARTIST, [int(value)])
 
     def filter_order(self, queryset, name, value):
         return queryset.order_by(*ORDERINGS[value])

@@ -6,9 +6,11 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
+from django.db.models.functions import Lower, Replace
 
 from beatpass.api.models import TimeStampedModel
+from content.search.camelot import PITCH_CLASSES
 from content.uploads.models import FileEntry
 
 KEYS = (
@@ -58,9 +60,39 @@ class LicensingType(models.TextChoices):
     EXCLUSIVE_AVAILABLE = "exclusive_available", "Exclusive available"
 
 
+def squashed(expression):
+    """``expression`` lower-cased without spaces, hyphens and underscores ("Hip Hop" → "hiphop"),
+    as the genre and tag filters compare names."""
+    for char in (" ", "-", "_"):
+        expression = Replace(expression, Value(char), Value(""))
+    return Lower(expression)
+
+
+def squash(text: str) -> str:
+    return "".join(c for c in text.lower() if c not in " -_")
+
+
+class NamedQuerySet(models.QuerySet):
+    def matching_any(self, names: list[str], *, fields=("name",)) -> models.QuerySet:
+        """Rows whose name (or another of ``fields``) equals one of ``names`` ignoring case,
+        spaces, hyphens and underscores. Genres and tags are small tables: no index needed."""
+        wanted = {squash(n) for n in names} - {""}
+        condition = Q()
+        for field in fields:
+            condition |= Q(**{f"_squashed_{field}__in": wanted})
+        return self.annotate(**{f"_squashed_{f}": squashed(F(f)) for f in fields}).filter(condition)
+
+
+class GenreQuerySet(NamedQuerySet):
+    def matching_any(self, names, *, fields=("name", "display_name")):
+        return super().matching_any(names, fields=fields)
+
+
 class Genre(TimeStampedModel):
     name = models.SlugField(max_length=64, unique=True, help_text="URL name, e.g. 'lo-fi-hip-hop'.")
     display_name = models.CharField(max_length=100)
+
+    objects = GenreQuerySet.as_manager()
 
     class Meta:
         ordering = ("name",)
@@ -71,6 +103,8 @@ class Genre(TimeStampedModel):
 
 class Tag(TimeStampedModel):
     name = models.CharField(max_length=64, unique=True)
+
+    objects = NamedQuerySet.as_manager()
 
     class Meta:
         ordering = ("name",)
@@ -196,6 +230,18 @@ class Track(TimeStampedModel):
     bpm = models.PositiveSmallIntegerField(null=True, blank=True)
     key = models.CharField(max_length=2, blank=True, choices=[(k, k) for k in KEYS])
     scale = models.CharField(max_length=5, blank=True, choices=Scale.choices)
+    # The key as a pitch class (0 = C .. 11 = B), so enharmonic spellings (D#/Eb) are one key
+    # for the filter; ``key`` keeps the producer's spelling for display. Computed by the
+    # database, so no write path (services, bulk loaders, raw SQL) can leave it stale.
+    key_pitch_class = models.GeneratedField(
+        expression=Case(
+            *(When(key=name, then=Value(pc)) for name, pc in PITCH_CLASSES.items()),
+            default=None,
+            output_field=models.SmallIntegerField(null=True),
+        ),
+        output_field=models.SmallIntegerField(null=True),
+        db_persist=True,
+    )
     genres = models.ManyToManyField(Genre, related_name="tracks", blank=True)
     tags = models.ManyToManyField(Tag, related_name="tracks", blank=True)
     description = models.TextField(blank=True)
@@ -289,6 +335,9 @@ class Track(TimeStampedModel):
                 condition=Q(exclusive_status="pending"),
                 name="track_exclusive_holds",
             ),
+            models.Index(fields=["key_pitch_class", "scale"], name="track_key_pitch_class"),
+            # bpm-range filters count their matches through it.
+            models.Index(fields=["bpm"], name="track_bpm"),
         ]
 
     def __str__(self) -> str:
@@ -359,3 +408,37 @@ class ArtistLike(LikeBase):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "artist"], name="artistlike_unique")]
         indexes = [models.Index(fields=["user", "-created_at"], name="artistlike_user_recent")]
+
+
+# --- list counts ----------------------------------------------------------------------------------
+class TrackCount(models.Model):
+    """How many tracks each list holds, kept exact by database triggers in the same transaction
+    as every write (migration ``0013_track_counts``): all tracks (``scope="all"``, ``ref_id=0``),
+    and per genre, tag and credited artist (``ref_id`` = its id), split by visibility and
+    exclusive status so each list sums the rows it shows. Paginating a list then reads a few
+    rows instead of counting the catalogue (issue 18). Statement-level triggers with transition
+    tables: a bulk insert costs one grouped upsert, not one per row."""
+
+    class Scope(models.TextChoices):
+        ALL = "all", "All tracks"
+        GENRE = "genre", "Genre"
+        TAG = "tag", "Tag"
+        ARTIST = "artist", "Artist"
+
+    scope = models.CharField(max_length=6, choices=Scope.choices)
+    ref_id = models.BigIntegerField()
+    visibility = models.CharField(max_length=7, choices=Visibility.choices)
+    exclusive_status = models.CharField(max_length=9, choices=ExclusiveStatus.choices)
+    count = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scope", "ref_id", "visibility", "exclusive_status"],
+                name="trackcount_unique",
+            ),
+            models.CheckConstraint(condition=Q(count__gte=0), name="trackcount_nonnegative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.ref_id} {self.visibility}/{self.exclusive_status}={self.count}"

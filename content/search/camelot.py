@@ -77,3 +77,30 @@ def compatibility(code: int | None, other: int | None) -> float:
     if code == other:
         return 1.0
     return 0.8 if other in neighbours(code) else 0.0
+
+
+_NATURALS = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
+_ACCIDENTALS = {"#": 1, "♯": 1, "B": -1, "♭": -1}
+_MODES = {
+    "": None, "M": "minor", "MIN": "minor", "MINOR": "minor", "MAJ": "major", "MAJOR": "major",
+}  # fmt: skip
+
+
+def parse_key(text: str) -> tuple[int, str | None] | None:
+    """A key as a client types it → (pitch class, scale or None); None if it is not a key.
+
+    Any case, ``#``/``♯`` and ``b``/``♭`` (so ``eb``, ``D#``, ``E♭`` are all pitch class 3;
+    ``Fb`` is E), optionally followed by a mode: ``m``/``min``/``minor``/``maj``/``major``.
+    """
+    text = text.strip()
+    if not text or text[0].upper() not in _NATURALS:
+        return None
+    pc = _NATURALS[text[0].upper()]
+    rest = text[1:]
+    if rest[:1] and rest[0].upper() in _ACCIDENTALS and rest.strip().upper() not in _MODES:
+        pc += _ACCIDENTALS[rest[0].upper()]
+        rest = rest[1:]
+    mode = rest.strip().upper()
+    if mode not in _MODES:
+        return None
+    return pc % 12, _MODES[mode]

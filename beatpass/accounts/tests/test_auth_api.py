@@ -86,27 +86,51 @@ def test_disabled_account_gets_403(api_client):
     assert response.json()["message"] == "Your account has been disabled."
 
 
-def test_failed_logins_lock_the_account_whatever_the_ip(api_client, user):
-    for i in range(5):
-        response = api_client.post(
-            "/api/v1/auth/login",
-            {"email": user.email, "password": "nope"},
-            format="json",
-            REMOTE_ADDR=f"10.0.0.{i}",
-        )
-        assert response.status_code == 401
-    locked = api_client.post(
+def login_from(client, email, ip, password=PASSWORD):
+    return client.post(
         "/api/v1/auth/login",
-        {"email": user.email, "password": PASSWORD},
+        {"email": email, "password": password},
         format="json",
-        REMOTE_ADDR="10.9.9.9",
+        REMOTE_ADDR=ip,
     )
+
+
+def test_failed_logins_lock_the_account_for_that_ip_only(api_client, user):
+    for _ in range(5):
+        assert login_from(api_client, user.email, "203.0.113.9", "nope").status_code == 401
+    locked = login_from(api_client, user.email, "203.0.113.9")
     assert locked.status_code == 429
     assert locked.json()["message"] == "Too Many Attempts."
+    # The headers describe the 5-per-15-minutes window that blocked, not the request throttle.
+    assert 0 < int(locked["Retry-After"]) <= 15 * 60
+    assert locked["X-RateLimit-Limit"] == "5"
+    assert locked["X-RateLimit-Remaining"] == "0"
+    assert int(locked["X-RateLimit-Reset"]) > 0
+    # The owner, logging in from elsewhere, is not locked out by the attacker.
+    assert login_from(api_client, user.email, "198.51.100.1").status_code == 200
+    # Another account is not affected from the attacker's address either.
+    assert login_from(api_client, UserFactory().email, "203.0.113.9").status_code == 200
+
+
+@override_settings(
+    THROTTLE_RATES={
+        "anon": "300/min",
+        "user": "300/min",
+        "auth": "300/min",
+        "login_failure": "5/15min",
+        "login_failure_account": "12/15min",
+        "write": "120/min",
+        "upload": "30/min",
+    }
+)
+def test_failures_spread_over_many_ips_lock_the_account_everywhere(api_client, user):
+    for i in range(12):
+        assert login_from(api_client, user.email, f"10.0.{i}.1", "nope").status_code == 401
+    locked = login_from(api_client, user.email, "198.51.100.1")
+    assert locked.status_code == 429
+    assert locked["X-RateLimit-Limit"] == "12"
     assert int(locked["Retry-After"]) > 0
-    # Another account is not affected.
-    other = UserFactory()
-    assert login(api_client, other.email).status_code == 200
+    assert login_from(api_client, UserFactory().email, "198.51.100.1").status_code == 200
 
 
 def test_successful_login_resets_failure_count(api_client, user):
