@@ -98,11 +98,17 @@ def test_counts_are_exact_after_creates_deletes_visibility_changes_and_sales(
     hidden.visibility = Visibility.PUBLIC
     hidden.save()
     assert_exact(clients, *scopes)
-    # an exclusive sale (the commerce feature's write)
+    # an exclusive sale (the commerce feature's write): the track leaves everyone's lists but
+    # staff's, and the totals follow
+    totals = [c.get("/api/v1/tracks").json()["total"] for c in (api_client, staff_client)]
     Track.objects.filter(pk=world["tracks"][2].pk).update(
         exclusive_status="sold", exclusive_buyer=user
     )
     assert_exact(clients, *scopes)
+    assert [c.get("/api/v1/tracks").json()["total"] for c in (api_client, staff_client)] == [
+        totals[0] - 1,
+        totals[1],
+    ]
     # re-credit and re-genre
     track = world["tracks"][2]
     track.genres.clear()
