@@ -51,7 +51,7 @@ class _ListQuery:
     def __init__(self, items: list) -> None:
         self._items = items
 
-    def count(self) -> int:
+    def __len__(self) -> int:
         return len(self._items)
 
     def __getitem__(self, index):

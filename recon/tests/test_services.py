@@ -175,3 +175,23 @@ def test_deleting_a_recording_removes_its_index_rows_and_it_is_never_matched(
         store.lookup(table=REFERENCE_LANDMARK_TABLE, hashes=song_landmarks.hashes).hashes
     )
     assert services.scan_track(track_id=recon_track.pk).status == ScanStatus.NO_RESULTS
+
+
+def test_truncating_recordings_empties_their_landmarks(song_landmarks):
+    # given an ingested recording whose landmarks answer a lookup
+    from django.db import connection
+
+    from recon import store
+    from recon.models import REFERENCE_LANDMARK_TABLE
+
+    ingest(song_landmarks, title="Reset")
+    assert len(store.lookup(table=REFERENCE_LANDMARK_TABLE, hashes=song_landmarks.hashes).hashes)
+
+    # when the recordings are truncated (a bulk reset; Django's flush between transactional
+    # tests), which fires no row-level delete
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE recon_referencerecording CASCADE")
+
+    # then no orphan landmark is left to vote for a recording that is gone
+    hits = store.lookup(table=REFERENCE_LANDMARK_TABLE, hashes=song_landmarks.hashes)
+    assert not len(hits.hashes)
