@@ -8,46 +8,18 @@ back to a scan (see ``content/fingerprints/selectors.py``).
 
 from __future__ import annotations
 
-import json
-
-from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Q
 
-from beatpass.api.models import TimeStampedModel
+from beatpass.api.models import PortableArrayField, TimeStampedModel
 
 
-class IntArrayField(ArrayField):
+class IntArrayField(PortableArrayField):
     """``integer[]`` on PostgreSQL; a JSON list in a text column on any other database."""
 
-    def __init__(self, base_field=None, size=None, **kwargs):
-        super().__init__(base_field or models.IntegerField(), size=size, **kwargs)
-
-    def db_type(self, connection):
-        if connection.vendor == "postgresql":
-            return super().db_type(connection)
-        return "text"
-
-    def cast_db_type(self, connection):
-        if connection.vendor == "postgresql":
-            return super().cast_db_type(connection)
-        return "text"
-
-    def get_placeholder(self, value, compiler, connection):
-        if connection.vendor == "postgresql":
-            return super().get_placeholder(value, compiler, connection)
-        return "%s"
-
-    def get_db_prep_value(self, value, connection, prepared=False):
-        if connection.vendor == "postgresql":
-            return super().get_db_prep_value(value, connection, prepared)
-        return None if value is None else json.dumps([int(v) for v in value])
-
-    def from_db_value(self, value, expression, connection):
-        if isinstance(value, str):
-            return json.loads(value)
-        return value
+    element_field = models.IntegerField
+    element = staticmethod(int)
 
 
 class Fingerprint(TimeStampedModel):

@@ -14,48 +14,20 @@ that the migration adds (Django's collector is told to leave these rows alone).
 
 from __future__ import annotations
 
-import json
-
-from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models.functions import Now
 
-from beatpass.api.models import TimeStampedModel
+from beatpass.api.models import PortableArrayField, TimeStampedModel
 from content.catalog.models import Album, Track
 from content.uploads.models import FileEntry
 
 
-class FloatArrayField(ArrayField):
+class FloatArrayField(PortableArrayField):
     """``double precision[]`` on PostgreSQL; a JSON list in a text column on any other database."""
 
-    def __init__(self, base_field=None, size=None, **kwargs):
-        super().__init__(base_field or models.FloatField(), size=size, **kwargs)
-
-    def db_type(self, connection):
-        if connection.vendor == "postgresql":
-            return super().db_type(connection)
-        return "text"
-
-    def cast_db_type(self, connection):
-        if connection.vendor == "postgresql":
-            return super().cast_db_type(connection)
-        return "text"
-
-    def get_placeholder(self, value, compiler, connection):
-        if connection.vendor == "postgresql":
-            return super().get_placeholder(value, compiler, connection)
-        return "%s"
-
-    def get_db_prep_value(self, value, connection, prepared=False):
-        if connection.vendor == "postgresql":
-            return super().get_db_prep_value(value, connection, prepared)
-        return None if value is None else json.dumps([float(v) for v in value])
-
-    def from_db_value(self, value, expression, connection):
-        if isinstance(value, str):
-            return json.loads(value)
-        return value
+    element_field = models.FloatField
+    element = staticmethod(float)
 
 
 class TrackDocument(models.Model):
