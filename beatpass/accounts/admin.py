@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
 
-from .models import Notification, User
+from .models import Notification, NotificationPreference, User
 
 
 class UserCreateForm(BaseUserCreationForm):
@@ -46,3 +46,11 @@ class NotificationAdmin(admin.ModelAdmin):
     list_select_related = ("user",)
     raw_id_fields = ("user",)
     readonly_fields = ("created_at", "updated_at")
+
+
+@admin.register(NotificationPreference)
+class NotificationPreferenceAdmin(admin.ModelAdmin):
+    list_display = ("user", "group", "in_app", "email", "updated_at")
+    list_filter = ("group", "in_app", "email")
+    search_fields = ("user__email",)
+    raw_id_fields = ("user",)

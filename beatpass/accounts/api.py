@@ -9,11 +9,22 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.viewsets import GenericViewSet
 
-from beatpass.accounts import services
-from beatpass.accounts.inputs import LoginInput, RefreshInput, RegisterInput, UserUpdateInput
+from beatpass.accounts import selectors, services
+from beatpass.accounts.inputs import (
+    LoginInput,
+    NotificationSettingsInput,
+    RefreshInput,
+    RegisterInput,
+    UserUpdateInput,
+)
 from beatpass.accounts.models import Notification
 from beatpass.accounts.presenters import NotificationOutput, user_payload
-from beatpass.accounts.schemas import AuthOutput, MeOutput, ProfileUpdateOutput
+from beatpass.accounts.schemas import (
+    AuthOutput,
+    MeOutput,
+    NotificationSettingsOutput,
+    ProfileUpdateOutput,
+)
 from beatpass.api.schema import envelope, errors
 from beatpass.api.throttling import AuthRateThrottle
 
@@ -179,3 +190,45 @@ class NotificationViewSet(GenericViewSet):
         return Response(
             {"status": "success", "notification": NotificationOutput(notification).data}
         )
+
+
+class NotificationSettingsView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="Your notification preferences",
+        description=(
+            "The notification groups you can receive (producer groups such as Audio Recon and "
+            "Sales need a managed artist; the moderation queue is staff only), each with its "
+            "in-app and email channel. A locked channel cannot be turned off."
+        ),
+        responses={200: NotificationSettingsOutput, **errors(401)},
+        tags=["Notifications"],
+    )
+    def get(self, request):
+        return self._answer(request.user)
+
+    @extend_schema(
+        summary="Change your notification preferences",
+        description=(
+            '`{"groups": [{"key": "audio_recon", "email": false}]}`: a channel not '
+            "sent keeps its value. All or nothing: an unknown group or turning a locked "
+            "channel off is a 422 naming the item (`groups.0.key`). Answers the new settings."
+        ),
+        request=NotificationSettingsInput,
+        responses={200: NotificationSettingsOutput, **errors(401, 422)},
+        tags=["Notifications"],
+    )
+    def put(self, request):
+        data = NotificationSettingsInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.notification_settings_update(
+            user=request.user, changes=data.validated_data["groups"]
+        )
+        return self._answer(request.user)
+
+    patch = put
+
+    @staticmethod
+    def _answer(user) -> Response:
+        return Response({"status": "success", "groups": selectors.notification_settings(user=user)})

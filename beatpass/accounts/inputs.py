@@ -24,3 +24,22 @@ class UserUpdateInput(serializers.Serializer):
     email = serializers.EmailField(max_length=254, required=False)
     password = serializers.CharField(max_length=128, required=False, trim_whitespace=False)
     current_password = serializers.CharField(max_length=128, required=False, trim_whitespace=False)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """JSON true/false only: "no", 0 or "false" are type errors, not booleans."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
+
+
+class NotificationGroupChange(serializers.Serializer):
+    key = serializers.CharField(max_length=32)
+    in_app = StrictBooleanField(required=False)
+    email = StrictBooleanField(required=False)
+
+
+class NotificationSettingsInput(serializers.Serializer):
+    groups = NotificationGroupChange(many=True, allow_empty=False, max_length=20)

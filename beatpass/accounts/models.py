@@ -89,3 +89,24 @@ class Notification(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.user_id}"
+
+
+class NotificationPreference(models.Model):
+    """One user's channels for one notification group (see ``accounts.notifications``). No row
+    means the defaults: every channel on."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    group = models.CharField(max_length=32)
+    in_app = models.BooleanField(default=True)
+    email = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "group"], name="notification_pref_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.group} in_app={self.in_app} email={self.email}"

@@ -41,3 +41,19 @@ class ProfileUpdateOutput(serializers.Serializer):
         help_text="Only when the password changed: a fresh refresh token (the change revoked "
         "every earlier one).",
     )
+
+
+class NotificationGroupOutput(serializers.Serializer):
+    key = serializers.CharField(help_text="account, sales, audio_recon, achievements, …")
+    name = serializers.CharField()
+    description = serializers.CharField()
+    in_app = serializers.BooleanField()
+    email = serializers.BooleanField()
+    locked = serializers.ListField(
+        child=serializers.CharField(), help_text="Channels that cannot be turned off."
+    )
+
+
+class NotificationSettingsOutput(serializers.Serializer):
+    status = serializers.CharField(default="success")
+    groups = NotificationGroupOutput(many=True)

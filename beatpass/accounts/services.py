@@ -21,7 +21,8 @@ from rest_framework_simplejwt.utils import datetime_from_epoch, get_md5_hash_pas
 from beatpass.api.errors import InvalidCredentials
 from beatpass.api.throttling import LoginFailureLimiter
 
-from .models import Notification, User
+from . import notifications as groups
+from .models import Notification, NotificationPreference, User
 
 logger = logging.getLogger(__name__)
 
@@ -165,22 +166,43 @@ def notify(
     body: str = "",
     data: dict[str, Any] | None = None,
     email: bool = True,
-) -> Notification:
-    """Create an in-app notification and, after commit, email it. Safe to call inside atomic()."""
-    notification = Notification.objects.create(
-        user=user, kind=kind, title=title, body=body, data=data or {}
-    )
-    if email and user.email:
+) -> Notification | None:
+    """Create an in-app notification and, after commit, email it, as far as the user's
+    preferences for the kind's group allow (a locked channel is always on). Answers the
+    in-app row, or None when the user turned the group's in-app channel off. Safe to call
+    inside atomic()."""
+    in_app, by_email = channels_for(user=user, kind=kind)
+    notification = None
+    if in_app:
+        notification = Notification.objects.create(
+            user=user, kind=kind, title=title, body=body, data=data or {}
+        )
+    if email and by_email and user.email:
         address = user.email
 
         def _send() -> None:
             try:
                 send_mail(title, body or title, None, [address], fail_silently=False)
             except Exception:  # noqa: BLE001 - mail must never break the workflow that notified
-                logger.exception("could not email notification %s", notification.pk)
+                logger.exception("could not email %s notification to user %s", kind, user.pk)
 
         transaction.on_commit(_send)
     return notification
+
+
+def channels_for(*, user: User, kind: str) -> tuple[bool, bool]:
+    """(in_app, email) for one notification kind: the user's row for its group, defaults on."""
+    group = groups.group_for(kind)
+    row = (
+        NotificationPreference.objects.filter(user=user, group=group.key)
+        .values_list("in_app", "email")
+        .first()
+    )
+    in_app, by_email = row if row is not None else (True, True)
+    return (
+        in_app or groups.IN_APP in group.locked,
+        by_email or groups.EMAIL in group.locked,
+    )
 
 
 def notification_mark_read(*, notification: Notification) -> Notification:
@@ -188,3 +210,54 @@ def notification_mark_read(*, notification: Notification) -> Notification:
         notification.read_at = timezone.now()
         notification.save(update_fields=["read_at", "updated_at"])
     return notification
+
+
+def notification_settings_update(*, user: User, changes: list[dict]) -> None:
+    """Apply ``[{key, in_app?, email?}, ...]`` to the user's notification preferences, all or
+    nothing. Unknown or unavailable groups and turning a locked channel off are 422s with the
+    item's dotted field key; a channel not sent keeps its current value."""
+    from .selectors import visible_groups
+
+    available = {group.key: group for group in visible_groups(user=user)}
+    problems: dict[str, list[str]] = {}
+    seen: set[str] = set()
+    for index, change in enumerate(changes):
+        group = available.get(change["key"])
+        if group is None:
+            problems[f"groups.{index}.key"] = ["This notification group does not exist for you."]
+            continue
+        if group.key in seen:
+            problems[f"groups.{index}.key"] = ["This group is listed twice."]
+        seen.add(group.key)
+        for channel in groups.CHANNELS:
+            if channel in group.locked and change.get(channel) is False:
+                problems[f"groups.{index}.{channel}"] = [
+                    f"The {group.name} group's {channel.replace('_', '-')} channel cannot be "
+                    "turned off."
+                ]
+    if problems:
+        raise ValidationError(problems)
+    with transaction.atomic():
+        current = {
+            row.group: row
+            for row in NotificationPreference.objects.select_for_update().filter(
+                user=user, group__in=seen
+            )
+        }
+        rows = []
+        for change in changes:
+            row = current.get(change["key"])
+            rows.append(
+                NotificationPreference(
+                    user=user,
+                    group=change["key"],
+                    in_app=change.get("in_app", row.in_app if row else True),
+                    email=change.get("email", row.email if row else True),
+                )
+            )
+        NotificationPreference.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["user", "group"],
+            update_fields=["in_app", "email", "updated_at"],
+        )

@@ -12,5 +12,10 @@ urlpatterns = [
     path("auth/token/refresh", api.RefreshView.as_view(), name="auth-refresh"),
     path("auth/logout", api.LogoutView.as_view(), name="auth-logout"),
     path("users/me", api.MeView.as_view(), name="users-me"),
+    path(
+        "notifications/settings",
+        api.NotificationSettingsView.as_view(),
+        name="notification-settings",
+    ),
     *router.urls,
 ]
