@@ -396,6 +396,8 @@ STRIPE_CONNECT_COUNTRY = env("STRIPE_CONNECT_COUNTRY", default="US")
 # Where Connect onboarding sends the producer back (refresh = the link expired).
 STRIPE_CONNECT_RETURN_URL = env("STRIPE_CONNECT_RETURN_URL", default="http://localhost:8000/")
 STRIPE_CONNECT_REFRESH_URL = env("STRIPE_CONNECT_REFRESH_URL", default="http://localhost:8000/")
+# Stems a track may carry (each one an audio upload, validated like the track's own audio).
+COMMERCE_MAX_STEMS_PER_TRACK = env.int("COMMERCE_MAX_STEMS_PER_TRACK", default=32)
 
 # --- API documentation (OpenAPI) -----------------------------------------------------------------
 # The project's AutoSchema documents what every endpoint shares (tags, access, error responses).

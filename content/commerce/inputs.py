@@ -131,3 +131,13 @@ class DefaultConfigInput(serializers.Serializer):
         if "preset_id" not in attrs and "config" not in attrs:
             raise serializers.ValidationError({"config": ["Send a preset_id or a config."]})
         return attrs
+
+
+class StemUploadInput(serializers.Serializer):
+    """``POST /tracks/{id}/stems``: a new audio ``file`` (multipart), or the
+    ``file_entry_id`` of an audio upload of yours; ``name`` labels the layer (default: the
+    file name)."""
+
+    file = serializers.FileField(required=False, allow_empty_file=True)
+    file_entry_id = serializers.IntegerField(required=False, min_value=1)
+    name = serializers.CharField(required=False, allow_blank=True, max_length=100)

@@ -368,3 +368,31 @@ class ExclusiveLicensePreset(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+# --- stems ----------------------------------------------------------------------------------------
+
+
+class TrackStem(TimeStampedModel):
+    """One stem (an individual layer: drums, bass, melody…) the producer delivers with a
+    track's exclusive (help: files to deliver). Each is an audio upload validated like a
+    track's own audio (WAV, FLAC or AIFF; size cap, magic bytes, full decode) and stored
+    privately: it has no URL, only the stem download route serves it, to the track's managers,
+    staff and the exclusive buyer whose certificate lists stems."""
+
+    track = models.ForeignKey("content.Track", on_delete=models.CASCADE, related_name="stems")
+    file = models.ForeignKey("content.FileEntry", on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(max_length=100, help_text="The layer, e.g. Drums.")
+    position = models.PositiveSmallIntegerField(default=0)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ("position", "id")
+        constraints = [
+            models.UniqueConstraint(fields=["track", "file"], name="stem_file_once_per_track"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} · track {self.track_id}"

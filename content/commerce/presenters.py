@@ -157,3 +157,21 @@ def present_coupon_check(discount) -> dict[str, Any]:
         "savings": as_json_number(amount) if amount is not None else None,
         "valid": True,
     }
+
+
+def present_stem(stem) -> dict[str, Any]:
+    entry = stem.file
+    return {
+        "id": stem.pk,
+        "track_id": stem.track_id,
+        "name": stem.name,
+        "position": stem.position,
+        "file_name": entry.name,
+        "extension": entry.extension,
+        "mime": entry.mime,
+        "size": entry.size,
+        "duration": entry.duration_ms,
+        "sample_rate": entry.sample_rate,
+        "channels": entry.channels,
+        "created_at": stem.created_at,
+    }

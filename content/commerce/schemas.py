@@ -242,3 +242,32 @@ class ArtistDefaultEnvelope(serializers.Serializer):
     status = serializers.CharField(default="success")
     preset = PresetOut(allow_null=True, help_text="The default preset, or null.")
     config = ExclusiveConfigOut(help_text="What new tracks start from.")
+
+
+# --- stems ----------------------------------------------------------------------------------------
+
+
+class StemOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    track_id = serializers.IntegerField()
+    name = serializers.CharField(help_text="The layer, e.g. Drums.")
+    position = serializers.IntegerField()
+    file_name = serializers.CharField(help_text="The uploaded file's (sanitised) name.")
+    extension = serializers.CharField()
+    mime = serializers.CharField()
+    size = serializers.IntegerField(help_text="Bytes.")
+    duration = serializers.IntegerField(allow_null=True, help_text="Milliseconds.")
+    sample_rate = serializers.IntegerField(allow_null=True)
+    channels = serializers.IntegerField(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+
+class StemListEnvelope(serializers.Serializer):
+    status = serializers.CharField(default="success")
+    stems = StemOut(many=True)
+    access = serializers.CharField(help_text="owner | exclusive_buyer")
+
+
+class StemEnvelope(serializers.Serializer):
+    status = serializers.CharField(default="success")
+    stem = StemOut()
