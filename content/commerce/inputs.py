@@ -105,6 +105,21 @@ class InitiatePurchaseInput(serializers.Serializer):
         help_text="The total_amount the buyer saw (calculate-price); a different current total "
         "is 409 price_changed.",
     )
+    coupon = serializers.CharField(
+        max_length=40,
+        required=False,
+        allow_blank=True,
+        help_text="A coupon code entered at checkout; its discount comes off the platform fee.",
+    )
+
+
+class CalculatePriceInput(serializers.Serializer):
+    coupon = serializers.CharField(
+        max_length=40,
+        required=False,
+        allow_blank=True,
+        help_text="A coupon code: the quote shows its discount (nothing is reserved yet).",
+    )
 
 
 class CouponValidateInput(serializers.Serializer):

@@ -175,6 +175,12 @@ class Purchase(TimeStampedModel):
     failure_message = models.TextField(blank=True)
     refund_id = models.CharField(max_length=255, blank=True)
     amount_refunded = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    # A coupon entered at checkout lowers the platform fee (never the producer's price): the
+    # buyer pays base + fee - discount, the producer still receives the whole listed price.
+    coupon = models.ForeignKey(
+        "Coupon", null=True, blank=True, on_delete=models.SET_NULL, related_name="purchases"
+    )
+    discount_amount = models.DecimalField(max_digits=10, decimal_places=2, default=0)
 
     class Meta:
         ordering = ("-created_at", "-id")
@@ -190,8 +196,14 @@ class Purchase(TimeStampedModel):
                 name="purchase_one_sale_per_track",
             ),
             models.CheckConstraint(
-                condition=Q(total_amount=F("base_price") + F("platform_fee")),
-                name="purchase_total_is_price_plus_fee",
+                condition=Q(
+                    total_amount=F("base_price") + F("platform_fee") - F("discount_amount")
+                ),
+                name="purchase_total_is_price_plus_fee_less_discount",
+            ),
+            models.CheckConstraint(
+                condition=Q(discount_amount__gte=0, discount_amount__lte=F("platform_fee")),
+                name="purchase_discount_within_fee",
             ),
             models.CheckConstraint(
                 condition=Q(base_price__gt=0, platform_fee__gte=0, amount_refunded__gte=0),
@@ -333,6 +345,15 @@ class CouponRedemption(TimeStampedModel):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     plan = models.ForeignKey(Plan, null=True, blank=True, on_delete=models.SET_NULL)
     discount_amount = models.DecimalField(max_digits=10, decimal_places=2, default=0)
+    # The exclusive purchase the coupon was entered for: the use is reserved at checkout and
+    # given back if that purchase fails or is refunded.
+    purchase = models.OneToOneField(
+        Purchase,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="coupon_redemption",
+    )
 
     class Meta:
         ordering = ("-created_at", "-id")

@@ -36,12 +36,16 @@ def present_subscription(subscription: Subscription, *, downloads_used: int | No
 
 
 def present_purchase_pricing(purchase) -> dict[str, Any]:
-    return {
+    out = {
         "base_price": as_json_number(purchase.base_price),
         "platform_fee": as_json_number(purchase.platform_fee),
         "total_amount": as_json_number(purchase.total_amount),
         "currency": purchase.currency,
     }
+    if purchase.coupon_id is not None:
+        out["discount_amount"] = as_json_number(purchase.discount_amount)
+        out["coupon"] = purchase.coupon.code
+    return out
 
 
 def _purchased_at(purchase) -> str | None:

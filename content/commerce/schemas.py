@@ -48,8 +48,13 @@ def _amount(help_text: str) -> serializers.FloatField:
 class PricingOut(serializers.Serializer):
     base_price = _amount("The producer's listed price (the producer receives all of it).")
     platform_fee = _amount("Percentage + fixed platform fee, paid by the buyer, rounded once.")
-    total_amount = _amount("What the buyer pays: base_price + platform_fee.")
+    total_amount = _amount("What the buyer pays: base_price + platform_fee - discount_amount.")
     currency = serializers.CharField(help_text="ISO 4217 code.")
+    discount_amount = serializers.FloatField(
+        required=False,
+        help_text="With a coupon only: taken off the platform fee (at most all of it).",
+    )
+    coupon = serializers.CharField(required=False, help_text="With a coupon only: its code.")
 
 
 class PriceQuoteOut(PricingOut):
