@@ -417,3 +417,45 @@ class TrackStem(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.name} · track {self.track_id}"
+
+
+# --- payouts ------------------------------------------------------------------------------------
+
+
+class Payout(TimeStampedModel):
+    """A payout from a producer's Connect balance to their bank, as the gateway reports it
+    (``payout.created|paid|failed`` events on the connected account). Recorded once per
+    payout id; the status only moves forward (pending → in transit → paid → failed), so
+    events delivered out of order or twice change nothing."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        IN_TRANSIT = "in_transit", "In transit"
+        PAID = "paid", "Paid"
+        FAILED = "failed", "Failed"
+        CANCELED = "canceled", "Canceled"
+
+    # How far along each status is; a payout never moves back (Stripe: a paid payout may
+    # still fail later, a failed one is final).
+    RANK = {"pending": 0, "in_transit": 1, "paid": 2, "failed": 3, "canceled": 3}
+
+    account = models.ForeignKey(ConnectAccount, on_delete=models.CASCADE, related_name="payouts")
+    payout_id = models.CharField(max_length=255, unique=True)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3, validators=[currency_code])
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    arrival_date = models.DateTimeField(null=True, blank=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+    failure_code = models.CharField(max_length=64, blank=True)
+    failure_message = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        indexes = [models.Index(fields=["account", "status"], name="payout_account_status")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="payout_amount_nonnegative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.payout_id} · {self.amount} {self.currency} ({self.status})"

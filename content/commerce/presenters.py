@@ -179,3 +179,18 @@ def present_stem(stem) -> dict[str, Any]:
         "channels": entry.channels,
         "created_at": stem.created_at,
     }
+
+
+def present_payout(payout) -> dict[str, Any]:
+    return {
+        "id": payout.payout_id,
+        "amount": as_json_number(payout.amount),
+        "currency": payout.currency,
+        "status": payout.status,
+        "arrival_date": payout.arrival_date,
+        "paid_at": payout.paid_at,
+        "failed_at": payout.failed_at,
+        "failure_code": payout.failure_code or None,
+        "failure_message": payout.failure_message or None,
+        "created_at": payout.created_at,
+    }

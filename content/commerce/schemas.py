@@ -172,10 +172,24 @@ class BalanceOut(serializers.Serializer):
     pending = serializers.FloatField()
 
 
+class PayoutOut(serializers.Serializer):
+    id = serializers.CharField(help_text="The gateway's payout id.")
+    amount = serializers.FloatField()
+    currency = serializers.CharField()
+    status = serializers.CharField(help_text="pending | in_transit | paid | failed | canceled")
+    arrival_date = serializers.DateTimeField(allow_null=True)
+    paid_at = serializers.DateTimeField(allow_null=True)
+    failed_at = serializers.DateTimeField(allow_null=True)
+    failure_code = serializers.CharField(allow_null=True)
+    failure_message = serializers.CharField(allow_null=True, help_text="Why it failed.")
+    created_at = serializers.DateTimeField()
+
+
 class FinancesOut(serializers.Serializer):
     earnings = EarningsOut()
     balance = BalanceOut(many=True, help_text="The Connect account's balance at the gateway.")
     connect = ConnectOut()
+    payouts = PayoutOut(many=True, help_text="The newest payouts to the bank (10).")
 
 
 class FinancesEnvelope(serializers.Serializer):

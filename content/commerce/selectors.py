@@ -21,7 +21,7 @@ from content import clock
 from content.catalog.models import Artist, ExclusiveStatus, LicensingType, Track, TrackArtist
 from content.catalog.selectors import track_is_manageable
 from content.commerce.errors import StemsForbidden, StemsNotIncluded, TrackNotForSale
-from content.commerce.models import ConnectAccount, Purchase, Subscription, TrackStem
+from content.commerce.models import ConnectAccount, Payout, Purchase, Subscription, TrackStem
 from content.commerce.money import DEFAULT_CURRENCY, Money
 from content.commerce.pricing import Pricing, price_exclusive
 from content.commerce.terms import DELIVERABLES
@@ -164,7 +164,9 @@ def purchases_of_buyer(*, user):
 
 def artist_earnings(*, artist, now=None) -> dict:
     """The artist's sales in their main currency (the one with the most revenue): count,
-    revenue (100% of listed prices), and how much of it is past the payout delay."""
+    revenue (100% of listed prices), and how much of it is paid out: the payouts the gateway
+    reported deposited (``payout.paid``) once there are any in that currency, else the sales
+    past the payout delay (an estimate until the first payout event arrives)."""
     now = now or clock.now()
     settled_before = now - timedelta(days=settings.COMMERCE_PAYOUT_DELAY_DAYS)
     rows = list(
@@ -182,6 +184,10 @@ def artist_earnings(*, artist, now=None) -> dict:
     top = rows[0]
     revenue = Money(top["revenue"] or Decimal(0), top["currency"])
     paid = Money(top["paid"] or Decimal(0), top["currency"])
+    payouts = Payout.objects.filter(account__artist=artist, currency=top["currency"])
+    if payouts.exists():
+        deposited = payouts.filter(status=Payout.Status.PAID).aggregate(s=Sum("amount"))["s"]
+        paid = Money(min(deposited or Decimal(0), revenue.amount), top["currency"])
     return {
         "total_sales": top["sales"],
         "total_revenue": revenue.amount,
@@ -190,6 +196,13 @@ def artist_earnings(*, artist, now=None) -> dict:
         "paid_out": paid.amount,
         "currency": top["currency"],
     }
+
+
+def artist_payouts(*, artist, limit: int = 10):
+    """The newest payouts of the artist's Connect account."""
+    return list(
+        Payout.objects.filter(account__artist=artist).order_by("-created_at", "-id")[:limit]
+    )
 
 
 def artist_recent_sales(*, artist, limit: int = 10):
