@@ -158,7 +158,9 @@ def purchase_status(*, user, track: Track) -> dict:
 def purchases_of_buyer(*, user):
 
     return (
-        Purchase.objects.filter(buyer=user).select_related("license").order_by("-created_at", "-id")
+        Purchase.objects.filter(buyer=user)
+        .select_related("license", "coupon")
+        .order_by("-created_at", "-id")
     )
 
 

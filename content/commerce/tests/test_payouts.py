@@ -3,7 +3,11 @@ the finances and sales endpoints; the producer is told when one is deposited or 
 
 from __future__ import annotations
 
+from decimal import Decimal
+from io import StringIO
+
 import pytest
+from django.core.management import CommandError, call_command
 
 from content.commerce.models import Payout, Purchase, WebhookEvent
 from content.commerce.tests.conftest import deliver, event, initiate, notifications_of, pay
@@ -127,3 +131,18 @@ def test_deposited_payouts_are_what_is_paid_out(
     earnings = producer_client.get("/api/v1/artist/sales").json()["data"]["earnings"]
     assert (earnings["paid_out"], earnings["pending_payout"]) == (20, 9.99)
     assert finances(producer_client)["earnings"]["paid_out"] == 20
+
+
+def test_simulate_payout_command(producer, seller, account):
+    out = StringIO()
+    call_command("simulate_payout", str(seller.pk), "149.99", stdout=out)
+    payout = Payout.objects.get()
+    assert (payout.status, payout.amount) == ("paid", Decimal("149.99"))
+    assert "is paid" in out.getvalue()
+    call_command("simulate_payout", str(seller.pk), "10", "--fail", stdout=StringIO())
+    failed = Payout.objects.exclude(pk=payout.pk).get()
+    assert failed.status == "failed"
+    assert failed.failure_code == "account_closed"
+    assert len(notifications_of(producer, "payout.failed")) == 1
+    with pytest.raises(CommandError):
+        call_command("simulate_payout", "999999", "10", stdout=StringIO())
