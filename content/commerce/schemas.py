@@ -59,6 +59,7 @@ class PricingOut(serializers.Serializer):
 
 class PriceQuoteOut(PricingOut):
     is_exclusive = serializers.BooleanField()
+    total_price = _amount("Same as total_amount (openapi.json's name for it).")
 
 
 class PriceQuoteEnvelope(serializers.Serializer):

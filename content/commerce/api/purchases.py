@@ -50,7 +50,11 @@ class CalculatePriceView(APIView):
         pricing = selectors.exclusive_pricing(track=track)
         if code := data.validated_data.get("coupon"):
             _, pricing = coupon_price_exclusive(code=code, user=request.user, pricing=pricing)
-        return Response({"status": "success", "data": {**pricing.as_json(), "is_exclusive": True}})
+        quote = {**pricing.as_json(), "is_exclusive": True}
+        # openapi.json names the total `total_price` (its example: 100 + 15 = 115, the fee on
+        # top, as the help pages say); commerce.mdx names it `total_amount`. Both are sent.
+        quote["total_price"] = quote["total_amount"]
+        return Response({"status": "success", "data": quote})
 
 
 class InitiatePurchaseView(APIView):

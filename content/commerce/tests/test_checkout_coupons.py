@@ -87,6 +87,7 @@ def test_the_quote_shows_the_discount(user_client, for_sale):
         "discount_amount": 3.66,
         "coupon": "SAVE10",
         "is_exclusive": True,
+        "total_price": 32.93,
     }
     # Nothing is reserved by a quote.
     assert Coupon.objects.get().times_used == 0

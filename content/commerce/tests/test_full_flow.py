@@ -69,6 +69,7 @@ def test_an_exclusive_sale_end_to_end(api_client, producer, producer_client, pro
         "total_amount": 227,
         "currency": "USD",
         "is_exclusive": True,
+        "total_price": 227,
     }
     started = buyer_client.post(
         f"/api/v1/tracks/{track.pk}/purchase/initiate",
