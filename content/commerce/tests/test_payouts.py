@@ -3,6 +3,7 @@ the finances and sales endpoints; the producer is told when one is deposited or 
 
 from __future__ import annotations
 
+import time
 from decimal import Decimal
 from io import StringIO
 
@@ -146,3 +147,21 @@ def test_simulate_payout_command(producer, seller, account):
     assert len(notifications_of(producer, "payout.failed")) == 1
     with pytest.raises(CommandError):
         call_command("simulate_payout", "999999", "10", stdout=StringIO())
+
+
+def test_the_connect_endpoint_may_sign_with_its_own_secret(api_client, settings, account):
+    settings.COMMERCE_CONNECT_WEBHOOK_SECRET = "whsec_connect_endpoint"
+    paid = payout_event("payout.paid", account.account_id)
+    assert deliver(api_client, paid, secret="whsec_connect_endpoint").status_code == 200
+    assert Payout.objects.get().status == "paid"
+    # Any other secret is still refused; a stale timestamp under it is reported as stale.
+    wrong = deliver(api_client, payout_event("payout.paid", account.account_id), secret="nope")
+    assert wrong.status_code == 400
+    assert wrong.json()["error_code"] == "invalid_signature"
+    stale = deliver(
+        api_client,
+        payout_event("payout.paid", account.account_id),
+        secret="whsec_connect_endpoint",
+        timestamp=int(time.time()) - 3600,
+    )
+    assert stale.json()["error_code"] == "stale_signature"
