@@ -79,6 +79,11 @@ urlpatterns = [
     ),
     path("tracks/<int:track_id>/stems", stems.TrackStemsView.as_view(), name="track-stems"),
     path(
+        "tracks/<int:track_id>/stems/download",
+        stems.TrackStemsZipView.as_view(),
+        name="track-stems-download",
+    ),
+    path(
         "tracks/<int:track_id>/stems/<int:stem_id>",
         stems.TrackStemDetailView.as_view(),
         name="track-stem",

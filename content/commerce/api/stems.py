@@ -6,6 +6,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from django.conf import settings
+from django.http import StreamingHttpResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
@@ -174,6 +175,51 @@ class TrackStemDownloadView(APIView):
         )
         response = download_services.file_response(
             served=served, filename=filename, range_header=request.headers.get("Range")
+        )
+        if access.license_uuid:
+            response["X-License-Id"] = access.license_uuid
+        return response
+
+
+class TrackStemsZipView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="tracks_stems_download_all",
+        summary="Download all stems as one zip",
+        description=(
+            "Every stem of the track in one zip (stored, not compressed: audio does not "
+            "compress), streamed as it is written; members are named `01 Drums.wav`… in "
+            "order. 404 when the track has no stems. " + WHO
+        ),
+        responses={
+            (200, "application/zip"): OpenApiResponse(description="The zip."),
+            **errors(
+                401,
+                403,
+                404,
+                410,
+                e403="`stems_exclusive_buyer_only` or `stems_not_included`.",
+                e410="`license_revoked`: the exclusive license was revoked.",
+            ),
+        },
+        tags=[TAG],
+    )
+    def get(self, request, track_id: int):
+        track = track_get(viewer=request.user, track_id=track_id)
+        access = selectors.stem_access(user=request.user, track=track)
+        stems = list(selectors.stems_of_track(track=track))
+        if not stems:
+            raise NotFound("This track has no stems.")
+        label = SimpleNamespace(pk=track.pk, name=f"{track.name} - stems")
+        ascii_name, unicode_name = download_services.download_filename(
+            track=label, artist_names=[], extension=".zip"
+        )
+        response = StreamingHttpResponse(
+            services.stems_zip_stream(stems), content_type="application/zip"
+        )
+        response["Content-Disposition"] = download_services.content_disposition(
+            ascii_name, unicode_name
         )
         if access.license_uuid:
             response["X-License-Id"] = access.license_uuid

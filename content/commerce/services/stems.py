@@ -10,6 +10,9 @@ Adding locks the track row, so the per-track cap holds under concurrent uploads.
 
 from __future__ import annotations
 
+import re
+import zipfile
+from collections.abc import Iterator
 from pathlib import PurePath
 
 from django.conf import settings
@@ -102,3 +105,68 @@ def stem_remove(*, stem: TrackStem) -> None:
     )
     if not in_use:
         file_entry_delete(entry=entry)
+
+
+# --- all stems as one zip -------------------------------------------------------------------------
+
+ZIP_BLOCK = 256 * 1024
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
+
+
+class _Sink:
+    """A write-only, unseekable file for ``zipfile``: it keeps what was written until the
+    generator hands it on (zipfile then writes data descriptors instead of seeking back)."""
+
+    def __init__(self) -> None:
+        self._chunks: list[bytes] = []
+        self._offset = 0
+
+    def write(self, data) -> int:
+        self._chunks.append(bytes(data))
+        self._offset += len(data)
+        return len(data)
+
+    def tell(self) -> int:
+        return self._offset
+
+    def flush(self) -> None:
+        pass
+
+    def take(self) -> bytes:
+        out = b"".join(self._chunks)
+        self._chunks.clear()
+        return out
+
+
+def _member_names(stems) -> list[str]:
+    """``01 Drums.wav``…: numbered in order (so unique), safe (no path parts)."""
+    names = []
+    for number, stem in enumerate(stems, start=1):
+        label = " ".join(_UNSAFE.sub(" ", stem.name).split()).strip(" .")[:100] or "Stem"
+        names.append(f"{number:02d} {label}{stem.file.extension}")
+    return names
+
+
+def stems_zip_stream(stems) -> Iterator[bytes]:
+    """One zip (stored: audio does not compress) of ``stems``, streamed as it is written:
+    memory stays at one block whatever the stems weigh. ZIP64 when needed."""
+    stems = list(stems)
+    sink = _Sink()
+    with zipfile.ZipFile(sink, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True) as zf:
+        for stem, member in zip(stems, _member_names(stems), strict=True):
+            info = zipfile.ZipInfo(member, date_time=stem.created_at.timetuple()[:6])
+            info.compress_type = zipfile.ZIP_STORED
+            info.external_attr = 0o644 << 16
+            storage = stem.file.file.storage
+            with (
+                storage.open(stem.file.file.name, "rb") as src,
+                zf.open(info, mode="w", force_zip64=stem.file.size > 2**31) as dst,
+            ):
+                for block in iter(lambda src=src: src.read(ZIP_BLOCK), b""):
+                    dst.write(block)
+                    if data := sink.take():
+                        yield data
+            if data := sink.take():
+                yield data
+    if data := sink.take():
+        yield data

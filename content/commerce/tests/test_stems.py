@@ -4,6 +4,8 @@ the exclusive buyer download them."""
 
 from __future__ import annotations
 
+import io
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -263,3 +265,29 @@ def test_removing_a_stem_deletes_its_file(
     assert not TrackStem.objects.exists()
     assert len(stored_uploads()) == before - 1
     assert producer_client.delete(stems_url(track, stem["id"])).status_code == 404
+
+
+def test_all_stems_as_one_zip(producer_client, track, api_client):
+    drums, bass = tone_wav(2.0), testing.encode(testing.tone(2.5), "flac")
+    add_stem(producer_client, track, "d.wav", drums, name="Drums/../../etc")
+    add_stem(producer_client, track, "bass.flac", bass)
+    url = f"/api/v1/tracks/{track.pk}/stems/download"
+    assert bearer_client(UserFactory()).get(url).status_code == 403
+    buyer = UserFactory()
+    purchase = buy(buyer, track, api_client)
+
+    response = bearer_client(buyer).get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/zip"
+    assert 'filename="Night Drive - stems.zip"' in response["Content-Disposition"]
+    assert response["X-License-Id"] == str(purchase.license.uuid)
+    archive = zipfile.ZipFile(io.BytesIO(body_of(response)))
+    assert archive.testzip() is None  # every CRC checks out
+    assert archive.namelist() == ["01 Drums .. .. etc.wav", "02 bass.flac"]
+    assert archive.read("01 Drums .. .. etc.wav") == drums
+    assert archive.read("02 bass.flac") == bass
+
+
+def test_no_stems_no_zip(producer_client, track):
+    response = producer_client.get(f"/api/v1/tracks/{track.pk}/stems/download")
+    assert response.status_code == 404
