@@ -388,6 +388,8 @@ COMMERCE_PAYOUT_DELAY_DAYS = env.int("COMMERCE_PAYOUT_DELAY_DAYS", default=7)
 # accepted age of the signed timestamp.
 COMMERCE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="whsec_local_test_gateway")
 COMMERCE_WEBHOOK_TOLERANCE_SECONDS = env.int("STRIPE_WEBHOOK_TOLERANCE_SECONDS", default=300)
+# The Connect endpoint's signing secret (payout.*, account.updated), when it has its own.
+COMMERCE_CONNECT_WEBHOOK_SECRET = env("STRIPE_CONNECT_WEBHOOK_SECRET", default="")
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
 # Empty: api.stripe.com. Tests point it at a loopback fake.
 STRIPE_API_BASE = env("STRIPE_API_BASE", default="")
@@ -396,6 +398,8 @@ STRIPE_CONNECT_COUNTRY = env("STRIPE_CONNECT_COUNTRY", default="US")
 # Where Connect onboarding sends the producer back (refresh = the link expired).
 STRIPE_CONNECT_RETURN_URL = env("STRIPE_CONNECT_RETURN_URL", default="http://localhost:8000/")
 STRIPE_CONNECT_REFRESH_URL = env("STRIPE_CONNECT_REFRESH_URL", default="http://localhost:8000/")
+# Stems a track may carry (each one an audio upload, validated like the track's own audio).
+COMMERCE_MAX_STEMS_PER_TRACK = env.int("COMMERCE_MAX_STEMS_PER_TRACK", default=32)
 
 # --- API documentation (OpenAPI) -----------------------------------------------------------------
 # The project's AutoSchema documents what every endpoint shares (tags, access, error responses).

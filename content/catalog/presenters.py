@@ -31,6 +31,7 @@ from content.catalog.models import (
     TrackArtist,
     TrackLike,
 )
+from content.commerce.models import TrackStem
 from content.commerce.money import as_json_number
 
 
@@ -207,8 +208,11 @@ def track_rows(queryset: QuerySet[Track], *, viewer, include: Iterable[str] = ()
     if not is_rich(viewer):
         return queryset.values(*TRACK_PUBLIC)
     liked = TrackLike.objects.filter(user=viewer, track=OuterRef("pk"))
+    stems = TrackStem.objects.filter(track=OuterRef("pk"))
     fields = TRACK_RICH + TRACK_ALBUM if "album" in include else TRACK_RICH
-    return queryset.annotate(is_liked=Exists(liked)).values(*fields, "is_liked")
+    return queryset.annotate(is_liked=Exists(liked), has_stems=Exists(stems)).values(
+        *fields, "is_liked", "has_stems"
+    )
 
 
 def present_tracks(
@@ -288,6 +292,8 @@ def pricing_fields(row: dict) -> dict[str, Any]:
         "licensing_type": row["licensing_type"],
         "exclusive_status": row["exclusive_status"],
         "exclusive_price": as_json_number(exclusive_price) if exclusive_price is not None else None,
+        # Stems (commerce) are delivered with the exclusive: the buyer sees whether any exist.
+        "has_stems": bool(row.get("has_stems")),
     }
 
 

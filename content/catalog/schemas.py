@@ -76,6 +76,10 @@ class TrackOut(serializers.Serializer):
         choices=("available", "pending", "sold"), required=False, help_text=RICH
     )
     exclusive_price = serializers.FloatField(allow_null=True, required=False, help_text=RICH)
+    has_stems = serializers.BooleanField(
+        required=False,
+        help_text=RICH + " The producer uploaded stems (delivered with the exclusive).",
+    )
     album = AlbumRef(allow_null=True, required=False, help_text="With `with=album`.")
 
 

@@ -12,9 +12,11 @@ from content.commerce.models import (
     ConnectAccount,
     Coupon,
     ExclusiveLicensePreset,
+    Payout,
     Plan,
     Purchase,
     Subscription,
+    TrackStem,
     WebhookEvent,
 )
 
@@ -191,6 +193,8 @@ class PurchaseAdmin(admin.ModelAdmin):
         "failure_message",
         "refund_id",
         "amount_refunded",
+        "coupon",
+        "discount_amount",
         "created_at",
         "updated_at",
     )
@@ -272,3 +276,24 @@ class ExclusiveLicensePresetAdmin(admin.ModelAdmin):
     list_select_related = ("owner",)
     raw_id_fields = ("owner",)
     readonly_fields = ("created_at", "updated_at")
+
+
+@admin.register(Payout)
+class PayoutAdmin(admin.ModelAdmin):
+    """Payouts come from the gateway's ``payout.*`` events: read-only."""
+
+    list_display = ("payout_id", "account", "amount", "currency", "status", "created_at")
+    list_filter = ("status", "currency")
+    search_fields = ("payout_id", "account__account_id", "account__artist__name")
+    list_select_related = ("account", "account__artist")
+    readonly_fields = [f.name for f in Payout._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(TrackStem)
+class TrackStemAdmin(admin.ModelAdmin):
+    list_display = ("id", "track", "name", "position", "file", "created_at")
+    search_fields = ("track__name", "name")
+    raw_id_fields = ("track", "file", "uploaded_by")

@@ -82,3 +82,36 @@ class GatewayNotConfigured(ApplicationError):
         super().__init__(
             "Payments are not configured on this server.", code="payments_not_configured"
         )
+
+
+# --- stems ----------------------------------------------------------------------------------------
+
+
+class StemsForbidden(ApplicationError):
+    """Stems go to the track's managers, staff and its exclusive buyer only."""
+
+    status_code = 403
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Stems are delivered only to the exclusive buyer of this track.",
+            code="stems_exclusive_buyer_only",
+        )
+
+
+class StemsNotIncluded(ApplicationError):
+    status_code = 403
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Stems are not among the files of your exclusive license.", code="stems_not_included"
+        )
+
+
+class StemsDelivered(Conflict):
+    def __init__(self) -> None:
+        super().__init__(
+            "This track's exclusive is sold: its stems belong to the delivery and cannot be "
+            "removed.",
+            code="stems_delivered",
+        )

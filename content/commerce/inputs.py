@@ -105,6 +105,21 @@ class InitiatePurchaseInput(serializers.Serializer):
         help_text="The total_amount the buyer saw (calculate-price); a different current total "
         "is 409 price_changed.",
     )
+    coupon = serializers.CharField(
+        max_length=40,
+        required=False,
+        allow_blank=True,
+        help_text="A coupon code entered at checkout; its discount comes off the platform fee.",
+    )
+
+
+class CalculatePriceInput(serializers.Serializer):
+    coupon = serializers.CharField(
+        max_length=40,
+        required=False,
+        allow_blank=True,
+        help_text="A coupon code: the quote shows its discount (nothing is reserved yet).",
+    )
 
 
 class CouponValidateInput(serializers.Serializer):
@@ -131,3 +146,13 @@ class DefaultConfigInput(serializers.Serializer):
         if "preset_id" not in attrs and "config" not in attrs:
             raise serializers.ValidationError({"config": ["Send a preset_id or a config."]})
         return attrs
+
+
+class StemUploadInput(serializers.Serializer):
+    """``POST /tracks/{id}/stems``: a new audio ``file`` (multipart), or the
+    ``file_entry_id`` of an audio upload of yours; ``name`` labels the layer (default: the
+    file name)."""
+
+    file = serializers.FileField(required=False, allow_empty_file=True)
+    file_entry_id = serializers.IntegerField(required=False, min_value=1)
+    name = serializers.CharField(required=False, allow_blank=True, max_length=100)

@@ -175,6 +175,12 @@ class Purchase(TimeStampedModel):
     failure_message = models.TextField(blank=True)
     refund_id = models.CharField(max_length=255, blank=True)
     amount_refunded = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    # A coupon entered at checkout lowers the platform fee (never the producer's price): the
+    # buyer pays base + fee - discount, the producer still receives the whole listed price.
+    coupon = models.ForeignKey(
+        "Coupon", null=True, blank=True, on_delete=models.SET_NULL, related_name="purchases"
+    )
+    discount_amount = models.DecimalField(max_digits=10, decimal_places=2, default=0)
 
     class Meta:
         ordering = ("-created_at", "-id")
@@ -190,8 +196,14 @@ class Purchase(TimeStampedModel):
                 name="purchase_one_sale_per_track",
             ),
             models.CheckConstraint(
-                condition=Q(total_amount=F("base_price") + F("platform_fee")),
-                name="purchase_total_is_price_plus_fee",
+                condition=Q(
+                    total_amount=F("base_price") + F("platform_fee") - F("discount_amount")
+                ),
+                name="purchase_total_is_price_plus_fee_less_discount",
+            ),
+            models.CheckConstraint(
+                condition=Q(discount_amount__gte=0, discount_amount__lte=F("platform_fee")),
+                name="purchase_discount_within_fee",
             ),
             models.CheckConstraint(
                 condition=Q(base_price__gt=0, platform_fee__gte=0, amount_refunded__gte=0),
@@ -333,6 +345,15 @@ class CouponRedemption(TimeStampedModel):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     plan = models.ForeignKey(Plan, null=True, blank=True, on_delete=models.SET_NULL)
     discount_amount = models.DecimalField(max_digits=10, decimal_places=2, default=0)
+    # The exclusive purchase the coupon was entered for: the use is reserved at checkout and
+    # given back if that purchase fails or is refunded.
+    purchase = models.OneToOneField(
+        Purchase,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="coupon_redemption",
+    )
 
     class Meta:
         ordering = ("-created_at", "-id")
@@ -368,3 +389,73 @@ class ExclusiveLicensePreset(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+# --- stems ----------------------------------------------------------------------------------------
+
+
+class TrackStem(TimeStampedModel):
+    """One stem (an individual layer: drums, bass, melody…) the producer delivers with a
+    track's exclusive (help: files to deliver). Each is an audio upload validated like a
+    track's own audio (WAV, FLAC or AIFF; size cap, magic bytes, full decode) and stored
+    privately: it has no URL, only the stem download route serves it, to the track's managers,
+    staff and the exclusive buyer whose certificate lists stems."""
+
+    track = models.ForeignKey("content.Track", on_delete=models.CASCADE, related_name="stems")
+    file = models.ForeignKey("content.FileEntry", on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(max_length=100, help_text="The layer, e.g. Drums.")
+    position = models.PositiveSmallIntegerField(default=0)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ("position", "id")
+        constraints = [
+            models.UniqueConstraint(fields=["track", "file"], name="stem_file_once_per_track"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} · track {self.track_id}"
+
+
+# --- payouts ------------------------------------------------------------------------------------
+
+
+class Payout(TimeStampedModel):
+    """A payout from a producer's Connect balance to their bank, as the gateway reports it
+    (``payout.created|paid|failed`` events on the connected account). Recorded once per
+    payout id; the status only moves forward (pending → in transit → paid → failed), so
+    events delivered out of order or twice change nothing."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        IN_TRANSIT = "in_transit", "In transit"
+        PAID = "paid", "Paid"
+        FAILED = "failed", "Failed"
+        CANCELED = "canceled", "Canceled"
+
+    # How far along each status is; a payout never moves back (Stripe: a paid payout may
+    # still fail later, a failed one is final).
+    RANK = {"pending": 0, "in_transit": 1, "paid": 2, "failed": 3, "canceled": 3}
+
+    account = models.ForeignKey(ConnectAccount, on_delete=models.CASCADE, related_name="payouts")
+    payout_id = models.CharField(max_length=255, unique=True)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3, validators=[currency_code])
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    arrival_date = models.DateTimeField(null=True, blank=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+    failure_code = models.CharField(max_length=64, blank=True)
+    failure_message = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        indexes = [models.Index(fields=["account", "status"], name="payout_account_status")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="payout_amount_nonnegative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.payout_id} · {self.amount} {self.currency} ({self.status})"

@@ -36,12 +36,16 @@ def present_subscription(subscription: Subscription, *, downloads_used: int | No
 
 
 def present_purchase_pricing(purchase) -> dict[str, Any]:
-    return {
+    out = {
         "base_price": as_json_number(purchase.base_price),
         "platform_fee": as_json_number(purchase.platform_fee),
         "total_amount": as_json_number(purchase.total_amount),
         "currency": purchase.currency,
     }
+    if purchase.coupon_id is not None:
+        out["discount_amount"] = as_json_number(purchase.discount_amount)
+        out["coupon"] = purchase.coupon.code
+    return out
 
 
 def _purchased_at(purchase) -> str | None:
@@ -156,4 +160,37 @@ def present_coupon_check(discount) -> dict[str, Any]:
         else None,
         "savings": as_json_number(amount) if amount is not None else None,
         "valid": True,
+    }
+
+
+def present_stem(stem) -> dict[str, Any]:
+    entry = stem.file
+    return {
+        "id": stem.pk,
+        "track_id": stem.track_id,
+        "name": stem.name,
+        "position": stem.position,
+        "file_name": entry.name,
+        "extension": entry.extension,
+        "mime": entry.mime,
+        "size": entry.size,
+        "duration": entry.duration_ms,
+        "sample_rate": entry.sample_rate,
+        "channels": entry.channels,
+        "created_at": stem.created_at,
+    }
+
+
+def present_payout(payout) -> dict[str, Any]:
+    return {
+        "id": payout.payout_id,
+        "amount": as_json_number(payout.amount),
+        "currency": payout.currency,
+        "status": payout.status,
+        "arrival_date": payout.arrival_date,
+        "paid_at": payout.paid_at,
+        "failed_at": payout.failed_at,
+        "failure_code": payout.failure_code or None,
+        "failure_message": payout.failure_message or None,
+        "created_at": payout.created_at,
     }

@@ -8,7 +8,7 @@ sum of two already rounded amounts, so it needs no rounding of its own. Pure: no
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from django.conf import settings
@@ -22,19 +22,41 @@ class Pricing:
     platform_fee: Decimal
     total_amount: Decimal
     currency: str
+    discount_amount: Decimal = Decimal(0)
+    coupon_code: str | None = None
 
     @property
     def artist_amount(self) -> Decimal:
         """The producer's share: the whole listed price."""
         return self.base_price
 
+    @property
+    def application_fee(self) -> Decimal:
+        """What the platform keeps: the fee less a coupon's discount."""
+        return self.platform_fee - self.discount_amount
+
+    def with_discount(self, discount: Decimal, coupon_code: str) -> Pricing:
+        """A coupon's ``discount`` (already rounded) taken off the platform fee, never off the
+        producer's price: it is capped at the fee, so the producer still receives 100%."""
+        discount = min(max(discount, Decimal(0)), self.platform_fee)
+        return replace(
+            self,
+            discount_amount=discount,
+            total_amount=self.base_price + self.platform_fee - discount,
+            coupon_code=coupon_code,
+        )
+
     def as_json(self) -> dict:
-        return {
+        out = {
             "base_price": as_json_number(self.base_price),
             "platform_fee": as_json_number(self.platform_fee),
             "total_amount": as_json_number(self.total_amount),
             "currency": self.currency,
         }
+        if self.coupon_code is not None:
+            out["discount_amount"] = as_json_number(self.discount_amount)
+            out["coupon"] = self.coupon_code
+        return out
 
 
 def fee_settings() -> tuple[Decimal, Decimal]:

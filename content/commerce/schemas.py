@@ -48,12 +48,18 @@ def _amount(help_text: str) -> serializers.FloatField:
 class PricingOut(serializers.Serializer):
     base_price = _amount("The producer's listed price (the producer receives all of it).")
     platform_fee = _amount("Percentage + fixed platform fee, paid by the buyer, rounded once.")
-    total_amount = _amount("What the buyer pays: base_price + platform_fee.")
+    total_amount = _amount("What the buyer pays: base_price + platform_fee - discount_amount.")
     currency = serializers.CharField(help_text="ISO 4217 code.")
+    discount_amount = serializers.FloatField(
+        required=False,
+        help_text="With a coupon only: taken off the platform fee (at most all of it).",
+    )
+    coupon = serializers.CharField(required=False, help_text="With a coupon only: its code.")
 
 
 class PriceQuoteOut(PricingOut):
     is_exclusive = serializers.BooleanField()
+    total_price = _amount("Same as total_amount (openapi.json's name for it).")
 
 
 class PriceQuoteEnvelope(serializers.Serializer):
@@ -167,10 +173,24 @@ class BalanceOut(serializers.Serializer):
     pending = serializers.FloatField()
 
 
+class PayoutOut(serializers.Serializer):
+    id = serializers.CharField(help_text="The gateway's payout id.")
+    amount = serializers.FloatField()
+    currency = serializers.CharField()
+    status = serializers.CharField(help_text="pending | in_transit | paid | failed | canceled")
+    arrival_date = serializers.DateTimeField(allow_null=True)
+    paid_at = serializers.DateTimeField(allow_null=True)
+    failed_at = serializers.DateTimeField(allow_null=True)
+    failure_code = serializers.CharField(allow_null=True)
+    failure_message = serializers.CharField(allow_null=True, help_text="Why it failed.")
+    created_at = serializers.DateTimeField()
+
+
 class FinancesOut(serializers.Serializer):
     earnings = EarningsOut()
     balance = BalanceOut(many=True, help_text="The Connect account's balance at the gateway.")
     connect = ConnectOut()
+    payouts = PayoutOut(many=True, help_text="The newest payouts to the bank (10).")
 
 
 class FinancesEnvelope(serializers.Serializer):
@@ -242,3 +262,32 @@ class ArtistDefaultEnvelope(serializers.Serializer):
     status = serializers.CharField(default="success")
     preset = PresetOut(allow_null=True, help_text="The default preset, or null.")
     config = ExclusiveConfigOut(help_text="What new tracks start from.")
+
+
+# --- stems ----------------------------------------------------------------------------------------
+
+
+class StemOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    track_id = serializers.IntegerField()
+    name = serializers.CharField(help_text="The layer, e.g. Drums.")
+    position = serializers.IntegerField()
+    file_name = serializers.CharField(help_text="The uploaded file's (sanitised) name.")
+    extension = serializers.CharField()
+    mime = serializers.CharField()
+    size = serializers.IntegerField(help_text="Bytes.")
+    duration = serializers.IntegerField(allow_null=True, help_text="Milliseconds.")
+    sample_rate = serializers.IntegerField(allow_null=True)
+    channels = serializers.IntegerField(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+
+class StemListEnvelope(serializers.Serializer):
+    status = serializers.CharField(default="success")
+    stems = StemOut(many=True)
+    access = serializers.CharField(help_text="owner | exclusive_buyer")
+
+
+class StemEnvelope(serializers.Serializer):
+    status = serializers.CharField(default="success")
+    stem = StemOut()

@@ -14,15 +14,18 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Count, Q, Sum
+from rest_framework.exceptions import NotAuthenticated, NotFound
 
 from beatpass.api.errors import ApplicationError
 from content import clock
 from content.catalog.models import Artist, ExclusiveStatus, LicensingType, Track, TrackArtist
-from content.commerce.errors import TrackNotForSale
-from content.commerce.models import ConnectAccount, Purchase, Subscription
+from content.catalog.selectors import track_is_manageable
+from content.commerce.errors import StemsForbidden, StemsNotIncluded, TrackNotForSale
+from content.commerce.models import ConnectAccount, Payout, Purchase, Subscription, TrackStem
 from content.commerce.money import DEFAULT_CURRENCY, Money
 from content.commerce.pricing import Pricing, price_exclusive
-from content.licensing.errors import ExclusiveSold
+from content.commerce.terms import DELIVERABLES
+from content.licensing.errors import ExclusiveSold, LicenseRevoked
 
 
 @dataclass(frozen=True)
@@ -155,13 +158,17 @@ def purchase_status(*, user, track: Track) -> dict:
 def purchases_of_buyer(*, user):
 
     return (
-        Purchase.objects.filter(buyer=user).select_related("license").order_by("-created_at", "-id")
+        Purchase.objects.filter(buyer=user)
+        .select_related("license", "coupon")
+        .order_by("-created_at", "-id")
     )
 
 
 def artist_earnings(*, artist, now=None) -> dict:
     """The artist's sales in their main currency (the one with the most revenue): count,
-    revenue (100% of listed prices), and how much of it is past the payout delay."""
+    revenue (100% of listed prices), and how much of it is paid out: the payouts the gateway
+    reported deposited (``payout.paid``) once there are any in that currency, else the sales
+    past the payout delay (an estimate until the first payout event arrives)."""
     now = now or clock.now()
     settled_before = now - timedelta(days=settings.COMMERCE_PAYOUT_DELAY_DAYS)
     rows = list(
@@ -179,6 +186,10 @@ def artist_earnings(*, artist, now=None) -> dict:
     top = rows[0]
     revenue = Money(top["revenue"] or Decimal(0), top["currency"])
     paid = Money(top["paid"] or Decimal(0), top["currency"])
+    payouts = Payout.objects.filter(account__artist=artist, currency=top["currency"])
+    if payouts.exists():
+        deposited = payouts.filter(status=Payout.Status.PAID).aggregate(s=Sum("amount"))["s"]
+        paid = Money(min(deposited or Decimal(0), revenue.amount), top["currency"])
     return {
         "total_sales": top["sales"],
         "total_revenue": revenue.amount,
@@ -187,6 +198,13 @@ def artist_earnings(*, artist, now=None) -> dict:
         "paid_out": paid.amount,
         "currency": top["currency"],
     }
+
+
+def artist_payouts(*, artist, limit: int = 10):
+    """The newest payouts of the artist's Connect account."""
+    return list(
+        Payout.objects.filter(account__artist=artist).order_by("-created_at", "-id")[:limit]
+    )
 
 
 def artist_recent_sales(*, artist, limit: int = 10):
@@ -227,8 +245,6 @@ def presets_of(*, user):
 
 def preset_get(*, user, preset_id: int):
     """One of the user's presets (staff: any), or 404."""
-    from rest_framework.exceptions import NotFound
-
     from content.commerce.models import ExclusiveLicensePreset
 
     presets = ExclusiveLicensePreset.objects.annotate(usage_count=Count("tracks"))
@@ -242,3 +258,60 @@ def preset_get(*, user, preset_id: int):
 
 def default_preset_of(*, user):
     return presets_of(user=user).filter(is_default=True).first()
+
+
+# --- stems ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StemAccess:
+    """Why ``user`` may download a track's stems: ``owner`` (managers of the main artist,
+    staff) or ``exclusive_buyer`` (with the license the stems are delivered under)."""
+
+    route: str
+    license_uuid: str | None = None
+
+    OWNER = "owner"
+    EXCLUSIVE_BUYER = "exclusive_buyer"
+
+
+def stem_access(*, user, track: Track) -> StemAccess:
+    """May ``user`` obtain ``track``'s stems? The track's managers and staff always; the
+    exclusive buyer once their purchase succeeded, while its license is active and its signed
+    terms list stems among the files delivered; nobody else (403), before or after a sale."""
+    from content.licensing.models import License
+
+    if user is None or not user.is_authenticated:
+        raise NotAuthenticated()
+    if track_is_manageable(user=user, track=track):
+        return StemAccess(StemAccess.OWNER)
+    if track.exclusive_status != ExclusiveStatus.SOLD or track.exclusive_buyer_id != user.pk:
+        raise StemsForbidden()
+    purchase = (
+        Purchase.objects.filter(buyer=user, track=track, status=Purchase.Status.SUCCEEDED)
+        .select_related("license")
+        .first()
+    )
+    if purchase is None or purchase.license is None:
+        raise StemsForbidden()
+    license = purchase.license
+    if license.status != License.Status.ACTIVE:
+        raise LicenseRevoked()
+    delivered = (license.snapshot.get("terms") or {}).get("files_delivered") or []
+    if DELIVERABLES["stems"] not in delivered:
+        raise StemsNotIncluded()
+    return StemAccess(StemAccess.EXCLUSIVE_BUYER, str(license.uuid))
+
+
+def stems_of_track(*, track: Track):
+    return TrackStem.objects.filter(track=track).select_related("file").order_by("position", "id")
+
+
+def stem_get(*, track: Track, stem_id: int):
+    """One of ``track``'s stems, or 404 (a stem of another track is unknown here)."""
+    from rest_framework.exceptions import NotFound
+
+    stem = stems_of_track(track=track).filter(pk=stem_id).first()
+    if stem is None:
+        raise NotFound("No such stem on this track.")
+    return stem

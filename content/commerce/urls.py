@@ -2,7 +2,15 @@
 
 from django.urls import path
 
-from content.commerce.api import coupons, presets, purchases, sales, subscriptions, webhooks
+from content.commerce.api import (
+    coupons,
+    presets,
+    purchases,
+    sales,
+    stems,
+    subscriptions,
+    webhooks,
+)
 
 urlpatterns = [
     path(
@@ -68,5 +76,21 @@ urlpatterns = [
         "artist/exclusive-license-default",
         presets.ArtistDefaultView.as_view(),
         name="artist-exclusive-license-default",
+    ),
+    path("tracks/<int:track_id>/stems", stems.TrackStemsView.as_view(), name="track-stems"),
+    path(
+        "tracks/<int:track_id>/stems/download",
+        stems.TrackStemsZipView.as_view(),
+        name="track-stems-download",
+    ),
+    path(
+        "tracks/<int:track_id>/stems/<int:stem_id>",
+        stems.TrackStemDetailView.as_view(),
+        name="track-stem",
+    ),
+    path(
+        "tracks/<int:track_id>/stems/<int:stem_id>/download",
+        stems.TrackStemDownloadView.as_view(),
+        name="track-stem-download",
     ),
 ]

@@ -11,7 +11,7 @@ from beatpass.api.pagination import paginate
 from beatpass.api.schema import errors, paginated
 from content.catalog.selectors import track_get
 from content.commerce import selectors
-from content.commerce.inputs import InitiatePurchaseInput
+from content.commerce.inputs import CalculatePriceInput, InitiatePurchaseInput
 from content.commerce.presenters import present_purchase_pricing, present_purchases
 from content.commerce.schemas import (
     InitiateEnvelope,
@@ -20,6 +20,7 @@ from content.commerce.schemas import (
     PurchaseStatusEnvelope,
 )
 from content.commerce.services import purchases as services
+from content.commerce.services.coupons import coupon_price_exclusive
 
 TAG = "Purchases"
 
@@ -33,16 +34,27 @@ class CalculatePriceView(APIView):
         description=(
             "The producer's price plus the platform fee (12% + 3.00 by default, paid by the "
             "buyer), as exact two-decimal amounts. 400 `track_not_for_sale` when no exclusive "
-            "is offered, 410 `exclusive_sold` once sold."
+            "is offered, 410 `exclusive_sold` once sold. With a `coupon` the quote adds "
+            "`discount_amount` and `coupon`: the discount is computed on the total and comes "
+            "off the platform fee (at most all of it; the producer's price is never reduced); "
+            "422 under `coupon` with commerce.mdx's messages when it does not apply."
         ),
-        request=None,
-        responses={200: PriceQuoteEnvelope, **errors(400, 401, 404, 410)},
+        request=CalculatePriceInput,
+        responses={200: PriceQuoteEnvelope, **errors(400, 401, 404, 410, 422)},
         tags=[TAG],
     )
     def post(self, request, track_id: int):
         track = track_get(viewer=request.user, track_id=track_id)
+        data = CalculatePriceInput(data=request.data)
+        data.is_valid(raise_exception=True)
         pricing = selectors.exclusive_pricing(track=track)
-        return Response({"status": "success", "data": {**pricing.as_json(), "is_exclusive": True}})
+        if code := data.validated_data.get("coupon"):
+            _, pricing = coupon_price_exclusive(code=code, user=request.user, pricing=pricing)
+        quote = {**pricing.as_json(), "is_exclusive": True}
+        # openapi.json names the total `total_price` (its example: 100 + 15 = 115, the fee on
+        # top, as the help pages say); commerce.mdx names it `total_amount`. Both are sent.
+        quote["total_price"] = quote["total_amount"]
+        return Response({"status": "success", "data": quote})
 
 
 class InitiatePurchaseView(APIView):
@@ -58,7 +70,11 @@ class InitiatePurchaseView(APIView):
             "`cannot_purchase_own_track`, `already_purchased`, `artist_payments_not_setup`; "
             "400 `track_not_for_sale`; 410 `exclusive_sold`; 409 `price_changed` (when "
             "`expected_total` differs from the current total), `exclusive_pending`, "
-            "`fingerprint_pending`; 502 `payment_processing_error`."
+            "`fingerprint_pending`; 502 `payment_processing_error`. A `coupon` is applied as "
+            "in calculate-price and one use is reserved with the hold (422 under `coupon`: "
+            '"Invalid or expired coupon code" — also when the last use went to a concurrent '
+            'buyer —, "You cannot use this coupon", "Cannot be applied to selected '
+            'plan"); the use is given back if the purchase fails or is refunded.'
         ),
         request=InitiatePurchaseInput,
         responses={200: InitiateEnvelope, **errors(400, 401, 403, 404, 409, 410, 422, 502, 503)},
@@ -72,6 +88,7 @@ class InitiatePurchaseView(APIView):
             buyer=request.user,
             track=track,
             expected_total=data.validated_data.get("expected_total"),
+            coupon_code=data.validated_data.get("coupon") or None,
         )
         return Response(
             {

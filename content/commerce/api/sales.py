@@ -13,7 +13,7 @@ from content.commerce import selectors
 from content.commerce.gateways import get_gateway
 from content.commerce.models import ConnectAccount
 from content.commerce.money import as_json_number
-from content.commerce.presenters import present_connect, present_sales
+from content.commerce.presenters import present_connect, present_payout, present_sales
 from content.commerce.pricing import from_minor_units
 from content.commerce.schemas import (
     ConnectEnvelope,
@@ -106,7 +106,9 @@ class ConnectFinancesView(APIView):
         summary="Your earnings and payout balance",
         description=(
             "Lifetime earnings, what is paid out and what is pending, from the artist's "
-            "succeeded sales."
+            "succeeded sales; the gateway balance; the newest payouts to the bank "
+            "(`payout.*` webhook events: pending, in_transit, paid, failed with the reason). "
+            "Once payouts are reported, `paid_out` is what they deposited."
         ),
         parameters=[ARTIST_PARAM],
         responses={200: FinancesEnvelope, **errors(401, 403, 502, 503)},
@@ -137,6 +139,7 @@ class ConnectFinancesView(APIView):
                     "earnings": earnings["earnings"],
                     "balance": balance,
                     "connect": present_connect(account),
+                    "payouts": [present_payout(p) for p in selectors.artist_payouts(artist=artist)],
                 },
             }
         )

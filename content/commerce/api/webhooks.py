@@ -39,8 +39,10 @@ class StripeWebhookView(APIView):
             "Each event id is handled once; a repeat delivery answers 200 with "
             "`duplicate: true` and changes nothing. Handles `payment_intent.succeeded`, "
             "`payment_intent.payment_failed`, `charge.refunded`, `account.updated`, "
-            "`customer.subscription.created|updated|deleted`; other types are stored and "
-            "ignored. 503 when processing failed (the gateway retries)."
+            "`customer.subscription.created|updated|deleted`, and the Connect events "
+            "`payout.created|updated|paid|failed|canceled` (the event's `account` names the "
+            "producer's account; payouts are recorded once and only move forward); other "
+            "types are stored and ignored. 503 when processing failed (the gateway retries)."
         ),
         parameters=[
             OpenApiParameter(

@@ -37,6 +37,12 @@ from content.commerce.gateways import get_gateway
 from content.commerce.gateways.base import PaymentIntent
 from content.commerce.models import ConnectAccount, Purchase
 from content.commerce.pricing import from_minor_units, to_minor_units
+from content.commerce.services.coupons import (
+    coupon_price_exclusive,
+    coupon_release,
+    coupon_reserve,
+    coupon_retake,
+)
 from content.fingerprints.models import Fingerprint
 from content.licensing import errors as licensing_errors
 from content.licensing.models import License
@@ -66,12 +72,20 @@ def _hold_seconds() -> int:
 
 
 def purchase_initiate(
-    *, buyer, track: Track, expected_total: Decimal | None = None
+    *,
+    buyer,
+    track: Track,
+    expected_total: Decimal | None = None,
+    coupon_code: str | None = None,
 ) -> tuple[Purchase, PaymentIntent]:
     """Start buying ``track``'s exclusive: check the commerce.mdx error rows, hold the
     exclusive, record a ``pending`` Purchase, then create the PaymentIntent (idempotency key
     derived from the purchase). A buyer who already holds the track gets their purchase back.
-    If the gateway fails, the hold is released and the purchase marked ``failed``."""
+    If the gateway fails, the hold is released and the purchase marked ``failed``.
+
+    ``coupon_code``: a coupon entered at checkout (422 under ``coupon`` when it does not
+    apply); its discount comes off the platform fee, and one use is reserved in the same
+    transaction as the hold (given back if the purchase fails or is refunded)."""
     if not settings.COMMERCE_PURCHASES_ENABLED:
         raise PurchasesDisabled()
     if TrackArtist.objects.filter(
@@ -94,6 +108,9 @@ def purchase_initiate(
     account = ConnectAccount.objects.filter(artist=artist).first() if artist else None
     if account is None or not account.charges_enabled:
         raise ArtistNotPayable()
+    coupon = None
+    if coupon_code:
+        coupon, pricing = coupon_price_exclusive(code=coupon_code, user=buyer, pricing=pricing)
     if expected_total is not None and expected_total != pricing.total_amount:
         raise PriceChanged(pricing=pricing.as_json())
 
@@ -150,7 +167,12 @@ def purchase_initiate(
             gateway=gateway.name,
             destination_account_id=account.account_id,
             hold_expires_at=hold_until,
+            coupon=coupon,
+            discount_amount=pricing.discount_amount,
         )
+        if coupon is not None:
+            # A use lost to a concurrent buyer rolls back the purchase and the hold.
+            coupon_reserve(coupon=coupon, user=buyer, purchase=purchase)
     try:
         intent = gateway.create_payment_intent(
             amount=to_minor_units(pricing.total_amount, pricing.currency),
@@ -162,7 +184,7 @@ def purchase_initiate(
                 "buyer_id": str(buyer.pk),
             },
             destination_account=account.account_id,
-            application_fee=to_minor_units(pricing.platform_fee, pricing.currency),
+            application_fee=to_minor_units(pricing.application_fee, pricing.currency),
             description=f"Exclusive license: {track.name}"[:1000],
         )
     except GatewayError as exc:
@@ -176,14 +198,21 @@ def purchase_initiate(
 
 
 def _fail_pending(*, track_id: int, code: str, message: str) -> int:
-    """Mark the track's pending purchases failed (caller holds the track's row lock)."""
-    return Purchase.objects.filter(track_id=track_id, status=Purchase.Status.PENDING).update(
+    """Mark the track's pending purchases failed (caller holds the track's row lock) and give
+    back the coupon uses they reserved."""
+    pending = Purchase.objects.filter(track_id=track_id, status=Purchase.Status.PENDING)
+    ids = list(pending.values_list("pk", flat=True))
+    if not ids:
+        return 0
+    failed = Purchase.objects.filter(pk__in=ids, status=Purchase.Status.PENDING).update(
         status=Purchase.Status.FAILED,
         failure_code=code,
         failure_message=message,
         failed_at=clock.now(),
         updated_at=clock.now(),
     )
+    coupon_release(purchase_ids=ids)
+    return failed
 
 
 def _release_hold(track: Track) -> None:
@@ -211,6 +240,7 @@ def _finish_failed(*, purchase_id: int, code: str, message: str) -> Purchase:
         purchase.failure_message = message
         purchase.failed_at = clock.now()
         purchase.save()
+        coupon_release(purchase_ids=[purchase.pk])
         if track is not None:
             _release_hold(track)
         return purchase
@@ -263,6 +293,8 @@ def purchase_payment_succeeded(*, intent: dict) -> Purchase | None:
             context=IssuanceContext(platform="purchase", extra={"purchase_id": str(purchase.pk)}),
             terms_overrides=terms.certificate_terms(track.exclusive_terms),
         )
+        if purchase.status != Purchase.Status.PENDING:
+            coupon_retake(purchase=purchase)  # its use was given back when it failed
         purchase.status = Purchase.Status.SUCCEEDED
         purchase.succeeded_at = now
         purchase.failure_code = ""
@@ -300,6 +332,7 @@ def _refund(purchase: Purchase, *, code: str) -> Purchase:
     purchase.failure_code = code
     purchase.failure_message = "The exclusive was sold to another buyer; the payment is refunded."
     purchase.save()
+    coupon_release(purchase_ids=[purchase.pk])
     if purchase.buyer_id:
         notify(
             user=purchase.buyer,
@@ -377,6 +410,7 @@ def purchase_charge_refunded(*, charge: dict) -> Purchase | None:
         purchase.status = Purchase.Status.REFUNDED
         purchase.refunded_at = clock.now()
         purchase.save()
+        coupon_release(purchase_ids=[purchase.pk])
         if was_sale:
             license = License.objects.filter(
                 pk=purchase.license_id, status=License.Status.ACTIVE

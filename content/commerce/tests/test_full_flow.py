@@ -1,7 +1,7 @@
 """The whole exclusive sale over HTTP, as a client and Stripe would drive it: onboarding,
-pricing, calculate → initiate → signed webhook → succeeded → the buyer downloads the WAV and
-their certificate verifies publicly → the track leaves the catalog and other subscribers get
-410, while an earlier non-exclusive license stays valid."""
+pricing, stems, calculate → initiate → signed webhook → succeeded → the buyer downloads the
+WAV and the stems, their certificate verifies publicly → the track leaves the catalog and
+other subscribers get 410, while an earlier non-exclusive license stays valid."""
 
 from __future__ import annotations
 
@@ -9,11 +9,13 @@ import json
 import time
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from conftest import bearer_client
 from content.commerce.services.webhooks import sign_payload
 from content.commerce.tests.conftest import WEBHOOK_URL, notifications_of
 from content.licensing.tests.conftest import body_of, licensable_track, subscribe
+from content.tests.audio_helpers import tone_wav
 from content.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -43,6 +45,16 @@ def test_an_exclusive_sale_end_to_end(api_client, producer, producer_client, pro
     )
     assert response.status_code == 200
     assert response.json()["track"]["price"] == 200
+    # ...and uploads the stems delivered with the exclusive (private until the sale).
+    stem = producer_client.post(
+        f"/api/v1/tracks/{track.pk}/stems",
+        {"file": SimpleUploadedFile("drums.wav", tone_wav(2.0)), "name": "Drums"},
+        format="multipart",
+    )
+    assert stem.status_code == 201
+    stem_url = f"/api/v1/tracks/{track.pk}/stems/{stem.json()['stem']['id']}/download"
+    assert buyer_client.get(f"/api/v1/tracks/{track.pk}").json()["track"]["has_stems"] is True
+    assert buyer_client.get(stem_url).status_code == 403
 
     # A subscriber licenses it before the sale.
     early_download = bearer_client(early).get(f"/api/v1/tracks/{track.pk}/download")
@@ -57,6 +69,7 @@ def test_an_exclusive_sale_end_to_end(api_client, producer, producer_client, pro
         "total_amount": 227,
         "currency": "USD",
         "is_exclusive": True,
+        "total_price": 227,
     }
     started = buyer_client.post(
         f"/api/v1/tracks/{track.pk}/purchase/initiate",
@@ -108,6 +121,14 @@ def test_an_exclusive_sale_end_to_end(api_client, producer, producer_client, pro
     assert body_of(wav)[:4] == b"RIFF"
     license_uuid = wav["X-License-Id"]
     assert license_uuid == history[0]["license_uuid"]
+    # ...and the stems.
+    listed = buyer_client.get(f"/api/v1/tracks/{track.pk}/stems").json()
+    assert [s["name"] for s in listed["stems"]] == ["Drums"]
+    stems = buyer_client.get(stem_url)
+    assert stems.status_code == 200
+    assert body_of(stems) == tone_wav(2.0)
+    assert stems["X-License-Id"] == license_uuid
+    assert bearer_client(late).get(stem_url).status_code == 403
 
     # The certificate verifies publicly, as an exclusive one with the producer's terms.
     verified = api_client.get(f"/api/v1/verify-license/{license_uuid}").json()

@@ -216,6 +216,7 @@ def test_calculate_price_returns_the_commerce_shape(user_client, producer_artist
             "total_amount": 36.59,
             "currency": "USD",
             "is_exclusive": True,
+            "total_price": 36.59,
         },
     }
     assert b'"total_amount":36.59' in response.content

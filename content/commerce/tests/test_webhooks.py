@@ -101,7 +101,7 @@ def test_replayed_event_is_a_no_op(api_client, pending):
 
 
 def test_unknown_event_types_are_stored_and_ignored(api_client):
-    response = deliver(api_client, event("payout.paid", {"id": "po_1", "object": "payout"}))
+    response = deliver(api_client, event("invoice.created", {"id": "in_1", "object": "invoice"}))
     assert response.status_code == 200
     assert response.json()["event_status"] == "ignored"
     assert WebhookEvent.objects.get().status == WebhookEvent.Status.IGNORED
