@@ -1,0 +1,108 @@
+"""Pieces of the real-material bench (``bench/estimation_real.py``), rendered at test time.
+
+Two sources, both Debian packages that ``scripts/system-deps.sh --browser`` (``make
+test-system-deps``) installs, with ``fluidsynth`` and the small General MIDI soundfont
+``timgm6mb-soundfont`` to play them:
+
+* accompaniments written by MMA (Musical MIDI Accompaniment, package ``mma``) from its groove
+  library over a chord chart, exactly as the bench writes them: tempo and key are what MMA is
+  told;
+* compositions of OpenMSX (package ``openttd-openmsx``), whose tempo comes from the file.
+
+Nothing here is skipped: a missing tool fails the test that needs it, saying what to install
+(CI installs it; a silent skip would let the pinned cases rot unnoticed).
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from content.audio import estimate
+from content.audio.decode import iter_mono_chunks
+
+SOUNDFONT = Path("/usr/share/sounds/sf2/TimGM6mb.sf2")
+OPENMSX = Path("/usr/share/games/openttd/baseset/openmsx")
+RATE = estimate.ANALYSIS_RATE  # rendered at the analysis rate: no resampling in the tests
+INSTALL = "run scripts/system-deps.sh --browser as root (make test-system-deps)"
+
+
+def require(*, mma: bool = False, openmsx: bool = False) -> None:
+    """Fail (not skip) with what to install when a tool the real cases need is missing."""
+    missing = []
+    if not shutil.which("fluidsynth"):
+        missing.append("fluidsynth (package fluidsynth)")
+    if not SOUNDFONT.exists():
+        missing.append(f"{SOUNDFONT} (package timgm6mb-soundfont)")
+    if mma and not shutil.which("mma"):
+        missing.append("mma (package mma)")
+    if openmsx and not OPENMSX.is_dir():
+        missing.append(f"{OPENMSX} (package openttd-openmsx)")
+    if missing:
+        pytest.fail(f"Missing for the real-material tests: {', '.join(missing)}; {INSTALL}.")
+
+
+def mma_chart(groove: str, bpm: int, chords: tuple[str, ...], seconds: float) -> str:
+    """The chart ``bench/estimation_real.py`` writes (``mma_song``): tempo, groove, then one
+    chord per bar, the progression repeated for ``seconds`` plus a bar."""
+    bars = math.ceil(seconds * bpm / 240.0) + 1
+    lines = [f"Tempo {bpm}", f"Groove {groove}"]
+    lines += [f"{bar + 1} {chords[bar % len(chords)]}" for bar in range(bars)]
+    return "\n".join(lines) + "\n"
+
+
+class Renders:
+    """MIDI → WAV with fluidsynth, once per test session (files in a session tmp dir)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def mma(self, name: str, chart: str) -> Path:
+        require(mma=True)
+        wav = self.folder / f"{name}.wav"
+        if not wav.exists():
+            source, mid = self.folder / f"{name}.mma", self.folder / f"{name}.mid"
+            source.write_text(chart)
+            done = subprocess.run(  # noqa: S603
+                ["mma", "-f", str(mid), str(source)],  # noqa: S607
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=False,
+            )
+            assert mid.exists(), f"mma wrote no MIDI for {name}: {done.stdout}{done.stderr}"
+            self._render(mid, wav)
+        return wav
+
+    def openmsx(self, stem: str) -> Path:
+        require(openmsx=True)
+        wav = self.folder / f"openmsx-{stem}.wav"
+        if not wav.exists():
+            self._render(OPENMSX / f"{stem}.mid", wav)
+        return wav
+
+    def _render(self, mid: Path, wav: Path) -> None:
+        require()
+        tmp = wav.with_suffix(".tmp.wav")
+        subprocess.run(  # noqa: S603
+            ["fluidsynth", "-ni", "-q", "-g", "0.6", "-r", str(RATE), "-F", str(tmp),  # noqa: S607
+             str(SOUNDFONT), str(mid)],
+            capture_output=True,
+            check=True,
+            timeout=300,
+        )  # fmt: skip
+        tmp.rename(wav)
+
+
+def clip(wav: Path, seconds: float) -> np.ndarray:
+    """The first ``seconds`` of sound, decoded the way ``extract-metadata`` decodes an upload
+    (mono at the analysis rate), leading silence left out as the bench does."""
+    audio = estimate.collect(iter_mono_chunks(wav, sample_rate=RATE), max_seconds=600)
+    loud = np.flatnonzero(np.abs(audio) > 1e-3)
+    start = int(loud[0]) if loud.size else 0
+    return np.ascontiguousarray(audio[start : start + int(seconds * RATE)])
