@@ -18,10 +18,13 @@ from __future__ import annotations
 import math
 import shutil
 import subprocess
+import wave
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 import pytest
+from scipy.signal import resample_poly
 
 from content.audio import estimate
 from content.audio.decode import iter_mono_chunks
@@ -106,3 +109,65 @@ def clip(wav: Path, seconds: float) -> np.ndarray:
     loud = np.flatnonzero(np.abs(audio) > 1e-3)
     start = int(loud[0]) if loud.size else 0
     return np.ascontiguousarray(audio[start : start + int(seconds * RATE)])
+
+
+# --- copies: WAV files at the analysis rate, sped up or time-stretched ---------------------------
+
+
+def read_wav(path) -> np.ndarray:
+    with wave.open(str(path)) as w:
+        frames = np.frombuffer(w.readframes(w.getnframes()), "<i2")
+        return frames.reshape(-1, w.getnchannels()).astype(np.float32) / 32768.0
+
+
+def write_wav(path, audio: np.ndarray) -> None:
+    """16-bit WAV at the analysis rate, to a path or a binary file object."""
+    with wave.open(path if hasattr(path, "write") else str(path), "wb") as w:
+        w.setnchannels(audio.shape[1])
+        w.setsampwidth(2)
+        w.setframerate(RATE)
+        w.writeframes(np.clip(np.rint(audio * 32767), -32768, 32767).astype("<i2").tobytes())
+
+
+def stereo_excerpt(wav: Path, seconds: float) -> np.ndarray:
+    """The first ``seconds`` of sound of a render, stereo, peak at -1 dBFS: a track's audio."""
+    audio = read_wav(wav)
+    loud = np.flatnonzero(np.abs(audio).max(axis=1) > 1e-3)
+    audio = audio[loud[0] : loud[0] + int(seconds * RATE)]
+    return audio * np.float32(0.89 / float(np.abs(audio).max()))
+
+
+def speed(audio: np.ndarray, factor: float) -> np.ndarray:
+    """Played ``factor`` times faster, pitch and tempo together (a resampled copy)."""
+    ratio = Fraction(factor).limit_denominator(1000)
+    return resample_poly(audio, ratio.denominator, ratio.numerator, axis=0).astype(np.float32)
+
+
+def tempo(audio: np.ndarray, factor: float) -> np.ndarray:
+    """Time-stretched ``factor`` times faster with the pitch kept (FFmpeg's atempo, as the
+    bench does)."""
+    import av
+    from av.filter import Graph
+
+    graph = Graph()
+    source = graph.add_abuffer(format="fltp", sample_rate=RATE, layout="stereo")
+    stretch = graph.add("atempo", f"{factor:.4f}")
+    sink = graph.add("abuffersink")
+    source.link_to(stretch)
+    stretch.link_to(sink)
+    graph.configure()
+    frame = av.AudioFrame.from_ndarray(
+        np.ascontiguousarray(audio.T), format="fltp", layout="stereo"
+    )
+    frame.sample_rate, frame.pts, frame.time_base = RATE, 0, Fraction(1, RATE)
+    out = []
+    for pushed in (frame, None):
+        graph.push(pushed)
+        while True:
+            try:
+                result = graph.pull()
+            except (av.error.BlockingIOError, av.error.EOFError):
+                break
+            data = result.to_ndarray()
+            out.append(data.T if result.format.is_planar else data.reshape(-1, 2))
+    return np.concatenate(out).astype(np.float32)

@@ -9,16 +9,22 @@ these tests fail with what to install, they do not skip.
 
 from __future__ import annotations
 
-import wave
-from fractions import Fraction
-
 import numpy as np
 import pytest
 from django.conf import settings
-from scipy.signal import resample_poly
 
 from content.audio import digest, estimate, fpmatch
-from content.audio.tests.realmusic import RATE, Renders, clip, mma_chart
+from content.audio.tests.realmusic import (
+    RATE,
+    Renders,
+    clip,
+    mma_chart,
+    read_wav,
+    speed,
+    stereo_excerpt,
+    tempo,
+    write_wav,
+)
 
 SECONDS = 20.0  # the excerpt analysed: long enough for a stable answer, quick to render
 
@@ -116,65 +122,12 @@ def test_minor_keys_are_found_with_their_tonic(renders, name, key, camelot):
 # --- duplicates: a copy at another speed or tempo ------------------------------------------------
 
 
-def _read(path) -> np.ndarray:
-    with wave.open(str(path)) as w:
-        frames = np.frombuffer(w.readframes(w.getnframes()), "<i2")
-        return frames.reshape(-1, w.getnchannels()).astype(np.float32) / 32768.0
-
-
-def _write(path, audio: np.ndarray) -> None:
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(audio.shape[1])
-        w.setsampwidth(2)
-        w.setframerate(RATE)
-        w.writeframes(np.clip(np.rint(audio * 32767), -32768, 32767).astype("<i2").tobytes())
-
-
-def _speed(audio: np.ndarray, factor: float) -> np.ndarray:
-    """Played ``factor`` times faster, pitch and tempo together (a resampled copy)."""
-    ratio = Fraction(factor).limit_denominator(1000)
-    return resample_poly(audio, ratio.denominator, ratio.numerator, axis=0).astype(np.float32)
-
-
-def _tempo(audio: np.ndarray, factor: float) -> np.ndarray:
-    """Time-stretched ``factor`` times faster with the pitch kept (FFmpeg's atempo, as the
-    bench does)."""
-    import av
-    from av.filter import Graph
-
-    graph = Graph()
-    source = graph.add_abuffer(format="fltp", sample_rate=RATE, layout="stereo")
-    stretch = graph.add("atempo", f"{factor:.4f}")
-    sink = graph.add("abuffersink")
-    source.link_to(stretch)
-    stretch.link_to(sink)
-    graph.configure()
-    frame = av.AudioFrame.from_ndarray(
-        np.ascontiguousarray(audio.T), format="fltp", layout="stereo"
-    )
-    frame.sample_rate, frame.pts, frame.time_base = RATE, 0, Fraction(1, RATE)
-    out = []
-    for pushed in (frame, None):
-        graph.push(pushed)
-        while True:
-            try:
-                result = graph.pull()
-            except (av.error.BlockingIOError, av.error.EOFError):
-                break
-            data = result.to_ndarray()
-            out.append(data.T if result.format.is_planar else data.reshape(-1, 2))
-    return np.concatenate(out).astype(np.float32)
-
-
 @pytest.fixture(scope="module")
 def original(renders, tmp_path_factory):
     """30 s of "Linn's Basket" (OpenMSX) as a stored track would have it, and its digest."""
-    audio = _read(renders.openmsx("linns_basket"))
-    loud = np.flatnonzero(np.abs(audio).max(axis=1) > 1e-3)
-    audio = audio[loud[0] : loud[0] + 30 * RATE]
-    audio *= 0.89 / float(np.abs(audio).max())
+    audio = stereo_excerpt(renders.openmsx("linns_basket"), 30.0)
     path = tmp_path_factory.mktemp("dup") / "original.wav"
-    _write(path, audio)
+    write_wav(path, audio)
     return audio, digest.digest_file(path)
 
 
@@ -195,10 +148,10 @@ def _check(stored: digest.AudioDigest, upload: digest.AudioDigest) -> fpmatch.Ma
 )
 def test_a_copy_three_percent_faster_or_slower_is_a_duplicate(original, tmp_path, change, factor):
     audio, stored = original
-    copy = (_speed if change == "speed" else _tempo)(audio, factor)
+    copy = (speed if change == "speed" else tempo)(audio, factor)
     assert abs(copy.shape[0] / audio.shape[0] - 1 / factor) < 0.01  # really 3 % shorter/longer
     path = tmp_path / "copy.wav"
-    _write(path, copy)
+    write_wav(path, copy)
 
     match = _check(stored, digest.digest_file(path, query_variants=True))
 
@@ -207,9 +160,9 @@ def test_a_copy_three_percent_faster_or_slower_is_a_duplicate(original, tmp_path
 
 def test_another_real_piece_is_not_a_duplicate(original, renders, tmp_path):
     _, stored = original
-    other = _read(renders.openmsx("mosey_along_redfarn"))[: 30 * RATE]
+    other = read_wav(renders.openmsx("mosey_along_redfarn"))[: 30 * RATE]
     path = tmp_path / "other.wav"
-    _write(path, other)
+    write_wav(path, other)
 
     match = _check(stored, digest.digest_file(path, query_variants=True))
 
