@@ -248,6 +248,29 @@ def test_derivatives_made_on_two_threads_are_the_single_thread_resizes(side):
     assert derivatives(master) == files
 
 
+def _derivative_names_in_child(master, queue):
+    queue.put(sorted(derivatives(master)))
+
+
+def test_derivatives_work_in_a_process_forked_after_the_parent_used_its_threads():
+    # A Celery prefork worker: the parent's pool threads do not survive the fork.
+    import multiprocessing
+
+    master = Image.new("RGB", (1000, 1000), (40, 80, 120))
+    derivatives(master)  # the parent's pool now has threads
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    child = context.Process(target=_derivative_names_in_child, args=(master, queue))
+    child.start()
+    try:
+        names = queue.get(timeout=60)
+    finally:
+        child.join(timeout=10)
+        if child.is_alive():
+            child.kill()
+    assert len(names) == 6
+
+
 def test_a_panorama_is_centre_cropped_to_a_square():
     panorama = Image.new("RGB", (1800, 600), (255, 0, 0))
     panorama.paste((0, 200, 0), (600, 0, 1200, 600))  # the centre third is green
