@@ -3,7 +3,8 @@
 # (CI, containers); otherwise prints the command to run.
 #
 #   scripts/system-deps.sh            what the server needs (make run)
-#   scripts/system-deps.sh --browser  plus what the test suite needs (make test)
+#   scripts/system-deps.sh --browser  plus what the test suite needs (make test): the browser,
+#                                     Redis, and the real-music tools of the audio tests
 set -euo pipefail
 
 browser=false
@@ -26,6 +27,13 @@ if $browser; then
   command -v chromedriver >/dev/null || missing+=(chromium-driver)
   # A throwaway Redis for the throttle's atomicity test (beatpass/api/tests/test_throttling.py).
   command -v redis-server >/dev/null || missing+=(redis-server)
+  # Real music for the pinned tempo/key/duplicate cases (content/audio/tests/test_estimate_real.py):
+  # MMA's groove library and OpenMSX's MIDI compositions, played by fluidsynth with a small
+  # General MIDI soundfont (the same material as bench/estimation_real.py).
+  command -v fluidsynth >/dev/null || missing+=(fluidsynth)
+  [ -f /usr/share/sounds/sf2/TimGM6mb.sf2 ] || missing+=(timgm6mb-soundfont)
+  command -v mma >/dev/null || missing+=(mma)
+  [ -d /usr/share/games/openttd/baseset/openmsx ] || missing+=(openttd-openmsx)
 fi
 
 if [ ${#missing[@]} -eq 0 ]; then

@@ -44,6 +44,16 @@ def test_test_dependencies_ask_for_chromium_and_its_driver(machine_with_only_fpc
     assert "chromium chromium-driver" in result.stderr
 
 
+def test_test_dependencies_ask_for_the_real_music_tools(machine_with_only_fpcalc):
+    # content/audio/tests/test_estimate_real.py renders MMA grooves and OpenMSX MIDI files
+    result = run_script(machine_with_only_fpcalc, "--browser")
+
+    # (the soundfont and the MIDI files are found by path, present or not on this machine)
+    for package in ("fluidsynth", "mma"):
+        assert package in result.stderr.split()
+    assert "fluidsynth" not in run_script(machine_with_only_fpcalc).stderr
+
+
 def test_make_run_installs_server_dependencies_only():
     lines = dry_run("run")
     deps = position(lines, r"scripts/system-deps\.sh")

@@ -12,7 +12,7 @@ from PIL import Image, ImageChops
 from coverart import presets
 from coverart.render import CoverInputs, TextTrace, clean_text, render_cover
 from coverart.render import fonts as fontlib
-from coverart.render.output import cover_files, derivatives, encode, square_picture
+from coverart.render.output import DOWNSCALE, cover_files, derivatives, encode, square_picture
 from coverart.render.text import TextStyle, layout
 
 PRESETS = {p["slug"]: p for p in presets.load()}
@@ -228,6 +228,47 @@ def test_cover_files_are_a_master_and_three_sizes_in_two_formats():
             assert decoded.size == (size, size)
             assert decoded.format == ("JPEG" if name.endswith("jpg") else "WEBP")
     assert derivatives(image).keys() <= files.keys()
+
+
+@pytest.mark.parametrize("side", [1000, 997, 1500])
+def test_derivatives_made_on_two_threads_are_the_single_thread_resizes(side):
+    # Noise: every pixel differs from its neighbours, so a band seam or a shifted weight shows.
+    rng = np.random.default_rng(side)
+    master = Image.fromarray(rng.integers(0, 256, (side, side, 3), dtype=np.uint8), "RGB")
+
+    files = derivatives(master)
+
+    expected_600 = master.resize((600, 600), DOWNSCALE)
+    expected_300 = expected_600.reduce(2)
+    expected_64 = expected_300.resize((64, 64), DOWNSCALE)
+    for size, expected in ((600, expected_600), (300, expected_300), (64, expected_64)):
+        assert files[f"{size}.webp"] == encode(expected, "webp"), size
+        assert files[f"{size}.jpg"] == encode(expected, "jpeg"), size
+    assert list(files) == [f"{s}.{e}" for s in (600, 300, 64) for e in ("jpg", "webp")]
+    assert derivatives(master) == files
+
+
+def _derivative_names_in_child(master, queue):
+    queue.put(sorted(derivatives(master)))
+
+
+def test_derivatives_work_in_a_process_forked_after_the_parent_used_its_threads():
+    # A Celery prefork worker: the parent's pool threads do not survive the fork.
+    import multiprocessing
+
+    master = Image.new("RGB", (1000, 1000), (40, 80, 120))
+    derivatives(master)  # the parent's pool now has threads
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    child = context.Process(target=_derivative_names_in_child, args=(master, queue))
+    child.start()
+    try:
+        names = queue.get(timeout=60)
+    finally:
+        child.join(timeout=10)
+        if child.is_alive():
+            child.kill()
+    assert len(names) == 6
 
 
 def test_a_panorama_is_centre_cropped_to_a_square():
