@@ -19,14 +19,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Value
 from rest_framework.exceptions import NotAuthenticated, NotFound
 
 from content import clock
-from content.catalog.models import ExclusiveStatus, Track
-from content.catalog.selectors import track_is_manageable
-from content.commerce.models import Subscription
-from content.commerce.selectors import Entitlement, download_entitlement
+from content.catalog.models import ExclusiveStatus, Track, manager_link
+from content.commerce.models import Plan, Subscription
+from content.commerce.selectors import Entitlement, active_subscriptions, download_entitlement
 from content.fingerprints.models import Fingerprint
 from content.licensing import errors
 from content.licensing.models import License
@@ -47,14 +46,108 @@ class DownloadDecision:
         return self.route == self.LICENSE
 
 
-def download_policy(*, user, track: Track, purpose: str = "download") -> DownloadDecision:
+@dataclass(frozen=True)
+class DownloadFacts:
+    """Everything ``download_policy`` needs to know about one user and one track, read in one
+    query (``with_download_facts``) rather than one query per question."""
+
+    owner: bool  # staff, or a manager of the track's main artist
+    subscription: Subscription | None  # the active one, its plan's ``downloads_per_period`` loaded
+    fingerprint_status: str | None
+    license: License | None  # the active license to reuse (exclusive first); pk, uuid, type loaded
+    revoked: bool  # a revoked license of this user for this track exists
+
+
+_FACTS = "dl_"  # prefix of the annotations ``with_download_facts`` adds
+_SUBSCRIPTION_FIELDS = (
+    "id",
+    "user_id",
+    "plan_id",
+    "status",
+    "current_period_start",
+    "current_period_end",
+)
+_LICENSE_FIELDS = ("id", "uuid", "license_type", "status", "user_id", "track_id")
+
+
+def with_download_facts(tracks: QuerySet[Track], *, user) -> QuerySet[Track]:
+    """``tracks`` annotated with the ``DownloadFacts`` of ``user`` (authenticated): scalar
+    subqueries on indexed columns, so the track row and the whole policy come in one round
+    trip. Read them back with ``download_facts_of``."""
+    subscription = active_subscriptions(user=user)
+    license = License.objects.filter(
+        user=user, track=OuterRef("pk"), status=License.Status.ACTIVE
+    ).order_by("license_type", "-issued_at")  # "exclusive" < "non_exclusive"
+    annotations = {
+        f"{_FACTS}owner": Value(True) if user.is_staff else Exists(manager_link(user)),
+        f"{_FACTS}fingerprint": Subquery(
+            Fingerprint.objects.filter(track=OuterRef("pk")).order_by("pk").values("status")[:1]
+        ),
+        f"{_FACTS}revoked": Exists(
+            License.objects.filter(user=user, track=OuterRef("pk"), status=License.Status.REVOKED)
+        ),
+        f"{_FACTS}sub_downloads_per_period": Subquery(
+            subscription.values("plan__downloads_per_period")[:1]
+        ),
+    }
+    for field in _SUBSCRIPTION_FIELDS:
+        annotations[f"{_FACTS}sub_{field}"] = Subquery(subscription.values(field)[:1])
+    for field in _LICENSE_FIELDS:
+        annotations[f"{_FACTS}lic_{field}"] = Subquery(license.values(field)[:1])
+    return tracks.annotate(**annotations)
+
+
+def download_facts_of(track: Track) -> DownloadFacts:
+    """The ``DownloadFacts`` of a track read through ``with_download_facts``: the subscription
+    and the license come back as model instances with only the columns read (any other
+    attribute loads on first access, like ``QuerySet.only``)."""
+    values = track.__dict__
+    subscription = None
+    if values[f"{_FACTS}sub_id"] is not None:
+        subscription = _partial(Subscription, values, "sub_", _SUBSCRIPTION_FIELDS)
+        subscription.plan = Plan.from_db(
+            "default",
+            ["id", "downloads_per_period"],
+            [subscription.plan_id, values[f"{_FACTS}sub_downloads_per_period"]],
+        )
+    license = None
+    if values[f"{_FACTS}lic_id"] is not None:
+        license = _partial(License, values, "lic_", _LICENSE_FIELDS)
+    return DownloadFacts(
+        owner=bool(values[f"{_FACTS}owner"]),
+        subscription=subscription,
+        fingerprint_status=values[f"{_FACTS}fingerprint"],
+        license=license,
+        revoked=bool(values[f"{_FACTS}revoked"]),
+    )
+
+
+def _partial(model, values: dict, prefix: str, fields: Sequence[str]):
+    return model.from_db("default", list(fields), [values[f"{_FACTS}{prefix}{f}"] for f in fields])
+
+
+def download_facts(*, user, track: Track) -> DownloadFacts:
+    """The ``DownloadFacts`` of an authenticated ``user`` for ``track``, in one query."""
+    annotated = with_download_facts(Track.objects.filter(pk=track.pk), user=user).first()
+    if annotated is None:  # the track went away meanwhile
+        raise NotFound()
+    return download_facts_of(annotated)
+
+
+def download_policy(
+    *, user, track: Track, purpose: str = "download", facts: DownloadFacts | None = None
+) -> DownloadDecision:
     """Decide (read-only) how ``user`` may get ``track``; raise the error that refuses it.
 
     ``purpose`` is ``download`` (the file) or ``license`` (``generate-license``: same rules, but
-    owners need no license and free downloads do not make one).
+    owners need no license and free downloads do not make one). ``facts``: the track's
+    ``download_facts_of`` when the caller read the track through ``with_download_facts``;
+    otherwise they are read here (one query, none for anonymous users).
     """
     authenticated = user is not None and user.is_authenticated
-    if authenticated and track_is_manageable(user=user, track=track):
+    if authenticated and facts is None:
+        facts = download_facts(user=user, track=track)
+    if authenticated and facts.owner:
         if purpose == "license":
             raise errors.LicenseNotNeeded()
         return DownloadDecision(DownloadDecision.OWNER)
@@ -65,22 +158,21 @@ def download_policy(*, user, track: Track, purpose: str = "download") -> Downloa
         return DownloadDecision(DownloadDecision.FREE)
     if not authenticated:
         raise NotAuthenticated()
-    entitlement = download_entitlement(user=user, track=track)
+    entitlement = download_entitlement(user=user, track=track, subscription=facts.subscription)
     if entitlement is None:
         raise errors.SubscriptionRequired()
-    fingerprint_status = (
-        Fingerprint.objects.filter(track=track).values_list("status", flat=True).first()
-    )
-    if fingerprint_status == Fingerprint.Status.FAILED:
+    if facts.fingerprint_status == Fingerprint.Status.FAILED:
         raise errors.FingerprintFailed()
-    if fingerprint_status != Fingerprint.Status.COMPLETED:
+    if facts.fingerprint_status != Fingerprint.Status.COMPLETED:
         raise errors.FingerprintPending()
     if sold_to_other:
         raise errors.ExclusiveSold()
-    existing = license_active_for(user=user, track=track)
+    existing = facts.license
     if existing is not None:
+        if purpose == "license":
+            existing.refresh_from_db()  # the endpoint shows the whole certificate
         return DownloadDecision(DownloadDecision.LICENSE, entitlement, existing)
-    if License.objects.filter(user=user, track=track, status=License.Status.REVOKED).exists():
+    if facts.revoked:
         raise errors.LicenseRevoked()
     quota_check(entitlement=entitlement)
     return DownloadDecision(DownloadDecision.LICENSE, entitlement)
