@@ -175,7 +175,12 @@ def main() -> None:
                 lambda i: first_byte(port, endpoint + "?format=wav", auth),
                 lambda i: first_byte(port, f"/floor/{data['wav_name']}", {}),
             ]
-            mp3, mp3_floor, wav, wav_floor = interleaved_timings(
+            # For information (not the ratio): the shared request path alone, to tell the
+            # download's own cost from what every authenticated API request pays.
+            sides.append(
+                lambda i: first_byte(port, f"/api/v1/bench-shared-path/{data['mp3_name']}", auth)
+            )
+            mp3, mp3_floor, wav, wav_floor, shared = interleaved_timings(
                 *sides, repetitions=repetitions, warmup=warmup
             )
         finally:
@@ -204,6 +209,12 @@ def main() -> None:
             f"ratio {ratios[name]:.2f}  |  whole file: endpoint {_common.fmt_ms(a_all['median'])}"
             f"  FileResponse {_common.fmt_ms(b_all['median'])}  ratio {transfer[name]:.2f}"
         )
+    c = _common.summary([first for first, _ in shared])
+    b = _common.summary([first for first, _ in mp3_floor])
+    rows.append(
+        f"shared request path only (middleware, DRF, JWT, throttles; mp3 file): first byte "
+        f"{_common.fmt_ms(c['median'])}  ratio {c['median'] / b['median']:.2f}"
+    )
     print(f"median of {repetitions}, one gunicorn worker, loopback HTTP")
     print("\n".join(rows))
     print(_common.result_line("downloads", max(ratios.values()), target=TARGET))

@@ -9,7 +9,7 @@ an active subscription (non-exclusive).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -43,11 +43,12 @@ class Entitlement:
     EXCLUSIVE_PURCHASE = "exclusive_purchase"
 
 
-def active_subscriptions(*, user) -> QuerySet[Subscription]:
-    """The user's subscriptions that grant downloads right now: status ``active`` and inside
-    their current period. ``past_due`` does not (the payment failed; downloads resume once
-    paid), and the period end is checked here, so nothing depends on a sweep having run."""
-    now = clock.now()
+def active_subscriptions(*, user, now: datetime | None = None) -> QuerySet[Subscription]:
+    """The user's subscriptions that grant downloads at ``now`` (default: now): status
+    ``active`` and inside their current period. ``past_due`` does not (the payment failed;
+    downloads resume once paid), and the period end is checked here, so nothing depends on a
+    sweep having run."""
+    now = now or clock.now()
     return Subscription.objects.filter(
         user=user,
         status=Subscription.Status.ACTIVE,

@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from uuid import UUID
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Value
@@ -70,11 +71,14 @@ _SUBSCRIPTION_FIELDS = (
 _LICENSE_FIELDS = ("id", "uuid", "license_type", "status", "user_id", "track_id")
 
 
-def with_download_facts(tracks: QuerySet[Track], *, user) -> QuerySet[Track]:
-    """``tracks`` annotated with the ``DownloadFacts`` of ``user`` (authenticated): scalar
-    subqueries on indexed columns, so the track row and the whole policy come in one round
-    trip. Read them back with ``download_facts_of``."""
-    subscription = active_subscriptions(user=user)
+def with_download_facts(
+    tracks: QuerySet[Track], *, user, now: datetime | None = None
+) -> QuerySet[Track]:
+    """``tracks`` annotated with the ``DownloadFacts`` of ``user`` (authenticated) at ``now``
+    (default: now): scalar subqueries on indexed columns, so the track row and the whole policy
+    come in one round trip. Read them back with ``download_facts_of`` (any object whose
+    attributes carry the annotations: a track, or ``SimpleNamespace(**values_row)``)."""
+    subscription = active_subscriptions(user=user, now=now)
     license = License.objects.filter(
         user=user, track=OuterRef("pk"), status=License.Status.ACTIVE
     ).order_by("license_type", "-issued_at")  # "exclusive" < "non_exclusive"
@@ -97,11 +101,11 @@ def with_download_facts(tracks: QuerySet[Track], *, user) -> QuerySet[Track]:
     return tracks.annotate(**annotations)
 
 
-def download_facts_of(track: Track) -> DownloadFacts:
+def download_facts_of(track) -> DownloadFacts:
     """The ``DownloadFacts`` of a track read through ``with_download_facts``: the subscription
     and the license come back as model instances with only the columns read (any other
     attribute loads on first access, like ``QuerySet.only``)."""
-    values = track.__dict__
+    values = vars(track)
     subscription = None
     if values[f"{_FACTS}sub_id"] is not None:
         subscription = _partial(Subscription, values, "sub_", _SUBSCRIPTION_FIELDS)
