@@ -22,7 +22,8 @@ from content.licensing.tests.conftest import (
     make_plan,
     subscribe,
 )
-from content.media.models import Download
+from content.media.models import AudioRendition, Download
+from content.media.services.renditions import rendition_compute
 from content.tests.factories import ArtistFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -263,3 +264,51 @@ def test_issuance_context_is_kept_without_the_raw_ip(subscriber_client, track):
     assert "198.51.100.7" not in license.ip_hash
     assert license.platform == "iOS"
     assert license.client_context == {"browser": "Safari", "timezone": "America/Toronto"}
+
+
+def test_a_reused_license_costs_one_select_and_one_insert(
+    subscriber_client, subscriber, track, django_assert_num_queries
+):
+    """The user (authentication), ONE select for the track, its file, rendition, credits and
+    the whole policy, ONE insert of the Download row: no transaction, no savepoint."""
+    AudioRendition.objects.create(source_file=track.file, format="mp3")
+    rendition_compute(rendition_id=AudioRendition.objects.get().pk)
+    first = download(subscriber_client, track, "wav")
+    body_of(first)
+
+    for fmt in ("wav", "mp3"):
+        with django_assert_num_queries(3) as captured:
+            response = download(subscriber_client, track, fmt)
+            body_of(response)
+        assert response.status_code == 200
+        assert response["X-License-Id"] == first["X-License-Id"]
+        assert captured.captured_queries[-1]["sql"].startswith('INSERT INTO "content_download"')
+    assert Download.objects.filter(user=subscriber).count() == 3
+
+
+def test_a_first_license_is_issued_in_one_transaction_with_its_download(
+    subscriber_client, track, django_assert_num_queries
+):
+    """User, policy select; then in one transaction: lock the subscription, re-check for a
+    license under the lock, the fingerprint, the credits and genres of the snapshot, the
+    license insert in a savepoint (a concurrent twin loses on the unique constraint), the
+    producers and their notification, the Download row. (Here the outer transaction is itself
+    a savepoint: the test runs inside one.)"""
+    with django_assert_num_queries(15) as captured:
+        response = download(subscriber_client, track, "wav")
+        body_of(response)
+
+    assert response.status_code == 200
+    statements = [q["sql"].split(" ", 1)[0] for q in captured.captured_queries]
+    assert statements.count("SAVEPOINT") == 2  # the download's block, the license insert
+    assert License.objects.get().downloads.count() == 1
+
+
+def test_owner_download_costs_one_select_and_one_insert(
+    producer_client, track, django_assert_num_queries
+):
+    with django_assert_num_queries(3):
+        response = download(producer_client, track, "wav")
+        body_of(response)
+    assert response.status_code == 200
+    assert "X-License-Id" not in response
