@@ -246,9 +246,7 @@ def license_for_download(
     if decision.license is not None:
         return decision.license, False
     entitlement = decision.entitlement
-    # No savepoint of its own: it only needs a transaction for the lock (a download's caller
-    # already holds one), and an error here fails the caller's block anyway.
-    with transaction.atomic(savepoint=False):
+    with transaction.atomic():
         subscription = None
         if entitlement.subscription is not None:
             subscription = Subscription.objects.select_for_update().get(
