@@ -23,6 +23,7 @@ from content.licensing.tests.conftest import (
     subscribe,
 )
 from content.media.models import AudioRendition, Download
+from content.media.services.downloads import hash_ip
 from content.media.services.renditions import rendition_compute
 from content.tests.factories import ArtistFactory, UserFactory
 
@@ -314,3 +315,38 @@ def test_owner_download_costs_one_select_and_one_insert(
         body_of(response)
     assert response.status_code == 200
     assert "X-License-Id" not in response
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_download_row_is_one_asynchronously_committed_insert(
+    producer_artist, django_assert_num_queries
+):
+    """In production a reuse is not inside any transaction: the Download row goes in as one
+    ``SET LOCAL synchronous_commit TO OFF; INSERT`` round trip, with every column right."""
+    from conftest import bearer_client
+
+    subscriber = UserFactory()
+    subscribe(subscriber)
+    client = bearer_client(subscriber)
+    track = licensable_track(producer_artist)
+    first = download(client, track, "wav")
+    body_of(first)
+
+    with django_assert_num_queries(3) as captured:
+        response = download(client, track, "wav", REMOTE_ADDR="203.0.113.9")
+        body_of(response)
+
+    assert response.status_code == 200
+    assert captured.captured_queries[-1]["sql"].startswith("SET LOCAL synchronous_commit TO OFF;")
+    license = License.objects.get()
+    latest = Download.objects.latest("id")
+    assert (latest.track, latest.user, latest.license, latest.format) == (
+        track,
+        subscriber,
+        license,
+        "wav",
+    )
+    assert latest.ip_hash == hash_ip("203.0.113.9")
+    assert abs(timezone.now() - latest.created_at) < timedelta(minutes=1)
+    assert abs(latest.updated_at - latest.created_at) < timedelta(seconds=1)
+    assert Download.objects.count() == 2

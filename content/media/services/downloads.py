@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 
@@ -63,14 +63,42 @@ def hash_ip(ip: str | None) -> str:
 
 def download_record(
     *, track: Track, user, ip: str | None, license: License | None = None, fmt: str = ""
-) -> Download:
-    return Download.objects.create(
+) -> None:
+    """Record one download event.
+
+    Outside a transaction on PostgreSQL, the row is committed asynchronously: one round trip
+    of ``SET LOCAL synchronous_commit TO OFF; INSERT ...`` (both statements run in the one
+    implicit transaction of that query string). The INSERT is still done, constraints checked
+    and any error raised before the file is sent; only the wait for the WAL flush is skipped,
+    which on a busy disk was the slowest part of a download (0.4-4 ms against 0.1 ms). The
+    price: a database crash within a fraction of a second (3 x ``wal_writer_delay``) may lose
+    the latest download events, never a license (licenses commit normally). Inside a
+    transaction (a first license) the row commits with it.
+    """
+    row = Download(
         track=track,
         user=user if user is not None and user.is_authenticated else None,
         ip_hash=hash_ip(ip),
         license=license,
         format=fmt,
     )
+    if (
+        connection.vendor != "postgresql"
+        or connection.in_atomic_block
+        or connection.settings_dict["OPTIONS"].get("server_side_binding")  # one statement only
+    ):
+        row.save(force_insert=True)
+        return
+    fields = [f for f in Download._meta.concrete_fields if not f.primary_key]
+    table = connection.ops.quote_name(Download._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    values = ", ".join(["%s"] * len(fields))
+    insert = f"INSERT INTO {table} ({columns}) VALUES ({values})"  # noqa: S608 - model names
+    sql = f"SET LOCAL synchronous_commit TO OFF; {insert}"
+    # As Django's INSERT compiler does: pre_save fills the timestamps, then the db value.
+    params = [f.get_db_prep_save(f.pre_save(row, add=True), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def download_grant(
