@@ -290,7 +290,8 @@ class TrackDownloadView(RetryAfterMixin, APIView):
             raise ValidationError({"format": ["The format must be one of: wav, mp3."]})
         # One query: the track, its file, the rendition, the credits and the policy's facts.
         track = download_track_get(viewer=request.user, track_id=pk, fmt=fmt)
-        facts = download_facts_of(track) if request.user.is_authenticated else None
+        user = request.user
+        facts = download_facts_of(track, user=user) if user.is_authenticated else None
         decision = download_policy(user=request.user, track=track, facts=facts)
         entry = track.file
         if entry is None:

@@ -66,7 +66,7 @@ def _download_rows(*, viewer, track_id: int, fmt: str, now: datetime) -> QuerySe
         tracks = tracks.annotate(dl_artist_names=ArraySubquery(credits.values("artist__name")))
     if viewer is not None and viewer.is_authenticated:
         tracks = with_download_facts(tracks, user=viewer, now=now)
-    return tracks.values(*_TRACK_FIELDS, *tracks.query.annotations)
+    return tracks.order_by().values(*_TRACK_FIELDS, *tracks.query.annotations)
 
 
 # Stand-ins for the values that change between downloads, so that the SQL of ``_download_rows``
@@ -137,7 +137,7 @@ def download_track_get(*, viewer, track_id: int, fmt: str) -> Track:
     with everything the download needs: its file entry, the ``fmt`` rendition of it
     (``track.download_rendition``, None when there is none), the credited artists' names in
     credit order (``track.download_artist_names``), and, for an authenticated viewer, the
-    download policy's facts (``content.licensing.selectors.download_facts_of(track)``).
+    download policy's facts (``content.licensing.selectors.download_facts_of(track, user=viewer)``).
 
     On PostgreSQL the SQL is compiled once per (format, anonymous/user/staff) and reused."""
     authenticated = viewer is not None and viewer.is_authenticated
@@ -160,7 +160,9 @@ def download_track_get(*, viewer, track_id: int, fmt: str) -> Track:
         )
     for name, value in values.items():
         if name.startswith("dl_") and not name.startswith(("dl_file_", "dl_rendition_")):
-            setattr(track, name, value)  # the policy's facts: ``download_facts_of(track)``
+            setattr(
+                track, name, value
+            )  # the policy's facts: ``download_facts_of(track, user=viewer)``
     track.download_rendition = None
     if values["dl_rendition_id"] is not None:
         track.download_rendition = AudioRendition.from_db(
