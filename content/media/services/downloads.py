@@ -268,7 +268,8 @@ def file_response(*, served: Servable, filename: tuple[str, str], range_header: 
         # The whole file: Django's FileResponse, which the WSGI server can hand to the kernel
         # (gunicorn: ``sendfile``), so the first byte leaves without Python reading the file.
         response = FileResponse(file.storage.open(file.name, "rb"), content_type=served.mime)
-        response["Content-Length"] = str(size)
+        if "Content-Length" not in response:  # FileResponse measures a seekable file itself
+            response["Content-Length"] = str(size)
         response["Accept-Ranges"] = "bytes"
         response["Content-Disposition"] = disposition
         return response
