@@ -350,3 +350,28 @@ def test_outside_a_transaction_the_download_row_is_one_asynchronously_committed_
     assert abs(timezone.now() - latest.created_at) < timedelta(minutes=1)
     assert abs(latest.updated_at - latest.created_at) < timedelta(seconds=1)
     assert Download.objects.count() == 2
+
+
+def test_the_reused_download_query_answers_for_each_user_and_track(
+    subscriber_client, producer_artist, user_client
+):
+    """The download's SQL is compiled once and reused: each request still gets its own user's
+    and track's answer (license, subscription, file)."""
+    from conftest import bearer_client
+
+    first_track = licensable_track(producer_artist, name="First")
+    second_track = licensable_track(producer_artist, name="Second")
+    other = UserFactory()
+    subscribe(other)
+    other_client = bearer_client(other)
+
+    mine = download(subscriber_client, first_track)
+    theirs = download(other_client, first_track)
+    mine_second = download(subscriber_client, second_track)
+    refused = download(user_client, first_track)
+
+    assert mine.status_code == theirs.status_code == mine_second.status_code == 200
+    assert len({mine["X-License-Id"], theirs["X-License-Id"], mine_second["X-License-Id"]}) == 3
+    assert mine_second["Content-Disposition"].endswith('Second.wav"')
+    assert refused.status_code == 403
+    assert License.objects.get(uuid=theirs["X-License-Id"]).user == other
