@@ -1,5 +1,7 @@
 """WSGI entry for bench/downloads.py: the project's URLs plus a floor view that serves a stored
-file with Django's FileResponse and no checks at all."""
+file with Django's FileResponse and no checks at all, and a second reference that pays only the
+shared request path (the API's middleware, DRF, Bearer JWT authentication, throttles) and then
+serves the same FileResponse: what any authenticated API view costs before its own work."""
 
 from __future__ import annotations
 
@@ -15,6 +17,9 @@ django.setup()
 
 from django.http import FileResponse, Http404  # noqa: E402
 from django.urls import include, path  # noqa: E402
+from rest_framework.exceptions import NotAuthenticated  # noqa: E402
+from rest_framework.permissions import AllowAny  # noqa: E402
+from rest_framework.views import APIView  # noqa: E402
 
 
 def floor(request, name: str):
@@ -24,6 +29,22 @@ def floor(request, name: str):
     return FileResponse(open(full, "rb"), as_attachment=True)  # noqa: SIM115 - closed by Django
 
 
-urlpatterns = [path("floor/<path:name>", floor), path("", include("beatpass.urls"))]
+class SharedPathOnly(APIView):
+    """The download view's request path (same base class settings: default authentication and
+    throttles, ``AllowAny``) without the download's own work."""
+
+    permission_classes = [AllowAny]
+
+    def get(self, request, name: str):
+        if not request.user.is_authenticated:
+            raise NotAuthenticated()
+        return floor(request, name)
+
+
+urlpatterns = [
+    path("floor/<path:name>", floor),
+    path("api/v1/bench-shared-path/<path:name>", SharedPathOnly.as_view()),
+    path("", include("beatpass.urls")),
+]
 settings.ROOT_URLCONF = __name__
 application = WSGIHandler()

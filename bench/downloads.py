@@ -10,6 +10,8 @@ Method:
 3. Each sample opens a connection, sends the GET (Bearer token for the endpoint) and stops the
    clock at the first byte of the body. Endpoint and floor run interleaved (A, B, A, B ...);
    the reported ratio is the worse of the two formats' median ratios. Target <= 1.5.
+   The time to the last byte (whole file) is printed too, for information: it shows whether
+   the body is copied through Python or handed to the kernel (``sendfile``).
 
 Every endpoint request is a full licensed download: JWT auth, throttles, the download policy
 (owner? subscription, fingerprint, exclusive sale, license reuse), the rendition lookup, and
@@ -99,7 +101,8 @@ def seed(seconds: float) -> dict:
     }
 
 
-def first_byte(port: int, path: str, headers: dict) -> float:
+def first_byte(port: int, path: str, headers: dict) -> tuple[float, float]:
+    """(time to the first byte of the body, time to the last byte), in seconds."""
     start = time.perf_counter()
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
@@ -108,11 +111,23 @@ def first_byte(port: int, path: str, headers: dict) -> float:
         if response.status != 200:
             raise RuntimeError(f"{path}: HTTP {response.status} {response.read()[:300]!r}")
         response.read(1)
-        elapsed = time.perf_counter() - start
+        first = time.perf_counter() - start
         response.read()
-        return elapsed
+        return first, time.perf_counter() - start
     finally:
         conn.close()
+
+
+def interleaved_timings(*sides, repetitions: int, warmup: int) -> list[list[tuple[float, float]]]:
+    """``_common.interleaved``, but keeping each side's own (first byte, last byte) timings:
+    the call's duration would include reading the whole body."""
+    samples: list[list[tuple[float, float]]] = [[] for _ in sides]
+    for i in range(-warmup, repetitions):
+        for side, fn in enumerate(sides):
+            timing = fn(i)
+            if i >= 0:
+                samples[side].append(timing)
+    return samples
 
 
 def main() -> None:
@@ -160,7 +175,12 @@ def main() -> None:
                 lambda i: first_byte(port, endpoint + "?format=wav", auth),
                 lambda i: first_byte(port, f"/floor/{data['wav_name']}", {}),
             ]
-            mp3, mp3_floor, wav, wav_floor = _common.interleaved(
+            # For information (not the ratio): the shared request path alone, to tell the
+            # download's own cost from what every authenticated API request pays.
+            sides.append(
+                lambda i: first_byte(port, f"/api/v1/bench-shared-path/{data['mp3_name']}", auth)
+            )
+            mp3, mp3_floor, wav, wav_floor, shared = interleaved_timings(
                 *sides, repetitions=repetitions, warmup=warmup
             )
         finally:
@@ -172,18 +192,31 @@ def main() -> None:
 
     rows = []
     ratios = {}
+    transfer = {}
     for name, side, floor, size in (
         ("mp3 (cached)", mp3, mp3_floor, data["mp3_size"]),
         ("wav (original)", wav, wav_floor, data["wav_size"]),
     ):
-        a, b = _common.summary(side), _common.summary(floor)
+        a = _common.summary([first for first, _ in side])
+        b = _common.summary([first for first, _ in floor])
         ratios[name] = a["median"] / b["median"]
+        a_all = _common.summary([last for _, last in side])
+        b_all = _common.summary([last for _, last in floor])
+        transfer[name] = a_all["median"] / b_all["median"]
         rows.append(
-            f"{name:<15} {size / 1e6:6.1f} MB  endpoint {_common.fmt_ms(a['median'])} "
+            f"{name:<15} {size / 1e6:6.1f} MB  first byte: endpoint {_common.fmt_ms(a['median'])} "
             f"(p95 {_common.fmt_ms(a['p95'])})  FileResponse {_common.fmt_ms(b['median'])}  "
-            f"ratio {ratios[name]:.2f}"
+            f"ratio {ratios[name]:.2f}  |  whole file: endpoint {_common.fmt_ms(a_all['median'])}"
+            f"  FileResponse {_common.fmt_ms(b_all['median'])}  ratio {transfer[name]:.2f}"
         )
-    print(f"time to first byte, median of {repetitions}, one gunicorn worker, loopback HTTP")
+    c = _common.summary([first for first, _ in shared])
+    b = _common.summary([first for first, _ in mp3_floor])
+    rows.append(
+        f"shared request path only (middleware, DRF, JWT, throttles; mp3 file): first byte "
+        f"{_common.fmt_ms(c['median'])}  ratio {c['median'] / b['median']:.2f}; the mp3 download "
+        f"over it: ratio {_common.summary([first for first, _ in mp3])['median'] / c['median']:.2f}"
+    )
+    print(f"median of {repetitions}, one gunicorn worker, loopback HTTP")
     print("\n".join(rows))
     print(_common.result_line("downloads", max(ratios.values()), target=TARGET))
 

@@ -9,11 +9,11 @@ an active subscription (non-exclusive).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from rest_framework.exceptions import NotAuthenticated, NotFound
 
 from beatpass.api.errors import ApplicationError
@@ -46,23 +46,25 @@ class Entitlement:
     EXCLUSIVE_PURCHASE = "exclusive_purchase"
 
 
+def active_subscriptions(*, user, now: datetime | None = None) -> QuerySet[Subscription]:
+    """The user's subscriptions that grant downloads at ``now`` (default: now): status
+    ``active`` and inside their current period. ``past_due`` does not (the payment failed;
+    downloads resume once paid), and the period end is checked here, so nothing depends on a
+    sweep having run."""
+    now = now or clock.now()
+    return Subscription.objects.filter(
+        user=user,
+        status=Subscription.Status.ACTIVE,
+        current_period_start__lte=now,
+        current_period_end__gt=now,
+    ).order_by("pk")
+
+
 def active_subscription(*, user) -> Subscription | None:
-    """The user's subscription that grants downloads right now: status ``active`` and inside its
-    current period. ``past_due`` does not (the payment failed; downloads resume once paid), and
-    the period end is checked here, so nothing depends on a sweep having run."""
+    """The subscription that grants ``user`` downloads now (see ``active_subscriptions``)."""
     if user is None or not user.is_authenticated:
         return None
-    now = clock.now()
-    return (
-        Subscription.objects.select_related("plan")
-        .filter(
-            user=user,
-            status=Subscription.Status.ACTIVE,
-            current_period_start__lte=now,
-            current_period_end__gt=now,
-        )
-        .first()
-    )
+    return active_subscriptions(user=user).select_related("plan").first()
 
 
 def current_subscription(*, user) -> Subscription | None:
@@ -72,11 +74,18 @@ def current_subscription(*, user) -> Subscription | None:
     return subscriptions.live().first() or subscriptions.order_by("-current_period_end").first()
 
 
-def download_entitlement(*, user, track: Track) -> Entitlement | None:
+_LOOK_IT_UP = object()
+
+
+def download_entitlement(
+    *, user, track: Track, subscription: Subscription | None | object = _LOOK_IT_UP
+) -> Entitlement | None:
     """The entitlement ``user`` holds to license ``track``, or None.
 
     The exclusive buyer of a sold track is checked first: their exclusive license takes
-    priority over a subscription's non-exclusive one.
+    priority over a subscription's non-exclusive one. ``subscription``: the user's active
+    subscription when the caller has read it already (with its plan's
+    ``downloads_per_period``), so this asks the database nothing.
     """
     from content.licensing.models import License  # the license types live with licenses
 
@@ -87,7 +96,8 @@ def download_entitlement(*, user, track: Track) -> Entitlement | None:
         and track.exclusive_buyer_id == user.pk
     ):
         return Entitlement(kind=Entitlement.EXCLUSIVE_PURCHASE, license_type=License.Type.EXCLUSIVE)
-    subscription = active_subscription(user=user)
+    if subscription is _LOOK_IT_UP:
+        subscription = active_subscription(user=user)
     if subscription is None:
         return None
     return Entitlement(

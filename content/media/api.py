@@ -22,13 +22,12 @@ from beatpass.api.errors import ApplicationError
 from beatpass.api.params import parse_pk
 from beatpass.api.schema import ErrorOut, errors
 from content.catalog import selectors
-from content.catalog.models import TrackArtist
 from content.licensing.context import client_ip, issuance_context
 from content.licensing.errors import RetryAfterMixin
-from content.licensing.selectors import download_policy
+from content.licensing.selectors import download_facts_of, download_policy
 from content.media.inputs import ExtractMetadataQuery, WaveBatchInput
 from content.media.models import ProcessingStatus
-from content.media.selectors import waveform_batch, waveform_for
+from content.media.selectors import download_track_get, waveform_batch, waveform_for
 from content.media.services import downloads as download_services
 from content.media.services.metadata import file_entry_extract_metadata
 from content.media.services.waveforms import waveform_schedule
@@ -284,22 +283,24 @@ class TrackDownloadView(RetryAfterMixin, APIView):
         tags=["Tracks"],
     )
     def get(self, request, track_id):
-        track = selectors.track_get(viewer=request.user, track_id=parse_pk(track_id))
+        pk = parse_pk(track_id)
         fmt = (request.query_params.get("format") or "wav").lower()
         if fmt not in download_services.FORMATS:
+            selectors.track_get(viewer=request.user, track_id=pk)  # a missing track is a 404
             raise ValidationError({"format": ["The format must be one of: wav, mp3."]})
-        decision = download_policy(user=request.user, track=track)
+        # One query: the track, its file, the rendition, the credits and the policy's facts.
+        track = download_track_get(viewer=request.user, track_id=pk, fmt=fmt)
+        user = request.user
+        facts = download_facts_of(track, user=user) if user.is_authenticated else None
+        decision = download_policy(user=request.user, track=track, facts=facts)
         entry = track.file
         if entry is None:
             raise NotFound("This track has no audio file.")
-        served = download_services.servable_for(entry=entry, fmt=fmt)
-        artist_names = list(
-            TrackArtist.objects.filter(track=track)
-            .order_by("position", "id")
-            .values_list("artist__name", flat=True)
+        served = download_services.servable_for(
+            entry=entry, fmt=fmt, rendition=track.download_rendition
         )
         filename = download_services.download_filename(
-            track=track, artist_names=artist_names, extension=served.extension
+            track=track, artist_names=track.download_artist_names, extension=served.extension
         )
         response = download_services.file_response(
             served=served, filename=filename, range_header=request.headers.get("Range")
@@ -312,15 +313,19 @@ class TrackDownloadView(RetryAfterMixin, APIView):
         starts_at_zero = response.status_code == 200 or response["Content-Range"].startswith(
             "bytes 0-"
         )
-        license = download_services.download_grant(
-            track=track,
-            user=request.user,
-            decision=decision,
-            context=issuance_context(request),
-            ip=client_ip(request),
-            fmt=fmt,
-            record=starts_at_zero,
-        )
+        try:
+            license = download_services.download_grant(
+                track=track,
+                user=request.user,
+                decision=decision,
+                context=lambda: issuance_context(request),
+                ip=client_ip(request),
+                fmt=fmt,
+                record=starts_at_zero,
+            )
+        except BaseException:
+            response.close()  # the file it opened
+            raise
         if license is not None:
             response["X-License-Id"] = str(license.uuid)
         return response

@@ -22,7 +22,9 @@ from content.licensing.tests.conftest import (
     make_plan,
     subscribe,
 )
-from content.media.models import Download
+from content.media.models import AudioRendition, Download
+from content.media.services.downloads import hash_ip
+from content.media.services.renditions import rendition_compute
 from content.tests.factories import ArtistFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -263,3 +265,113 @@ def test_issuance_context_is_kept_without_the_raw_ip(subscriber_client, track):
     assert "198.51.100.7" not in license.ip_hash
     assert license.platform == "iOS"
     assert license.client_context == {"browser": "Safari", "timezone": "America/Toronto"}
+
+
+def test_a_reused_license_costs_one_select_and_one_insert(
+    subscriber_client, subscriber, track, django_assert_num_queries
+):
+    """The user (authentication), ONE select for the track, its file, rendition, credits and
+    the whole policy, ONE insert of the Download row: no transaction, no savepoint."""
+    AudioRendition.objects.create(source_file=track.file, format="mp3")
+    rendition_compute(rendition_id=AudioRendition.objects.get().pk)
+    first = download(subscriber_client, track, "wav")
+    body_of(first)
+
+    for fmt in ("wav", "mp3"):
+        with django_assert_num_queries(3) as captured:
+            response = download(subscriber_client, track, fmt)
+            body_of(response)
+        assert response.status_code == 200
+        assert response["X-License-Id"] == first["X-License-Id"]
+        assert captured.captured_queries[-1]["sql"].startswith('INSERT INTO "content_download"')
+    assert Download.objects.filter(user=subscriber).count() == 3
+
+
+def test_a_first_license_is_issued_in_one_transaction_with_its_download(
+    subscriber_client, track, django_assert_num_queries
+):
+    """User, policy select; then in one transaction (the first-license path is rare: its
+    savepoints stay): lock the subscription, re-check for a
+    license under the lock, the fingerprint, the credits and genres of the snapshot, the
+    license insert in a savepoint (a concurrent twin loses on the unique constraint), the
+    producers and their notification, the Download row. (Here the outer transaction is itself
+    a savepoint: the test runs inside one.)"""
+    with django_assert_num_queries(17) as captured:
+        response = download(subscriber_client, track, "wav")
+        body_of(response)
+
+    assert response.status_code == 200
+    statements = [q["sql"].split(" ", 1)[0] for q in captured.captured_queries]
+    # the download's block, license_for_download's block, the license insert
+    assert statements.count("SAVEPOINT") == 3
+    assert License.objects.get().downloads.count() == 1
+
+
+def test_owner_download_costs_one_select_and_one_insert(
+    producer_client, track, django_assert_num_queries
+):
+    with django_assert_num_queries(3):
+        response = download(producer_client, track, "wav")
+        body_of(response)
+    assert response.status_code == 200
+    assert "X-License-Id" not in response
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_download_row_is_one_asynchronously_committed_insert(
+    producer_artist, django_assert_num_queries
+):
+    """In production a reuse is not inside any transaction: the Download row goes in as one
+    ``SET LOCAL synchronous_commit TO OFF; INSERT`` round trip, with every column right."""
+    from conftest import bearer_client
+
+    subscriber = UserFactory()
+    subscribe(subscriber)
+    client = bearer_client(subscriber)
+    track = licensable_track(producer_artist)
+    first = download(client, track, "wav")
+    body_of(first)
+
+    with django_assert_num_queries(3) as captured:
+        response = download(client, track, "wav", REMOTE_ADDR="203.0.113.9")
+        body_of(response)
+
+    assert response.status_code == 200
+    assert captured.captured_queries[-1]["sql"].startswith("SET LOCAL synchronous_commit TO OFF;")
+    license = License.objects.get()
+    latest = Download.objects.latest("id")
+    assert (latest.track, latest.user, latest.license, latest.format) == (
+        track,
+        subscriber,
+        license,
+        "wav",
+    )
+    assert latest.ip_hash == hash_ip("203.0.113.9")
+    assert abs(timezone.now() - latest.created_at) < timedelta(minutes=1)
+    assert abs(latest.updated_at - latest.created_at) < timedelta(seconds=1)
+    assert Download.objects.count() == 2
+
+
+def test_the_reused_download_query_answers_for_each_user_and_track(
+    subscriber_client, producer_artist, user_client
+):
+    """The download's SQL is compiled once and reused: each request still gets its own user's
+    and track's answer (license, subscription, file)."""
+    from conftest import bearer_client
+
+    first_track = licensable_track(producer_artist, name="First")
+    second_track = licensable_track(producer_artist, name="Second")
+    other = UserFactory()
+    subscribe(other)
+    other_client = bearer_client(other)
+
+    mine = download(subscriber_client, first_track)
+    theirs = download(other_client, first_track)
+    mine_second = download(subscriber_client, second_track)
+    refused = download(user_client, first_track)
+
+    assert mine.status_code == theirs.status_code == mine_second.status_code == 200
+    assert len({mine["X-License-Id"], theirs["X-License-Id"], mine_second["X-License-Id"]}) == 3
+    assert mine_second["Content-Disposition"].endswith('Second.wav"')
+    assert refused.status_code == 403
+    assert License.objects.get(uuid=theirs["X-License-Id"]).user == other
