@@ -294,8 +294,8 @@ def test_a_first_license_is_issued_in_one_transaction_with_its_download(
     savepoints stay): lock the subscription, re-check for a
     license under the lock, the fingerprint, the credits and genres of the snapshot, the
     license insert in a savepoint (a concurrent twin loses on the unique constraint), the
-    producers, their notification preference and notification, the Download row. (Here the outer transaction is itself
-    a savepoint: the test runs inside one.)"""
+    producers, their notification preference and notification, the Download row. (Here the
+    outer transaction is itself a savepoint: the test runs inside one.)"""
     with django_assert_num_queries(18) as captured:
         response = download(subscriber_client, track, "wav")
         body_of(response)
