@@ -4,13 +4,16 @@
 #
 #   scripts/system-deps.sh            what the server needs (make run)
 #   scripts/system-deps.sh --browser  plus what the test suite needs (make test)
+#   scripts/system-deps.sh --bench    plus what the benchmarks use (make bench)
 set -euo pipefail
 
 browser=false
+bench=false
 for arg in "$@"; do
   case "$arg" in
     --browser) browser=true ;;
-    *) echo "usage: $0 [--browser]" >&2; exit 2 ;;
+    --bench) bench=true ;;
+    *) echo "usage: $0 [--browser] [--bench]" >&2; exit 2 ;;
   esac
 done
 
@@ -26,6 +29,11 @@ if $browser; then
   command -v chromedriver >/dev/null || missing+=(chromium-driver)
   # A throwaway Redis for the throttle's atomicity test (beatpass/api/tests/test_throttling.py).
   command -v redis-server >/dev/null || missing+=(redis-server)
+fi
+if $bench; then
+  # wrk: the HTTP load generator of bench/analytics.py's ingest phase (C, one thread per core;
+  # the Python fallback client steals the server's CPU on a small machine).
+  command -v wrk >/dev/null || missing+=(wrk)
 fi
 
 if [ ${#missing[@]} -eq 0 ]; then
