@@ -55,6 +55,8 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=10)
     parser.add_argument("--load-seconds", type=int, default=20, help="0 skips the load phase.")
     parser.add_argument("--keep-db", action="store_true")
+    parser.add_argument("--database", default="bp_bench_analytics", help="Scratch database name.")
+    parser.add_argument("--port", type=int, default=PORT, help="gunicorn's loopback port.")
     parser.add_argument(
         "--partition-study",
         action="store_true",
@@ -75,7 +77,7 @@ def main() -> None:
         # Seeding 10M events takes longer than an access token lives by default.
         "JWT_ACCESS_MINUTES": "600",
     }
-    with _common.django_scratch_database("bp_bench_analytics", env=env, keep=args.keep_db) as url:
+    with _common.django_scratch_database(args.database, env=env, keep=args.keep_db) as url:
         run(url, args)
 
 
@@ -658,7 +660,7 @@ def load_phase(url: str, args) -> dict:
             "gunicorn",
             "beatpass.wsgi:application",
             "--bind",
-            f"127.0.0.1:{PORT}",
+            f"127.0.0.1:{args.port}",
             "--workers",
             str(workers),
             "--worker-class",
@@ -692,12 +694,12 @@ def load_phase(url: str, args) -> dict:
             connection.close()
 
     try:
-        _wait_for_port(PORT)
+        _wait_for_port(args.port)
         time.sleep(1)
         thread = threading.Thread(target=folder, daemon=True)
         thread.start()
         started = time.monotonic()
-        report = _drive_load(args.load_seconds, args.tracks)
+        report = _drive_load(args.load_seconds, args.tracks, args.port)
         load_end = time.monotonic()
         backlog_at_end = unfolded()
         stop.set()
@@ -731,7 +733,7 @@ def load_phase(url: str, args) -> dict:
     return ingest
 
 
-def _drive_load(seconds: int, tracks: int) -> dict:
+def _drive_load(seconds: int, tracks: int, port: int) -> dict:
     wrk = shutil.which("wrk")
     if wrk:
         with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
@@ -746,7 +748,7 @@ def _drive_load(seconds: int, tracks: int) -> dict:
                     "-s",
                     script.name,
                     "--latency",
-                    f"http://127.0.0.1:{PORT}",
+                    f"http://127.0.0.1:{port}",
                 ],  # fmt: skip
                 capture_output=True,
                 text=True,
@@ -767,10 +769,10 @@ def _drive_load(seconds: int, tracks: int) -> dict:
             None,
         )
         return {"tool": "wrk", "requests_per_second": rps, "errors": errors, "p99_latency": p99}
-    return _python_load(seconds, tracks)
+    return _python_load(seconds, tracks, port)
 
 
-def _python_load(seconds: int, tracks: int) -> dict:
+def _python_load(seconds: int, tracks: int, port: int) -> dict:
     """Keep-alive HTTP client in threads (when wrk is not installed); slower than wrk, so the
     figure is a lower bound of the server's rate."""
     import http.client
@@ -782,7 +784,7 @@ def _python_load(seconds: int, tracks: int) -> dict:
 
     def worker(seed: int) -> None:
         rng = random.Random(seed)  # noqa: S311
-        conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=10)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         ok = errors = 0
         while time.monotonic() < deadline:
             headers = {"Content-Type": "application/json", "User-Agent": f"py-{rng.random()}"}

@@ -142,6 +142,30 @@ def test_a_private_track_is_404_to_others_and_never_counted(db, user, fake_clock
     assert not PlayEvent.objects.exists()
 
 
+def test_a_track_made_private_after_being_played_is_404_at_once(track, user, fake_clock):
+    # The play path keeps what it knows about a track for a few seconds per process; saving
+    # the track empties that in this process.
+    assert start(listener_client(), track).status_code == 201
+
+    track.visibility = Visibility.PRIVATE
+    track.save()
+
+    assert start(bearer_client(user), track).status_code == 404
+
+
+def test_a_listener_who_becomes_a_manager_stops_counting_at_once(track, user, fake_clock):
+    assert start(bearer_client(user), track).json()["counted"] is True
+    fake_clock.advance(seconds=3600)
+
+    track.artists.first().managers.add(user)
+
+    assert start(bearer_client(user), track).json() == {
+        "status": "success",
+        "play_id": None,
+        "counted": False,
+    }
+
+
 @pytest.mark.parametrize("path_id", ["999999", "abc", "1.5", "-3"])
 def test_unknown_or_malformed_track_ids_are_404(db, path_id):
     response = listener_client().post(f"/api/v1/tracks/{path_id}/plays", {}, format="json")
