@@ -5,8 +5,8 @@ Per request: parse the path, read the body, hash the listener (salt + IP + user 
 the track up (kept per thread, as the endpoint keeps it per process), run the endpoint's own
 start statement (the gate upsert chained to the event insert, committed on its own), answer
 the same JSON. One psycopg connection per thread, kept. Served by the same gunicorn
-configuration as the endpoint, so the ratio between the two is what Django, DRF, the middleware, the throttle
-and our code add on top of HTTP + PostgreSQL on this machine.
+configuration as the endpoint, so the ratio between the two is what Django, DRF, the
+middleware, the throttle and our code add on top of HTTP + PostgreSQL on this machine.
 """
 
 from __future__ import annotations
