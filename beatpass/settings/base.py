@@ -305,9 +305,6 @@ ANALYTICS_TIMEZONE = env("ANALYTICS_TIMEZONE", default="UTC")
 ANALYTICS_DEDUPE_SECONDS = env.int("ANALYTICS_DEDUPE_SECONDS", default=30)
 # update-duration accepts reports for plays started at most this long ago.
 ANALYTICS_PLAY_UPDATE_SECONDS = env.int("ANALYTICS_PLAY_UPDATE_SECONDS", default=3 * 3600)
-# How long a process keeps what a play needs to know about a track (visibility, duration,
-# managers); 0 reads it on every play.
-ANALYTICS_PLAY_TARGET_SECONDS = env.int("ANALYTICS_PLAY_TARGET_SECONDS", default=5)
 # Events per fold transaction.
 ANALYTICS_FOLD_BATCH_SIZE = env.int("ANALYTICS_FOLD_BATCH_SIZE", default=5000)
 # Likes, downloads and licenses of this many recent days are recounted on every fold.

@@ -7,12 +7,9 @@ gets 403 for what they can see and 404 for what they cannot (a private track of 
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db import connection
-from django.db.models.signals import m2m_changed, post_delete, post_save
 from rest_framework.exceptions import NotFound, PermissionDenied
 
 from beatpass.api.errors import ApplicationError
@@ -25,70 +22,33 @@ class PlayTarget:
     viewer_is_insider: bool  # staff, or a manager of a credited artist: plays do not count
 
 
-@dataclass(frozen=True)
-class _TrackFacts:
-    duration_ms: int
-    public: bool
-    managers: frozenset[int]  # users managing an artist credited on the track
-
-
 # Raw SQL on the ingest hot path: compiling the equivalent ORM query costs more than running it.
-_TRACK_FACTS = """
+_TARGET_ANONYMOUS = "SELECT duration, visibility = 'public' FROM content_track WHERE id = %s"
+_TARGET_SIGNED_IN = """
     SELECT t.duration, t.visibility = 'public',
-           ARRAY(SELECT DISTINCT m.user_id FROM content_trackartist ta
-                 JOIN content_artist_managers m ON m.artist_id = ta.artist_id
-                 WHERE ta.track_id = t.id)
+           EXISTS (SELECT 1 FROM content_trackartist ta
+                   JOIN content_artist_managers m ON m.artist_id = ta.artist_id
+                   WHERE ta.track_id = t.id AND m.user_id = %s)
     FROM content_track t WHERE t.id = %s
 """
-
-# What a play needs to know about a track, kept per process for a few seconds
-# (``ANALYTICS_PLAY_TARGET_SECONDS``): a popular track is played many times a second, and the
-# lookup was a third of the play start's cost. Saving or deleting a track, its credits or an
-# artist's managers empties it in this process (the signals below); other processes see the
-# change within the TTL (a track made private may take a few more plays meanwhile).
-_facts: dict[int, tuple[float, _TrackFacts | None]] = {}
-_FACTS_MAX = 10_000
-
-
-def forget_play_targets(**_kwargs) -> None:
-    _facts.clear()
-
-
-def _track_facts(track_id: int) -> _TrackFacts | None:
-    ttl = settings.ANALYTICS_PLAY_TARGET_SECONDS
-    now = time.monotonic()
-    cached = _facts.get(track_id)
-    if cached is not None and cached[0] > now:
-        return cached[1]
-    with connection.cursor() as cursor:
-        cursor.execute(_TRACK_FACTS, [track_id])
-        row = cursor.fetchone()
-    facts = None if row is None else _TrackFacts(row[0], bool(row[1]), frozenset(row[2] or ()))
-    if ttl > 0:
-        if len(_facts) >= _FACTS_MAX:
-            _facts.clear()
-        _facts[track_id] = (now + ttl, facts)
-    return facts
 
 
 def play_target(*, viewer, track_id: int) -> PlayTarget | None:
     """The track to count a play of, or None when it is missing or hidden from ``viewer``."""
-    facts = _track_facts(track_id)
-    if facts is None:
-        return None
     signed_in = viewer is not None and viewer.is_authenticated
-    insider = signed_in and (viewer.is_staff or viewer.pk in facts.managers)
-    if not facts.public and not insider:
+    with connection.cursor() as cursor:
+        if signed_in:
+            cursor.execute(_TARGET_SIGNED_IN, [viewer.pk, track_id])
+        else:
+            cursor.execute(_TARGET_ANONYMOUS, [track_id])
+        row = cursor.fetchone()
+    if row is None:
         return None
-    return PlayTarget(duration_ms=facts.duration_ms, viewer_is_insider=insider)
-
-
-for _model in (Track, TrackArtist):
-    post_save.connect(forget_play_targets, sender=_model, weak=False, dispatch_uid=f"pt-{_model}")
-    post_delete.connect(forget_play_targets, sender=_model, weak=False, dispatch_uid=f"pd-{_model}")
-m2m_changed.connect(
-    forget_play_targets, sender=Artist.managers.through, weak=False, dispatch_uid="pt-managers"
-)
+    duration, public = row[0], bool(row[1])
+    insider = signed_in and (viewer.is_staff or bool(row[2]))
+    if not public and not insider:
+        return None
+    return PlayTarget(duration_ms=duration, viewer_is_insider=insider)
 
 
 # The reads below run on every analytics request: raw SQL (via ``Model.objects.raw``) instead

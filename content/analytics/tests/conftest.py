@@ -8,22 +8,12 @@ import datetime
 import pytest
 
 from content.analytics.models import Achievement, PlayEvent
-from content.analytics.selectors.access import forget_play_targets
 from content.analytics.services.achievements import achievements_sync
 from content.tests.factories import AlbumFactory, ArtistFactory, TrackFactory, UserFactory
 
 # A fixed "now" for every test that reads periods: Wednesday 2025-06-18, 12:00 UTC.
 NOW = datetime.datetime(2025, 6, 18, 12, 0, tzinfo=datetime.UTC)
 TODAY = NOW.date()
-
-
-@pytest.fixture(autouse=True)
-def _fresh_play_targets():
-    """Each test starts with an empty per-process track cache of the play path: a flush can
-    hand a later test the same track ids (transactional tests reset sequences)."""
-    forget_play_targets()
-    yield
-    forget_play_targets()
 
 
 @pytest.fixture
