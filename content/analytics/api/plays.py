@@ -19,6 +19,7 @@ from beatpass.api.schema import errors, status_only
 from beatpass.api.throttling import ScopedThrottle
 from content.analytics import schemas
 from content.analytics.inputs import PlayLogInput, PlayStartInput, UpdateDurationInput
+from content.analytics.models import PlaySource
 from content.analytics.services import plays
 
 
@@ -48,6 +49,21 @@ def _client(request) -> dict:
     }
 
 
+_SOURCES = frozenset(PlaySource.values)
+
+
+def _plain_source(data) -> str | None:
+    """The ``source`` of the common play-start body (``{}`` or ``{"source": "<valid>"}`` as
+    JSON) without building a serializer, which cost a fifth of the start's CPU; None for any
+    other body, which ``PlayStartInput`` then validates."""
+    if type(data) is not dict or len(data) > 1:
+        return None
+    source = data.get("source", PlaySource.WEB)
+    if len(data) == 1 and "source" not in data:
+        return None
+    return source if type(source) is str and source in _SOURCES else None
+
+
 class PlayStartView(APIView):
     permission_classes = [AllowAny]
     throttle_classes = [PlayRateThrottle]
@@ -74,11 +90,12 @@ class PlayStartView(APIView):
     )
     def post(self, request, track_id):
         track = parse_pk(track_id)
-        data = PlayStartInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        started = plays.play_start(
-            track_id=track, source=data.validated_data["source"], **_client(request)
-        )
+        source = _plain_source(request.data)
+        if source is None:  # anything unusual: the serializer decides (and words the errors)
+            data = PlayStartInput(data=request.data)
+            data.is_valid(raise_exception=True)
+            source = data.validated_data["source"]
+        started = plays.play_start(track_id=track, source=source, **_client(request))
         return Response(
             {"status": "success", "play_id": started.play_id, "counted": started.counted},
             status=status.HTTP_201_CREATED if started.counted else status.HTTP_200_OK,

@@ -173,6 +173,36 @@ def test_unknown_or_malformed_track_ids_are_404(db, path_id):
     assert response.status_code == 404
 
 
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ({}, "web"),
+        ({"source": "embed"}, "embed"),
+        ({"source": "radio", "player": "v2"}, "radio"),  # unknown keys are ignored
+    ],
+)
+def test_the_source_is_recorded_whichever_way_the_body_is_read(track, body, expected):
+    response = start(listener_client(), track, **body)
+
+    assert response.status_code == 201
+    assert PlayEvent.objects.get(pk=response.json()["play_id"]).source == expected
+
+
+def test_a_form_encoded_start_reads_its_source(track):
+    response = listener_client().post(f"/api/v1/tracks/{track.pk}/plays", {"source": "playlist"})
+
+    assert response.status_code == 201
+    assert PlayEvent.objects.get(pk=response.json()["play_id"]).source == "playlist"
+
+
+@pytest.mark.parametrize("source", [5, None, ["web"], "WEB"])
+def test_a_source_that_is_not_one_of_the_choices_is_422(track, source):
+    response = start(listener_client(), track, source=source)
+
+    assert response.status_code == 422
+    assert list(response.json()["errors"]) == ["source"]
+
+
 def test_bad_input_is_rejected_and_records_nothing(track):
     client = listener_client()
 
