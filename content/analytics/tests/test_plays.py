@@ -6,8 +6,10 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from rest_framework.test import APIClient
 
+from beatpass.api.throttling import _redis_client
 from beatpass.testing import run_concurrently
 from conftest import bearer_client
+from content.analytics.api.plays import PlayRateThrottle
 from content.analytics.models import PlayEvent, PlayGate
 from content.analytics.services import plays
 from content.catalog.models import Visibility
@@ -348,6 +350,29 @@ def test_plays_have_their_own_throttle_scope(track, settings, fake_clock):
     assert statuses[:3] == [201, 200, 200]
     assert statuses[3] == 429
     assert "Retry-After" in start(client, track).headers
+
+
+def test_plays_report_their_own_limit_in_the_rate_limit_headers(track, settings, fake_clock):
+    settings.THROTTLE_RATES = {**settings.THROTTLE_RATES, "plays": "5/min", "anon": "1000/min"}
+
+    response = start(listener_client(), track)
+
+    assert response.status_code == 201
+    assert response["X-RateLimit-Limit"] == "5"
+    assert response["X-RateLimit-Remaining"] == "4"
+
+
+def test_the_plays_throttle_uses_the_configured_cache_itself(settings):
+    # RateWindow takes its atomic one-round-trip path only for a RedisCache it can see; DRF's
+    # default ``cache`` proxy hid it (get + set, a new Redis client each, per play).
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # never connected to here
+        }
+    }
+
+    assert _redis_client(PlayRateThrottle().cache) is not None
 
 
 # --- concurrency ----------------------------------------------------------------------------------
