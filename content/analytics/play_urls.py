@@ -10,7 +10,7 @@ from django.urls import path
 from content.analytics.api import plays
 
 urlpatterns = [
-    path("tracks/<str:track_id>/plays", plays.PlayStartView.as_view(), name="track-play-start"),
+    path("tracks/<str:track_id>/plays", plays.play_start_view(), name="track-play-start"),
     path(
         "tracks/plays/<str:track_id>/update-duration",
         plays.PlayUpdateDurationView.as_view(),

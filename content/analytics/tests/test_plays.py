@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from beatpass.api.throttling import _redis_client
 from beatpass.testing import run_concurrently
 from conftest import bearer_client
-from content.analytics.api.plays import PlayRateThrottle
+from content.analytics.api.plays import PlayRateThrottle, PlayStartView
 from content.analytics.models import PlayEvent, PlayGate
 from content.analytics.services import plays
 from content.catalog.models import Visibility
@@ -373,6 +374,51 @@ def test_the_plays_throttle_uses_the_configured_cache_itself(settings):
     }
 
     assert _redis_client(PlayRateThrottle().cache) is not None
+
+
+# --- the lean start path ------------------------------------------------------------------------
+
+
+def _answers(track, settings, **extra) -> list[tuple]:
+    """Status, body and headers of: a counted start, a restart, a missing track, a refusal."""
+    settings.THROTTLE_RATES = {**settings.THROTTLE_RATES, "plays": "3/min", "anon": "1000/min"}
+    client = listener_client()
+    url = f"/api/v1/tracks/{track.pk}/plays"
+    responses = [
+        client.post(url, {}, format="json", **extra),
+        client.post(url, {"source": "web"}, format="json", **extra),
+        client.post("/api/v1/tracks/999999/plays", {}, format="json", **extra),
+        client.post(url, {}, format="json", **extra),
+    ]
+    kept = ("Content-Type", "Allow", "X-RateLimit-Limit", "X-RateLimit-Remaining", "Retry-After")
+    return [
+        (r.status_code, r.json(), {h: r.get(h) for h in kept if h != "X-RateLimit-Reset"})
+        for r in responses
+    ]
+
+
+def test_the_lean_start_path_answers_as_the_drf_view(track, settings, fake_clock, monkeypatch):
+    def not_here(*_args, **_kwargs):
+        raise AssertionError("the lean path handed a common start to PlayStartView")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(PlayStartView, "post", not_here)
+        lean = _answers(track, settings)  # anonymous JSON: the lean path
+    PlayEvent.objects.all().delete()
+    PlayGate.objects.all().delete()
+    cache.clear()
+    # A cookie sends the same anonymous listener through PlayStartView.
+    drf = _answers(track, settings, HTTP_COOKIE="theme=dark")
+
+    assert [a[0] for a in lean] == [201, 200, 404, 429]
+    for a, b in zip(lean, drf, strict=True):
+        assert a[0] == b[0]
+        assert a[2] == b[2]
+        if a[0] < 300:  # play ids differ between the runs
+            assert a[1].keys() == b[1].keys()
+            assert a[1]["counted"] == b[1]["counted"]
+        else:
+            assert a[1] == b[1]
 
 
 # --- concurrency ----------------------------------------------------------------------------------
