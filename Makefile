@@ -42,6 +42,7 @@ format: venv
 
 bench: venv
 	@scripts/ensure-postgres.sh
+	@scripts/system-deps.sh --bench
 	@set -e; for script in bench/[!_]*.py; do echo "== $$script"; $(PY) $$script; done
 
 worker: venv

@@ -11,6 +11,10 @@ api_v1 = [
     path("schema", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's init script as a file: no inline script, strict CSP.
     path("docs", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="docs"),
+    # First: the hottest write (plays) and the analytics reads; resolving them behind every
+    # other app's routes cost more CPU than their views (bench/analytics.py).
+    path("", include("content.analytics.play_urls")),
+    path("", include("content.analytics.urls")),
     path("", include("beatpass.accounts.urls")),
     path("", include("coverart.urls")),  # before content: its router reads tracks/<any>
     path("", include("recon.urls")),  # before content, for the same reason

@@ -55,6 +55,14 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=10)
     parser.add_argument("--load-seconds", type=int, default=20, help="0 skips the load phase.")
     parser.add_argument("--keep-db", action="store_true")
+    parser.add_argument("--database", default="bp_bench_analytics", help="Scratch database name.")
+    parser.add_argument(
+        "--port", type=int, default=PORT, help="gunicorn's loopback port (the floor: port + 1)."
+    )
+    parser.add_argument(
+        "--workers", type=int, default=int(os.environ.get("BENCH_GUNICORN_WORKERS", "2"))
+    )
+    parser.add_argument("--threads", type=int, default=4, help="gthread threads per worker.")
     parser.add_argument(
         "--partition-study",
         action="store_true",
@@ -75,7 +83,7 @@ def main() -> None:
         # Seeding 10M events takes longer than an access token lives by default.
         "JWT_ACCESS_MINUTES": "600",
     }
-    with _common.django_scratch_database("bp_bench_analytics", env=env, keep=args.keep_db) as url:
+    with _common.django_scratch_database(args.database, env=env, keep=args.keep_db) as url:
         run(url, args)
 
 
@@ -379,6 +387,11 @@ def run(url: str, args) -> None:
         f"(total {time.perf_counter() - t0:.0f} s)"
     )
 
+    # Requests keep their database connection, as served (base settings' CONN_MAX_AGE): the
+    # test settings this bench borrows reconnect on every request, which the floor's raw
+    # connection never does.
+    connection.close()
+    connection.settings_dict["CONN_MAX_AGE"] = 600
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {seeded['token']}")
     small = APIClient()
@@ -637,42 +650,107 @@ def _wait_for_port(port: int, timeout: float = 60) -> None:
     raise RuntimeError(f"gunicorn did not listen on {port}")
 
 
+def _redis_cache_url() -> str | None:
+    """The Redis the throttle counters live in (``REDIS_URL``, else the local default) as a
+    Django ``CACHE_URL``, or None when nothing answers there."""
+    from urllib.parse import urlsplit
+
+    redis_url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+    parts = urlsplit(redis_url)
+    with socket.socket() as sock:
+        sock.settimeout(1)
+        if sock.connect_ex((parts.hostname or "127.0.0.1", parts.port or 6379)) != 0:
+            return None
+    return "rediscache://" + redis_url.split("://", 1)[1]
+
+
+def _serve(app: str, port: int, env: dict, args, cwd: Path) -> subprocess.Popen:
+    """gunicorn with the bench's worker configuration, in its own session (for its CPU time)."""
+    return subprocess.Popen(  # noqa: S603 - our own server, loopback only
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            app,
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(args.workers),
+            "--worker-class",
+            "gthread",
+            "--threads",
+            str(args.threads),
+            "--log-level",
+            "warning",
+        ],  # fmt: skip
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+
+
+def _session_cpu_seconds(session: int) -> float | None:
+    """User + system CPU seconds of every process of a session (Linux /proc), else None."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return None
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == session:  # fields[3]: the session id
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
+def _stop(server: subprocess.Popen) -> None:
+    server.send_signal(signal.SIGTERM)
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+
+
 def load_phase(url: str, args) -> dict:
+    """The endpoint under gunicorn as deployed (production settings: kept database
+    connections, throttle counters in Redis), against its floor (``bench/_ingest_floor.py``:
+    a bare WSGI app running the same start statement) under the same gunicorn configuration,
+    alternated (endpoint, floor, endpoint, floor), with the fold running meanwhile."""
     from django.db import connection
     from django.db.models import F
 
     from content.analytics.models import PlayEvent
     from content.analytics.services.fold import fold_plays
 
+    cache_url = _redis_cache_url()
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "beatpass.settings.test",
+        "DJANGO_SETTINGS_MODULE": "beatpass.settings.production",
         "DATABASE_URL": url,
-        "CELERY_TASK_ALWAYS_EAGER": "true",
+        "SECRET_KEY": "bench-analytics-" + "0123456789abcdef" * 3,
+        "SECURE_SSL_REDIRECT": "false",
+        "CACHE_URL": cache_url or "locmemcache://bench",
+        "CELERY_BROKER_URL": "memory://",
+        "CONN_MAX_AGE": "600",
     }
-    workers = int(os.environ.get("BENCH_GUNICORN_WORKERS", "3"))
-    server = subprocess.Popen(  # noqa: S603 - our own server, loopback only
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "beatpass.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{PORT}",
-            "--workers",
-            str(workers),
-            "--worker-class",
-            "gthread",
-            "--threads",
-            "4",
-            "--log-level",
-            "warning",
-        ],  # fmt: skip
-        cwd=_common.REPO_ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    endpoint_port, floor_port = args.port, args.port + 1
+    servers = {
+        "endpoint": (
+            _serve("beatpass.wsgi:application", endpoint_port, env, args, _common.REPO_ROOT),
+            endpoint_port,
+        ),
+        "floor": (
+            _serve("_ingest_floor:application", floor_port, env, args, Path(__file__).parent),
+            floor_port,
+        ),
+    }
     stop = threading.Event()
     samples: list[tuple[float, int, float]] = []
 
@@ -691,13 +769,31 @@ def load_phase(url: str, args) -> dict:
         finally:
             connection.close()
 
+    sides = {name: {"requests": 0, "seconds": 0.0, "errors": 0, "cpu": 0.0} for name in servers}
+    tool = p99 = None
     try:
-        _wait_for_port(PORT)
-        time.sleep(1)
+        for _server, port in servers.values():
+            _wait_for_port(port)
+        for _server, port in servers.values():  # warm-up: imports, connections, plans
+            _drive_load(2, args.tracks, port)
         thread = threading.Thread(target=folder, daemon=True)
         thread.start()
         started = time.monotonic()
-        report = _drive_load(args.load_seconds, args.tracks)
+        rounds = 2
+        for _round in range(rounds):
+            for name, (server, port) in servers.items():
+                cpu_before = _session_cpu_seconds(server.pid)
+                report = _drive_load(max(1, args.load_seconds // rounds), args.tracks, port)
+                cpu_after = _session_cpu_seconds(server.pid)
+                side = sides[name]
+                side["requests"] += report["requests"]
+                side["seconds"] += report["seconds"]
+                side["errors"] += report["errors"]
+                if cpu_before is not None and cpu_after is not None:
+                    side["cpu"] += cpu_after - cpu_before
+                tool = report["tool"]
+                if name == "endpoint":
+                    p99 = report["p99_latency"]
         load_end = time.monotonic()
         backlog_at_end = unfolded()
         stop.set()
@@ -707,15 +803,30 @@ def load_phase(url: str, args) -> dict:
             fold_plays(evaluate=False)
         lag = time.monotonic() - drain_started
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        for server, _port in servers.values():
+            _stop(server)
     folded = sum(n for _s, n, _t in samples)
     fold_seconds = sum(s for s, _n, _t in samples)
+    # Answered requests per second (errors, reported apart, do not count).
+    rates = {
+        name: (side["requests"] - side["errors"]) / side["seconds"] for name, side in sides.items()
+    }
+    cpu_ms = {
+        name: round(side["cpu"] / side["requests"] * 1000, 3) if side["requests"] else None
+        for name, side in sides.items()
+    }
     ingest = {
-        **report,
+        "tool": tool,
+        "gunicorn": f"{args.workers} workers x {args.threads} threads (gthread)",
+        "throttle_cache": "redis" if cache_url else "locmem",
+        "requests_per_second": round(rates["endpoint"], 1),
+        "errors": sides["endpoint"]["errors"],
+        "p99_latency": p99,
+        "floor_requests_per_second": round(rates["floor"], 1),
+        "floor_errors": sides["floor"]["errors"],
+        "share_of_floor": round(rates["endpoint"] / rates["floor"], 2) if rates["floor"] else None,
+        "server_cpu_ms_per_request": cpu_ms["endpoint"],
+        "floor_server_cpu_ms_per_request": cpu_ms["floor"],
         "backlog_at_end_of_load": backlog_at_end,
         "lag_seconds": round(lag, 2),
         "fold_runs": len(samples),
@@ -723,15 +834,18 @@ def load_phase(url: str, args) -> dict:
         "load_seconds": round(load_end - started, 1),
     }
     print(
-        f"ingest: {ingest['requests_per_second']:.0f} req/s over {ingest['load_seconds']} s "
-        f"({ingest['tool']}, {ingest['errors']} errors), gunicorn {workers} workers x 4 threads; "
-        f"fold every 2 s: {ingest['fold_runs']} runs at {ingest['fold_events_per_second']} "
-        f"events/s, backlog {backlog_at_end} at the end of the load, drained in {lag:.1f} s"
+        f"ingest: {ingest['requests_per_second']:.0f} req/s ({ingest['errors']} errors, p99 "
+        f"{p99}), floor {ingest['floor_requests_per_second']:.0f} req/s "
+        f"({ingest['floor_errors']} errors) = {ingest['share_of_floor']} of the floor; server "
+        f"CPU per request {cpu_ms['endpoint']} ms vs {cpu_ms['floor']} ms; {tool}, gunicorn "
+        f"{ingest['gunicorn']}, throttle in {ingest['throttle_cache']}; fold every 2 s: "
+        f"{ingest['fold_runs']} runs at {ingest['fold_events_per_second']} events/s, backlog "
+        f"{backlog_at_end} at the end of the load, drained in {lag:.1f} s"
     )
     return ingest
 
 
-def _drive_load(seconds: int, tracks: int) -> dict:
+def _drive_load(seconds: int, tracks: int, port: int) -> dict:
     wrk = shutil.which("wrk")
     if wrk:
         with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
@@ -746,7 +860,7 @@ def _drive_load(seconds: int, tracks: int) -> dict:
                     "-s",
                     script.name,
                     "--latency",
-                    f"http://127.0.0.1:{PORT}",
+                    f"http://127.0.0.1:{port}",
                 ],  # fmt: skip
                 capture_output=True,
                 text=True,
@@ -755,7 +869,8 @@ def _drive_load(seconds: int, tracks: int) -> dict:
             ).stdout
         finally:
             Path(script.name).unlink()
-        rps = float(next(line.split()[1] for line in output.splitlines() if "Requests/sec" in line))
+        # "  2433 requests in 10.07s, 1.63MB read"
+        done = next(line.split() for line in output.splitlines() if " requests in " in line)
         errors = 0
         for line in output.splitlines():
             if "Non-2xx" in line:
@@ -766,13 +881,19 @@ def _drive_load(seconds: int, tracks: int) -> dict:
             (line.split()[1] for line in output.splitlines() if line.strip().startswith("99%")),
             None,
         )
-        return {"tool": "wrk", "requests_per_second": rps, "errors": errors, "p99_latency": p99}
-    return _python_load(seconds, tracks)
+        return {
+            "tool": "wrk",
+            "requests": int(done[0]),
+            "seconds": float(done[3].rstrip("s,")),
+            "errors": errors,
+            "p99_latency": p99,
+        }
+    return _python_load(seconds, tracks, port)
 
 
-def _python_load(seconds: int, tracks: int) -> dict:
-    """Keep-alive HTTP client in threads (when wrk is not installed); slower than wrk, so the
-    figure is a lower bound of the server's rate."""
+def _python_load(seconds: int, tracks: int, port: int) -> dict:
+    """Keep-alive HTTP client in threads (when wrk is not installed); slower than wrk and on
+    the server's cores, so the figure is a lower bound of the server's rate."""
     import http.client
     import random
 
@@ -782,7 +903,7 @@ def _python_load(seconds: int, tracks: int) -> dict:
 
     def worker(seed: int) -> None:
         rng = random.Random(seed)  # noqa: S311
-        conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=10)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         ok = errors = 0
         while time.monotonic() < deadline:
             headers = {"Content-Type": "application/json", "User-Agent": f"py-{rng.random()}"}
@@ -806,7 +927,8 @@ def _python_load(seconds: int, tracks: int) -> dict:
     elapsed = time.monotonic() - started
     return {
         "tool": "python",
-        "requests_per_second": round(counts["ok"] / elapsed, 1),
+        "requests": counts["ok"] + counts["errors"],
+        "seconds": elapsed,
         "errors": counts["errors"],
         "p99_latency": None,
     }

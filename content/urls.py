@@ -16,7 +16,7 @@ SUBDOMAINS = (
     "licensing",
     "commerce",
     "search",
-    "analytics",
+    # "analytics" is mounted first of all, in beatpass/urls.py.
     "catalog",
 )
 

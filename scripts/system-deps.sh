@@ -5,13 +5,16 @@
 #   scripts/system-deps.sh            what the server needs (make run)
 #   scripts/system-deps.sh --browser  plus what the test suite needs (make test): the browser,
 #                                     Redis, and the real-music tools of the audio tests
+#   scripts/system-deps.sh --bench    plus what the benchmarks use (make bench)
 set -euo pipefail
 
 browser=false
+bench=false
 for arg in "$@"; do
   case "$arg" in
     --browser) browser=true ;;
-    *) echo "usage: $0 [--browser]" >&2; exit 2 ;;
+    --bench) bench=true ;;
+    *) echo "usage: $0 [--browser] [--bench]" >&2; exit 2 ;;
   esac
 done
 
@@ -34,6 +37,11 @@ if $browser; then
   [ -f /usr/share/sounds/sf2/TimGM6mb.sf2 ] || missing+=(timgm6mb-soundfont)
   command -v mma >/dev/null || missing+=(mma)
   [ -d /usr/share/games/openttd/baseset/openmsx ] || missing+=(openttd-openmsx)
+fi
+if $bench; then
+  # wrk: the HTTP load generator of bench/analytics.py's ingest phase (C, one thread per core;
+  # the Python fallback client steals the server's CPU on a small machine).
+  command -v wrk >/dev/null || missing+=(wrk)
 fi
 
 if [ ${#missing[@]} -eq 0 ]; then

@@ -64,3 +64,16 @@ def test_make_run_installs_server_dependencies_only():
 def test_make_test_installs_the_browser_for_the_admin_browser_test():
     lines = dry_run("test")
     assert position(lines, r"scripts/system-deps\.sh --browser") < position(lines, r"bin/pytest")
+
+
+def test_bench_dependencies_ask_for_wrk(machine_with_only_fpcalc):
+    result = run_script(machine_with_only_fpcalc, "--bench")
+
+    assert result.returncode == 1
+    assert "wrk" in result.stderr
+    assert "chromium" not in result.stderr
+
+
+def test_make_bench_installs_the_load_generator_before_the_benches():
+    lines = dry_run("bench")
+    assert position(lines, r"scripts/system-deps\.sh --bench") < position(lines, r"bench/")

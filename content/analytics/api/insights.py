@@ -52,8 +52,23 @@ def scope_for(request, kind: str, object_id: int) -> stats.Scope:
     raise NotFound()
 
 
+def _period(request) -> str:
+    """``?period=``: a known period is taken as is; anything else goes through ``PeriodQuery``
+    (its default, its 422 wording) — a serializer per request was a tenth of the track
+    analytics' own CPU."""
+    period = request.query_params.get("period")
+    if period in periods.PERIOD_DAYS and len(request.query_params) == 1:
+        return period
+    return _query(PeriodQuery, request)["period"]
+
+
 def _analytics_response(request, kind: str, object_id) -> Response:
-    period = _query(PeriodQuery, request)["period"]
+    period = _period(request)
+    if kind == "track":  # the read check and the sums in one statement
+        data = stats.track_producer_analytics(
+            viewer=request.user, track_id=parse_pk(object_id), period=period, today=today()
+        )
+        return Response({"success": True, "data": data})
     scope = scope_for(request, kind, parse_pk(object_id))
     data = stats.producer_analytics(scope=scope, period=period, today=today())
     return Response({"success": True, "data": data})

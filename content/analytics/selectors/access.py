@@ -87,9 +87,16 @@ def analytics_track(*, viewer, track_id: int) -> Track:
     track = _one(Track, _TRACK_SQL, viewer=viewer, pk=track_id)
     if track is None:
         raise NotFound()
-    if viewer.is_staff or track.can_read:
-        return track
-    if track.visibility != Visibility.PUBLIC:
+    check_track_read(viewer=viewer, visibility=track.visibility, can_read=track.can_read)
+    return track
+
+
+def check_track_read(*, viewer, visibility: str, can_read: bool) -> None:
+    """The rule of ``analytics_track`` for a track already read (``can_read``: the viewer
+    manages a credited artist): 404 when hidden from the viewer, 403 when only visible."""
+    if viewer.is_staff or can_read:
+        return
+    if visibility != Visibility.PUBLIC:
         raise NotFound()
     raise PermissionDenied(DENIED)
 

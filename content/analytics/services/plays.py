@@ -10,9 +10,9 @@ Counting rules (the numbers producers see must be honest):
 - the listen duration only grows and never exceeds the track's duration; a play is
   ``completed`` once 80 % of the track was heard.
 
-The hot path is two statements on PostgreSQL: the track lookup, then one
-``INSERT … ON CONFLICT`` on the dedupe gate chained to the event insert. No shared row is
-written: counters move in the fold.
+The hot path is one statement on PostgreSQL: the track lookup (visibility, the viewer's
+standing) chained to an ``INSERT … ON CONFLICT`` on the dedupe gate chained to the event
+insert. No shared row is written: counters move in the fold.
 """
 
 from __future__ import annotations
@@ -110,36 +110,55 @@ def play_start(
     404 when the track is missing or hidden from the viewer. Race-safe: of many concurrent
     identical starts exactly one records a play (the gate's unique (track, listener) row).
     """
+    signed_in = viewer is not None and viewer.is_authenticated
+    now = clock.now()
+    day = local_day(now)
+    values = {
+        "track": track_id,
+        "user": viewer.pk if signed_in else None,
+        "staff": bool(signed_in and viewer.is_staff),
+        "listener": listener_for(viewer=viewer, ip=ip, user_agent=user_agent, day=day),
+        "source": source,
+        "now": now,
+        "day": day,
+        "listened": max(0, listened_ms),
+        "window_start": now - datetime.timedelta(seconds=settings.ANALYTICS_DEDUPE_SECONDS),
+    }
+    if connection.vendor == "postgresql":
+        return _start_postgresql(values)
     target = play_target(viewer=viewer, track_id=track_id)
     if target is None:
         raise NotFound()
     if target.viewer_is_insider:
         return PlayStarted(play_id=None, counted=False)
-    now = clock.now()
-    day = local_day(now)
-    listener = listener_for(viewer=viewer, ip=ip, user_agent=user_agent, day=day)
-    listened = max(0, min(listened_ms, target.duration_ms))
-    values = {
-        "track": track_id,
-        "user": viewer.pk if viewer is not None and viewer.is_authenticated else None,
-        "listener": listener,
-        "source": source,
-        "now": now,
-        "day": day,
-        "duration": target.duration_ms,
-        "listened": listened,
-        "completed": _completed(listened, target.duration_ms),
-        "window_start": now - datetime.timedelta(seconds=settings.ANALYTICS_DEDUPE_SECONDS),
-    }
-    if connection.vendor == "postgresql":
-        return _start_postgresql(values)
-    return _start_portable(values)
+    listened = min(values["listened"], target.duration_ms)
+    return _start_portable(
+        {
+            **values,
+            "duration": target.duration_ms,
+            "listened": listened,
+            "completed": _completed(listened, target.duration_ms),
+        }
+    )
 
 
-_START_SQL = """
-WITH gate AS (
+# One statement, one round trip: the track's visibility and the viewer's standing (the same
+# rules as ``play_target``), the dedupe gate, the event. ``listened`` is capped at the track's
+# duration and ``completed`` derived from it as ``_completed`` does.
+_START_SQL = f"""
+WITH track AS (
+    SELECT t.duration, t.visibility = 'public' AS public,
+           (%(staff)s OR (%(user)s::bigint IS NOT NULL AND EXISTS (
+                SELECT 1 FROM content_trackartist ta
+                JOIN content_artist_managers m ON m.artist_id = ta.artist_id
+                WHERE ta.track_id = t.id AND m.user_id = %(user)s::bigint))) AS insider
+    FROM content_track t WHERE t.id = %(track)s
+), counted AS (
+    SELECT duration, LEAST(%(listened)s, duration) AS listened FROM track
+    WHERE public AND NOT insider
+), gate AS (
     INSERT INTO content_playgate AS g (track_id, listener, play_id, started_at)
-    VALUES (%(track)s, %(listener)s, nextval(%(sequence)s::regclass), %(now)s)
+    SELECT %(track)s, %(listener)s, nextval(%(sequence)s::regclass), %(now)s FROM counted
     ON CONFLICT (track_id, listener) DO UPDATE
         SET play_id = EXCLUDED.play_id, started_at = EXCLUDED.started_at
         WHERE g.started_at <= %(window_start)s
@@ -148,16 +167,21 @@ WITH gate AS (
     INSERT INTO content_playevent (id, track_id, user_id, listener, source, started_at, day,
                                    track_duration_ms, listened_ms, completed, folded_ms,
                                    folded_completed)
-    SELECT play_id, %(track)s, %(user)s, %(listener)s, %(source)s, %(now)s, %(day)s,
-           %(duration)s, %(listened)s, %(completed)s, -1, false
-    FROM gate
+    SELECT gate.play_id, %(track)s, %(user)s, %(listener)s, %(source)s, %(now)s, %(day)s,
+           counted.duration, counted.listened,
+           counted.duration > 0
+               AND counted.listened * 100 >= counted.duration * {COMPLETED_PERCENT},
+           -1, false
+    FROM gate, counted
     RETURNING id
 )
-SELECT id, true FROM play
-UNION ALL
-SELECT play_id, false FROM content_playgate
-WHERE track_id = %(track)s AND listener = %(listener)s AND NOT EXISTS (SELECT 1 FROM gate)
-"""
+SELECT track.public, track.insider, (SELECT id FROM play),
+       (SELECT g.play_id FROM content_playgate g
+        WHERE g.track_id = %(track)s AND g.listener = %(listener)s
+          AND NOT EXISTS (SELECT 1 FROM gate))
+FROM track
+"""  # noqa: S608 - a constant is interpolated, values are parameters
+
 
 _sequence: str | None = None
 
@@ -175,6 +199,15 @@ def _start_postgresql(values: dict) -> PlayStarted:
         cursor.execute(_START_SQL, {**values, "sequence": _event_sequence(cursor)})
         row = cursor.fetchone()
         if row is None:
+            raise NotFound()  # no such track
+        public, insider, new_play, earlier_play = row
+        if insider:
+            return PlayStarted(play_id=None, counted=False)
+        if not public:
+            raise NotFound()
+        if new_play is not None:
+            return PlayStarted(play_id=new_play, counted=True)
+        if earlier_play is None:
             # A concurrent identical start committed while this statement waited on the gate
             # row: it is newer than this statement's snapshot, so read it again.
             cursor.execute(
@@ -182,8 +215,8 @@ def _start_postgresql(values: dict) -> PlayStarted:
                 [values["track"], values["listener"]],
             )
             found = cursor.fetchone()
-            return PlayStarted(play_id=found[0] if found else None, counted=False)
-    return PlayStarted(play_id=row[0], counted=bool(row[1]))
+            earlier_play = found[0] if found else None
+    return PlayStarted(play_id=earlier_play, counted=False)
 
 
 def _start_portable(values: dict) -> PlayStarted:

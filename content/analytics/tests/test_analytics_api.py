@@ -417,3 +417,14 @@ def test_query_counts_do_not_grow_with_tracks_or_days(
 
     with django_assert_num_queries(len(few.captured_queries)):
         assert producer_client.get(url).status_code == 200
+
+
+def test_track_analytics_read_the_track_its_access_and_its_sums_in_one_statement(
+    rollups, producer_client, django_assert_num_queries
+):
+    url = f"/api/v1/tracks/{rollups['first'].pk}/producer-analytics?period=1-year"
+    producer_client.get(url)
+
+    # The Bearer token's user, then one statement (track, read check, rollup sums).
+    with django_assert_num_queries(2):
+        assert producer_client.get(url).status_code == 200

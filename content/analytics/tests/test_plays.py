@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from beatpass.api.throttling import _redis_client
 from beatpass.testing import run_concurrently
 from conftest import bearer_client
+from content.analytics.api.plays import PlayRateThrottle, PlayStartView
 from content.analytics.models import PlayEvent, PlayGate
 from content.analytics.services import plays
 from content.catalog.models import Visibility
@@ -142,11 +145,65 @@ def test_a_private_track_is_404_to_others_and_never_counted(db, user, fake_clock
     assert not PlayEvent.objects.exists()
 
 
+def test_a_track_made_private_after_being_played_is_404_at_once(track, user, fake_clock):
+    # The play path keeps what it knows about a track for a few seconds per process; saving
+    # the track empties that in this process.
+    assert start(listener_client(), track).status_code == 201
+
+    track.visibility = Visibility.PRIVATE
+    track.save()
+
+    assert start(bearer_client(user), track).status_code == 404
+
+
+def test_a_listener_who_becomes_a_manager_stops_counting_at_once(track, user, fake_clock):
+    assert start(bearer_client(user), track).json()["counted"] is True
+    fake_clock.advance(seconds=3600)
+
+    track.artists.first().managers.add(user)
+
+    assert start(bearer_client(user), track).json() == {
+        "status": "success",
+        "play_id": None,
+        "counted": False,
+    }
+
+
 @pytest.mark.parametrize("path_id", ["999999", "abc", "1.5", "-3"])
 def test_unknown_or_malformed_track_ids_are_404(db, path_id):
     response = listener_client().post(f"/api/v1/tracks/{path_id}/plays", {}, format="json")
 
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ({}, "web"),
+        ({"source": "embed"}, "embed"),
+        ({"source": "radio", "player": "v2"}, "radio"),  # unknown keys are ignored
+    ],
+)
+def test_the_source_is_recorded_whichever_way_the_body_is_read(track, body, expected):
+    response = start(listener_client(), track, **body)
+
+    assert response.status_code == 201
+    assert PlayEvent.objects.get(pk=response.json()["play_id"]).source == expected
+
+
+def test_a_form_encoded_start_reads_its_source(track):
+    response = listener_client().post(f"/api/v1/tracks/{track.pk}/plays", {"source": "playlist"})
+
+    assert response.status_code == 201
+    assert PlayEvent.objects.get(pk=response.json()["play_id"]).source == "playlist"
+
+
+@pytest.mark.parametrize("source", [5, None, ["web"], "WEB"])
+def test_a_source_that_is_not_one_of_the_choices_is_422(track, source):
+    response = start(listener_client(), track, source=source)
+
+    assert response.status_code == 422
+    assert list(response.json()["errors"]) == ["source"]
 
 
 def test_bad_input_is_rejected_and_records_nothing(track):
@@ -294,6 +351,74 @@ def test_plays_have_their_own_throttle_scope(track, settings, fake_clock):
     assert statuses[:3] == [201, 200, 200]
     assert statuses[3] == 429
     assert "Retry-After" in start(client, track).headers
+
+
+def test_plays_report_their_own_limit_in_the_rate_limit_headers(track, settings, fake_clock):
+    settings.THROTTLE_RATES = {**settings.THROTTLE_RATES, "plays": "5/min", "anon": "1000/min"}
+
+    response = start(listener_client(), track)
+
+    assert response.status_code == 201
+    assert response["X-RateLimit-Limit"] == "5"
+    assert response["X-RateLimit-Remaining"] == "4"
+
+
+def test_the_plays_throttle_uses_the_configured_cache_itself(settings):
+    # RateWindow takes its atomic one-round-trip path only for a RedisCache it can see; DRF's
+    # default ``cache`` proxy hid it (get + set, a new Redis client each, per play).
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # never connected to here
+        }
+    }
+
+    assert _redis_client(PlayRateThrottle().cache) is not None
+
+
+# --- the lean start path ------------------------------------------------------------------------
+
+
+def _answers(track, settings, **extra) -> list[tuple]:
+    """Status, body and headers of: a counted start, a restart, a missing track, a refusal."""
+    settings.THROTTLE_RATES = {**settings.THROTTLE_RATES, "plays": "3/min", "anon": "1000/min"}
+    client = listener_client()
+    url = f"/api/v1/tracks/{track.pk}/plays"
+    responses = [
+        client.post(url, {}, format="json", **extra),
+        client.post(url, {"source": "web"}, format="json", **extra),
+        client.post("/api/v1/tracks/999999/plays", {}, format="json", **extra),
+        client.post(url, {}, format="json", **extra),
+    ]
+    kept = ("Content-Type", "Allow", "X-RateLimit-Limit", "X-RateLimit-Remaining", "Retry-After")
+    return [
+        (r.status_code, r.json(), {h: r.get(h) for h in kept if h != "X-RateLimit-Reset"})
+        for r in responses
+    ]
+
+
+def test_the_lean_start_path_answers_as_the_drf_view(track, settings, fake_clock, monkeypatch):
+    def not_here(*_args, **_kwargs):
+        raise AssertionError("the lean path handed a common start to PlayStartView")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(PlayStartView, "post", not_here)
+        lean = _answers(track, settings)  # anonymous JSON: the lean path
+    PlayEvent.objects.all().delete()
+    PlayGate.objects.all().delete()
+    cache.clear()
+    # A cookie sends the same anonymous listener through PlayStartView.
+    drf = _answers(track, settings, HTTP_COOKIE="theme=dark")
+
+    assert [a[0] for a in lean] == [201, 200, 404, 429]
+    for a, b in zip(lean, drf, strict=True):
+        assert a[0] == b[0]
+        assert a[2] == b[2]
+        if a[0] < 300:  # play ids differ between the runs
+            assert a[1].keys() == b[1].keys()
+            assert a[1]["counted"] == b[1]["counted"]
+        else:
+            assert a[1] == b[1]
 
 
 # --- concurrency ----------------------------------------------------------------------------------
