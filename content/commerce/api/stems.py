@@ -35,6 +35,15 @@ WHO = (
 )
 
 
+MISSING = "This stem's file is missing."
+
+
+def _stored(entry) -> bool:
+    """The stem's bytes are in storage: checked before a response starts streaming, so a
+    missing file is a 404 rather than a connection dropped mid-response."""
+    return bool(entry.file) and entry.file.storage.exists(entry.file.name)
+
+
 def _manageable_track(request, track_id: int):
     track = track_get(viewer=request.user, track_id=track_id)
     if not track_is_manageable(user=request.user, track=track):
@@ -165,8 +174,8 @@ class TrackStemDownloadView(APIView):
         access = selectors.stem_access(user=request.user, track=track)
         stem = selectors.stem_get(track=track, stem_id=stem_id)
         entry = stem.file
-        if not entry.file:
-            raise NotFound("This stem's file is missing.")
+        if not _stored(entry):
+            raise NotFound(MISSING)
         served = download_services.Servable(entry.file, entry.size, entry.mime, entry.extension)
         # "Track - Drums.wav" (an ASCII fallback and the Unicode name, as for track downloads)
         label = SimpleNamespace(pk=track.pk, name=f"{track.name} - {stem.name}")
@@ -211,6 +220,8 @@ class TrackStemsZipView(APIView):
         stems = list(selectors.stems_of_track(track=track))
         if not stems:
             raise NotFound("This track has no stems.")
+        if not all(_stored(stem.file) for stem in stems):
+            raise NotFound(MISSING)
         label = SimpleNamespace(pk=track.pk, name=f"{track.name} - stems")
         ascii_name, unicode_name = download_services.download_filename(
             track=label, artist_names=[], extension=".zip"

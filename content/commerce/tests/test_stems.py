@@ -291,3 +291,23 @@ def test_all_stems_as_one_zip(producer_client, track, api_client):
 def test_no_stems_no_zip(producer_client, track):
     response = producer_client.get(f"/api/v1/tracks/{track.pk}/stems/download")
     assert response.status_code == 404
+
+
+def test_a_stem_whose_stored_file_is_missing_is_404_not_a_dropped_connection(
+    producer_client, track
+):
+    """The stored file went missing (a restore, a storage mishap): the single download and the
+    zip answer 404 in the error shape before streaming, instead of failing mid-response."""
+    drums = add_stem(producer_client, track, "drums.wav").json()["stem"]
+    add_stem(producer_client, track, "bass.wav", tone_wav(2.5))
+    stem = TrackStem.objects.get(pk=drums["id"])
+    stem.file.file.storage.delete(stem.file.file.name)
+
+    single = producer_client.get(stems_url(track, drums["id"], "download"))
+    assert single.status_code == 404
+    assert single.json() == {"message": "This stem's file is missing."}
+    ranged = producer_client.get(stems_url(track, drums["id"], "download"), HTTP_RANGE="bytes=0-9")
+    assert ranged.status_code == 404
+    every = producer_client.get(stems_url(track, "download"))
+    assert every.status_code == 404
+    assert every.json() == {"message": "This stem's file is missing."}
