@@ -30,8 +30,14 @@ from content.uploads.services import file_entry_create, file_entry_delete
 NOT_AUDIO = "A stem must be audio: WAV, FLAC or AIFF."
 
 
+# C0/C1 controls and the bidirectional overrides/isolates/marks: a right-to-left override in a
+# label makes a saved file read as another type ("…\u202evaw.exe" shows as "…exe.wav").
+_INVISIBLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
 def _name_from(entry: FileEntry, name: str | None) -> str:
-    name = " ".join((name or "").split())
+    name = " ".join((name or "").split())  # any run of whitespace (tabs, newlines): one space
+    name = " ".join(_INVISIBLE.sub("", name).split())
     if not name:
         name = PurePath(entry.name).stem.replace("_", " ").strip() or "Stem"
     return name[:100]
@@ -142,7 +148,8 @@ def _member_names(stems) -> list[str]:
     """``01 Drums.wav``…: numbered in order (so unique), safe (no path parts)."""
     names = []
     for number, stem in enumerate(stems, start=1):
-        label = " ".join(_UNSAFE.sub(" ", stem.name).split()).strip(" .")[:100] or "Stem"
+        label = _INVISIBLE.sub("", _UNSAFE.sub(" ", stem.name))
+        label = " ".join(label.split()).strip(" .")[:100] or "Stem"
         names.append(f"{number:02d} {label}{stem.file.extension}")
     return names
 

@@ -311,3 +311,26 @@ def test_a_stem_whose_stored_file_is_missing_is_404_not_a_dropped_connection(
     every = producer_client.get(stems_url(track, "download"))
     assert every.status_code == 404
     assert every.json() == {"message": "This stem's file is missing."}
+
+
+def test_control_and_bidi_characters_are_taken_out_of_stem_names(producer_client, track):
+    """A right-to-left override in a stem name would make the buyer's saved file read as
+    another type ("…\u202evaw.exe" shows as "…exe.wav"); control characters have no place in a
+    label. Both are dropped from the name, so from the download and zip names too; ordinary
+    Unicode (accents, emoji sequences with their joiners) stays."""
+    spoof = add_stem(producer_client, track, "a.wav", name="Drums\u202egpj.exe\u202c\x01\x7f")
+    assert spoof.status_code == 201, spoof.json()
+    assert spoof.json()["stem"]["name"] == "Drumsgpj.exe"
+    family = add_stem(producer_client, track, "b.wav", tone_wav(2.5), name="Café 👩\u200d🎤")
+    assert family.json()["stem"]["name"] == "Café 👩\u200d🎤"
+    tabbed = add_stem(producer_client, track, "c.wav", tone_wav(3.5), name="Lead\tvocal\r\nchop")
+    assert tabbed.json()["stem"]["name"] == "Lead vocal chop"
+    only_controls = add_stem(producer_client, track, "Keys.wav", tone_wav(3.0), name="\u202e\x01")
+    assert only_controls.json()["stem"]["name"] == "Keys"
+    download = producer_client.get(stems_url(track, spoof.json()["stem"]["id"], "download"))
+    assert "\u202e" not in download["Content-Disposition"]
+    assert "%E2%80%AE" not in download["Content-Disposition"]
+    archive = zipfile.ZipFile(
+        io.BytesIO(body_of(producer_client.get(stems_url(track, "download"))))
+    )
+    assert archive.namelist()[0] == "01 Drumsgpj.exe.wav"
