@@ -31,7 +31,8 @@ TAG = "Stems"
 WHO = (
     "Stems are private: the managers of the track's main artist and staff always reach them; "
     "the exclusive buyer once the purchase succeeded, while the exclusive license is active "
-    "and its terms list stems; everyone else gets 403 (before and after the sale)."
+    "and its terms list stems (even if the producer hides the track afterwards); everyone else "
+    "gets 403 (before and after the sale), 404 for a track they cannot see."
 )
 
 
@@ -69,7 +70,7 @@ class TrackStemsView(APIView):
         tags=[TAG],
     )
     def get(self, request, track_id: int):
-        track = track_get(viewer=request.user, track_id=track_id)
+        track = selectors.stem_track_get(user=request.user, track_id=track_id)
         access = selectors.stem_access(user=request.user, track=track)
         stems = selectors.stems_of_track(track=track)
         return Response(
@@ -170,7 +171,7 @@ class TrackStemDownloadView(APIView):
         tags=[TAG],
     )
     def get(self, request, track_id: int, stem_id: int):
-        track = track_get(viewer=request.user, track_id=track_id)
+        track = selectors.stem_track_get(user=request.user, track_id=track_id)
         access = selectors.stem_access(user=request.user, track=track)
         stem = selectors.stem_get(track=track, stem_id=stem_id)
         entry = stem.file
@@ -215,7 +216,7 @@ class TrackStemsZipView(APIView):
         tags=[TAG],
     )
     def get(self, request, track_id: int):
-        track = track_get(viewer=request.user, track_id=track_id)
+        track = selectors.stem_track_get(user=request.user, track_id=track_id)
         access = selectors.stem_access(user=request.user, track=track)
         stems = list(selectors.stems_of_track(track=track))
         if not stems:

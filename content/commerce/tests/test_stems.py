@@ -334,3 +334,26 @@ def test_control_and_bidi_characters_are_taken_out_of_stem_names(producer_client
         io.BytesIO(body_of(producer_client.get(stems_url(track, "download"))))
     )
     assert archive.namelist()[0] == "01 Drumsgpj.exe.wav"
+
+
+def test_the_buyer_keeps_the_stems_when_the_producer_hides_the_sold_track(
+    producer_client, track, api_client
+):
+    """Producers often take a beat down once its exclusive is sold; the buyer paid for the
+    stems and still gets them (list, one, zip). Anyone else still sees nothing (404)."""
+    data = tone_wav(2.0)
+    stem_id = add_stem(producer_client, track, "drums.wav", data).json()["stem"]["id"]
+    buyer = UserFactory()
+    buy(buyer, track, api_client)
+    hidden = producer_client.put(f"/api/v1/tracks/{track.pk}", {"visibility": "private"})
+    assert hidden.status_code == 200, hidden.json()
+
+    buyer_client = bearer_client(buyer)
+    assert buyer_client.get(stems_url(track)).json()["access"] == "exclusive_buyer"
+    download = buyer_client.get(stems_url(track, stem_id, "download"))
+    assert download.status_code == 200
+    assert body_of(download) == data
+    assert buyer_client.get(stems_url(track, "download")).status_code == 200
+    stranger = bearer_client(UserFactory())
+    assert stranger.get(stems_url(track)).status_code == 404
+    assert stranger.get(stems_url(track, stem_id, "download")).status_code == 404
