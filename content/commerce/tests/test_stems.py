@@ -357,3 +357,15 @@ def test_the_buyer_keeps_the_stems_when_the_producer_hides_the_sold_track(
     stranger = bearer_client(UserFactory())
     assert stranger.get(stems_url(track)).status_code == 404
     assert stranger.get(stems_url(track, stem_id, "download")).status_code == 404
+
+
+def test_an_unsatisfiable_range_is_416_in_the_error_shape(producer_client, track):
+    """The schema documents 416 with the shared error body; the answer had none."""
+    data = tone_wav(2.0)
+    stem_id = add_stem(producer_client, track, "drums.wav", data).json()["stem"]["id"]
+    for header in (f"bytes={len(data)}-", "bytes=50-10", "bytes=-0"):
+        response = producer_client.get(stems_url(track, stem_id, "download"), HTTP_RANGE=header)
+        assert response.status_code == 416
+        assert response["Content-Range"] == f"bytes */{len(data)}"
+        assert response["Content-Type"] == "application/json"
+        assert response.json() == {"message": "The byte range cannot be satisfied."}
