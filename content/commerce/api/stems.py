@@ -95,7 +95,8 @@ class TrackStemsView(APIView):
         tags=[TAG],
     )
     def post(self, request, track_id: int):
-        payload = request.data  # parse first: the upload handler flags oversized files
+        track = _manageable_track(request, track_id)  # before reading a stranger's upload
+        payload = request.data  # parsed here: the upload handler flags oversized files
         if getattr(request._request, "upload_too_large", False):
             raise ValidationError(
                 {
@@ -104,7 +105,6 @@ class TrackStemsView(APIView):
                     ]
                 }
             )
-        track = _manageable_track(request, track_id)
         data = StemUploadInput(data=payload)
         data.is_valid(raise_exception=True)
         entry = None

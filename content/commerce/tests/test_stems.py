@@ -369,3 +369,17 @@ def test_an_unsatisfiable_range_is_416_in_the_error_shape(producer_client, track
         assert response["Content-Range"] == f"bytes */{len(data)}"
         assert response["Content-Type"] == "application/json"
         assert response.json() == {"message": "The byte range cannot be satisfied."}
+
+
+def test_who_may_add_stems_is_checked_before_the_upload_is_read(user_client, track, settings):
+    """A stranger's upload is refused for who they are (403; 404 for a track they cannot see),
+    not processed first: an oversized body answered 422 "may not be greater than"."""
+    settings.UPLOAD_MAX_BYTES = 50_000
+    refused = add_stem(user_client, track, "big.wav", tone_wav(2.0))
+    assert refused.status_code == 403
+    unknown = user_client.post(
+        "/api/v1/tracks/999999/stems",
+        {"file": SimpleUploadedFile("big.wav", tone_wav(2.0))},
+        format="multipart",
+    )
+    assert unknown.status_code == 404
