@@ -242,14 +242,14 @@ def notification_settings_update(*, user: User, changes: list[dict]) -> None:
         # different channels at once are serialised on the row instead of the second upsert
         # writing the default back over the first's channel.
         NotificationPreference.objects.bulk_create(
-            [NotificationPreference(user=user, group=key) for key in seen],
+            [NotificationPreference(user=user, group=key) for key in sorted(seen)],
             ignore_conflicts=True,
         )
         current = {
             row.group: row
-            for row in NotificationPreference.objects.select_for_update().filter(
-                user=user, group__in=seen
-            )
+            for row in NotificationPreference.objects.select_for_update()
+            .filter(user=user, group__in=seen)
+            .order_by("group")  # one lock order (as the inserts above): no deadlock
         }
         rows = []
         for change in changes:

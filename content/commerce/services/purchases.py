@@ -155,6 +155,12 @@ def purchase_initiate(
                 raise licensing_errors.ExclusiveSold()
             if current["exclusive_status"] == ExclusiveStatus.SOLD:
                 raise licensing_errors.ExclusiveSold()
+            if Purchase.objects.filter(
+                buyer=buyer, track=track, status=Purchase.Status.PENDING, hold_expires_at__gt=now
+            ).exists():
+                # The buyer's own request (a double click) is still creating the intent: the
+                # purchase is theirs and ready in a moment, not when the hold ends.
+                raise ExclusivePending(retry_after=1, message=ExclusivePending.YOURS)
             until = current["exclusive_hold_until"] or now
             raise ExclusivePending(retry_after=max(1, math.ceil((until - now).total_seconds())))
         # An earlier attempt whose hold ran out (not yet swept) gives way.
