@@ -19,7 +19,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Max
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 
 from content.catalog.models import ExclusiveStatus, Track
 from content.commerce.errors import StemsDelivered
@@ -64,7 +64,9 @@ def stem_add(
         if file_entry.kind != FileEntry.Kind.AUDIO:
             raise ValidationError({field: [NOT_AUDIO]})
         with transaction.atomic():
-            locked = Track.objects.select_for_update().get(pk=track.pk)
+            locked = Track.objects.select_for_update().filter(pk=track.pk).first()
+            if locked is None:  # deleted by another request meanwhile
+                raise NotFound()
             stems = TrackStem.objects.filter(track=locked)
             if stems.count() >= settings.COMMERCE_MAX_STEMS_PER_TRACK:
                 raise ValidationError(
@@ -91,7 +93,7 @@ def stem_add(
                 raise ValidationError(
                     {field: ["This file is already a stem of this track."]}
                 ) from None
-    except ValidationError:
+    except (ValidationError, NotFound):
         if created:
             file_entry_delete(entry=file_entry)  # a refused upload leaves nothing behind
         raise

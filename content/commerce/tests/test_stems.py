@@ -383,3 +383,27 @@ def test_who_may_add_stems_is_checked_before_the_upload_is_read(user_client, tra
         format="multipart",
     )
     assert unknown.status_code == 404
+
+
+def test_a_track_deleted_while_its_stem_uploads_is_404_and_leaves_no_file(
+    producer, track, django_capture_on_commit_callbacks
+):
+    """The track row is gone by the time the upload is stored (deleted by another request
+    meanwhile): a 404, and the file just stored is removed (it was a 500 and an orphan)."""
+    from django.core.files.uploadedfile import TemporaryUploadedFile
+    from rest_framework.exceptions import NotFound
+
+    from content.catalog.models import Track
+    from content.commerce.services.stems import stem_add
+
+    before = stored_uploads()
+    Track.objects.filter(pk=track.pk).delete()
+    uploaded = TemporaryUploadedFile("drums.wav", "audio/wav", 0, None)
+    uploaded.write(tone_wav(2.0))
+    uploaded.size = uploaded.tell()
+    uploaded.seek(0)
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(NotFound):
+        stem_add(actor=producer, track=track, uploaded=uploaded)
+    assert not TrackStem.objects.exists()
+    assert not FileEntry.objects.filter(name="drums.wav").exists()
+    assert stored_uploads() == before
