@@ -407,3 +407,19 @@ def test_a_track_deleted_while_its_stem_uploads_is_404_and_leaves_no_file(
     assert not TrackStem.objects.exists()
     assert not FileEntry.objects.filter(name="drums.wav").exists()
     assert stored_uploads() == before
+
+
+def test_a_browser_on_another_origin_may_read_the_license_id_header(
+    producer_client, track, settings
+):
+    """The download routes hand the license UUID in `X-License-Id`; a web client on another
+    (allowed) origin can only read response headers CORS exposes."""
+    settings.CORS_ALLOWED_ORIGINS = ["https://app.beatpass.test"]
+    stem_id = add_stem(producer_client, track).json()["stem"]["id"]
+    response = producer_client.get(
+        stems_url(track, stem_id, "download"), HTTP_ORIGIN="https://app.beatpass.test"
+    )
+    assert response.status_code == 200
+    exposed = [h.strip().lower() for h in response["Access-Control-Expose-Headers"].split(",")]
+    assert "x-license-id" in exposed
+    assert "content-disposition" in exposed
