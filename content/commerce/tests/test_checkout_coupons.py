@@ -279,3 +279,18 @@ def test_initiating_again_after_the_hold_expired_can_use_the_coupon_again(
     assert Coupon.objects.get().times_used == 1
     (redemption,) = CouponRedemption.objects.all()
     assert redemption.purchase_id == again.json()["data"]["purchase_id"]
+
+
+def test_a_deleted_coupon_still_shows_the_discount_in_the_history(user_client, for_sale):
+    """Staff delete an old coupon in the admin: the purchases it discounted keep showing the
+    discount (the history read base 29.99 + fee 6.60 = total 32.93 with nothing taken off)."""
+    coupon()
+    assert initiate(user_client, for_sale, coupon="SAVE10").status_code == 200
+    Coupon.objects.all().delete()
+    (row,) = user_client.get("/api/v1/purchases").json()["data"]
+    assert row["discount_amount"] == 3.66
+    assert row["coupon"] is None
+    assert (
+        round(row["base_price"] + row["platform_fee"] - row["discount_amount"], 2)
+        == (row["total_amount"])
+    )
