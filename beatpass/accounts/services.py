@@ -238,26 +238,25 @@ def notification_settings_update(*, user: User, changes: list[dict]) -> None:
     if problems:
         raise ValidationError(problems)
     with transaction.atomic():
+        # Missing rows first (defaults on), then lock them all: two first-time changes to
+        # different channels at once are serialised on the row instead of the second upsert
+        # writing the default back over the first's channel.
+        NotificationPreference.objects.bulk_create(
+            [NotificationPreference(user=user, group=key) for key in sorted(seen)],
+            ignore_conflicts=True,
+        )
         current = {
             row.group: row
-            for row in NotificationPreference.objects.select_for_update().filter(
-                user=user, group__in=seen
-            )
+            for row in NotificationPreference.objects.select_for_update()
+            .filter(user=user, group__in=seen)
+            .order_by("group")  # one lock order (as the inserts above): no deadlock
         }
         rows = []
         for change in changes:
-            row = current.get(change["key"])
-            rows.append(
-                NotificationPreference(
-                    user=user,
-                    group=change["key"],
-                    in_app=change.get("in_app", row.in_app if row else True),
-                    email=change.get("email", row.email if row else True),
-                )
-            )
-        NotificationPreference.objects.bulk_create(
-            rows,
-            update_conflicts=True,
-            unique_fields=["user", "group"],
-            update_fields=["in_app", "email", "updated_at"],
-        )
+            row = current[change["key"]]
+            for channel in groups.CHANNELS:
+                if channel in change:
+                    setattr(row, channel, change[channel])
+            row.updated_at = timezone.now()  # bulk_update skips auto_now
+            rows.append(row)
+        NotificationPreference.objects.bulk_update(rows, ["in_app", "email", "updated_at"])

@@ -416,3 +416,8 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
 # Lists without an exact counter count at most this many rows; beyond it ``total`` is the
 # planner's estimate and ``total_is_estimate`` is true (beatpass/api/pagination.py).
 PAGINATION_COUNT_CAP = env.int("PAGINATION_COUNT_CAP", default=2000)
+
+# --- Audit fixes ---------------------------------------------------------------------------------
+# The track and stem download routes hand the license UUID in X-License-Id: a web client on an
+# allowed origin can only read it when CORS exposes it.
+CORS_EXPOSE_HEADERS += ["X-License-Id"]

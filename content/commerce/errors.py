@@ -44,9 +44,14 @@ class ArtistNotPayable(ApplicationError):
 
 
 class ExclusivePending(Conflict):
-    def __init__(self, *, retry_after: int) -> None:
+    OTHER_BUYER = (
+        "Another buyer is completing the exclusive purchase of this track. Try again later."
+    )
+    YOURS = "Your purchase of this track is being set up. Try again in a moment."
+
+    def __init__(self, *, retry_after: int, message: str = OTHER_BUYER) -> None:
         super().__init__(
-            "Another buyer is completing the exclusive purchase of this track. Try again later.",
+            message,
             code="exclusive_pending",
             extra={"retry_after": retry_after},
         )

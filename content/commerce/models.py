@@ -9,6 +9,7 @@ gateway's ``customer.subscription.*`` events. Money is ``Decimal`` with an expli
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
@@ -334,6 +335,17 @@ class Coupon(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.code
+
+    def clean(self):
+        # Validate the code as it will be stored: in capitals, an existing code in another
+        # case is the same code (validate_unique runs after this), and "ß" doubles in length.
+        super().clean()
+        self.code = (self.code or "").strip().upper()
+        limit = self._meta.get_field("code").max_length
+        if len(self.code) > limit:
+            raise ValidationError(
+                {"code": [f"The code may have at most {limit} characters once in capitals."]}
+            )
 
     def save(self, *args, **kwargs):
         self.code = self.code.strip().upper()

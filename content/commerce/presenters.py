@@ -42,9 +42,10 @@ def present_purchase_pricing(purchase) -> dict[str, Any]:
         "total_amount": as_json_number(purchase.total_amount),
         "currency": purchase.currency,
     }
-    if purchase.coupon_id is not None:
+    if purchase.coupon_id is not None or purchase.discount_amount:
+        # A coupon deleted since (staff, in the admin) leaves its discount: the code is null.
         out["discount_amount"] = as_json_number(purchase.discount_amount)
-        out["coupon"] = purchase.coupon.code
+        out["coupon"] = purchase.coupon.code if purchase.coupon_id is not None else None
     return out
 
 

@@ -54,7 +54,11 @@ class PricingOut(serializers.Serializer):
         required=False,
         help_text="With a coupon only: taken off the platform fee (at most all of it).",
     )
-    coupon = serializers.CharField(required=False, help_text="With a coupon only: its code.")
+    coupon = serializers.CharField(
+        required=False,
+        allow_null=True,
+        help_text="With a coupon only: its code (null in the history once staff deleted it).",
+    )
 
 
 class PriceQuoteOut(PricingOut):

@@ -19,7 +19,7 @@ from rest_framework.exceptions import NotAuthenticated, NotFound
 from beatpass.api.errors import ApplicationError
 from content import clock
 from content.catalog.models import Artist, ExclusiveStatus, LicensingType, Track, TrackArtist
-from content.catalog.selectors import track_is_manageable
+from content.catalog.selectors import track_get, track_is_manageable
 from content.commerce.errors import StemsForbidden, StemsNotIncluded, TrackNotForSale
 from content.commerce.models import ConnectAccount, Payout, Purchase, Subscription, TrackStem
 from content.commerce.money import DEFAULT_CURRENCY, Money
@@ -311,6 +311,23 @@ def stem_access(*, user, track: Track) -> StemAccess:
     if DELIVERABLES["stems"] not in delivered:
         raise StemsNotIncluded()
     return StemAccess(StemAccess.EXCLUSIVE_BUYER, str(license.uuid))
+
+
+def stem_track_get(*, user, track_id: int) -> Track:
+    """The track whose stems are asked for: one ``user`` may see, or the sold track they bought
+    the exclusive of even if the producer has hidden it since (they paid for its stems;
+    ``stem_access`` still decides). Otherwise 404, as for any hidden track."""
+    try:
+        return track_get(viewer=user, track_id=track_id)
+    except NotFound:
+        if user is None or not user.is_authenticated:
+            raise
+        track = Track.objects.filter(
+            pk=track_id, exclusive_status=ExclusiveStatus.SOLD, exclusive_buyer=user
+        ).first()
+        if track is None:
+            raise
+        return track
 
 
 def stems_of_track(*, track: Track):

@@ -134,3 +134,26 @@ def test_a_locked_channel_stays_on_even_with_a_stored_row(user, django_capture_o
         notification = notify(user=user, kind="license.revoked", title="Revoked", body="b")
     assert notification is not None
     assert mail.outbox == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_first_changes_to_different_channels_are_both_kept():
+    """Two devices change a group for the first time at once, one the in-app channel, the
+    other the email: both changes stay (the second upsert wrote the default back over the
+    first's channel when neither row existed yet)."""
+    from beatpass.testing import run_concurrently
+    from content.tests.factories import UserFactory
+
+    for attempt in range(5):
+        user = UserFactory()
+        client_a, client_b = bearer_client(user), bearer_client(user)
+        bodies = [
+            (client_a, {"groups": [{"key": "playlists", "in_app": False}]}),
+            (client_b, {"groups": [{"key": "playlists", "email": False}]}),
+        ]
+        responses = run_concurrently(
+            lambda i, bodies=bodies: bodies[i][0].put(URL, bodies[i][1], format="json"), 2
+        )
+        assert [r.status_code for r in responses] == [200, 200]
+        row = NotificationPreference.objects.get(user=user, group="playlists")
+        assert (row.in_app, row.email) == (False, False), f"attempt {attempt}"

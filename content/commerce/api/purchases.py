@@ -49,7 +49,9 @@ class CalculatePriceView(APIView):
         data.is_valid(raise_exception=True)
         pricing = selectors.exclusive_pricing(track=track)
         if code := data.validated_data.get("coupon"):
-            _, pricing = coupon_price_exclusive(code=code, user=request.user, pricing=pricing)
+            _, pricing = coupon_price_exclusive(
+                code=code, user=request.user, pricing=pricing, track=track
+            )
         quote = {**pricing.as_json(), "is_exclusive": True}
         # openapi.json names the total `total_price` (its example: 100 + 15 = 115, the fee on
         # top, as the help pages say); commerce.mdx names it `total_amount`. Both are sent.

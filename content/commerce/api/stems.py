@@ -31,8 +31,18 @@ TAG = "Stems"
 WHO = (
     "Stems are private: the managers of the track's main artist and staff always reach them; "
     "the exclusive buyer once the purchase succeeded, while the exclusive license is active "
-    "and its terms list stems; everyone else gets 403 (before and after the sale)."
+    "and its terms list stems (even if the producer hides the track afterwards); everyone else "
+    "gets 403 (before and after the sale), 404 for a track they cannot see."
 )
+
+
+MISSING = "This stem's file is missing."
+
+
+def _stored(entry) -> bool:
+    """The stem's bytes are in storage: checked before a response starts streaming, so a
+    missing file is a 404 rather than a connection dropped mid-response."""
+    return bool(entry.file) and entry.file.storage.exists(entry.file.name)
 
 
 def _manageable_track(request, track_id: int):
@@ -60,7 +70,7 @@ class TrackStemsView(APIView):
         tags=[TAG],
     )
     def get(self, request, track_id: int):
-        track = track_get(viewer=request.user, track_id=track_id)
+        track = selectors.stem_track_get(user=request.user, track_id=track_id)
         access = selectors.stem_access(user=request.user, track=track)
         stems = selectors.stems_of_track(track=track)
         return Response(
@@ -85,7 +95,8 @@ class TrackStemsView(APIView):
         tags=[TAG],
     )
     def post(self, request, track_id: int):
-        payload = request.data  # parse first: the upload handler flags oversized files
+        track = _manageable_track(request, track_id)  # before reading a stranger's upload
+        payload = request.data  # parsed here: the upload handler flags oversized files
         if getattr(request._request, "upload_too_large", False):
             raise ValidationError(
                 {
@@ -94,7 +105,6 @@ class TrackStemsView(APIView):
                     ]
                 }
             )
-        track = _manageable_track(request, track_id)
         data = StemUploadInput(data=payload)
         data.is_valid(raise_exception=True)
         entry = None
@@ -161,12 +171,12 @@ class TrackStemDownloadView(APIView):
         tags=[TAG],
     )
     def get(self, request, track_id: int, stem_id: int):
-        track = track_get(viewer=request.user, track_id=track_id)
+        track = selectors.stem_track_get(user=request.user, track_id=track_id)
         access = selectors.stem_access(user=request.user, track=track)
         stem = selectors.stem_get(track=track, stem_id=stem_id)
         entry = stem.file
-        if not entry.file:
-            raise NotFound("This stem's file is missing.")
+        if not _stored(entry):
+            raise NotFound(MISSING)
         served = download_services.Servable(entry.file, entry.size, entry.mime, entry.extension)
         # "Track - Drums.wav" (an ASCII fallback and the Unicode name, as for track downloads)
         label = SimpleNamespace(pk=track.pk, name=f"{track.name} - {stem.name}")
@@ -206,11 +216,13 @@ class TrackStemsZipView(APIView):
         tags=[TAG],
     )
     def get(self, request, track_id: int):
-        track = track_get(viewer=request.user, track_id=track_id)
+        track = selectors.stem_track_get(user=request.user, track_id=track_id)
         access = selectors.stem_access(user=request.user, track=track)
         stems = list(selectors.stems_of_track(track=track))
         if not stems:
             raise NotFound("This track has no stems.")
+        if not all(_stored(stem.file) for stem in stems):
+            raise NotFound(MISSING)
         label = SimpleNamespace(pk=track.pk, name=f"{track.name} - stems")
         ascii_name, unicode_name = download_services.download_filename(
             track=label, artist_names=[], extension=".zip"

@@ -45,10 +45,13 @@ def coupon_check(
     plan: Plan | None = None,
     amount: Decimal | None = None,
     currency: str | None = None,
+    track=None,
 ) -> Discount:
     """The discount ``code`` gives ``user`` on ``amount`` (else the plan's price), or a 422
     with one of commerce.mdx's three messages. ``currency`` is the amount's (an exclusive's);
-    a fixed coupon in another currency cannot be applied."""
+    a fixed coupon in another currency cannot be applied. ``track``: an exclusive's checkout;
+    the use held by the buyer's own pending purchase of it does not count (a reload of the
+    checkout gets that purchase back, an expired attempt gives its use back to the new one)."""
     now = clock.now()
     coupon = Coupon.objects.filter(code=code.strip().upper(), is_active=True).first()
     if (
@@ -59,8 +62,12 @@ def coupon_check(
         raise _refuse(INVALID)
     if coupon.allowed_users.exists() and not coupon.allowed_users.filter(pk=user.pk).exists():
         raise _refuse(NOT_YOURS)
-    if coupon.once_per_user and CouponRedemption.objects.filter(coupon=coupon, user=user).exists():
-        raise _refuse(NOT_YOURS)
+    if coupon.once_per_user:
+        used = CouponRedemption.objects.filter(coupon=coupon, user=user)
+        if track is not None:
+            used = used.exclude(purchase__track=track, purchase__status=Purchase.Status.PENDING)
+        if used.exists():
+            raise _refuse(NOT_YOURS)
     plans = coupon.applicable_plans.all()
     if plans.exists() and (plan is None or not plans.filter(pk=plan.pk).exists()):
         raise _refuse(WRONG_PLAN, "product_id")
@@ -125,13 +132,19 @@ def _as_checkout_error(exc: ValidationError) -> ValidationError:
     return ValidationError({"coupon": messages})
 
 
-def coupon_price_exclusive(*, code: str, user, pricing: Pricing) -> tuple[Coupon, Pricing]:
+def coupon_price_exclusive(
+    *, code: str, user, pricing: Pricing, track=None
+) -> tuple[Coupon, Pricing]:
     """``pricing`` with the coupon ``code`` applied: the discount is computed on the total the
     buyer would pay and taken off the platform fee (capped at it: the producer's 100% is never
     touched). Coupons limited to plans do not apply to exclusives. 422 under ``coupon``."""
     try:
         discount = coupon_check(
-            code=code, user=user, amount=pricing.total_amount, currency=pricing.currency
+            code=code,
+            user=user,
+            amount=pricing.total_amount,
+            currency=pricing.currency,
+            track=track,
         )
     except ValidationError as exc:
         raise _as_checkout_error(exc) from None

@@ -36,7 +36,7 @@ from content.commerce.errors import (
 from content.commerce.gateways import get_gateway
 from content.commerce.gateways.base import PaymentIntent
 from content.commerce.models import ConnectAccount, Purchase
-from content.commerce.pricing import from_minor_units, to_minor_units
+from content.commerce.pricing import Pricing, from_minor_units, to_minor_units
 from content.commerce.services.coupons import (
     coupon_price_exclusive,
     coupon_release,
@@ -108,12 +108,6 @@ def purchase_initiate(
     account = ConnectAccount.objects.filter(artist=artist).first() if artist else None
     if account is None or not account.charges_enabled:
         raise ArtistNotPayable()
-    coupon = None
-    if coupon_code:
-        coupon, pricing = coupon_price_exclusive(code=coupon_code, user=buyer, pricing=pricing)
-    if expected_total is not None and expected_total != pricing.total_amount:
-        raise PriceChanged(pricing=pricing.as_json())
-
     gateway = get_gateway()
     now = clock.now()
     mine = (
@@ -121,10 +115,22 @@ def purchase_initiate(
             buyer=buyer, track=track, status=Purchase.Status.PENDING, hold_expires_at__gt=now
         )
         .exclude(payment_intent_id=None)
+        .select_related("coupon")
         .first()
     )
     if mine is not None:  # the buyer reloaded the checkout: same purchase, same intent
+        # Its price and coupon stand (its use is already reserved): checked before the
+        # coupon, which would otherwise count that reservation as a second use.
+        if expected_total is not None and expected_total != mine.total_amount:
+            raise PriceChanged(pricing=_pricing_of(mine).as_json())
         return mine, gateway.retrieve_payment_intent(intent_id=mine.payment_intent_id)
+    coupon = None
+    if coupon_code:
+        coupon, pricing = coupon_price_exclusive(
+            code=coupon_code, user=buyer, pricing=pricing, track=track
+        )
+    if expected_total is not None and expected_total != pricing.total_amount:
+        raise PriceChanged(pricing=pricing.as_json())
     with transaction.atomic():
         hold_until = now + timedelta(seconds=_hold_seconds())
         claimed = (
@@ -149,6 +155,12 @@ def purchase_initiate(
                 raise licensing_errors.ExclusiveSold()
             if current["exclusive_status"] == ExclusiveStatus.SOLD:
                 raise licensing_errors.ExclusiveSold()
+            if Purchase.objects.filter(
+                buyer=buyer, track=track, status=Purchase.Status.PENDING, hold_expires_at__gt=now
+            ).exists():
+                # The buyer's own request (a double click) is still creating the intent: the
+                # purchase is theirs and ready in a moment, not when the hold ends.
+                raise ExclusivePending(retry_after=1, message=ExclusivePending.YOURS)
             until = current["exclusive_hold_until"] or now
             raise ExclusivePending(retry_after=max(1, math.ceil((until - now).total_seconds())))
         # An earlier attempt whose hold ran out (not yet swept) gives way.
@@ -195,6 +207,17 @@ def purchase_initiate(
     )
     purchase.payment_intent_id = intent.id
     return purchase, intent
+
+
+def _pricing_of(purchase: Purchase) -> Pricing:
+    return Pricing(
+        base_price=purchase.base_price,
+        platform_fee=purchase.platform_fee,
+        total_amount=purchase.total_amount,
+        currency=purchase.currency,
+        discount_amount=purchase.discount_amount,
+        coupon_code=purchase.coupon.code if purchase.coupon_id else None,
+    )
 
 
 def _fail_pending(*, track_id: int, code: str, message: str) -> int:

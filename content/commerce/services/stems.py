@@ -19,7 +19,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Max
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 
 from content.catalog.models import ExclusiveStatus, Track
 from content.commerce.errors import StemsDelivered
@@ -30,8 +30,14 @@ from content.uploads.services import file_entry_create, file_entry_delete
 NOT_AUDIO = "A stem must be audio: WAV, FLAC or AIFF."
 
 
+# C0/C1 controls and the bidirectional overrides/isolates/marks: a right-to-left override in a
+# label makes a saved file read as another type ("…\u202evaw.exe" shows as "…exe.wav").
+_INVISIBLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
 def _name_from(entry: FileEntry, name: str | None) -> str:
-    name = " ".join((name or "").split())
+    name = " ".join((name or "").split())  # any run of whitespace (tabs, newlines): one space
+    name = " ".join(_INVISIBLE.sub("", name).split())
     if not name:
         name = PurePath(entry.name).stem.replace("_", " ").strip() or "Stem"
     return name[:100]
@@ -58,7 +64,9 @@ def stem_add(
         if file_entry.kind != FileEntry.Kind.AUDIO:
             raise ValidationError({field: [NOT_AUDIO]})
         with transaction.atomic():
-            locked = Track.objects.select_for_update().get(pk=track.pk)
+            locked = Track.objects.select_for_update().filter(pk=track.pk).first()
+            if locked is None:  # deleted by another request meanwhile
+                raise NotFound()
             stems = TrackStem.objects.filter(track=locked)
             if stems.count() >= settings.COMMERCE_MAX_STEMS_PER_TRACK:
                 raise ValidationError(
@@ -85,7 +93,7 @@ def stem_add(
                 raise ValidationError(
                     {field: ["This file is already a stem of this track."]}
                 ) from None
-    except ValidationError:
+    except (ValidationError, NotFound):
         if created:
             file_entry_delete(entry=file_entry)  # a refused upload leaves nothing behind
         raise
@@ -142,7 +150,8 @@ def _member_names(stems) -> list[str]:
     """``01 Drums.wav``…: numbered in order (so unique), safe (no path parts)."""
     names = []
     for number, stem in enumerate(stems, start=1):
-        label = " ".join(_UNSAFE.sub(" ", stem.name).split()).strip(" .")[:100] or "Stem"
+        label = _INVISIBLE.sub("", _UNSAFE.sub(" ", stem.name))
+        label = " ".join(label.split()).strip(" .")[:100] or "Stem"
         names.append(f"{number:02d} {label}{stem.file.extension}")
     return names
 

@@ -73,3 +73,34 @@ def test_coupon_and_preset_admin_pages_load(admin_client):
         "/admin/content/connectaccount/",
     ):
         assert admin_client.get(url).status_code == 200, url
+
+
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [
+        ("save10", "already exists"),  # SAVE10 exists: another case is the same code
+        ("Straße", "already exists"),  # upper-cases to STRASSE
+        ("ß" * 40, "at most 40 characters"),  # 80 once in capitals
+    ],
+)
+def test_a_coupon_code_clashing_once_in_capitals_is_a_form_error_not_a_500(
+    admin_client, code, message
+):
+    from content.commerce.models import Coupon
+
+    Coupon.objects.create(code="SAVE10", type="percentage", amount=10)
+    Coupon.objects.create(code="STRASSE", type="percentage", amount=10)
+    response = admin_client.post(
+        "/admin/content/coupon/add/",
+        {
+            "code": code,
+            "type": "percentage",
+            "amount": "10",
+            "currency": "USD",
+            "is_active": "on",
+            "once_per_user": "on",
+        },
+    )
+    assert response.status_code == 200  # the form again, with the error
+    assert message in response.content.decode()
+    assert Coupon.objects.count() == 2

@@ -235,3 +235,62 @@ def test_concurrent_checkouts_never_exceed_max_uses():
     assert CouponRedemption.objects.count() == 5
     assert Purchase.objects.count() == 5
     assert Track.objects.filter(exclusive_status=ExclusiveStatus.PENDING).count() == 5
+
+
+def test_reloading_the_checkout_with_the_same_coupon_returns_the_pending_purchase(
+    user_client, for_sale
+):
+    """A buyer whose purchase is pending initiates again (a reload of the checkout page sends
+    the same body): they get their purchase back, not 422 "You cannot use this coupon" for the
+    use their own pending purchase holds. Nothing is reserved twice."""
+    coupon(once_per_user=True, max_uses=5)
+    first = initiate(user_client, for_sale, coupon="SAVE10", expected_total="32.93")
+    assert first.status_code == 200, first.json()
+    again = initiate(user_client, for_sale, coupon="SAVE10", expected_total="32.93")
+    assert again.status_code == 200, again.json()
+    assert again.json()["data"]["purchase_id"] == first.json()["data"]["purchase_id"]
+    assert again.json()["data"]["pricing"] == first.json()["data"]["pricing"]
+    assert Purchase.objects.count() == 1
+    assert Coupon.objects.get().times_used == 1
+    assert CouponRedemption.objects.count() == 1
+    # A total other than the one this purchase will charge is still a changed price.
+    other = initiate(user_client, for_sale, expected_total="36.59")
+    assert other.status_code == 409
+    assert other.json()["pricing"]["total_amount"] == 32.93
+    # The quote on the reloaded page shows the same discount too.
+    requote = quote(user_client, for_sale, coupon="SAVE10")
+    assert requote.status_code == 200, requote.json()
+    assert requote.json()["data"]["total_amount"] == 32.93
+
+
+def test_initiating_again_after_the_hold_expired_can_use_the_coupon_again(
+    user_client, for_sale, fake_clock
+):
+    """The buyer's earlier attempt ran out of time (not swept yet): its use is given back when
+    the new attempt takes the hold, so the same once-per-user coupon applies to the new one."""
+    coupon(once_per_user=True, max_uses=5)
+    first = initiate(user_client, for_sale, coupon="SAVE10")
+    assert first.status_code == 200, first.json()
+    fake_clock.advance(seconds=3600)
+    again = initiate(user_client, for_sale, coupon="SAVE10")
+    assert again.status_code == 200, again.json()
+    assert again.json()["data"]["purchase_id"] != first.json()["data"]["purchase_id"]
+    assert again.json()["data"]["pricing"]["discount_amount"] == 3.66
+    assert Coupon.objects.get().times_used == 1
+    (redemption,) = CouponRedemption.objects.all()
+    assert redemption.purchase_id == again.json()["data"]["purchase_id"]
+
+
+def test_a_deleted_coupon_still_shows_the_discount_in_the_history(user_client, for_sale):
+    """Staff delete an old coupon in the admin: the purchases it discounted keep showing the
+    discount (the history read base 29.99 + fee 6.60 = total 32.93 with nothing taken off)."""
+    coupon()
+    assert initiate(user_client, for_sale, coupon="SAVE10").status_code == 200
+    Coupon.objects.all().delete()
+    (row,) = user_client.get("/api/v1/purchases").json()["data"]
+    assert row["discount_amount"] == 3.66
+    assert row["coupon"] is None
+    assert (
+        round(row["base_price"] + row["platform_fee"] - row["discount_amount"], 2)
+        == (row["total_amount"])
+    )

@@ -165,3 +165,12 @@ def test_the_connect_endpoint_may_sign_with_its_own_secret(api_client, settings,
         timestamp=int(time.time()) - 3600,
     )
     assert stale.json()["error_code"] == "stale_signature"
+
+
+@pytest.mark.parametrize("amount", ["NaN", "Infinity", "-Infinity", "1e30", "10000000000", "0.001"])
+def test_simulate_payout_refuses_amounts_a_payout_cannot_hold(seller, account, amount):
+    """Not a traceback (NaN, infinity) nor an event the webhook can only answer 503 to (more
+    digits than a payout stores), nor a sub-cent amount silently rounded away."""
+    with pytest.raises(CommandError):
+        call_command("simulate_payout", str(seller.pk), amount, stdout=StringIO())
+    assert not Payout.objects.exists()

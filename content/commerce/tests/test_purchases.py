@@ -47,6 +47,23 @@ def test_the_same_buyer_initiating_again_gets_the_same_purchase(user_client, for
     assert Purchase.objects.count() == 1
 
 
+def test_the_same_buyer_double_clicking_is_told_to_retry_at_once_not_in_15_minutes(
+    user_client, for_sale
+):
+    """A second click while the first is still creating its PaymentIntent (the purchase is
+    committed, its intent id not yet): that is the buyer's own purchase, not "another buyer",
+    and it will be ready in a moment, not when the 15-minute hold ends."""
+    assert initiate(user_client, for_sale).status_code == 200
+    Purchase.objects.update(payment_intent_id=None)  # the first request, mid-flight
+    response = initiate(user_client, for_sale)
+    assert response.status_code == 409
+    body = response.json()
+    assert body["error_code"] == "exclusive_pending"
+    assert body["retry_after"] == 1
+    assert "Another buyer" not in body["message"]
+    assert Purchase.objects.count() == 1
+
+
 def test_another_buyer_gets_409_exclusive_pending(user_client, other_client, for_sale):
     assert initiate(user_client, for_sale).status_code == 200
     response = initiate(other_client, for_sale)

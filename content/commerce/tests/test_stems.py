@@ -291,3 +291,135 @@ def test_all_stems_as_one_zip(producer_client, track, api_client):
 def test_no_stems_no_zip(producer_client, track):
     response = producer_client.get(f"/api/v1/tracks/{track.pk}/stems/download")
     assert response.status_code == 404
+
+
+def test_a_stem_whose_stored_file_is_missing_is_404_not_a_dropped_connection(
+    producer_client, track
+):
+    """The stored file went missing (a restore, a storage mishap): the single download and the
+    zip answer 404 in the error shape before streaming, instead of failing mid-response."""
+    drums = add_stem(producer_client, track, "drums.wav").json()["stem"]
+    add_stem(producer_client, track, "bass.wav", tone_wav(2.5))
+    stem = TrackStem.objects.get(pk=drums["id"])
+    stem.file.file.storage.delete(stem.file.file.name)
+
+    single = producer_client.get(stems_url(track, drums["id"], "download"))
+    assert single.status_code == 404
+    assert single.json() == {"message": "This stem's file is missing."}
+    ranged = producer_client.get(stems_url(track, drums["id"], "download"), HTTP_RANGE="bytes=0-9")
+    assert ranged.status_code == 404
+    every = producer_client.get(stems_url(track, "download"))
+    assert every.status_code == 404
+    assert every.json() == {"message": "This stem's file is missing."}
+
+
+def test_control_and_bidi_characters_are_taken_out_of_stem_names(producer_client, track):
+    """A right-to-left override in a stem name would make the buyer's saved file read as
+    another type ("…\u202evaw.exe" shows as "…exe.wav"); control characters have no place in a
+    label. Both are dropped from the name, so from the download and zip names too; ordinary
+    Unicode (accents, emoji sequences with their joiners) stays."""
+    spoof = add_stem(producer_client, track, "a.wav", name="Drums\u202egpj.exe\u202c\x01\x7f")
+    assert spoof.status_code == 201, spoof.json()
+    assert spoof.json()["stem"]["name"] == "Drumsgpj.exe"
+    family = add_stem(producer_client, track, "b.wav", tone_wav(2.5), name="Café 👩\u200d🎤")
+    assert family.json()["stem"]["name"] == "Café 👩\u200d🎤"
+    tabbed = add_stem(producer_client, track, "c.wav", tone_wav(3.5), name="Lead\tvocal\r\nchop")
+    assert tabbed.json()["stem"]["name"] == "Lead vocal chop"
+    only_controls = add_stem(producer_client, track, "Keys.wav", tone_wav(3.0), name="\u202e\x01")
+    assert only_controls.json()["stem"]["name"] == "Keys"
+    download = producer_client.get(stems_url(track, spoof.json()["stem"]["id"], "download"))
+    assert "\u202e" not in download["Content-Disposition"]
+    assert "%E2%80%AE" not in download["Content-Disposition"]
+    archive = zipfile.ZipFile(
+        io.BytesIO(body_of(producer_client.get(stems_url(track, "download"))))
+    )
+    assert archive.namelist()[0] == "01 Drumsgpj.exe.wav"
+
+
+def test_the_buyer_keeps_the_stems_when_the_producer_hides_the_sold_track(
+    producer_client, track, api_client
+):
+    """Producers often take a beat down once its exclusive is sold; the buyer paid for the
+    stems and still gets them (list, one, zip). Anyone else still sees nothing (404)."""
+    data = tone_wav(2.0)
+    stem_id = add_stem(producer_client, track, "drums.wav", data).json()["stem"]["id"]
+    buyer = UserFactory()
+    buy(buyer, track, api_client)
+    hidden = producer_client.put(f"/api/v1/tracks/{track.pk}", {"visibility": "private"})
+    assert hidden.status_code == 200, hidden.json()
+
+    buyer_client = bearer_client(buyer)
+    assert buyer_client.get(stems_url(track)).json()["access"] == "exclusive_buyer"
+    download = buyer_client.get(stems_url(track, stem_id, "download"))
+    assert download.status_code == 200
+    assert body_of(download) == data
+    assert buyer_client.get(stems_url(track, "download")).status_code == 200
+    stranger = bearer_client(UserFactory())
+    assert stranger.get(stems_url(track)).status_code == 404
+    assert stranger.get(stems_url(track, stem_id, "download")).status_code == 404
+
+
+def test_an_unsatisfiable_range_is_416_in_the_error_shape(producer_client, track):
+    """The schema documents 416 with the shared error body; the answer had none."""
+    data = tone_wav(2.0)
+    stem_id = add_stem(producer_client, track, "drums.wav", data).json()["stem"]["id"]
+    for header in (f"bytes={len(data)}-", "bytes=50-10", "bytes=-0"):
+        response = producer_client.get(stems_url(track, stem_id, "download"), HTTP_RANGE=header)
+        assert response.status_code == 416
+        assert response["Content-Range"] == f"bytes */{len(data)}"
+        assert response["Content-Type"] == "application/json"
+        assert response.json() == {"message": "The byte range cannot be satisfied."}
+
+
+def test_who_may_add_stems_is_checked_before_the_upload_is_read(user_client, track, settings):
+    """A stranger's upload is refused for who they are (403; 404 for a track they cannot see),
+    not processed first: an oversized body answered 422 "may not be greater than"."""
+    settings.UPLOAD_MAX_BYTES = 50_000
+    refused = add_stem(user_client, track, "big.wav", tone_wav(2.0))
+    assert refused.status_code == 403
+    unknown = user_client.post(
+        "/api/v1/tracks/999999/stems",
+        {"file": SimpleUploadedFile("big.wav", tone_wav(2.0))},
+        format="multipart",
+    )
+    assert unknown.status_code == 404
+
+
+def test_a_track_deleted_while_its_stem_uploads_is_404_and_leaves_no_file(
+    producer, track, django_capture_on_commit_callbacks
+):
+    """The track row is gone by the time the upload is stored (deleted by another request
+    meanwhile): a 404, and the file just stored is removed (it was a 500 and an orphan)."""
+    from django.core.files.uploadedfile import TemporaryUploadedFile
+    from rest_framework.exceptions import NotFound
+
+    from content.catalog.models import Track
+    from content.commerce.services.stems import stem_add
+
+    before = stored_uploads()
+    Track.objects.filter(pk=track.pk).delete()
+    uploaded = TemporaryUploadedFile("drums.wav", "audio/wav", 0, None)
+    uploaded.write(tone_wav(2.0))
+    uploaded.size = uploaded.tell()
+    uploaded.seek(0)
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(NotFound):
+        stem_add(actor=producer, track=track, uploaded=uploaded)
+    assert not TrackStem.objects.exists()
+    assert not FileEntry.objects.filter(name="drums.wav").exists()
+    assert stored_uploads() == before
+
+
+def test_a_browser_on_another_origin_may_read_the_license_id_header(
+    producer_client, track, settings
+):
+    """The download routes hand the license UUID in `X-License-Id`; a web client on another
+    (allowed) origin can only read response headers CORS exposes."""
+    settings.CORS_ALLOWED_ORIGINS = ["https://app.beatpass.test"]
+    stem_id = add_stem(producer_client, track).json()["stem"]["id"]
+    response = producer_client.get(
+        stems_url(track, stem_id, "download"), HTTP_ORIGIN="https://app.beatpass.test"
+    )
+    assert response.status_code == 200
+    exposed = [h.strip().lower() for h in response["Access-Control-Expose-Headers"].split(",")]
+    assert "x-license-id" in exposed
+    assert "content-disposition" in exposed

@@ -27,6 +27,9 @@ FAILURE = {
 }
 
 
+MAX_AMOUNT = Decimal(10) ** 10  # Payout.amount: 12 digits, 2 of them decimals
+
+
 def payout_event(type_: str, *, account_id: str, payout_id: str, amount: int, currency: str):
     status = {"payout.paid": "paid", "payout.failed": "failed"}.get(type_, "pending")
     payout = {
@@ -68,8 +71,14 @@ class Command(PaymentCommand):
             value = Decimal(amount)
         except InvalidOperation:
             raise CommandError(f"Not an amount: {amount}") from None
+        if not value.is_finite():
+            raise CommandError(f"Not an amount: {amount}")
         if value <= 0:
             raise CommandError("The amount must be positive.")
+        if value >= MAX_AMOUNT:
+            raise CommandError(f"The amount must be below {MAX_AMOUNT} (what a payout stores).")
+        if value != value.quantize(Decimal("0.01")):
+            raise CommandError("The amount has at most two decimals.")
         currency = currency.upper()
         payout_id = payout_id or f"po_sim_{uuid.uuid4().hex[:20]}"
         for type_ in ("payout.created", "payout.failed" if fail else "payout.paid"):

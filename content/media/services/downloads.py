@@ -19,7 +19,7 @@ from urllib.parse import quote
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models.fields.files import FieldFile
-from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpResponse, JsonResponse, StreamingHttpResponse
 
 from content.catalog.models import Track
 from content.licensing import services as licensing
@@ -260,7 +260,7 @@ def file_response(*, served: Servable, filename: tuple[str, str], range_header: 
     try:
         byte_range = parse_range(range_header, size)
     except RangeNotSatisfiable:
-        response = HttpResponse(status=416)
+        response = JsonResponse({"message": "The byte range cannot be satisfied."}, status=416)
         response["Content-Range"] = f"bytes */{size}"
         response["Accept-Ranges"] = "bytes"
         return response
