@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache as default_cache
+from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from rest_framework import throttling
 from rest_framework.exceptions import Throttled
@@ -87,7 +88,14 @@ _script = None  # redis-py Script (EVALSHA, falling back to EVAL once after a se
 def _redis_client(cache):
     """The redis-py client behind Django's ``RedisCache`` (or None for other backends), made
     once per cache: ``get_client`` builds a new client object per call, which cost as much as
-    the round trip itself. One client is thread-safe (it borrows pooled connections)."""
+    the round trip itself. One client is thread-safe (it borrows pooled connections).
+
+    ``django.core.cache.cache`` (what DRF's throttles and ``RateWindow`` default to) is a
+    proxy, not a ``RedisCache``: it is unwrapped first, or every throttle of a Redis-backed
+    deployment would fall back to the non-atomic get + set."""
+    alias = getattr(cache, "_alias", None)
+    if alias is not None and not isinstance(cache, RedisCache):
+        cache = caches[alias]
     if not isinstance(cache, RedisCache):
         return None
     backend = cache._cache

@@ -135,3 +135,38 @@ def test_redis_counts_concurrent_hits_atomically(redis_url):
         thread.join()
     assert allowed.count(True) == 50
     assert len(allowed) == 160
+
+
+def test_the_default_cache_proxy_takes_the_atomic_redis_path(redis_url, settings):
+    """DRF's throttles and ``RateWindow`` default to ``django.core.cache.cache``, a proxy: with
+    Redis as the default cache they must reach the one-script path, not the get + set
+    fallback (which loses hits under concurrency)."""
+    from django.core.cache import cache as default_cache
+    from django.core.cache import caches
+
+    from beatpass.api.throttling import _redis_client
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": redis_url,
+            "KEY_PREFIX": f"test-{uuid.uuid4()}",
+        }
+    }
+    # (pytest-django's ``settings`` fixture fires setting_changed: Django rebuilds the caches.)
+    assert isinstance(caches["default"], RedisCache)
+    assert _redis_client(default_cache) is not None
+    clock = Clock()
+    allowed = []
+
+    def worker():
+        window = RateWindow("proxy", "50/min", timer=clock)  # the default cache
+        for _ in range(20):
+            allowed.append(window.hit()[0])
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert allowed.count(True) == 50
