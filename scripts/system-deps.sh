@@ -26,6 +26,9 @@ if $browser; then
   command -v chromedriver >/dev/null || missing+=(chromium-driver)
   # A throwaway Redis for the throttle's atomicity test (beatpass/api/tests/test_throttling.py).
   command -v redis-server >/dev/null || missing+=(redis-server)
+  # HTTP load generator of bench/http.py and bench/analytics.py (their quick runs are in the
+  # suite); without it they fall back to a slower Python client.
+  command -v wrk >/dev/null || missing+=(wrk)
 fi
 
 if [ ${#missing[@]} -eq 0 ]; then
