@@ -440,7 +440,15 @@ class LikedTracksView(APIView):
         description="Tracks you liked, most recent like first.",
     )
     def get(self, request):
-        return track_page(request, selectors.liked_tracks(user=request.user))
+        # The exact total from the trigger-kept counters (read once paging is validated).
+        def total():
+            return selectors.liked_track_count(user=request.user)
+
+        return track_page(
+            request,
+            selectors.liked_tracks(user=request.user),
+            total=total if connection.vendor == "postgresql" else None,
+        )
 
 
 @extend_schema_view(
