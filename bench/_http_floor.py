@@ -1,7 +1,7 @@
-"""WSGI entry point of bench/http.py: the project's Django application, plus a raw floor.
+"""WSGI entry point of bench/api_http.py: the project's Django application, plus a raw floor.
 
 ``/__floor__/<endpoint>`` replays the SQL statements that Django issued for that endpoint
-(captured by bench/http.py into ``$BENCH_FLOOR_FILE``, parameters already bound) on a plain
+(captured by bench/api_http.py into ``$BENCH_FLOOR_FILE``, parameters already bound) on a plain
 psycopg connection, turns every result into dicts and answers them as one orjson document:
 the least work a server can do to answer the same request. Every other path goes to Django.
 Both run in the same gunicorn workers, so the server, the socket and the database are the

@@ -26,7 +26,7 @@ if $browser; then
   command -v chromedriver >/dev/null || missing+=(chromium-driver)
   # A throwaway Redis for the throttle's atomicity test (beatpass/api/tests/test_throttling.py).
   command -v redis-server >/dev/null || missing+=(redis-server)
-  # HTTP load generator of bench/http.py and bench/analytics.py (their quick runs are in the
+  # HTTP load generator of bench/api_http.py and bench/analytics.py (quick runs in the
   # suite); without it they fall back to a slower Python client.
   command -v wrk >/dev/null || missing+=(wrk)
 fi

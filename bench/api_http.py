@@ -25,27 +25,22 @@ summary line (``ratio``: the worst floor/endpoint throughput ratio, i.e. cost ra
 
 from __future__ import annotations
 
+import argparse
+import asyncio
+import json
+import os
+import re
+import shutil
+import signal
+import statistics
+import subprocess
 import sys
+import tempfile
+import time
+from pathlib import Path
 
-# This file is bench/http.py: with its directory first on sys.path, ``import http`` (Django
-# does it) would import this script instead of the standard library. Keep bench/ last.
-sys.path.append(sys.path.pop(0))
-
-import argparse  # noqa: E402
-import asyncio  # noqa: E402
-import json  # noqa: E402
-import os  # noqa: E402
-import re  # noqa: E402
-import shutil  # noqa: E402
-import signal  # noqa: E402
-import statistics  # noqa: E402
-import subprocess  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-import _common  # noqa: E402
-import api_lists  # noqa: E402
+import _common
+import api_lists
 
 PORT = int(os.environ.get("BENCH_HTTP_PORT", "8117"))
 TARGETS = {"detail": 0.5, "artist_tracks": 0.5}  # every other endpoint (a list): 0.6
@@ -279,7 +274,7 @@ def report(results, args) -> None:
     print(
         json.dumps(
             {
-                "bench": "http",
+                "bench": "api_http",
                 "size": args.sizes["tracks"],
                 "ratio": round(worst, 2),
                 "fraction_of_floor": fractions,
