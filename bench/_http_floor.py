@@ -27,8 +27,12 @@ _local = threading.local()
 def _connection() -> psycopg.Connection:
     conn = getattr(_local, "conn", None)
     if conn is None or conn.closed:
-        # Same session settings as Django's connection (settings: DB_DISABLE_JIT).
+        # Same session settings as Django's connection (settings: DB_DISABLE_JIT), and like
+        # Django's client-side binding cursors, never a prepared statement: psycopg would
+        # otherwise prepare a statement run 5 times and skip its planning, which Django's
+        # statements pay on every request.
         conn = psycopg.connect(os.environ["BENCH_FLOOR_DSN"], autocommit=True, options="-c jit=off")
+        conn.prepare_threshold = None
         _local.conn = conn
     return conn
 
