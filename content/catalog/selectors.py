@@ -78,7 +78,7 @@ def track_counts(*, viewer, scope: str = TrackCount.Scope.ALL, ref_id: int = 0):
         )
         if scope != TrackCount.Scope.ALL:
             own_private = own_private.filter(**{SCOPE_LOOKUPS[scope]: ref_id})
-        private_sql, private_params = own_private.values("pk").query.sql_with_params()
+        private_sql, private_params = own_private.order_by().values("pk").query.sql_with_params()
         sql += f" + (SELECT count(*) FROM ({private_sql}) AS own)"  # noqa: S608 - ORM SQL
         params += list(private_params)
     sql += f", {SHARE_SQL}"
@@ -224,7 +224,8 @@ def liked_track_count(*, user) -> int | None:
         own_private = Track.objects.filter(
             pk__in=managed, likes__user=user, visibility=Visibility.PRIVATE
         )
-        private_sql, private_params = own_private.values("pk").query.sql_with_params()
+        # No ORDER BY (the model's default ordering) inside a count.
+        private_sql, private_params = own_private.order_by().values("pk").query.sql_with_params()
         sql += f" + (SELECT count(*) FROM ({private_sql}) AS own)"  # noqa: S608 - ORM SQL
         params += list(private_params)
     with connection.cursor() as cursor:
