@@ -25,6 +25,9 @@ command -v fpcalc >/dev/null || missing+=(libchromaprint-tools)
 # fallback).
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
 if $browser; then
+  # HTTP load generator of bench/api_http.py and bench/analytics.py (quick runs in the
+  # suite); without it they fall back to a slower Python client.
+  command -v wrk >/dev/null || missing+=(wrk)
   # Headless Chromium + its WebDriver: only the admin's real-browser tests (pytest -m browser).
   command -v chromium >/dev/null || missing+=(chromium)
   command -v chromedriver >/dev/null || missing+=(chromium-driver)

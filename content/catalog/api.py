@@ -11,7 +11,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -137,14 +137,12 @@ class TrackViewSet(LikeActionsMixin, ViewSet):
         return track_page(request, queryset, total=total)
 
     def retrieve(self, request, pk=None):
-        track = selectors.track_get(viewer=request.user, track_id=parse_pk(pk))
+        track_id = parse_pk(pk)
         include = parse_with(request, {"album", "genres", "tags", "artists"})
-        return Response(
-            {
-                "status": "success",
-                "track": presenters.present_track(track, viewer=request.user, include=include),
-            }
-        )
+        track = presenters.present_visible_track(track_id, viewer=request.user, include=include)
+        if track is None:  # hidden and missing look the same
+            raise NotFound()
+        return Response({"status": "success", "track": track})
 
     def create(self, request):
         data = TrackInput(data=request.data)
@@ -442,7 +440,15 @@ class LikedTracksView(APIView):
         description="Tracks you liked, most recent like first.",
     )
     def get(self, request):
-        return track_page(request, selectors.liked_tracks(user=request.user))
+        # The exact total from the trigger-kept counters (read once paging is validated).
+        def total():
+            return selectors.liked_track_count(user=request.user)
+
+        return track_page(
+            request,
+            selectors.liked_tracks(user=request.user),
+            total=total if connection.vendor == "postgresql" else None,
+        )
 
 
 @extend_schema_view(

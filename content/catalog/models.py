@@ -424,6 +424,8 @@ class TrackCount(models.Model):
         GENRE = "genre", "Genre"
         TAG = "tag", "Tag"
         ARTIST = "artist", "Artist"
+        # ref_id = a user: the tracks they liked (migration 0018_scale_liked_counts).
+        LIKED = "liked", "Liked by a user"
 
     scope = models.CharField(max_length=6, choices=Scope.choices)
     ref_id = models.BigIntegerField()

@@ -78,7 +78,7 @@ def track_counts(*, viewer, scope: str = TrackCount.Scope.ALL, ref_id: int = 0):
         )
         if scope != TrackCount.Scope.ALL:
             own_private = own_private.filter(**{SCOPE_LOOKUPS[scope]: ref_id})
-        private_sql, private_params = own_private.values("pk").query.sql_with_params()
+        private_sql, private_params = own_private.order_by().values("pk").query.sql_with_params()
         sql += f" + (SELECT count(*) FROM ({private_sql}) AS own)"  # noqa: S608 - ORM SQL
         params += list(private_params)
     sql += f", {SHARE_SQL}"
@@ -204,6 +204,33 @@ def liked_tracks(*, user) -> QuerySet[Track]:
         .filter(likes__user=user)
         .order_by("-likes__created_at", "-id")
     )
+
+
+def liked_track_count(*, user) -> int | None:
+    """Exact size of ``liked_tracks(user)`` from the trigger-kept ``liked`` counters (the user's
+    likes by the liked track's visibility) plus, for a producer, the private tracks they may
+    see and liked (a query over their own catalogue). None off PostgreSQL (capped count)."""
+    if connection.vendor != "postgresql":
+        return None
+    staff = user.is_staff
+    visibilities = [Visibility.PUBLIC, Visibility.PRIVATE] if staff else [Visibility.PUBLIC]
+    sql = (
+        "SELECT coalesce((SELECT sum(count) FROM content_trackcount WHERE scope = %s "
+        "AND ref_id = %s AND visibility = ANY(%s)), 0)"
+    )
+    params: list = [TrackCount.Scope.LIKED, user.pk, visibilities]
+    if not staff:
+        managed = TrackArtist.objects.filter(artist__managers=user).values("track_id")
+        own_private = Track.objects.filter(
+            pk__in=managed, likes__user=user, visibility=Visibility.PRIVATE
+        )
+        # No ORDER BY (the model's default ordering) inside a count.
+        private_sql, private_params = own_private.order_by().values("pk").query.sql_with_params()
+        sql += f" + (SELECT count(*) FROM ({private_sql}) AS own)"  # noqa: S608 - ORM SQL
+        params += list(private_params)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return int(cursor.fetchone()[0])
 
 
 def artist_list(*, order: str = "name") -> QuerySet[Artist]:

@@ -10,14 +10,14 @@ from collections import Counter
 import pytest
 from django.db import connection
 
-from content.catalog.models import Track, TrackArtist, TrackCount, Visibility
+from content.catalog.models import Track, TrackArtist, TrackCount, TrackLike, Visibility
 from content.tests.factories import ArtistFactory, GenreFactory, TagFactory, TrackFactory
 
 
 def recounted() -> Counter:
     """The counters as they should be, recomputed from the tables."""
     expected: Counter = Counter()
-    for track in Track.objects.prefetch_related("genres", "tags", "track_artists"):
+    for track in Track.objects.prefetch_related("genres", "tags", "track_artists", "likes"):
         state = (track.visibility, track.exclusive_status)
         expected[("all", 0, *state)] += 1
         for genre in track.genres.all():
@@ -26,6 +26,8 @@ def recounted() -> Counter:
             expected[("tag", tag.pk, *state)] += 1
         for link in track.track_artists.all():
             expected[("artist", link.artist_id, *state)] += 1
+        for like in track.likes.all():
+            expected[("liked", like.user_id, *state)] += 1
     return expected
 
 
@@ -121,6 +123,56 @@ def test_counts_are_exact_after_creates_deletes_visibility_changes_and_sales(
     Track.objects.all().delete()
     assert_exact(clients, *scopes)
     assert stored() == Counter()
+
+
+def liked_totals(clients) -> list[tuple[int, int]]:
+    """(reported total, rows listed) of every client's liked tracks."""
+    out = []
+    for client in clients:
+        body = client.get("/api/v1/users/me/liked-tracks?per_page=100").json()
+        assert "total_is_estimate" not in body
+        out.append((body["total"], len(body["data"])))
+    return out
+
+
+def assert_liked_exact(clients):
+    assert stored() == recounted()
+    for total, listed in liked_totals(clients):
+        assert total == listed, (total, listed)
+
+
+def test_liked_tracks_totals_are_exact_after_likes_visibility_changes_sales_and_deletes(
+    world, producer_artist, user, producer, staff_user, user_client, producer_client, staff_client
+):
+    clients = [user_client, producer_client, staff_client]
+    public = world["tracks"]
+    own_private = TrackFactory(artists=[producer_artist], visibility=Visibility.PRIVATE)
+    # likes through the API (producer likes their private track too) and the ORM
+    for client in clients:
+        for track in public[:2]:
+            assert client.post(f"/api/v1/tracks/{track.pk}/like").status_code == 200
+    assert producer_client.post(f"/api/v1/tracks/{own_private.pk}/like").status_code == 200
+    TrackLike.objects.create(user=staff_user, track=own_private)
+    assert_liked_exact(clients)
+    assert [t for t, _ in liked_totals(clients)] == [2, 3, 3]
+    # unlike
+    assert user_client.delete(f"/api/v1/tracks/{public[0].pk}/like").status_code == 200
+    assert_liked_exact(clients)
+    # a liked track goes private: the listener loses it, its producer and staff keep it
+    Track.objects.filter(pk=public[1].pk).update(visibility=Visibility.PRIVATE)
+    assert_liked_exact(clients)
+    assert [t for t, _ in liked_totals(clients)] == [0, 3, 3]
+    Track.objects.filter(pk=public[1].pk).update(visibility=Visibility.PUBLIC)
+    # a sale keeps a liked track in the liked lists (only the browse lists drop it)
+    Track.objects.filter(pk=public[1].pk).update(exclusive_status="sold", exclusive_buyer=user)
+    assert_liked_exact(clients)
+    assert [t for t, _ in liked_totals(clients)] == [1, 3, 3]
+    # deletes: through the API, then in bulk
+    assert producer_client.delete(f"/api/v1/tracks/{public[1].pk}").status_code in (200, 204)
+    assert_liked_exact(clients)
+    Track.objects.all().delete()
+    assert_liked_exact(clients)
+    assert not TrackCount.objects.filter(scope="liked").exclude(count=0).exists()
 
 
 @pytest.mark.django_db(transaction=True)

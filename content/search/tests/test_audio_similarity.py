@@ -215,5 +215,5 @@ def test_audio_search_query_count_is_constant(user_client):
         assert response.status_code == 200
         counts.add(len(ctx.captured_queries))
 
-    # user, seed, analysis status, neighbours, tracks (rows, artists, genres, tags)
-    assert counts == {8}
+    # user, seed, analysis status, neighbours, tracks (rows, relations in one query)
+    assert counts == {6}

@@ -229,6 +229,6 @@ def test_the_station_shape_and_constant_query_count(user_client):
     assert body["status"] == "success"
     assert set(body["station"]) == {"name", "type", "seed"}
     assert {"bpm", "key", "artists", "tags", "is_liked"} <= set(body["tracks"][0])
-    # user, seed track, profile (seed rows, genres, tags), candidates, tracks (rows, artists,
-    # genres, tags)
-    assert counts == {10}
+    # user, seed track, profile (seed rows, genres, tags), candidates, tracks (rows, their
+    # artists, genres and tags in one query)
+    assert counts == {8}
