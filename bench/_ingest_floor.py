@@ -20,44 +20,8 @@ import threading
 
 import psycopg
 
-# The statement the endpoint runs (``content.analytics.services.plays._START_SQL``), copied:
-# importing the service would set Django up.
-_START_SQL = """
-WITH track AS (
-    SELECT t.duration, t.visibility = 'public' AS public,
-           (%(staff)s OR (%(user)s::bigint IS NOT NULL AND EXISTS (
-                SELECT 1 FROM content_trackartist ta
-                JOIN content_artist_managers m ON m.artist_id = ta.artist_id
-                WHERE ta.track_id = t.id AND m.user_id = %(user)s::bigint))) AS insider
-    FROM content_track t WHERE t.id = %(track)s
-), counted AS (
-    SELECT duration, LEAST(%(listened)s, duration) AS listened FROM track
-    WHERE public AND NOT insider
-), gate AS (
-    INSERT INTO content_playgate AS g (track_id, listener, play_id, started_at)
-    SELECT %(track)s, %(listener)s, nextval('content_playevent_id_seq'::regclass), %(now)s
-    FROM counted
-    ON CONFLICT (track_id, listener) DO UPDATE
-        SET play_id = EXCLUDED.play_id, started_at = EXCLUDED.started_at
-        WHERE g.started_at <= %(window_start)s
-    RETURNING g.play_id
-), play AS (
-    INSERT INTO content_playevent (id, track_id, user_id, listener, source, started_at, day,
-                                   track_duration_ms, listened_ms, completed, folded_ms,
-                                   folded_completed)
-    SELECT gate.play_id, %(track)s, %(user)s, %(listener)s, 'web', %(now)s, %(day)s,
-           counted.duration, counted.listened,
-           counted.duration > 0 AND counted.listened * 100 >= counted.duration * 80,
-           -1, false
-    FROM gate, counted
-    RETURNING id
-)
-SELECT track.public, track.insider, (SELECT id FROM play),
-       (SELECT g.play_id FROM content_playgate g
-        WHERE g.track_id = %(track)s AND g.listener = %(listener)s
-          AND NOT EXISTS (SELECT 1 FROM gate))
-FROM track
-"""
+from content.analytics.sql import START_SQL
+
 _PATH = re.compile(r"^/api/v1/tracks/(\d+)/plays$")
 _SALT = b"bench-floor-salt"  # fixed: every worker hashes a listener alike
 _local = threading.local()
@@ -107,8 +71,10 @@ def application(environ, start_response):
     row = (
         _connection()
         .execute(
-            _START_SQL,
+            START_SQL,
             {
+                "sequence": "content_playevent_id_seq",
+                "source": "web",
                 "track": track,
                 "user": None,
                 "staff": False,

@@ -72,7 +72,9 @@ def main() -> None:
     args = parser.parse_args()
     if args.quick:
         args.events, args.tracks, args.days = 20_000, 20, 30
-        args.repetitions, args.warmup, args.load_seconds = 5, 1, 0
+        args.repetitions, args.warmup = 5, 1
+        # A short load phase too: gunicorn, the raw-WSGI floor and the fold stay exercised.
+        args.load_seconds = min(args.load_seconds, 2)
     env = {
         "DEBUG": "false",
         "THROTTLE_RATE_ANON": "10000000/s",
@@ -747,7 +749,14 @@ def load_phase(url: str, args) -> dict:
             endpoint_port,
         ),
         "floor": (
-            _serve("_ingest_floor:application", floor_port, env, args, Path(__file__).parent),
+            _serve(
+                "_ingest_floor:application",
+                floor_port,
+                # The floor imports the endpoint's statement (content.analytics.sql).
+                {**env, "PYTHONPATH": str(_common.REPO_ROOT)},
+                args,
+                Path(__file__).parent,
+            ),
             floor_port,
         ),
     }
