@@ -120,11 +120,18 @@ def test_clear_restores_the_whole_limit(cache):
 
 def test_redis_counts_concurrent_hits_atomically(redis_url):
     cache = redis_cache(redis_url)
+    allowed = race(lambda clock: RateWindow("shared", "50/min", cache=cache, timer=clock))
+    assert allowed.count(True) == 50
+    assert len(allowed) == 160
+
+
+def race(make_window) -> list[bool]:
+    """8 threads × 20 hits on windows made by ``make_window(clock)`` at one frozen instant."""
     clock = Clock()
     allowed = []
 
     def worker():
-        window = RateWindow("shared", "50/min", cache=cache, timer=clock)
+        window = make_window(clock)
         for _ in range(20):
             allowed.append(window.hit()[0])
 
@@ -133,8 +140,7 @@ def test_redis_counts_concurrent_hits_atomically(redis_url):
         thread.start()
     for thread in threads:
         thread.join()
-    assert allowed.count(True) == 50
-    assert len(allowed) == 160
+    return allowed
 
 
 def test_the_default_cache_proxy_takes_the_atomic_redis_path(redis_url, settings):
@@ -156,17 +162,5 @@ def test_the_default_cache_proxy_takes_the_atomic_redis_path(redis_url, settings
     # (pytest-django's ``settings`` fixture fires setting_changed: Django rebuilds the caches.)
     assert isinstance(caches["default"], RedisCache)
     assert _redis_client(default_cache) is not None
-    clock = Clock()
-    allowed = []
-
-    def worker():
-        window = RateWindow("proxy", "50/min", timer=clock)  # the default cache
-        for _ in range(20):
-            allowed.append(window.hit()[0])
-
-    threads = [threading.Thread(target=worker) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    allowed = race(lambda clock: RateWindow("proxy", "50/min", timer=clock))  # default cache
     assert allowed.count(True) == 50
