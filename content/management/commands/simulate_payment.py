@@ -35,26 +35,30 @@ class Command(BaseCommand):
         if not purchase.payment_intent_id:
             raise CommandError(f"Purchase {purchase_id} has no payment intent.")
         body = json.dumps(simulated_payment_event(purchase=purchase, succeeded=not fail))
-        signature = sign_payload(body)
-        if url:
-            status, text = self._post(url, body, signature)
-        else:
-            from content.commerce.api.webhooks import StripeWebhookView
-
-            request = RequestFactory().post(
-                "/api/v1/webhooks/stripe",
-                data=body,
-                content_type="application/json",
-                HTTP_STRIPE_SIGNATURE=signature,
-            )
-            response = StripeWebhookView.as_view()(request)
-            response.render()
-            status, text = response.status_code, response.content.decode()
+        status, text = self._deliver(body, url)
         if status != 200:
             raise CommandError(f"The webhook answered {status}: {text}")
         purchase.refresh_from_db()
         self.stdout.write(f"webhook {status}: {text}")
         self.stdout.write(f"purchase {purchase.pk} is {purchase.status}")
+
+    def _deliver(self, body: str, url: str | None) -> tuple[int, str]:
+        """Sign ``body`` as the gateway would and hand it to the webhook: over HTTP to ``url``,
+        or in-process to the view. Answers (status, body text)."""
+        signature = sign_payload(body)
+        if url:
+            return self._post(url, body, signature)
+        from content.commerce.api.webhooks import StripeWebhookView
+
+        request = RequestFactory().post(
+            "/api/v1/webhooks/stripe",
+            data=body,
+            content_type="application/json",
+            HTTP_STRIPE_SIGNATURE=signature,
+        )
+        response = StripeWebhookView.as_view()(request)
+        response.render()
+        return response.status_code, response.content.decode()
 
     def _post(self, url: str, body: str, signature: str) -> tuple[int, str]:
         if not url.startswith(("http://", "https://")):

@@ -14,11 +14,9 @@ import uuid
 from decimal import Decimal, InvalidOperation
 
 from django.core.management.base import CommandError
-from django.test import RequestFactory
 
 from content.commerce.models import ConnectAccount, Payout
 from content.commerce.pricing import to_minor_units
-from content.commerce.services.webhooks import sign_payload
 from content.management.commands.simulate_payment import Command as PaymentCommand
 
 FAILURE = {
@@ -97,19 +95,3 @@ class Command(PaymentCommand):
             self.stdout.write(f"{type_}: webhook {status}: {text}")
         payout = Payout.objects.get(payout_id=payout_id)
         self.stdout.write(f"payout {payout.payout_id} is {payout.status}")
-
-    def _deliver(self, body: str, url: str | None) -> tuple[int, str]:
-        signature = sign_payload(body)
-        if url:
-            return self._post(url, body, signature)
-        from content.commerce.api.webhooks import StripeWebhookView
-
-        request = RequestFactory().post(
-            "/api/v1/webhooks/stripe",
-            data=body,
-            content_type="application/json",
-            HTTP_STRIPE_SIGNATURE=signature,
-        )
-        response = StripeWebhookView.as_view()(request)
-        response.render()
-        return response.status_code, response.content.decode()
