@@ -204,11 +204,10 @@ class TrackQuerySet(models.QuerySet):
         """``visible_to(user)``, plus the tracks ``user`` bought the exclusive of, even if the
         producer has hidden them since: the buyer keeps the files they paid for. The download
         policy still decides (a refund clears ``exclusive_buyer``)."""
+        visible = self.visible_to(user)
         if user is None or not user.is_authenticated or user.is_staff:
-            return self.visible_to(user)
-        managed = TrackArtist.objects.filter(artist__managers=user).values("track_id")
-        bought = Q(exclusive_status=ExclusiveStatus.SOLD, exclusive_buyer=user)
-        return self.filter(Q(visibility=Visibility.PUBLIC) | Q(pk__in=managed) | bought)
+            return visible
+        return visible | self.filter(exclusive_status=ExclusiveStatus.SOLD, exclusive_buyer=user)
 
     def managed_by(self, user) -> TrackQuerySet:
         """Tracks ``user`` may write (edit, delete, re-credit, lyrics, download as owner): those
