@@ -103,7 +103,17 @@ class LikeActionsMixin:
         ],
         responses=paginated("Tracks", TrackOut()),
     ),
-    **resource_schemas("Track", "track", TrackOut(), TrackInput),
+    **resource_schemas(
+        "Track",
+        "track",
+        TrackOut(),
+        TrackInput,
+        delete_conflict=(
+            "`exclusive_sold` (sold exclusively: the buyer keeps its files) or "
+            "`exclusive_pending` (a buyer is paying for it); `track_ids` lists them and no "
+            "track of the batch is deleted. Staff may delete them."
+        ),
+    ),
 )
 class TrackViewSet(LikeActionsMixin, ViewSet):
     permission_classes = [PublicReadAuthenticatedWrite]

@@ -200,6 +200,15 @@ class TrackQuerySet(models.QuerySet):
         managed = TrackArtist.objects.filter(artist__managers=user).values("track_id")
         return self.filter(public | Q(pk__in=managed))
 
+    def visible_or_bought_by(self, user) -> TrackQuerySet:
+        """``visible_to(user)``, plus the tracks ``user`` bought the exclusive of, even if the
+        producer has hidden them since: the buyer keeps the files they paid for. The download
+        policy still decides (a refund clears ``exclusive_buyer``)."""
+        visible = self.visible_to(user)
+        if user is None or not user.is_authenticated or user.is_staff:
+            return visible
+        return visible | self.filter(exclusive_status=ExclusiveStatus.SOLD, exclusive_buyer=user)
+
     def managed_by(self, user) -> TrackQuerySet:
         """Tracks ``user`` may write (edit, delete, re-credit, lyrics, download as owner): those
         of a main artist they manage; staff, every track. Managers of a featured artist only

@@ -9,7 +9,15 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 
-from beatpass.api.schema import ID_PATH, IDS_PATH, RICH, WITH_PARAM, envelope, status_only
+from beatpass.api.schema import (
+    ID_PATH,
+    IDS_PATH,
+    RICH,
+    WITH_PARAM,
+    envelope,
+    errors,
+    status_only,
+)
 
 
 class ArtistRef(serializers.Serializer):
@@ -124,8 +132,17 @@ class ArtistOut(serializers.Serializer):
     pinned_track = TrackOut(allow_null=True, required=False, help_text="Detail only (credits).")
 
 
-def resource_schemas(name: str, key: str, item, input_serializer, *, deletable: bool = True):
-    """``extend_schema_view`` entries shared by the catalog viewsets: detail, writes and like."""
+def resource_schemas(
+    name: str,
+    key: str,
+    item,
+    input_serializer,
+    *,
+    deletable: bool = True,
+    delete_conflict: str | None = None,
+):
+    """``extend_schema_view`` entries shared by the catalog viewsets: detail, writes and like.
+    ``delete_conflict``: when deleting can be refused with a 409, what it means."""
     one = envelope(name, key, item)
     schemas = {
         "retrieve": extend_schema(parameters=[ID_PATH, WITH_PARAM], responses=one),
@@ -145,8 +162,8 @@ def resource_schemas(name: str, key: str, item, input_serializer, *, deletable: 
         ),
     }
     if deletable:
-        schemas["destroy"] = extend_schema(
-            parameters=[IDS_PATH],
-            responses=status_only(f"{name}sDeleted", deleted=serializers.IntegerField()),
-        )
+        deleted = status_only(f"{name}sDeleted", deleted=serializers.IntegerField())
+        if delete_conflict:
+            deleted = {200: deleted, **errors(409, e409=delete_conflict)}
+        schemas["destroy"] = extend_schema(parameters=[IDS_PATH], responses=deleted)
     return schemas

@@ -27,6 +27,8 @@ from content.catalog.models import (
 )
 from content.catalog.selectors import album_is_manageable
 from content.commerce.services.pricing import track_pricing_apply
+from content.commerce.services.purchases import tracks_delete_check
+from content.commerce.services.stems import stems_delete_of_tracks
 from content.fingerprints.services import check_upload_for_duplicates, fingerprint_request
 from content.media.services.waveforms import waveform_schedule
 from content.uploads.models import FileEntry
@@ -206,11 +208,16 @@ def _bulk_targets(model, ids: Sequence[int], *, manageable) -> list:
 
 @transaction.atomic
 def tracks_delete(*, user, ids: Sequence[int], visible: Any) -> int:
-    """Delete the given tracks, or none of them. ``visible`` is the viewer's track queryset."""
+    """Delete the given tracks, or none of them. ``visible`` is the viewer's track queryset.
+    A track sold exclusively, or being paid for, refuses the whole batch (409; staff excepted:
+    ``tracks_delete_check``); the rows stay locked from that check to the delete, so a buyer's
+    hold (a conditional UPDATE of the row) lands either before it (409) or after (no row)."""
     if visible.filter(pk__in=ids).count() != len(ids):
         raise NotFound()
     managed = set(Track.objects.managed_by(user).filter(pk__in=ids).values_list("pk", flat=True))
     rows = _bulk_targets(Track, ids, manageable=lambda t: t.pk in managed)
+    tracks_delete_check(user=user, tracks=rows)
+    stems_delete_of_tracks(track_ids=[t.pk for t in rows])
     Track.objects.filter(pk__in=[t.pk for t in rows]).delete()
     return len(rows)
 

@@ -120,3 +120,39 @@ class StemsDelivered(Conflict):
             "removed.",
             code="stems_delivered",
         )
+
+
+# --- a sold or pending track stays as its buyer bought it -----------------------------------------
+
+
+class TrackSoldLocked(Conflict):
+    """A producer may not delete a track sold exclusively: the buyer keeps the files they paid
+    for (help: "the buyer receives … WAV, MP3, stems")."""
+
+    def __init__(self, *, track_ids: list[int]) -> None:
+        super().__init__(
+            "This track has been sold exclusively: its buyer keeps its files, so it cannot be "
+            "deleted. Contact support if it must be taken down.",
+            code="exclusive_sold",
+            extra={"track_ids": track_ids},
+        )
+
+
+class TrackPendingLocked(Conflict):
+    """A buyer is paying for the track's exclusive: it cannot be deleted, nor its stems
+    removed, until the payment ends (sold, or failed / hold expired → available again)."""
+
+    DELETE = (
+        "A buyer is paying for this track's exclusive: it cannot be deleted until the payment ends."
+    )
+    STEMS = (
+        "A buyer is paying for this track's exclusive: its stems belong to the delivery and "
+        "cannot be removed until the payment ends."
+    )
+
+    def __init__(self, *, track_ids: list[int], message: str = DELETE) -> None:
+        super().__init__(
+            message,
+            code="exclusive_pending",
+            extra={"track_ids": track_ids},
+        )

@@ -313,10 +313,10 @@ def stem_access(*, user, track: Track) -> StemAccess:
     return StemAccess(StemAccess.EXCLUSIVE_BUYER, str(license.uuid))
 
 
-def stem_track_get(*, user, track_id: int) -> Track:
-    """The track whose stems are asked for: one ``user`` may see, or the sold track they bought
-    the exclusive of even if the producer has hidden it since (they paid for its stems;
-    ``stem_access`` still decides). Otherwise 404, as for any hidden track."""
+def bought_track_get(*, user, track_id: int) -> Track:
+    """A track ``user`` may see, or the sold track they bought the exclusive of even if the
+    producer has hidden it since (the buyer keeps its files, certificate and purchase status).
+    Otherwise 404, as for any hidden track."""
     try:
         return track_get(viewer=user, track_id=track_id)
     except NotFound:
@@ -328,6 +328,12 @@ def stem_track_get(*, user, track_id: int) -> Track:
         if track is None:
             raise
         return track
+
+
+def stem_track_get(*, user, track_id: int) -> Track:
+    """The track whose stems are asked for (``bought_track_get``: the exclusive buyer reaches
+    it after the producer hides it; ``stem_access`` still decides)."""
+    return bought_track_get(user=user, track_id=track_id)
 
 
 def stems_of_track(*, track: Track):

@@ -48,7 +48,7 @@ _ENTRY_FIELDS = [f.attname for f in FileEntry._meta.concrete_fields]
 def _download_rows(*, viewer, track_id: int, fmt: str, now: datetime) -> QuerySet:
     """The one query of a download, as a ``values()`` queryset (one row or none)."""
     tracks = (
-        Track.objects.visible_to(viewer)
+        Track.objects.visible_or_bought_by(viewer)
         .filter(pk=track_id)
         .annotate(
             dl_rendition=FilteredRelation(

@@ -119,7 +119,7 @@ class PurchaseStatusView(APIView):
         tags=[TAG],
     )
     def get(self, request, track_id: int):
-        track = track_get(viewer=request.user, track_id=track_id)
+        track = selectors.bought_track_get(user=request.user, track_id=track_id)
         return Response(
             {"status": "success", "data": selectors.purchase_status(user=request.user, track=track)}
         )

@@ -133,14 +133,17 @@ class TrackStemDetailView(APIView):
         description=(
             "Managers of the track's main artist (and staff) remove a stem; its stored file is "
             "deleted when nothing else uses it. 409 `stems_delivered` once the exclusive is "
-            "sold (the buyer paid for these files)."
+            "sold (the buyer paid for these files), 409 `exclusive_pending` while a buyer is "
+            "paying for it; staff may still remove a stem."
         ),
         responses={204: None, **errors(401, 403, 404, 409)},
         tags=[TAG],
     )
     def delete(self, request, track_id: int, stem_id: int):
         track = _manageable_track(request, track_id)
-        services.stem_remove(stem=selectors.stem_get(track=track, stem_id=stem_id))
+        services.stem_remove(
+            actor=request.user, stem=selectors.stem_get(track=track, stem_id=stem_id)
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -19,6 +19,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
+from rest_framework.exceptions import NotFound
 
 from beatpass.accounts.services import notify
 from content import clock
@@ -32,6 +33,8 @@ from content.commerce.errors import (
     OwnTrack,
     PriceChanged,
     PurchasesDisabled,
+    TrackPendingLocked,
+    TrackSoldLocked,
 )
 from content.commerce.gateways import get_gateway
 from content.commerce.gateways.base import PaymentIntent
@@ -151,8 +154,8 @@ def purchase_initiate(
                 .values("exclusive_status", "exclusive_hold_until")
                 .first()
             )
-            if current is None:
-                raise licensing_errors.ExclusiveSold()
+            if current is None:  # deleted meanwhile (the delete held the row)
+                raise NotFound()
             if current["exclusive_status"] == ExclusiveStatus.SOLD:
                 raise licensing_errors.ExclusiveSold()
             if Purchase.objects.filter(
@@ -491,3 +494,35 @@ def exclusive_holds_release() -> int:
             _release_hold(track)
             released += 1
     return released
+
+
+# --- deleting a track that is sold or being paid for ----------------------------------------------
+
+TRACK_DELETED = "track_deleted"
+
+
+def tracks_delete_check(*, user, tracks) -> None:
+    """Called by ``content.catalog.services.tracks_delete`` with every track of the batch
+    locked (``FOR UPDATE``), before anything is deleted. A producer cannot delete a track sold
+    exclusively (409 ``exclusive_sold``: the buyer keeps the WAV, MP3 and stems they paid for)
+    nor one whose exclusive a buyer is paying for (409 ``exclusive_pending`` while the hold
+    lasts); one such track refuses the whole batch, and the body lists them (``track_ids``).
+    A hold that has run out gives way, as it does to a new buyer: its purchase is failed.
+    Staff may delete any track (a takedown): the pending purchases fail (``track_deleted``),
+    and a payment that succeeds afterwards is refunded (its track is gone)."""
+    now = clock.now()
+    if not user.is_staff:
+        sold = [t.pk for t in tracks if t.exclusive_status == ExclusiveStatus.SOLD]
+        if sold:
+            raise TrackSoldLocked(track_ids=sold)
+        held = [
+            t.pk
+            for t in tracks
+            if t.exclusive_status == ExclusiveStatus.PENDING
+            and (t.exclusive_hold_until is None or t.exclusive_hold_until > now)
+        ]
+        if held:
+            raise TrackPendingLocked(track_ids=held)
+    for track in tracks:
+        if track.exclusive_status == ExclusiveStatus.PENDING:
+            _fail_pending(track_id=track.pk, code=TRACK_DELETED, message="The track was deleted.")

@@ -21,8 +21,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from rest_framework.exceptions import NotFound, ValidationError
 
+from content import clock
 from content.catalog.models import ExclusiveStatus, Track
-from content.commerce.errors import StemsDelivered
+from content.commerce.errors import StemsDelivered, TrackPendingLocked
 from content.commerce.models import TrackStem
 from content.uploads.models import FileEntry
 from content.uploads.services import file_entry_create, file_entry_delete
@@ -100,19 +101,46 @@ def stem_add(
 
 
 @transaction.atomic
-def stem_remove(*, stem: TrackStem) -> None:
-    """Detach a stem (and delete its stored file when nothing else uses it). Refused with 409
-    ``stems_delivered`` once the exclusive is sold: the buyer paid for these files."""
+def stem_remove(*, actor, stem: TrackStem) -> None:
+    """Detach a stem (and delete its stored file when nothing else uses it). The stems belong
+    to the buyer's delivery once the exclusive is sold (409 ``stems_delivered``) and while a
+    buyer is paying for it (409 ``exclusive_pending``, until the hold ends): the producer
+    cannot take them back. Staff can (a takedown)."""
     track = Track.objects.select_for_update().get(pk=stem.track_id)
-    if track.exclusive_status == ExclusiveStatus.SOLD:
-        raise StemsDelivered()
+    if not actor.is_staff:
+        if track.exclusive_status == ExclusiveStatus.SOLD:
+            raise StemsDelivered()
+        if track.exclusive_status == ExclusiveStatus.PENDING and (
+            track.exclusive_hold_until is None or track.exclusive_hold_until > clock.now()
+        ):
+            raise TrackPendingLocked(track_ids=[track.pk], message=TrackPendingLocked.STEMS)
     entry = stem.file
     stem.delete()
-    in_use = (
-        TrackStem.objects.filter(file=entry).exists() or Track.objects.filter(file=entry).exists()
-    )
-    if not in_use:
-        file_entry_delete(entry=entry)
+    _release_files([entry])
+
+
+def _release_files(entries) -> None:
+    """Delete the stored files of removed stems that no other stem or track uses."""
+    for entry in entries:
+        in_use = (
+            TrackStem.objects.filter(file=entry).exists()
+            or Track.objects.filter(file=entry).exists()
+        )
+        if not in_use:
+            file_entry_delete(entry=entry)
+
+
+def stems_delete_of_tracks(*, track_ids) -> int:
+    """Before tracks are deleted (caller holds their row locks, and checked they may go: see
+    ``content.commerce.services.purchases.tracks_delete_check``): remove their stems and the
+    stored files nothing else uses, instead of leaving the files behind when the rows cascade."""
+    stems = list(TrackStem.objects.filter(track_id__in=track_ids).select_related("file"))
+    if not stems:
+        return 0
+    TrackStem.objects.filter(pk__in=[s.pk for s in stems]).delete()
+    entries = {s.file_id: s.file for s in stems}
+    _release_files(entries.values())
+    return len(stems)
 
 
 # --- all stems as one zip -------------------------------------------------------------------------
