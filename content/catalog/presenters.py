@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Exists, OuterRef, QuerySet
 
+from beatpass.api.compiled import CompiledQuery
 from content.catalog.models import (
     Album,
     AlbumArtist,
@@ -375,35 +376,27 @@ def present_track(track: Track, *, viewer, include: Iterable[str] = ()) -> dict[
     return present_tracks(rows, viewer=viewer, include=include)[0]
 
 
-# The detail's row query is compiled once per viewer tier and include, with these stand-ins
-# for the track id and the viewer's id, then replayed with the real ones. Compiling the ORM
-# query (visibility, the like annotation, the album join) cost more than running it.
-_TRACK_ID, _VIEWER_ID = -7_301_911_417, -7_301_911_419
-
-
-@cache
-def _track_detail_sql(tier: str, album: bool) -> tuple[str, tuple]:
-    """SQL of ``track_rows(Track.objects.visible_to(viewer).filter(pk=...))`` for a viewer
-    tier (``anonymous``, ``user``, ``staff``) and its parameters, the stand-ins marked."""
+def _track_detail_rows(shape: tuple[str, bool], *, track_id: int, viewer_id: int | None = None):
+    """``track_rows(Track.objects.visible_to(viewer).filter(pk=track_id))`` for a viewer tier
+    (``anonymous``, ``user``, ``staff``) and whether the album is included."""
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import AnonymousUser
 
+    tier, album = shape
     if tier == "anonymous":
         viewer = AnonymousUser()
     else:
-        viewer = get_user_model()(pk=_VIEWER_ID, is_staff=tier == "staff", is_active=True)
-    queryset = track_rows(
-        Track.objects.visible_to(viewer).filter(pk=_TRACK_ID),
+        viewer = get_user_model()(pk=viewer_id, is_staff=tier == "staff", is_active=True)
+    return track_rows(
+        Track.objects.visible_to(viewer).filter(pk=track_id),
         viewer=viewer,
         include={"album"} if album else (),
     )
-    sql, params = queryset.query.sql_with_params()
-    slots = tuple(
-        "track" if p == _TRACK_ID else "viewer" if p == _VIEWER_ID else ("value", p) for p in params
-    )
-    if "track" not in slots or (tier != "anonymous" and "viewer" not in slots):
-        raise AssertionError(f"stand-in ids not found in the compiled detail query: {sql}")
-    return sql, slots
+
+
+# Compiling the ORM query (visibility, the like annotation, the album join) cost more than
+# running it: it is compiled once per viewer tier and include and replayed with the real ids.
+_track_detail = CompiledQuery(_track_detail_rows, track_id=int, viewer_id=int)
 
 
 def present_visible_track(
@@ -413,25 +406,12 @@ def present_visible_track(
     hidden and missing look the same. One query for the row (SQL compiled once per tier),
     then the relations."""
     include = set(include)
-    if connection.vendor != "postgresql":
-        rows = list(
-            track_rows(
-                Track.objects.visible_to(viewer).filter(pk=track_id),
-                viewer=viewer,
-                include=include,
-            )
-        )
+    if not is_rich(viewer):
+        rows = _track_detail.rows(("anonymous", "album" in include), track_id=track_id)
     else:
-        tier = "anonymous" if not is_rich(viewer) else "staff" if viewer.is_staff else "user"
-        sql, slots = _track_detail_sql(tier, "album" in include)
-        params = [
-            track_id if slot == "track" else viewer.pk if slot == "viewer" else slot[1]
-            for slot in slots
-        ]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            names = [column.name for column in cursor.description]
-            rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        tier = "staff" if viewer.is_staff else "user"
+        shape = (tier, "album" in include)
+        rows = _track_detail.rows(shape, track_id=track_id, viewer_id=viewer.pk)
     items = present_tracks(rows, viewer=viewer, include=include)
     return items[0] if items else None
 
