@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -127,23 +128,16 @@ def test_threads_share_one_compiled_statement(people):
 
     query = CompiledQuery(build, user_id=int)
     barrier = threading.Barrier(6)
-    answers, errors = [], []
 
-    def run():
+    def run(_):
+        barrier.wait()
         try:
-            barrier.wait()
-            answers.append(query.rows("s", user_id=people[1].pk))
-        except Exception as e:  # noqa: BLE001 - reported below
-            errors.append(e)
+            return query.rows("s", user_id=people[1].pk)
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=run) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        answers = list(pool.map(run, range(6)))  # re-raises a thread's error
     assert answers == [[]] * 6
     assert len(built) == 1
     assert query.rows("s", user_id=people[1].pk) == ["k.2"]  # this thread, same statement
