@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.db import connection
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -28,10 +30,12 @@ from content.catalog.schemas import AlbumOut, ArtistOut, GenreOut, TrackOut, res
 from content.credits.presenters import present_pinned_track
 
 
-def track_page(request, queryset, *, include=(), total=None) -> Response:
-    """``total``: an exact counter for this list (``selectors.track_counts``), else capped."""
+def track_page(request, queryset, *, include=(), total=None, page_rows=None) -> Response:
+    """``total``: an exact counter for this list (``selectors.track_counts``), else capped.
+    ``page_rows(rows, offset, limit)``: reads a page of the rows (default ``page_slice``)."""
     rows = presenters.track_rows(queryset, viewer=request.user, include=include)
-    page = paginate(rows, request, total=total)
+    read = page_rows and (lambda offset, limit: page_rows(rows, offset=offset, limit=limit))
+    page = paginate(rows, request, total=total, page_rows=read)
     return Response(
         page.envelope(presenters.present_tracks(page.items, viewer=request.user, include=include))
     )
@@ -327,7 +331,15 @@ class ArtistViewSet(LikeActionsMixin, ViewSet):
         tracks = selectors.tracks_by_artist(
             viewer=request.user, artist=artist, share=counts and counts.share
         )
-        return track_page(request, tracks, total=counts and counts.total_callable())
+        if counts is None:  # no counters (SQLite): the ORM, with a capped count
+            return track_page(request, tracks)
+        page_rows = partial(
+            presenters.artist_track_page,
+            viewer=request.user,
+            artist_id=artist.pk,
+            share=counts.share,
+        )
+        return track_page(request, tracks, total=counts.total_callable(), page_rows=page_rows)
 
     @extend_schema(
         summary="List an artist's albums",
