@@ -426,37 +426,47 @@ def present_visible_track(
     return items[0] if items else None
 
 
-def _artist_tracks_first_page(
-    shape: tuple[str, bool, int], *, artist_id: int, viewer_id: int | None = None
+def _first_track_page(
+    shape: tuple[str, str, bool, int], *, ref_id: int | None = None, viewer_id: int | None = None
 ):
-    """Page 1 (``limit`` rows) of ``track_rows(selectors.tracks_by_artist(...))`` for a viewer
-    tier and the plan the artist's share picks (``selectors.tracks_in``)."""
-    tier, walk, limit = shape
+    """Page 1 (``limit`` rows) of ``track_rows(selectors.track_list(viewer))``, for scope
+    ``all``, or of the tracks of one genre, tag or artist (``selectors.tracks_in``, the plan
+    its share picks), for a viewer tier."""
+    scope, tier, walk, limit = shape
     viewer = _stand_in_viewer(tier, viewer_id)
-    tracks = selectors.tracks_in(
-        selectors.track_list(viewer=viewer),
-        TrackCount.Scope.ARTIST,
-        [artist_id],
-        share=1.0 if walk else 0.0,
-    )
+    tracks = selectors.track_list(viewer=viewer)
+    if scope != TrackCount.Scope.ALL:
+        tracks = selectors.tracks_in(tracks, scope, [ref_id], share=1.0 if walk else 0.0)
     return page_query(track_rows(tracks, viewer=viewer), 0, limit)
 
 
-# Building and compiling an artist's page query (visibility, the sold filter, the artist's
+# Building and compiling a list's page query (visibility, the sold filter, the scope's
 # tracks, ``is_liked``, the deferred join) cost ~2 ms a request: page 1, the usual one, is
-# compiled once per viewer tier, plan and page size.
-_artist_tracks_first = CompiledQuery(_artist_tracks_first_page, artist_id=int, viewer_id=int)
+# compiled once per scope kind, viewer tier, plan and page size.
+_first_track_pages = CompiledQuery(_first_track_page, ref_id=int, viewer_id=int)
 
 
-def artist_track_page(rows: QuerySet, *, viewer, artist_id: int, share: float, offset, limit):
-    """``page_slice(rows, offset, limit)`` where ``rows`` is ``track_rows`` of
-    ``selectors.tracks_by_artist(viewer=viewer, ..., share=share)`` (``share`` from the
-    counters, so PostgreSQL): page 1 by the compiled query, deeper pages by the ORM."""
+def track_list_page(
+    rows: QuerySet,
+    *,
+    viewer,
+    scope: str = TrackCount.Scope.ALL,
+    ref_id: int = 0,
+    share: float | None = None,
+    offset: int,
+    limit: int,
+) -> list[dict]:
+    """``page_slice(rows, offset, limit)`` where ``rows`` is ``track_rows`` of the unfiltered,
+    newest-first ``selectors.track_list(viewer=viewer)`` (scope ``all``) or of
+    ``selectors.tracks_in`` it for one ``ref_id`` with the counters' ``share``: page 1 by a
+    query compiled once, deeper pages by the ORM."""
     if offset:
         return page_slice(rows, offset, limit)
     tier, ids = _tier_and_id(viewer)
-    walk = share >= selectors.WALK_SHARE
-    return _artist_tracks_first.rows((tier, walk, limit), artist_id=artist_id, **ids)
+    if scope == TrackCount.Scope.ALL:
+        return _first_track_pages.rows((scope, tier, False, limit), **ids)
+    shape = (scope, tier, share >= selectors.WALK_SHARE, limit)
+    return _first_track_pages.rows(shape, ref_id=ref_id, **ids)
 
 
 # --- artists ------------------------------------------------------------------------------------
