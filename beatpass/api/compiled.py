@@ -180,11 +180,11 @@ class CompiledQuery:
             slots += [(i, name) for i in positions]
         if queryset._iterable_class is ValuesIterable:
             if query.selected:
-                names_ = tuple(query.selected)
+                row_keys = tuple(query.selected)
             else:
-                names_ = (*query.extra_select, *query.values_select, *query.annotation_select)
+                row_keys = (*query.extra_select, *query.values_select, *query.annotation_select)
         else:
-            names_ = None
+            row_keys = None
         fields = [column for column, _, _ in compiler.select[: compiler.col_count]]
         if compiler.has_composite_fields(fields):
             raise TypeError("composite fields are not supported by CompiledQuery")
@@ -192,7 +192,7 @@ class CompiledQuery:
             sql=sql,
             params=tuple(params),
             slots=tuple(slots),
-            names=names_,
+            names=row_keys,
             flat=queryset._iterable_class is FlatValuesListIterable,
             col_count=compiler.col_count,
             converters=tuple(compiler.get_converters(fields).items()),
