@@ -1,5 +1,3 @@
-from functools import cache
-
 from django.core.exceptions import ValidationError
 from django.db import connections, router
 from django.utils.translation import gettext_lazy as _
@@ -8,23 +6,25 @@ from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidTok
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
+from beatpass.api.compiled import CompiledQuery
 
-@cache
-def _user_by_field_sql(model, field: str, db: str) -> tuple[str, list[str]]:
-    """The SQL of ``model.objects.filter(field=%s)`` and its column names, compiled once."""
-    names = [f.attname for f in model._meta.concrete_fields]
-    query = model._default_manager.using(db).filter(**{field: 0}).values_list(*names).query
-    sql, params = query.sql_with_params()
-    assert len(params) == 1  # noqa: S101 - the lookup value is the only parameter
-    return sql, names
+
+def _user_rows(shape: tuple, *, user_id: int):
+    """The row of ``model.objects.filter(field=user_id)``, columns ``names``."""
+    model, field, names = shape
+    return model._default_manager.filter(**{field: user_id}).values_list(*names)
+
+
+_users = CompiledQuery(_user_rows, user_id=int)
 
 
 class BearerAuthentication(JWTAuthentication):
     """simplejwt Bearer auth. The 401 body comes from our exception handler.
 
     ``get_user`` keeps simplejwt's checks (unknown user, inactive user, token issued before a
-    password change) but, on PostgreSQL, fetches the row with SQL compiled once instead of an
-    ORM ``get()`` compiled on every request: ~0.4 ms of a list request (bench/api_lists.py).
+    password change) but, on PostgreSQL, fetches the row with SQL compiled once
+    (``beatpass.api.compiled``) instead of an ORM ``get()`` compiled on every request: ~0.4 ms
+    of a list request (bench/api_lists.py).
     """
 
     www_authenticate_realm = "api"
@@ -57,8 +57,7 @@ class BearerAuthentication(JWTAuthentication):
             value = field.to_python(user_id)
         except ValidationError:
             return None
-        sql, names = _user_by_field_sql(self.user_model, api_settings.USER_ID_FIELD, db)
-        with connections[db].cursor() as cursor:
-            cursor.execute(sql, [field.get_db_prep_value(value, connections[db])])
-            row = cursor.fetchone()
+        names = tuple(f.attname for f in self.user_model._meta.concrete_fields)
+        shape = (self.user_model, api_settings.USER_ID_FIELD, names)
+        row = _users.first(shape, using=db, user_id=value)
         return None if row is None else self.user_model.from_db(db, names, row)

@@ -135,10 +135,16 @@ def page_slice(queryset, offset: int, limit: int) -> list:
     bench the page query drops from ~5 ms to ~1 ms (bench/README.md). Same rows, same order,
     still one query.
     """
+    return list(page_query(queryset, offset, limit))
+
+
+def page_query(queryset, offset: int, limit: int):
+    """The query of ``page_slice`` (a sliced or deferred-join queryset), not yet run: for a
+    caller that compiles it once (``beatpass.api.compiled``)."""
     if not _can_defer_join(queryset):
-        return list(queryset[offset : offset + limit])
+        return queryset[offset : offset + limit]
     keys = queryset.values("pk")[offset : offset + limit]
-    return list(queryset.filter(pk__in=keys))
+    return queryset.filter(pk__in=keys)
 
 
 def count_capped(queryset) -> tuple[int, bool]:
@@ -163,9 +169,12 @@ def paginate(
     *,
     default_per_page: int = DEFAULT_PER_PAGE,
     total: Callable[[], int] | None = None,
+    page_rows: Callable[[int, int], list] | None = None,
 ) -> Page:
     """``per_page`` is clamped to 1..100, ``page`` to >= 1; non-integers 422. ``total`` is an
-    exact counter for this list (else a capped count); ``?cursor=`` switches to keyset mode."""
+    exact counter for this list (else a capped count); ``?cursor=`` switches to keyset mode.
+    ``page_rows(offset, limit)``: reads a page's rows in place of ``page_slice`` (the same
+    rows; e.g. a page query compiled once)."""
     per_page = _int_param(
         request,
         ("per_page", "perPage", "limit"),
@@ -181,7 +190,8 @@ def paginate(
     else:
         count, estimated = count_capped(queryset)
     offset = (number - 1) * per_page
-    items = page_slice(queryset, offset, per_page) if estimated or offset < count else []
+    read = page_rows or (lambda offset, limit: page_slice(queryset, offset, limit))
+    items = read(offset, per_page) if estimated or offset < count else []
     return Page(items, number=number, per_page=per_page, total=count, estimated=estimated)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.db import connection
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -23,18 +25,36 @@ from beatpass.api.permissions import PublicReadAuthenticatedWrite
 from beatpass.api.schema import CURSOR_PARAM, ID_PATH, PAGE_PARAMS, envelope, errors, paginated
 from content.catalog import presenters, selectors, services
 from content.catalog.inputs import AlbumInput, ArtistInput, TrackFilter, TrackInput
-from content.catalog.models import Album, Artist, Genre, Track
+from content.catalog.models import Album, Artist, Genre, Track, TrackCount
 from content.catalog.schemas import AlbumOut, ArtistOut, GenreOut, TrackOut, resource_schemas
 from content.credits.presenters import present_pinned_track
 
 
-def track_page(request, queryset, *, include=(), total=None) -> Response:
-    """``total``: an exact counter for this list (``selectors.track_counts``), else capped."""
+def track_page(request, queryset, *, include=(), total=None, page_rows=None) -> Response:
+    """``total``: an exact counter for this list (``selectors.track_counts``), else capped.
+    ``page_rows(rows, offset, limit)``: reads a page of the rows (default ``page_slice``)."""
     rows = presenters.track_rows(queryset, viewer=request.user, include=include)
-    page = paginate(rows, request, total=total)
+    read = page_rows and (lambda offset, limit: page_rows(rows, offset=offset, limit=limit))
+    page = paginate(rows, request, total=total, page_rows=read)
     return Response(
         page.envelope(presenters.present_tracks(page.items, viewer=request.user, include=include))
     )
+
+
+def scoped_track_page(request, scope: str, ref_id: int) -> Response:
+    """The tracks of one artist, genre or tag (``selectors.tracks_in``): the counters' exact
+    total and plan, page 1 by a query compiled once (``presenters.track_list_page``)."""
+    counts = selectors.track_counts(viewer=request.user, scope=scope, ref_id=ref_id)
+    share = counts and counts.share
+    tracks = selectors.tracks_in(
+        selectors.track_list(viewer=request.user), scope, [ref_id], share=share
+    )
+    if counts is None:  # no counters (SQLite): the ORM, with a capped count
+        return track_page(request, tracks)
+    page_rows = partial(
+        presenters.track_list_page, viewer=request.user, scope=scope, ref_id=ref_id, share=share
+    )
+    return track_page(request, tracks, total=counts.total_callable(), page_rows=page_rows)
 
 
 def album_page(request, queryset) -> Response:
@@ -127,7 +147,8 @@ class TrackViewSet(LikeActionsMixin, ViewSet):
         # Building and validating a FilterSet costs ~1 ms; without any filter parameter it
         # would return the queryset unchanged, so the plain list skips it.
         scope: tuple[str, int] | None = ("all", 0)
-        if not TrackFilter.base_filters.keys().isdisjoint(request.query_params.keys()):
+        filtered = not TrackFilter.base_filters.keys().isdisjoint(request.query_params.keys())
+        if filtered:
             filterset = TrackFilter(request.query_params, queryset=queryset)
             if not filterset.is_valid():
                 raise ValidationError(filterset.errors)
@@ -135,7 +156,7 @@ class TrackViewSet(LikeActionsMixin, ViewSet):
             if set(request.query_params) & (TrackFilter.base_filters.keys() - {"order"}):
                 scope = filterset.single_scope()
         # Unfiltered or one genre/tag/artist: the exact, trigger-kept total; else capped.
-        total = None
+        total = page_rows = None
         if scope and connection.vendor == "postgresql":  # read once paging is validated
 
             def total():
@@ -144,7 +165,9 @@ class TrackViewSet(LikeActionsMixin, ViewSet):
                 )
                 return counts.total
 
-        return track_page(request, queryset, total=total)
+            if not filtered:  # the plain newest-first list: its page 1 compiled once
+                page_rows = partial(presenters.track_list_page, viewer=request.user)
+        return track_page(request, queryset, total=total, page_rows=page_rows)
 
     def retrieve(self, request, pk=None):
         track_id = parse_pk(pk)
@@ -333,11 +356,7 @@ class ArtistViewSet(LikeActionsMixin, ViewSet):
     @action(detail=True, methods=["get"])
     def tracks(self, request, pk=None):
         artist = selectors.artist_get(artist_id=parse_pk(pk))
-        counts = selectors.track_counts(viewer=request.user, scope="artist", ref_id=artist.pk)
-        tracks = selectors.tracks_by_artist(
-            viewer=request.user, artist=artist, share=counts and counts.share
-        )
-        return track_page(request, tracks, total=counts and counts.total_callable())
+        return scoped_track_page(request, TrackCount.Scope.ARTIST, artist.pk)
 
     @extend_schema(
         summary="List an artist's albums",
@@ -394,11 +413,7 @@ class GenreViewSet(ViewSet):
     @action(detail=True, methods=["get"])
     def tracks(self, request, name=None):
         genre = selectors.genre_get(name=name)
-        counts = selectors.track_counts(viewer=request.user, scope="genre", ref_id=genre.pk)
-        tracks = selectors.tracks_by_genre(
-            viewer=request.user, genre=genre, share=counts and counts.share
-        )
-        return track_page(request, tracks, total=counts and counts.total_callable())
+        return scoped_track_page(request, TrackCount.Scope.GENRE, genre.pk)
 
 
 @extend_schema_view(
@@ -415,11 +430,7 @@ class TagTracksView(APIView):
     )
     def get(self, request, name):
         tag = selectors.tag_get(name=name)
-        counts = selectors.track_counts(viewer=request.user, scope="tag", ref_id=tag.pk)
-        tracks = selectors.tracks_by_tag(
-            viewer=request.user, tag=tag, share=counts and counts.share
-        )
-        return track_page(request, tracks, total=counts and counts.total_callable())
+        return scoped_track_page(request, TrackCount.Scope.TAG, tag.pk)
 
 
 @extend_schema_view(

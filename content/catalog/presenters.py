@@ -18,6 +18,9 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Exists, OuterRef, QuerySet
 
+from beatpass.api.compiled import CompiledQuery
+from beatpass.api.pagination import page_query, page_slice
+from content.catalog import selectors
 from content.catalog.models import (
     Album,
     AlbumArtist,
@@ -31,6 +34,7 @@ from content.catalog.models import (
     Tag,
     Track,
     TrackArtist,
+    TrackCount,
     TrackLike,
 )
 from content.commerce.models import TrackStem
@@ -375,35 +379,38 @@ def present_track(track: Track, *, viewer, include: Iterable[str] = ()) -> dict[
     return present_tracks(rows, viewer=viewer, include=include)[0]
 
 
-# The detail's row query is compiled once per viewer tier and include, with these stand-ins
-# for the track id and the viewer's id, then replayed with the real ones. Compiling the ORM
-# query (visibility, the like annotation, the album join) cost more than running it.
-_TRACK_ID, _VIEWER_ID = -7_301_911_417, -7_301_911_419
-
-
-@cache
-def _track_detail_sql(tier: str, album: bool) -> tuple[str, tuple]:
-    """SQL of ``track_rows(Track.objects.visible_to(viewer).filter(pk=...))`` for a viewer
-    tier (``anonymous``, ``user``, ``staff``) and its parameters, the stand-ins marked."""
+def _stand_in_viewer(tier: str, viewer_id: int | None):
+    """A viewer of a tier (``anonymous``, ``user``, ``staff``) for a compiled query: what the
+    visibility and ``is_liked`` filters read of a viewer is its tier and its id."""
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import AnonymousUser
 
     if tier == "anonymous":
-        viewer = AnonymousUser()
-    else:
-        viewer = get_user_model()(pk=_VIEWER_ID, is_staff=tier == "staff", is_active=True)
-    queryset = track_rows(
-        Track.objects.visible_to(viewer).filter(pk=_TRACK_ID),
+        return AnonymousUser()
+    return get_user_model()(pk=viewer_id, is_staff=tier == "staff", is_active=True)
+
+
+def _tier_and_id(viewer) -> tuple[str, dict]:
+    if not is_rich(viewer):
+        return "anonymous", {}
+    return ("staff" if viewer.is_staff else "user"), {"viewer_id": viewer.pk}
+
+
+def _track_detail_rows(shape: tuple[str, bool], *, track_id: int, viewer_id: int | None = None):
+    """``track_rows(Track.objects.visible_to(viewer).filter(pk=track_id))`` for a viewer tier
+    and whether the album is included."""
+    tier, album = shape
+    viewer = _stand_in_viewer(tier, viewer_id)
+    return track_rows(
+        Track.objects.visible_to(viewer).filter(pk=track_id),
         viewer=viewer,
         include={"album"} if album else (),
     )
-    sql, params = queryset.query.sql_with_params()
-    slots = tuple(
-        "track" if p == _TRACK_ID else "viewer" if p == _VIEWER_ID else ("value", p) for p in params
-    )
-    if "track" not in slots or (tier != "anonymous" and "viewer" not in slots):
-        raise AssertionError(f"stand-in ids not found in the compiled detail query: {sql}")
-    return sql, slots
+
+
+# Compiling the ORM query (visibility, the like annotation, the album join) cost more than
+# running it: it is compiled once per viewer tier and include and replayed with the real ids.
+_track_detail = CompiledQuery(_track_detail_rows, track_id=int, viewer_id=int)
 
 
 def present_visible_track(
@@ -413,27 +420,53 @@ def present_visible_track(
     hidden and missing look the same. One query for the row (SQL compiled once per tier),
     then the relations."""
     include = set(include)
-    if connection.vendor != "postgresql":
-        rows = list(
-            track_rows(
-                Track.objects.visible_to(viewer).filter(pk=track_id),
-                viewer=viewer,
-                include=include,
-            )
-        )
-    else:
-        tier = "anonymous" if not is_rich(viewer) else "staff" if viewer.is_staff else "user"
-        sql, slots = _track_detail_sql(tier, "album" in include)
-        params = [
-            track_id if slot == "track" else viewer.pk if slot == "viewer" else slot[1]
-            for slot in slots
-        ]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            names = [column.name for column in cursor.description]
-            rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    tier, ids = _tier_and_id(viewer)
+    rows = _track_detail.rows((tier, "album" in include), track_id=track_id, **ids)
     items = present_tracks(rows, viewer=viewer, include=include)
     return items[0] if items else None
+
+
+def _first_track_page(
+    shape: tuple[str, str, bool, int], *, ref_id: int | None = None, viewer_id: int | None = None
+):
+    """Page 1 (``limit`` rows) of ``track_rows(selectors.track_list(viewer))``, for scope
+    ``all``, or of the tracks of one genre, tag or artist (``selectors.tracks_in``, the plan
+    its share picks), for a viewer tier."""
+    scope, tier, walk, limit = shape
+    viewer = _stand_in_viewer(tier, viewer_id)
+    tracks = selectors.track_list(viewer=viewer)
+    if scope != TrackCount.Scope.ALL:
+        tracks = selectors.tracks_in(tracks, scope, [ref_id], share=1.0 if walk else 0.0)
+    return page_query(track_rows(tracks, viewer=viewer), 0, limit)
+
+
+# Building and compiling a list's page query (visibility, the sold filter, the scope's
+# tracks, ``is_liked``, the deferred join) cost ~2 ms a request: page 1, the usual one, is
+# compiled once per scope kind, viewer tier, plan and page size.
+_first_track_pages = CompiledQuery(_first_track_page, ref_id=int, viewer_id=int)
+
+
+def track_list_page(
+    rows: QuerySet,
+    *,
+    viewer,
+    scope: str = TrackCount.Scope.ALL,
+    ref_id: int = 0,
+    share: float | None = None,
+    offset: int,
+    limit: int,
+) -> list[dict]:
+    """``page_slice(rows, offset, limit)`` where ``rows`` is ``track_rows`` of the unfiltered,
+    newest-first ``selectors.track_list(viewer=viewer)`` (scope ``all``) or of
+    ``selectors.tracks_in`` it for one ``ref_id`` with the counters' ``share``: page 1 by a
+    query compiled once, deeper pages by the ORM."""
+    if offset:
+        return page_slice(rows, offset, limit)
+    tier, ids = _tier_and_id(viewer)
+    if scope == TrackCount.Scope.ALL:
+        return _first_track_pages.rows((scope, tier, False, limit), **ids)
+    shape = (scope, tier, share >= selectors.WALK_SHARE, limit)
+    return _first_track_pages.rows(shape, ref_id=ref_id, **ids)
 
 
 # --- artists ------------------------------------------------------------------------------------

@@ -187,14 +187,6 @@ def tracks_by_artist(*, viewer, artist: Artist, share: float | None = None) -> Q
     return tracks_in(track_list(viewer=viewer), TrackCount.Scope.ARTIST, [artist.pk], share=share)
 
 
-def tracks_by_genre(*, viewer, genre: Genre, share: float | None = None) -> QuerySet[Track]:
-    return tracks_in(track_list(viewer=viewer), TrackCount.Scope.GENRE, [genre.pk], share=share)
-
-
-def tracks_by_tag(*, viewer, tag: Tag, share: float | None = None) -> QuerySet[Track]:
-    return tracks_in(track_list(viewer=viewer), TrackCount.Scope.TAG, [tag.pk], share=share)
-
-
 def liked_tracks(*, user) -> QuerySet[Track]:
     """Newest like first. Driven from the user's likes (index ``tracklike_user_recent``) rather
     than a correlated "liked at" subquery computed and sorted for every liked track; the

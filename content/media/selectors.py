@@ -5,8 +5,7 @@ query)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.contrib.postgres.expressions import ArraySubquery
@@ -14,6 +13,7 @@ from django.db import connection
 from django.db.models import F, FilteredRelation, OuterRef, Q, QuerySet
 from rest_framework.exceptions import NotFound
 
+from beatpass.api.compiled import CompiledQuery
 from content import clock
 from content.catalog.models import Track, TrackArtist
 from content.licensing.selectors import with_download_facts
@@ -69,67 +69,17 @@ def _download_rows(*, viewer, track_id: int, fmt: str, now: datetime) -> QuerySe
     return tracks.order_by().values(*_TRACK_FIELDS, *tracks.query.annotations)
 
 
-# Stand-ins for the values that change between downloads, so that the SQL of ``_download_rows``
-# is compiled once per shape and reused with the real values (see ``_Statement``).
-_STAND_IN_TRACK = -7_203_000_001
-_STAND_IN_USER = -7_203_000_002
-_STAND_IN_NOW = datetime(1901, 2, 3, 4, 5, 6, 789012, tzinfo=UTC)
+def _download_rows_of(shape: tuple[str, bool | None], *, track_id: int, user_id=None, now=None):
+    """``_download_rows`` for a format and a viewer kind (None: anonymous, else ``is_staff``)."""
+    fmt, staff = shape
+    viewer = None if staff is None else get_user_model()(pk=user_id, is_staff=staff)
+    return _download_rows(viewer=viewer, track_id=track_id, fmt=fmt, now=now)
 
 
-@dataclass(frozen=True)
-class _Statement:
-    """``_download_rows`` compiled once: building and compiling that queryset (some twenty
-    subqueries and joins) costs several milliseconds of Python per request, more than the
-    query itself. The SQL keeps its parameters; the stand-ins among them are swapped for the
-    request's values, and Django's own converters turn the row into Python values."""
-
-    sql: str
-    params: tuple
-    names: list[str]
-    converters: dict
-
-    @classmethod
-    def compile(cls, *, staff: bool | None, fmt: str) -> _Statement:
-        user_model = get_user_model()
-        viewer = None if staff is None else user_model(pk=_STAND_IN_USER, is_staff=staff)
-        rows = _download_rows(viewer=viewer, track_id=_STAND_IN_TRACK, fmt=fmt, now=_STAND_IN_NOW)
-        compiler = rows.query.get_compiler(using=rows.db)
-        sql, params = compiler.as_sql()
-        query = rows.query
-        names = [*query.extra_select, *query.values_select, *query.annotation_select]
-        converters = compiler.get_converters([col for col, _, _ in compiler.select])
-        found = {_stand_in(p) for p in params} - {None}
-        expected = {"track"} if staff is None else {"track", "user", "now"}
-        if found != expected:  # a value went into the SQL text, or a stand-in was lost
-            raise RuntimeError(f"download query: stand-ins {found}, expected {expected}")
-        return cls(sql, tuple(params), names, converters)
-
-    def run(self, *, viewer, track_id: int, now: datetime) -> dict | None:
-        real = {"track": track_id, "user": getattr(viewer, "pk", None), "now": now}
-        params = [real[_stand_in(p)] if _stand_in(p) else p for p in self.params]
-        with connection.cursor() as cursor:
-            cursor.execute(self.sql, params)
-            row = cursor.fetchone()
-        if row is None:
-            return None
-        row = list(row)
-        for position, (converters, expression) in self.converters.items():
-            for converter in converters:
-                row[position] = converter(row[position], expression, connection)
-        return dict(zip(self.names, row, strict=True))
-
-
-def _stand_in(value) -> str | None:
-    if type(value) is int and value == _STAND_IN_TRACK:
-        return "track"
-    if type(value) is int and value == _STAND_IN_USER:
-        return "user"
-    if isinstance(value, datetime) and value == _STAND_IN_NOW:
-        return "now"
-    return None
-
-
-_statements: dict[tuple, _Statement] = {}
+# Building and compiling ``_download_rows`` (some twenty subqueries and joins) costs several
+# milliseconds of Python per request, more than the query itself: it is compiled once per
+# (format, anonymous/user/staff) and replayed with the request's track, user and instant.
+_download = CompiledQuery(_download_rows_of, track_id=int, user_id=int, now=datetime)
 
 
 def download_track_get(*, viewer, track_id: int, fmt: str) -> Track:
@@ -139,18 +89,12 @@ def download_track_get(*, viewer, track_id: int, fmt: str) -> Track:
     credit order (``track.download_artist_names``), and, for an authenticated viewer, the
     download policy's facts (``content.licensing.selectors.download_facts_of(track, user=viewer)``).
 
-    On PostgreSQL the SQL is compiled once per (format, anonymous/user/staff) and reused."""
-    authenticated = viewer is not None and viewer.is_authenticated
-    now = clock.now()
-    if connection.vendor == "postgresql":
-        staff = bool(viewer.is_staff) if authenticated else None
-        key = (connection.alias, fmt, staff)
-        statement = _statements.get(key)
-        if statement is None:
-            statement = _statements[key] = _Statement.compile(staff=staff, fmt=fmt)
-        values = statement.run(viewer=viewer, track_id=track_id, now=now)
+    The SQL is compiled once per (format, anonymous/user/staff) and reused (``_download``)."""
+    if viewer is not None and viewer.is_authenticated:
+        shape = (fmt, bool(viewer.is_staff))
+        values = _download.first(shape, track_id=track_id, user_id=viewer.pk, now=clock.now())
     else:
-        values = _download_rows(viewer=viewer, track_id=track_id, fmt=fmt, now=now).first()
+        values = _download.first((fmt, None), track_id=track_id)
     if values is None:
         raise NotFound()
     track = Track.from_db(connection.alias, _TRACK_FIELDS, [values[f] for f in _TRACK_FIELDS])

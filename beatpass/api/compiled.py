@@ -1,0 +1,199 @@
+"""Querysets compiled once and replayed with each request's values.
+
+Building and compiling a rich ORM queryset (visibility subqueries, ``Exists`` annotations,
+joins) can cost more Python time than PostgreSQL spends planning and running it. A
+:class:`CompiledQuery` builds its queryset once per *shape* (whatever changes the SQL text: a
+viewer tier, an ``include``, a format…) with **stand-in** values for what changes between
+requests (ids, "now", …), keeps the SQL, the positions of the stand-ins among its parameters
+and Django's converters, then runs that SQL with the real values::
+
+    def _rows(shape, *, track_id, viewer_id=None):
+        ...  # any queryset ending in .values() / .values_list()
+
+    _detail = CompiledQuery(_rows, track_id=int, viewer_id=int)
+    rows = _detail.rows((tier, album), track_id=pk, viewer_id=user.pk)
+
+Rules that keep the replay equal to the ORM path:
+
+- everything that changes the SQL text must be in the shape (a ``None``, a bool, a list's
+  length, a tier); the stood-in values may only change parameters. The names passed are part
+  of the shape too (an anonymous shape simply passes no ``viewer_id``);
+- every stand-in must reach the parameters untouched: one that Django inlined into the SQL
+  text, folded away (e.g. ``EmptyResultSet``) or transformed (a ``str()`` of an int) raises
+  :class:`StandInError` when the shape is compiled, never a wrong answer later;
+- rows go through the compiler's converters (JSON, decimals, custom fields), as in
+  ``QuerySet.values()``.
+
+On a non-PostgreSQL connection the queryset is built with the real values and evaluated by the
+ORM on every call. Compiled statements are kept per instance, shape, names and database alias,
+behind a lock (threads of a gthread worker share them).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import QuerySet
+from django.db.models.query import FlatValuesListIterable, ValuesIterable, ValuesListIterable
+
+__all__ = ["CompiledQuery", "StandInError"]
+
+
+class StandInError(RuntimeError):
+    """A stand-in value did not reach the compiled query's parameters unchanged."""
+
+
+def _stand_in(kind: type, index: int) -> Any:
+    """A value of ``kind`` no real value can equal: negative ids (real ones count up from 1),
+    instants in 1901, a marked string. Within int4 so that Django does not fold a lookup on an
+    ``IntegerField`` as out of range."""
+    if kind is int:
+        return -1_987_654_321 - index
+    if kind is datetime:
+        return datetime(1901, 2, 3, 4, 5, 6, 789_000 + index, tzinfo=UTC)
+    if kind is date:
+        return date(1901, 2, 3 + index)
+    if kind is str:
+        return f"\u27e6stand-in {index} 5f3c9a\u27e7"
+    raise TypeError(f"no stand-in for {kind.__name__}: use int, datetime, date or str")
+
+
+def _traces(value: Any) -> str:
+    """The text a stand-in leaves when Django inlines or stringifies it."""
+    if isinstance(value, int):
+        return str(abs(value))
+    if isinstance(value, datetime | date):
+        return value.strftime("1901-02-%d")
+    return value
+
+
+def _is(param: Any, stand_in: Any) -> bool:
+    return type(param) is type(stand_in) and param == stand_in
+
+
+@dataclass(frozen=True)
+class _Statement:
+    sql: str
+    params: tuple
+    slots: tuple[tuple[int, str], ...]  # (position in params, value name)
+    names: tuple[str, ...] | None  # dict keys of a values() row; None for tuples
+    flat: bool
+    col_count: int
+    converters: tuple
+
+
+class CompiledQuery:
+    """``build(shape, **values)`` -> a ``values()`` / ``values_list()`` queryset, compiled
+    once per shape with stand-ins for ``values`` (declared as ``name=type``)."""
+
+    def __init__(self, build: Callable[..., QuerySet], /, **types: type) -> None:
+        if not types:
+            raise TypeError("declare the stood-in values as name=type")
+        self._build = build
+        self._types = types
+        self._stand_ins = {name: _stand_in(kind, i) for i, (name, kind) in enumerate(types.items())}
+        self._statements: dict[tuple, _Statement] = {}
+        self._lock = threading.Lock()
+
+    def rows(self, shape: Hashable, /, *, using: str = DEFAULT_DB_ALIAS, **values) -> list:
+        """The rows of ``build(shape, **values)`` on database ``using``: dicts, tuples or
+        scalars as the queryset's ``values()`` / ``values_list()`` would give."""
+        self._check(values)
+        connection = connections[using]
+        if connection.vendor != "postgresql":
+            return list(self._build(shape, **values).using(using))
+        key = (shape, tuple(sorted(values)), using)
+        statement = self._statements.get(key)
+        if statement is None:
+            with self._lock:
+                statement = self._statements.get(key)
+                if statement is None:
+                    statement = self._statements[key] = self._compile(shape, sorted(values), using)
+        params = list(statement.params)
+        for position, name in statement.slots:
+            params[position] = values[name]
+        with connection.cursor() as cursor:
+            cursor.execute(statement.sql, params)
+            fetched = cursor.fetchall()
+        out = []
+        for raw in fetched:
+            row = list(raw[: statement.col_count])
+            for position, (converters, expression) in statement.converters:
+                value = row[position]
+                for converter in converters:
+                    value = converter(value, expression, connection)
+                row[position] = value
+            if statement.names is not None:
+                out.append(dict(zip(statement.names, row, strict=True)))
+            else:
+                out.append(row[0] if statement.flat else tuple(row))
+        return out
+
+    def first(self, shape: Hashable, /, *, using: str = DEFAULT_DB_ALIAS, **values):
+        """The first row, or None (the queryset must order or limit itself if it matters)."""
+        rows = self.rows(shape, using=using, **values)
+        return rows[0] if rows else None
+
+    def _check(self, values: dict) -> None:
+        for name, value in values.items():
+            kind = self._types.get(name)
+            if kind is None:
+                raise TypeError(f"{name!r} is not a declared value ({', '.join(self._types)})")
+            # None changes the SQL (IS NULL); a bool passes for an int but is no id.
+            if (
+                not isinstance(value, kind)
+                or isinstance(value, bool)
+                or (kind is date and isinstance(value, datetime))
+            ):
+                raise TypeError(f"{name!r} must be a {kind.__name__}, got {value!r}")
+
+    def _compile(self, shape: Hashable, names: list[str], using: str) -> _Statement:
+        stand_ins = {name: self._stand_ins[name] for name in names}
+        queryset = self._build(shape, **stand_ins).using(using)
+        if queryset._iterable_class not in (
+            ValuesIterable,
+            ValuesListIterable,
+            FlatValuesListIterable,
+        ):
+            raise TypeError("a compiled queryset must end in values() or values_list()")
+        query = queryset.query
+        compiler = query.get_compiler(using=using)
+        try:
+            sql, params = compiler.as_sql()
+        except Exception as e:  # EmptyResultSet, FullResultSet: a stand-in was folded
+            raise StandInError(f"compiling with stand-ins {stand_ins} failed: {e!r}") from e
+        slots = []
+        for name, stand_in in stand_ins.items():
+            positions = [i for i, p in enumerate(params) if _is(p, stand_in)]
+            trace = _traces(stand_in)
+            if not positions:
+                raise StandInError(f"stand-in for {name!r} is not among the parameters: {sql}")
+            if trace in sql:
+                raise StandInError(f"stand-in for {name!r} was inlined into the SQL: {sql}")
+            if any(trace in str(p) for i, p in enumerate(params) if i not in positions):
+                raise StandInError(f"stand-in for {name!r} was transformed: {params}")
+            slots += [(i, name) for i in positions]
+        if queryset._iterable_class is ValuesIterable:
+            if query.selected:
+                row_keys = tuple(query.selected)
+            else:
+                row_keys = (*query.extra_select, *query.values_select, *query.annotation_select)
+        else:
+            row_keys = None
+        fields = [column for column, _, _ in compiler.select[: compiler.col_count]]
+        if compiler.has_composite_fields(fields):
+            raise TypeError("composite fields are not supported by CompiledQuery")
+        return _Statement(
+            sql=sql,
+            params=tuple(params),
+            slots=tuple(slots),
+            names=row_keys,
+            flat=queryset._iterable_class is FlatValuesListIterable,
+            col_count=compiler.col_count,
+            converters=tuple(compiler.get_converters(fields).items()),
+        )
