@@ -1,4 +1,4 @@
-"""Track endpoints over HTTP under gunicorn, against a raw-WSGI floor in the same server (issue 18).
+"""Track endpoints over HTTP under gunicorn, against a raw-WSGI floor in the same server.
 
 Method:
 1. A scratch database is seeded like bench/api_lists.py (``--size 10k|100k|1M``; the quick

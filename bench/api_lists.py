@@ -1,4 +1,4 @@
-"""Track lists at 10k / 100k / 1M tracks against a page floor (issue 18).
+"""Track lists at 10k / 100k / 1M tracks against a page floor.
 
 ``--size 10k|100k|1M``: the catalogue size (artists = size/20, albums = size/10). Every list
 variant (plain signed in and anonymous, ``?genre=``, ``/genres/{name}/tracks``,

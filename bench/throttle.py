@@ -1,4 +1,4 @@
-"""Throttle cost per request at 10 and 1,000 requests per second (issue 18).
+"""Throttle cost per request at 10 and 1,000 requests per second.
 
 The throttle must cost the same per request whatever the request rate. The previous one (a
 sliding log, reproduced here as the baseline) kept every hit's timestamp inside the window and
@@ -39,7 +39,7 @@ WINDOW_SECONDS = 60
 
 
 class SlidingLog:
-    """The previous throttle (beatpass/api/throttling.py before issue 18), for comparison."""
+    """The previous throttle (the sliding log before the GCRA rewrite), for comparison."""
 
     def __init__(self, key, cache, timer):
         self.key, self.cache, self.timer = key, cache, timer

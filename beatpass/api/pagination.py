@@ -4,7 +4,7 @@
 (plus ``"total_is_estimate": true`` when the total is an estimate); ``?cursor=`` switches to
 keyset mode, ``{"data", "per_page", "next_cursor", "prev_cursor"}`` (Laravel's cursor paginator).
 
-A page costs what the page costs, not what the catalogue costs (issue 18): the total comes
+A page costs what the page costs, not what the catalogue costs: the total comes
 from a caller-supplied exact counter when there is one (``total=``, e.g. the trigger-kept
 ``TrackCount`` rows), otherwise from a count capped at ``PAGINATION_COUNT_CAP`` rows, beyond
 which it is the planner's estimate and ``total_is_estimate`` is true. Deep readers use the

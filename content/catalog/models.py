@@ -425,7 +425,7 @@ class TrackCount(models.Model):
     as every write (migration ``0013_track_counts``): all tracks (``scope="all"``, ``ref_id=0``),
     and per genre, tag and credited artist (``ref_id`` = its id), split by visibility and
     exclusive status so each list sums the rows it shows. Paginating a list then reads a few
-    rows instead of counting the catalogue (issue 18). Statement-level triggers with transition
+    rows instead of counting the catalogue. Statement-level triggers with transition
     tables: a bulk insert costs one grouped upsert, not one per row."""
 
     class Scope(models.TextChoices):

@@ -1,6 +1,6 @@
 """Query plans of the track lists on a table large enough for the planner to care: every
 statement a filtered list issues reads the track table through an index, never a Seq Scan, so
-its cost follows the page rather than the catalogue (issue 18). The plan shape is pinned, not
+its cost follows the page rather than the catalogue. The plan shape is pinned, not
 timings."""
 
 from __future__ import annotations
