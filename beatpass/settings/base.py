@@ -261,7 +261,8 @@ CORS_EXPOSE_HEADERS = [
 # style attributes are allowed: the admin's templates and Swagger UI's page use them.
 MIDDLEWARE.insert(
     MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
-    "csp.middleware.CSPMiddleware",
+    # django-csp's, with the policy of a plain response built once per process.
+    "beatpass.api.middleware.CSPMiddleware",
 )
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
