@@ -9,13 +9,13 @@ from drf_spectacular.utils import (
 )
 from rest_framework import status
 from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.viewsets import ViewSet
 
 from beatpass.api.pagination import paginate
 from beatpass.api.params import parse_pk
+from beatpass.api.parsers import StrictMultiPartParser
 from beatpass.api.schema import ID_PATH, PAGE_PARAMS, envelope, paginated
 from beatpass.api.throttling import UploadRateThrottle
 from content.uploads.inputs import UploadInput
@@ -43,7 +43,7 @@ class UploadViewSet(ViewSet):
     """``POST /uploads`` (multipart ``file``); users list and read only their own entries."""
 
     permission_classes = [IsAuthenticated]
-    parser_classes = [MultiPartParser]
+    parser_classes = [StrictMultiPartParser]  # NUL bytes in fields or names: 400
 
     def get_throttles(self):
         throttles = super().get_throttles()

@@ -10,11 +10,11 @@ from django.http import StreamingHttpResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from beatpass.api.parsers import StrictFormParser, StrictJSONParser, StrictMultiPartParser
 from beatpass.api.schema import errors
 from beatpass.api.throttling import UploadRateThrottle
 from content.catalog.selectors import track_get, track_is_manageable
@@ -54,7 +54,7 @@ def _manageable_track(request, track_id: int):
 
 class TrackStemsView(APIView):
     permission_classes = [IsAuthenticated]
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [StrictMultiPartParser, StrictFormParser, StrictJSONParser]
 
     def get_throttles(self):
         throttles = super().get_throttles()

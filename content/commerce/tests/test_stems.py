@@ -423,3 +423,12 @@ def test_a_browser_on_another_origin_may_read_the_license_id_header(
     exposed = [h.strip().lower() for h in response["Access-Control-Expose-Headers"].split(",")]
     assert "x-license-id" in exposed
     assert "content-disposition" in exposed
+
+
+def test_a_nul_byte_in_a_multipart_field_is_400_and_stores_nothing(producer_client, track):
+    before = stored_uploads()
+    response = add_stem(producer_client, track, name="drums\x00.wav")
+    assert response.status_code == 400
+    assert "NUL" in response.json()["message"]
+    assert not TrackStem.objects.filter(track=track).exists()
+    assert stored_uploads() == before

@@ -227,3 +227,12 @@ def test_upload_scope_is_throttled(user_client):
     for _ in range(2):
         assert upload(user_client, "x.wav", b"").status_code == 422
     assert upload(user_client, "x.wav", b"").status_code == 429
+
+
+def test_a_nul_byte_in_a_multipart_field_is_400(user_client):
+    # (A NUL in the file name never reaches us: Django's multipart parser cuts the name there.)
+    payload = {"file": SimpleUploadedFile("beat.wav", b"RIFF"), "note": "a\x00b"}
+    response = user_client.post("/api/v1/uploads", payload, format="multipart")
+    assert response.status_code == 400
+    assert "NUL" in response.json()["message"]
+    assert not FileEntry.objects.exists()
