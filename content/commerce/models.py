@@ -8,6 +8,8 @@ gateway's ``customer.subscription.*`` events. Money is ``Decimal`` with an expli
 
 from __future__ import annotations
 
+import unicodedata
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
@@ -340,7 +342,7 @@ class Coupon(TimeStampedModel):
         # Validate the code as it will be stored: in capitals, an existing code in another
         # case is the same code (validate_unique runs after this), and "ß" doubles in length.
         super().clean()
-        self.code = (self.code or "").strip().upper()
+        self.code = coupon_code(self.code or "")
         limit = self._meta.get_field("code").max_length
         if len(self.code) > limit:
             raise ValidationError(
@@ -348,8 +350,14 @@ class Coupon(TimeStampedModel):
             )
 
     def save(self, *args, **kwargs):
-        self.code = self.code.strip().upper()
+        self.code = coupon_code(self.code)
         super().save(*args, **kwargs)
+
+
+def coupon_code(text: str) -> str:
+    """A coupon code as stored and looked up: compatibility-normalised (a full-width
+    "ＳＡＶＥ１０" typed on a CJK keyboard is "SAVE10"), trimmed, in capitals."""
+    return unicodedata.normalize("NFKC", text).strip().upper()
 
 
 class CouponRedemption(TimeStampedModel):

@@ -15,7 +15,7 @@ from django.db.models import F, Q
 from rest_framework.exceptions import ValidationError
 
 from content import clock
-from content.commerce.models import Coupon, CouponRedemption, Plan, Purchase
+from content.commerce.models import Coupon, CouponRedemption, Plan, Purchase, coupon_code
 from content.commerce.money import quantize
 from content.commerce.pricing import Pricing
 
@@ -53,7 +53,7 @@ def coupon_check(
     the use held by the buyer's own pending purchase of it does not count (a reload of the
     checkout gets that purchase back, an expired attempt gives its use back to the new one)."""
     now = clock.now()
-    coupon = Coupon.objects.filter(code=code.strip().upper(), is_active=True).first()
+    coupon = Coupon.objects.filter(code=coupon_code(code), is_active=True).first()
     if (
         coupon is None
         or (coupon.expires_at is not None and coupon.expires_at <= now)

@@ -146,3 +146,19 @@ def test_one_user_racing_a_once_per_user_coupon_redeems_once():
     assert sum(r is not None for r in results) == 1
     coupon.refresh_from_db()
     assert coupon.times_used == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("typed", ["ＳＡＶＥ２０", " save20 ", "Ｓave２0"])
+def test_a_code_typed_full_width_or_in_any_case_is_the_same_code(user_client, typed):
+    coupon = Coupon.objects.create(code="save20", type="percentage", amount=Decimal("20"))
+    response = validate(user_client, code=typed, amount="29.99")
+    assert response.status_code == 200, response.json()
+    assert response.json()["coupon"]["id"] == coupon.pk
+
+
+@pytest.mark.django_db
+def test_a_full_width_code_is_stored_normalised():
+    assert Coupon.objects.create(code="ｗｉｎｔｅｒ５", type="fixed", amount=Decimal("5")).code == (
+        "WINTER5"
+    )
