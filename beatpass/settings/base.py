@@ -383,6 +383,8 @@ COMMERCE_PLATFORM_FEE_FIXED = env("COMMERCE_PLATFORM_FEE_FIXED", default="3.00")
 # How long an initiated purchase holds an exclusive (track `pending`) before the periodic
 # release (content.release_exclusive_holds) makes it available again.
 COMMERCE_EXCLUSIVE_HOLD_SECONDS = env.int("COMMERCE_EXCLUSIVE_HOLD_SECONDS", default=15 * 60)
+# Exclusives one buyer may hold at once (live pending purchases): 409 too_many_pending_purchases.
+COMMERCE_MAX_HOLDS_PER_BUYER = env.int("COMMERCE_MAX_HOLDS_PER_BUYER", default=3)
 # Sales older than this count as paid out in GET /artist/sales (help: 2-7 business days).
 COMMERCE_PAYOUT_DELAY_DAYS = env.int("COMMERCE_PAYOUT_DELAY_DAYS", default=7)
 # Webhooks: signing secret (Stripe's `whsec_...`; the test gateway signs with it too) and the

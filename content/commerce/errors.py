@@ -57,6 +57,16 @@ class ExclusivePending(Conflict):
         )
 
 
+class TooManyHolds(Conflict):
+    def __init__(self, *, limit: int, retry_after: int) -> None:
+        super().__init__(
+            f"You are already paying for {limit} exclusive beats. Finish or cancel one of those "
+            "checkouts first.",
+            code="too_many_pending_purchases",
+            extra={"retry_after": retry_after},
+        )
+
+
 class PriceChanged(Conflict):
     def __init__(self, *, pricing: dict) -> None:
         super().__init__("Price changed", code="price_changed", extra={"pricing": pricing})

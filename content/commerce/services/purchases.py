@@ -17,6 +17,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q
 from rest_framework.exceptions import NotFound
@@ -33,6 +34,7 @@ from content.commerce.errors import (
     OwnTrack,
     PriceChanged,
     PurchasesDisabled,
+    TooManyHolds,
     TrackPendingLocked,
     TrackSoldLocked,
 )
@@ -72,6 +74,24 @@ def _hold_seconds() -> int:
 
 
 # --- initiate -------------------------------------------------------------------------------------
+
+
+def _check_holds_of(*, buyer, track, now) -> None:
+    """One buyer holds at most ``COMMERCE_MAX_HOLDS_PER_BUYER`` exclusives at once (live
+    pending purchases of other tracks): otherwise one account could take every exclusive off
+    the market for the length of a hold. The buyer's row lock serialises their concurrent
+    initiates, so racing checkouts cannot all pass the count."""
+    get_user_model().objects.select_for_update().filter(pk=buyer.pk).values("pk").first()
+    live = Purchase.objects.filter(
+        buyer=buyer, status=Purchase.Status.PENDING, hold_expires_at__gt=now
+    ).exclude(track=track)
+    limit = settings.COMMERCE_MAX_HOLDS_PER_BUYER
+    soonest = live.order_by("hold_expires_at").values_list("hold_expires_at", flat=True)
+    held = list(soonest[:limit])
+    if len(held) >= limit:
+        raise TooManyHolds(
+            limit=limit, retry_after=max(1, math.ceil((held[0] - now).total_seconds()))
+        )
 
 
 def purchase_initiate(
@@ -135,6 +155,7 @@ def purchase_initiate(
     if expected_total is not None and expected_total != pricing.total_amount:
         raise PriceChanged(pricing=pricing.as_json())
     with transaction.atomic():
+        _check_holds_of(buyer=buyer, track=track, now=now)
         hold_until = now + timedelta(seconds=_hold_seconds())
         claimed = (
             Track.objects.filter(pk=track.pk)

@@ -64,3 +64,22 @@ def test_the_same_event_delivered_twice_at_once_is_processed_once():
     assert WebhookEvent.objects.get().attempts == 1
     assert License.objects.filter(license_type="exclusive").count() == 1
     assert Purchase.objects.get(pk=purchase_id).status == Purchase.Status.SUCCEEDED
+
+
+def test_one_buyer_racing_for_eight_exclusives_holds_only_the_cap(settings):
+    settings.COMMERCE_MAX_HOLDS_PER_BUYER = 3
+    artist = ArtistFactory(managers=[UserFactory()])
+    make_payable(artist)
+    tracks = [exclusive_for_sale(artist, name=f"Beat {i}") for i in range(8)]
+    buyer = UserFactory()
+
+    responses = run_concurrently(lambda i: initiate(bearer_client(buyer), tracks[i]), 8)
+
+    codes = sorted(getattr(r, "status_code", r) for r in responses)
+    assert codes == [200] * 3 + [409] * 5
+    refused = [r.json() for r in responses if r.status_code == 409]
+    assert {body["error_code"] for body in refused} == {"too_many_pending_purchases"}
+    assert all(body["retry_after"] >= 1 for body in refused)
+    assert Purchase.objects.filter(buyer=buyer, status=Purchase.Status.PENDING).count() == 3
+    # The refused tracks were never held: other buyers can still have them.
+    assert Track.objects.filter(exclusive_status=ExclusiveStatus.PENDING).count() == 3

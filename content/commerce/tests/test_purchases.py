@@ -212,3 +212,25 @@ def test_a_buyer_may_not_be_a_featured_artist_manager_check(for_sale):
     featured = ArtistFactory(managers=[manager])
     for_sale.artists.add(featured, through_defaults={"role": "featured", "position": 1})
     assert initiate(bearer_client(manager), for_sale).status_code == 200
+
+
+def test_a_buyer_holds_at_most_the_cap_and_an_expired_hold_frees_a_slot(
+    settings, user_client, seller, fake_clock
+):
+    settings.COMMERCE_MAX_HOLDS_PER_BUYER = 2
+    tracks = [exclusive_for_sale(seller, name=f"Beat {i}") for i in range(3)]
+    assert initiate(user_client, tracks[0]).status_code == 200
+    fake_clock.advance(minutes=5)
+    assert initiate(user_client, tracks[1]).status_code == 200
+    # Reloading a checkout already held is not a new hold.
+    assert initiate(user_client, tracks[0]).status_code == 200
+
+    refused = initiate(user_client, tracks[2])
+    assert refused.status_code == 409
+    body = refused.json()
+    assert body["error_code"] == "too_many_pending_purchases"
+    assert body["retry_after"] == 10 * 60  # the first hold ends in 10 minutes
+    assert Track.objects.get(pk=tracks[2].pk).exclusive_status == ExclusiveStatus.AVAILABLE
+
+    fake_clock.advance(minutes=11)  # the first hold ran out: its slot is free
+    assert initiate(user_client, tracks[2]).status_code == 200
