@@ -74,8 +74,9 @@ class InitiatePurchaseView(APIView):
             "`expected_total` differs from the current total), `exclusive_pending`, "
             "`too_many_pending_purchases` (the buyer already holds "
             "`COMMERCE_MAX_HOLDS_PER_BUYER` other exclusives, 3 by default; `retry_after` is "
-            "when the first hold ends), `fingerprint_pending`; 502 `payment_processing_error`. A `coupon` is applied as "
-            "in calculate-price and one use is reserved with the hold (422 under `coupon`: "
+            "when the first hold ends), `fingerprint_pending`; 502 "
+            "`payment_processing_error`. A `coupon` is applied as in calculate-price and one "
+            "use is reserved with the hold (422 under `coupon`: "
             '"Invalid or expired coupon code" — also when the last use went to a concurrent '
             'buyer —, "You cannot use this coupon", "Cannot be applied to selected '
             'plan"); the use is given back if the purchase fails or is refunded.'
