@@ -129,13 +129,11 @@ def _varlen(data: bytes, i: int) -> tuple[int, int]:
             return value, i
 
 
-def midi_meta(path: Path) -> tuple[int, list[tuple[int, int]], list[tuple[int, int, int]]]:
-    """(ticks per quarter, tempo events (tick, µs per quarter), key signatures (tick, sharps,
-    minor)) of a standard MIDI file."""
-    data = path.read_bytes()
-    _, tracks, division = struct.unpack(">HHH", data[8:14])
+def _midi_events(data: bytes):
+    """Every event of a standard MIDI file: ``(tick, "meta", (kind, payload))`` or
+    ``(tick, "note_on", velocity)`` (channel messages other than note-on are skipped)."""
+    _, tracks, _ = struct.unpack(">HHH", data[8:14])
     i = 8 + struct.unpack(">I", data[4:8])[0]
-    tempos, keys = [], []
     for _ in range(tracks):
         if data[i : i + 4] != b"MTrk":
             break
@@ -148,12 +146,8 @@ def midi_meta(path: Path) -> tuple[int, list[tuple[int, int]], list[tuple[int, i
             if byte == 0xFF:
                 kind = data[j + 1]
                 length, j = _varlen(data, j + 2)
-                payload = data[j : j + length]
+                yield tick, "meta", (kind, data[j : j + length])
                 j += length
-                if kind == 0x51:
-                    tempos.append((tick, int.from_bytes(payload, "big")))
-                elif kind == 0x59 and length >= 2:
-                    keys.append((tick, struct.unpack("b", payload[:1])[0], payload[1]))
             elif byte in (0xF0, 0xF7):
                 length, j = _varlen(data, j + 1)
                 j += length
@@ -161,41 +155,37 @@ def midi_meta(path: Path) -> tuple[int, list[tuple[int, int]], list[tuple[int, i
                 if byte & 0x80:
                     status = byte
                     j += 1
+                if (status & 0xF0) == 0x90:
+                    yield tick, "note_on", data[j + 1]
                 j += 1 if (status & 0xF0) in (0xC0, 0xD0) else 2
         i = end
+
+
+def midi_meta(path: Path) -> tuple[int, list[tuple[int, int]], list[tuple[int, int, int]]]:
+    """(ticks per quarter, tempo events (tick, µs per quarter), key signatures (tick, sharps,
+    minor)) of a standard MIDI file."""
+    data = path.read_bytes()
+    division = struct.unpack(">H", data[12:14])[0]
+    tempos, keys = [], []
+    for tick, kind, value in _midi_events(data):
+        if kind != "meta":
+            continue
+        meta, payload = value
+        if meta == 0x51:
+            tempos.append((tick, int.from_bytes(payload, "big")))
+        elif meta == 0x59 and len(payload) >= 2:
+            keys.append((tick, struct.unpack("b", payload[:1])[0], payload[1]))
     return division, sorted(tempos), sorted(keys)
 
 
 def _first_note_tick(path: Path) -> int:
     """Tick of the first note-on (the render starts there once leading silence is trimmed)."""
-    data = path.read_bytes()
-    _, tracks, _ = struct.unpack(">HHH", data[8:14])
-    i = 8 + struct.unpack(">I", data[4:8])[0]
-    first = None
-    for _ in range(tracks):
-        if data[i : i + 4] != b"MTrk":
-            break
-        end = i + 8 + struct.unpack(">I", data[i + 4 : i + 8])[0]
-        j, tick, status = i + 8, 0, 0
-        while j < end:
-            delta, j = _varlen(data, j)
-            tick += delta
-            byte = data[j]
-            if byte == 0xFF:
-                length, j = _varlen(data, j + 2)
-                j += length
-            elif byte in (0xF0, 0xF7):
-                length, j = _varlen(data, j + 1)
-                j += length
-            else:
-                if byte & 0x80:
-                    status = byte
-                    j += 1
-                if (status & 0xF0) == 0x90 and data[j + 1] > 0:
-                    first = tick if first is None else min(first, tick)
-                j += 1 if (status & 0xF0) in (0xC0, 0xD0) else 2
-        i = end
-    return first or 0
+    ticks = [
+        tick
+        for tick, kind, velocity in _midi_events(path.read_bytes())
+        if kind == "note_on" and velocity > 0
+    ]
+    return min(ticks, default=0)
 
 
 def midi_truth(path: Path) -> tuple[float | None, tuple[int, str] | None]:
