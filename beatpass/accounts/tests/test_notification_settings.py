@@ -157,3 +157,18 @@ def test_concurrent_first_changes_to_different_channels_are_both_kept():
         assert [r.status_code for r in responses] == [200, 200]
         row = NotificationPreference.objects.get(user=user, group="playlists")
         assert (row.in_app, row.email) == (False, False), f"attempt {attempt}"
+
+
+def test_reading_the_settings_costs_the_same_whatever_is_stored(
+    producer, django_assert_num_queries
+):
+    """The token's user, 'manages an artist?', the stored rows: 3 queries with none stored and
+    with every group stored."""
+    client = bearer_client(producer)
+    with django_assert_num_queries(3):
+        assert client.get(URL).status_code == 200
+    every = [{"key": key, "email": False} for key in keys(client.get(URL))]
+    assert client.put(URL, {"groups": every}, format="json").status_code == 200
+    with django_assert_num_queries(3):
+        body = client.get(URL).json()
+    assert [group["email"] for group in body["groups"]] == [False] * len(every)
