@@ -29,15 +29,16 @@ Key
        semitones relative to an estimated tuning (the magnitude-weighted circular mean of the
        spectral peaks' deviation from A440, so a track tuned 30 cents flat is not split
        between two semitones), notes below C3 kept apart as the bass chroma.
-    2. Key profiles: the 24 rotations of Temperley's Kostka-Payne profiles (D. Temperley,
-       "Music and Probability", MIT Press 2007, ch. 4; more robust on popular music than
-       Krumhansl-Kessler, which over-weights the minor third), correlated with the chroma
-       plus the bass chroma (chord roots).
+    2. Key profiles: the 24 rotations of the Albrecht-Shanahan profiles (J. Albrecht and
+       D. Shanahan, Music Perception 31, 2013: pitch-class shares in the opening bars of 982
+       pieces; on the real bench ahead of Temperley's Kostka-Payne and Krumhansl-Kessler, which
+       over-weights the minor third), correlated with the chroma plus, at half weight, the bass
+       chroma (chord roots).
     3. Major or relative minor: the two keys share their notes, so the decision is the
        tonic's own weight (bass on the tonic and its fifth, the tonic and its minor/major
        third above), with a small bias to minor (``MINOR_BIAS``: most beats are in minor).
-    Confidence: the profile margin over the best key that is neither the answer nor its
-    relative, times the margin of the relative-key decision.
+    Confidence: the geometric mean of the profile margin over the best key that is neither
+    the answer nor its relative and the margin of the relative-key decision.
     The response names the key in Camelot and Open Key notation as DJs use it.
 
 Results carry ``estimated=True`` and a confidence in [0, 1]. Figures: bench/estimation_real.py.
@@ -99,19 +100,25 @@ GENRE_TEMPO: dict[str, tuple[float, float]] = {
 }
 CHROMA_MEDIAN_FRAMES = 3
 CHROMA_PEAK_THRESHOLD = 1.0
-BASS_WEIGHT = 1.0
+BASS_WEIGHT = 0.5
 # Between a key and its relative, the minor wins a near tie: most beats are in minor.
 MINOR_BIAS = 0.05
-KEY_MARGIN_SCALE = 0.2
-TONIC_MARGIN_SCALE = 0.1
+# Key confidence: the geometric mean of the two margins (profile, relative key) at which the
+# confidence is 1; half of it gives 0.5.
+KEY_CONFIDENCE_SCALE = 0.42
 PITCH_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 FLAT_NAMES = {"C#": "Db", "D#": "Eb", "F#": "F#", "G#": "Ab", "A#": "Bb"}
-# Temperley (2007), Kostka-Payne corpus profiles (probability of each scale degree).
-TEMPERLEY_MAJOR = np.array(
-    [0.748, 0.060, 0.488, 0.082, 0.670, 0.460, 0.096, 0.715, 0.104, 0.366, 0.057, 0.400]
+# Albrecht & Shanahan (2013), "The use of large corpora to train a new type of key-finding
+# algorithm", Music Perception 31: scale-degree distributions of the opening bars of 982 pieces
+# (share of each pitch class). Compared on bench/estimation_real.py with Temperley's
+# Kostka-Payne profiles (2007), Krumhansl-Kessler, Bellman-Budge, Temperley-deClercq (rock)
+# and Faraldo's EDM profiles: the best on both sets (key exact 80.3 % vs 78.8 % for
+# Kostka-Payne, OpenMSX 5/10 vs 4/10).
+ALBRECHT_MAJOR = np.array(
+    [0.238, 0.006, 0.111, 0.006, 0.137, 0.094, 0.016, 0.214, 0.009, 0.080, 0.008, 0.081]
 )
-TEMPERLEY_MINOR = np.array(
-    [0.712, 0.084, 0.474, 0.618, 0.049, 0.460, 0.105, 0.747, 0.404, 0.067, 0.133, 0.330]
+ALBRECHT_MINOR = np.array(
+    [0.220, 0.006, 0.104, 0.123, 0.019, 0.103, 0.012, 0.214, 0.062, 0.022, 0.061, 0.052]
 )
 
 
@@ -303,10 +310,16 @@ def estimate_tempo(
     if samples.shape[0] < sample_rate * 3:
         raise EstimationError("At least 3 seconds of audio are needed to estimate the tempo.")
     percussive, harmonic = onset_envelopes(samples, sample_rate)
+    return tempo_from_envelopes(percussive, harmonic, sample_rate / ONSET_HOP, genre=genre)
+
+
+def tempo_from_envelopes(
+    percussive: np.ndarray, harmonic: np.ndarray, fps: float, *, genre: str | None = None
+) -> TempoEstimate:
+    """The tempo read off the (percussive, harmonic) onset envelopes at ``fps`` frames/s."""
     envelope = _mix_envelopes(percussive, harmonic)
     if float(percussive.max(initial=0.0) + harmonic.max(initial=0.0)) <= 1e-6:
         raise EstimationError("The audio has no rhythmic content to estimate a tempo from.")
-    fps = sample_rate / ONSET_HOP
     magnitudes, bpm_per_bin = _periodicity_spectrum(envelope, fps)
     acf = _autocorrelation(envelope)
 
@@ -513,7 +526,7 @@ def key_scores(upper: np.ndarray, bass: np.ndarray) -> np.ndarray:
     bass = np.sqrt(bass / max(bass.sum(), 1e-12))
     scores = np.zeros(24)
     for tonic in range(12):
-        for m, profile in enumerate((TEMPERLEY_MAJOR, TEMPERLEY_MINOR)):
+        for m, profile in enumerate((ALBRECHT_MAJOR, ALBRECHT_MINOR)):
             rotated = np.roll(profile, tonic)
             fit = _corr(upper, rotated) + BASS_WEIGHT * _corr(bass, rotated)
             scores[12 * m + tonic] = fit
@@ -565,10 +578,11 @@ def estimate_key(samples: np.ndarray, sample_rate: int = ANALYSIS_RATE) -> KeyEs
     relative_index = relative[0] + (12 if relative[1] == "minor" else 0)
     others = np.delete(scores, [best, relative_index])
     collection_margin = float(scores[best] - others.max())
-    confidence = float(
-        np.clip(collection_margin / KEY_MARGIN_SCALE, 0.0, 1.0)
-        * np.clip((here - there) / TONIC_MARGIN_SCALE, 0.0, 1.0) ** 0.5
-    )
+    # Both decisions must be clear: the geometric mean of the two margins (the product ranks
+    # right answers above wrong ones best on bench/estimation_real.py: AUC 0.80, against 0.73
+    # for either margin alone).
+    both = np.sqrt(max(collection_margin, 0.0) * max(here - there, 0.0))
+    confidence = float(np.clip(both / KEY_CONFIDENCE_SCALE, 0.0, 1.0))
     name = PITCH_NAMES[tonic]
     return KeyEstimate(
         key=FLAT_NAMES.get(name, name),
