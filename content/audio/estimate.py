@@ -194,6 +194,8 @@ def _frames(signal: np.ndarray, size: int, hop: int) -> np.ndarray:
 
 def _band_spectrogram(samples: np.ndarray, sample_rate: int) -> np.ndarray:
     """Magnitude STFT pooled into ``ONSET_BANDS`` log-spaced bands (30 Hz - 11 kHz)."""
+    from scipy import fft as scipy_fft
+
     window = np.hanning(ONSET_FFT).astype(np.float32)
     freqs = np.fft.rfftfreq(ONSET_FFT, 1.0 / sample_rate)
     edges = np.geomspace(30.0, min(11000.0, sample_rate / 2), ONSET_BANDS + 1)
@@ -204,8 +206,9 @@ def _band_spectrogram(samples: np.ndarray, sample_rate: int) -> np.ndarray:
     frames = _frames(samples.astype(np.float32, copy=False), ONSET_FFT, ONSET_HOP)
     out = np.empty((frames.shape[0], ONSET_BANDS), dtype=np.float32)
     for start in range(0, frames.shape[0], 4096):
-        spectrum = np.abs(np.fft.rfft(frames[start : start + 4096] * window, axis=1))
-        out[start : start + 4096] = spectrum[:, keep].astype(np.float32) @ pool
+        # scipy.fft keeps float32 in single precision (numpy.fft computes in double).
+        spectrum = np.abs(scipy_fft.rfft(frames[start : start + 4096] * window, axis=1))
+        out[start : start + 4096] = spectrum[:, keep] @ pool
     return out
 
 
@@ -214,13 +217,13 @@ def onset_envelopes(
 ) -> tuple[np.ndarray, np.ndarray]:
     """(percussive, harmonic) log spectral flux, one value per ``ONSET_HOP`` samples, with the
     slow trend removed."""
-    from scipy.ndimage import median_filter, uniform_filter1d
+    from scipy.ndimage import uniform_filter1d
 
     bands = _band_spectrogram(samples, sample_rate)
     # Harmonic: steady in time (median across ~0.2 s); percussive: broadband (median across
     # ~9 bands). Soft masks (Wiener-like, power 2).
-    harmonic = median_filter(bands, size=(31, 1), mode="nearest")
-    percussive = median_filter(bands, size=(1, 9), mode="nearest")
+    harmonic = _running_median(bands, 31, axis=0)
+    percussive = _running_median(bands, 9, axis=1)
     total = harmonic**2 + percussive**2 + 1e-12
     parts = []
     for mask in (percussive**2 / total, harmonic**2 / total):
@@ -229,6 +232,19 @@ def onset_envelopes(
         trend = uniform_filter1d(flux, size=int(sample_rate / ONSET_HOP))
         parts.append(np.maximum(0.0, flux - trend))
     return parts[0], parts[1]
+
+
+def _running_median(values: np.ndarray, size: int, axis: int) -> np.ndarray:
+    """Median over ``size`` (odd) neighbours along ``axis``, edges repeated: the same as
+    ``scipy.ndimage.median_filter`` with ``mode="nearest"``, four times faster (one partition
+    over a sliding-window view instead of a rank filter)."""
+    half = size // 2
+    pad = [(0, 0)] * values.ndim
+    pad[axis] = (half, half)
+    windows = np.lib.stride_tricks.sliding_window_view(
+        np.pad(values, pad, mode="edge"), size, axis=axis
+    )
+    return np.partition(windows, half, axis=-1)[..., half]
 
 
 def onset_envelope(samples: np.ndarray, sample_rate: int = ANALYSIS_RATE) -> np.ndarray:
