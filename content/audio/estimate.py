@@ -9,18 +9,22 @@ Tempo
        no drums still has a pulse.
     2. Periodicity: a zero-padded FFT of the envelope (salience at every BPM to a hundredth)
        and its autocorrelation. A metrical comb (beat + half-beat + bar) finds the pulse family.
-    3. Metrical level: the family's octave candidates (×¼ … ×4 within 50-200 BPM) are
-       scored by their autocorrelation (a pulse train's spectrum also peaks at its harmonics,
-       its autocorrelation does not), by how many onsets fall per beat (onset density: a
-       produced beat holds about two) and by a tempo prior: a log-normal centred at
-       ``PRIOR_CENTRE`` BPM with ``PRIOR_OCTAVES`` standard deviation, the preferred-tempo
-       resonance of Van Noorden & Moelants (1999, "Resonance in the perception of musical
-       pulse", J. New Music Research 28) and Moelants (2002, "Preferred tempo reconsidered":
-       ~120 BPM). With a ``genre`` from the caller the prior is the genre's labelling range
-       instead (``GENRE_TEMPO``, the ranges beat stores file genres under: trap 128-170, so a
-       half-time trap beat is 140, not 70; boom bap 80-100; house 115-130 ...).
-    The answer carries the other octaves as alternatives with their share of the evidence,
-    and a confidence: the chosen level's share rescaled so an even split is 0, times how
+    3. Metrical level: the family's octave candidates (×¼ … ×4 within 50-200 BPM), and the
+       levels a triplet, dotted or quintuplet relation away (×2/3, ×3/4, ×4/5 and octaves, at
+       a small handicap: a shuffle's spectrum can peak at 3/2 of the beat), are scored by their
+       autocorrelation at the beat and at the bar (four beats) (a pulse train's spectrum also
+       peaks at its harmonics, its autocorrelation does not), by how many onsets fall per beat
+       (onset density: a produced beat holds about two) and by a tempo prior: a log-normal
+       centred at ``PRIOR_CENTRE`` BPM with ``PRIOR_OCTAVES`` standard deviation, the
+       preferred-tempo resonance of Van Noorden & Moelants (1999, "Resonance in the
+       perception of musical pulse", J. New Music Research 28) and Moelants (2002,
+       "Preferred tempo reconsidered": ~120 BPM). With a ``genre`` from the caller the prior
+       is the genre's labelling range instead (``GENRE_TEMPO``, the ranges beat stores file
+       genres under: trap 128-170, so a half-time trap beat is 140, not 70; boom bap 80-100;
+       house 115-130 ...).
+    The answer carries its other octaves as alternatives with their share of the evidence
+    (shared with the cross-family levels), and a confidence: the chosen level's margin over
+    the runner-up (its share of the two, rescaled so an even split is 0), times how
     clearly the envelope is periodic at all (autocorrelation at the beat).
 
 Key
@@ -63,6 +67,14 @@ PRIOR_WEIGHT = 1.0
 DENSITY_WEIGHT = 1.0
 DENSITY_CENTRE = 1.0  # log2 of the onsets per beat a produced beat is most likely to hold
 HARMONIC_FLUX_WEIGHT = 0.35
+# Candidates outside the comb's octave family (ratios of the family's rate: triplet, dotted and
+# quintuplet relations) and the log-evidence they start with: the comb's family is kept unless
+# another level is clearly more periodic. BAR_WEIGHT: weight of the autocorrelation four beats
+# on (the bar). Set on bench/estimation_real.py (OpenMSX octave-forgiven 80 % -> 93 %, the MMA
+# grooves unchanged); not held-out figures.
+CROSS_RATIOS = (2.0 / 3.0, 3.0 / 4.0, 4.0 / 5.0)
+CROSS_FAMILY_PENALTY = -0.35
+BAR_WEIGHT = 0.5
 # (low, high) BPM in which beat stores label each genre; the prior is flat inside, falling off
 # with PRIOR_OCTAVES / 2 outside. Sources: the genre filters of beat stores (BeatStars,
 # Airbit: "trap 130-170", "drill 140-145", "boom bap 85-95"...) and DJ references.
@@ -370,6 +382,14 @@ def tempo_from_envelopes(
     if sal(best * strongest) > 0:
         best = _refine_peak(magnitudes, bpm_per_bin, best * strongest) / strongest
     candidates = [best * f for f in factors]
+    # The levels a ternary relation away (×2/3, ×3/4 and their octaves): a shuffle or triplet
+    # figure gives the spectrum a strong line at 3/2 or 4/3 of the beat, which can win the comb;
+    # the autocorrelation at the beat period settles it (see ``CROSS_FAMILY_PENALTY``).
+    family = len(candidates)
+    for ratio in CROSS_RATIOS:
+        for f in (0.25, 0.5, 1.0, 2.0, 4.0):
+            if BPM_MIN <= best * ratio * f <= BPM_MAX:
+                candidates.append(best * ratio * f)
 
     # 3. Onsets per second (peaks of the percussive envelope above its local mean).
     onset_rate = _onset_rate(envelope, fps)
@@ -379,6 +399,10 @@ def tempo_from_envelopes(
         for c in candidates
     ]
     # (the loop above keeps the features inspectable: bench/estimation_real.py --verbose)
+
+    # The bar: a level whose four beats make a period the music repeats at.
+    bar_pulses = [pulse(c / 4.0) for c in candidates]
+    bars = [b / (max(bar_pulses) + 1e-12) for b in bar_pulses]
 
     def evidence(index: int) -> float:
         _, periodic, per_beat = features[index]
@@ -391,6 +415,8 @@ def tempo_from_envelopes(
             np.log(periodic + 1e-3)
             + PRIOR_WEIGHT * tempo_prior(bpm, genre)
             + DENSITY_WEIGHT * density
+            + (0.0 if index < family else CROSS_FAMILY_PENALTY)
+            + BAR_WEIGHT * np.log(bars[index] + 1e-3)
         )
 
     scores = np.array([evidence(i) for i in range(len(candidates))])
@@ -398,12 +424,14 @@ def tempo_from_envelopes(
     shares = weights / weights.sum()
     order = np.argsort(-scores)
     chosen = candidates[int(order[0])]
-    # Confidence: the chosen level's share of the octave evidence, times how clearly the
-    # envelope is periodic at all (autocorrelation at the beat).
+    # Confidence: the chosen level's margin over the runner-up, times how clearly the envelope
+    # is periodic at all (autocorrelation at the beat). The runner-up alone, not all levels:
+    # with the cross-family levels in the running, the chosen level's share of all the evidence
+    # shrinks without the choice being any less clear. A level holding barely more than half
+    # of the pair's evidence is a coin toss: the share is rescaled so an even split gives 0.
     clarity = float(np.clip(pulse(chosen) / 0.3, 0.0, 1.0))
-    # A level holding barely more than half the evidence is a coin toss between octaves: the
-    # share is rescaled so that an even split gives 0.
-    confidence = float(np.clip(2.0 * shares[order[0]] - 1.0, 0.0, 1.0)) ** 0.5 * clarity
+    pair = shares[order[0]] / (shares[order[0]] + (shares[order[1]] if len(order) > 1 else 0.0))
+    confidence = float(np.clip(2.0 * pair - 1.0, 0.0, 1.0)) ** 0.5 * clarity
     alternatives = tuple(
         TempoAlternative(
             bpm=int(round(candidates[i])),
@@ -412,6 +440,7 @@ def tempo_from_envelopes(
         )
         for i in order[1:]
         if abs(np.log2(candidates[i] / chosen)) <= 1.01
+        and abs(round(np.log2(candidates[i] / chosen)) - np.log2(candidates[i] / chosen)) < 0.01
     )
     return TempoEstimate(
         bpm=int(round(min(max(chosen, BPM_MIN), BPM_MAX))),
