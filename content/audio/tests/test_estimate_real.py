@@ -46,6 +46,9 @@ CHARTS = {
     "Twist-150-Bbm": ("Twist", 150, ("Bbm", "F#", "C#", "Ab", "Bbm", "F#", "Ebm", "F")),
     "DSoul-88-Am": ("DSoul", 88, ("Am", "G", "F", "G", "Am", "G", "F", "E")),
     "BVFunk-94-Ebm": ("BVFunk", 94, ("Ebm", "Ebm", "Abm", "Abm", "B", "Bb", "Ebm", "Ebm")),
+    # I-vi-IV-V: the relative minor's chord as long as the tonic's (read as B minor before the
+    # tonic triad decided between the two)
+    "RnB-96-D": ("R&B", 96, ("D", "Bm", "G", "A", "D", "Bm", "G", "A7")),
 }
 
 
@@ -98,6 +101,22 @@ def test_an_openmsx_composition_at_140_is_140(renders):
     assert abs(result.bpm_exact - 140) <= 1, result
 
 
+@pytest.mark.parametrize(
+    ("stem", "bpm"),
+    [
+        ("careless_perc_redfarn", 64),  # was read at 96 (3:2)
+        ("moo_redfarn", 120),  # was 180 (3:2)
+        ("ttsong_iii_imuh3", 120),  # was 150 (5:4)
+    ],
+)
+def test_openmsx_pieces_with_a_triplet_feel_are_read_at_their_notated_tempo(renders, stem, bpm):
+    # Their spectrum peaks at a ternary or quintuple relation of the beat; the autocorrelation
+    # at the beat and at the bar picks the notated level.
+    result = estimate.estimate_tempo(clip(renders.openmsx(stem), SECONDS))
+
+    assert abs(result.bpm_exact - bpm) <= 1, result
+
+
 # --- key: minor keys stay minor --------------------------------------------------------------
 
 
@@ -117,6 +136,13 @@ def test_minor_keys_are_found_with_their_tonic(renders, name, key, camelot):
     assert (result.key, result.scale) == (key, "minor"), result
     assert result.camelot == camelot
     assert result.confidence >= 0.5
+
+
+def test_a_major_loop_through_its_relative_minor_stays_major(renders):
+    result = estimate.estimate_key(mma_clip(renders, "RnB-96-D"))
+
+    assert (result.key, result.scale) == ("D", "major"), result
+    assert result.camelot == "10B"
 
 
 # --- duplicates: a copy at another speed or tempo ------------------------------------------------
