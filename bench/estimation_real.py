@@ -28,7 +28,7 @@ Scores, per set and overall:
 The time check: a 3-minute render encoded to MP3 is decoded the way the API does it; the
 estimation (tempo + key) must take at most twice that decode time.
 
-    python bench/estimation_real.py [--quick] [--limit N] [--verbose]
+    python bench/estimation_real.py [--quick] [--limit N] [--verbose] [--dump rows.json]
 """
 
 from __future__ import annotations
@@ -387,6 +387,17 @@ def _pct(values: list[bool]) -> float | None:
     return round(100.0 * sum(values) / len(values), 1) if values else None
 
 
+def _ranking(rows: list[dict], ok: str, confidence: str) -> float | None:
+    """How well the confidence ranks right answers above wrong ones: the probability that a
+    right answer has the higher confidence of a (right, wrong) pair (ROC AUC; 0.5 is chance)."""
+    right = [r[confidence] for r in rows if r[ok]]
+    wrong = [r[confidence] for r in rows if not r[ok]]
+    if not right or not wrong:
+        return None
+    pairs = [(a > b) + 0.5 * (a == b) for a in right for b in wrong]
+    return round(float(np.mean(pairs)), 3)
+
+
 def summarise(rows: list[dict]) -> dict:
     tempo = [r for r in rows if "tempo_ok" in r]
     key = [r for r in rows if "key_ok" in r]
@@ -399,6 +410,7 @@ def summarise(rows: list[dict]) -> dict:
         "tempo_4pct_octave": _pct([r["tempo_forgiven"] for r in tempo]),
         "tempo_conf05": _pct(confident_t),
         "tempo_conf05_share": _pct([r["tempo_conf"] >= 0.5 for r in tempo]),
+        "tempo_conf_auc": _ranking(tempo, "tempo_ok", "tempo_conf"),
         "base_tempo_1bpm": _pct([r["base_tempo_ok"] for r in tempo]),
         "base_tempo_4pct_octave": _pct([r["base_tempo_forgiven"] for r in tempo]),
         "key_clips": len(key),
@@ -408,6 +420,7 @@ def summarise(rows: list[dict]) -> dict:
         "key_mirex": round(float(np.mean([r["key_mirex"] for r in key])), 3) if key else None,
         "key_conf05": _pct(confident_k),
         "key_conf05_share": _pct([r["key_conf"] >= 0.5 for r in key]),
+        "key_conf_auc": _ranking(key, "key_ok", "key_conf"),
         "base_key_exact": _pct([r["base_key_ok"] for r in key]),
         "base_key_minor": _pct([r["base_key_ok"] for r in minor]),
         "base_key_mirex": (
@@ -437,6 +450,7 @@ def evaluate(clip: Clip, *, verbose: bool) -> dict | None:
         )
         row["tempo_ok"], row["tempo_forgiven"] = tempo_scores(tempo.bpm_exact, clip.bpm)
         row["tempo_conf"] = tempo.confidence
+        row["truth_bpm"], row["bpm"], row["base_bpm"] = clip.bpm, tempo.bpm_exact, base_bpm
         row["base_tempo_ok"], row["base_tempo_forgiven"] = tempo_scores(base_bpm, clip.bpm)
         line += (
             f" {clip.bpm:6.1f} → {tempo.bpm_exact:6.1f} ({tempo.confidence:.2f})"
@@ -449,6 +463,9 @@ def evaluate(clip: Clip, *, verbose: bool) -> dict | None:
         row["key_ok"] = tonic == clip.key and key.scale == clip.scale
         row["key_mirex"] = mirex(tonic, key.scale, clip.key, clip.scale)
         row["key_conf"] = key.confidence
+        row["truth_key"] = f"{PITCHES[clip.key]} {clip.scale}"
+        row["key"] = f"{key.key} {key.scale}"
+        row["base_key"] = f"{PITCHES[base_tonic]} {base_scale}"
         row["base_key_ok"] = base_tonic == clip.key and base_scale == clip.scale
         row["base_key_mirex"] = mirex(base_tonic, base_scale, clip.key, clip.scale)
         line += (
@@ -525,6 +542,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="A few clips: checks the bench runs.")
     parser.add_argument("--limit", type=int, default=None, help="At most N clips per set.")
     parser.add_argument("--verbose", action="store_true", help="One line per clip.")
+    parser.add_argument("--dump", type=Path, default=None, help="Write the per-clip rows (JSON).")
     args = parser.parse_args()
     import os
 
@@ -542,6 +560,8 @@ def main() -> None:
         log("SKIPPED: no fluidsynth or General MIDI soundfont; nothing to render.")
         clips = []
     rows = [r for r in (evaluate(c, verbose=args.verbose or args.quick) for c in clips) if r]
+    if args.dump:
+        args.dump.write_text(json.dumps(rows, indent=1))
     report: dict = {"bench": "estimation_real", "clips": len(rows)}
     for name in sorted({r["set"] for r in rows}):
         report[name] = summarise([r for r in rows if r["set"] == name])
@@ -568,6 +588,7 @@ def main() -> None:
             f"{s['key_exact']}% (librosa {s['base_key_exact']}%), minor {s['key_minor']}% "
             f"(librosa {s['base_key_minor']}%), MIREX {s['key_mirex']} (librosa "
             f"{s['base_key_mirex']}), conf≥0.5 {s['key_conf05']}% of {s['key_conf05_share']}%"
+            f" | confidence AUC tempo {s['tempo_conf_auc']} key {s['key_conf_auc']}"
         )
     if report["time"]:
         print(f"time: {report['time']}")
