@@ -129,8 +129,8 @@ FLAT_NAMES = {"C#": "Db", "D#": "Eb", "F#": "F#", "G#": "Ab", "A#": "Bb"}
 # algorithm", Music Perception 31: scale-degree distributions of the opening bars of 982 pieces
 # (share of each pitch class). Compared on bench/estimation_real.py with Temperley's
 # Kostka-Payne profiles (2007), Krumhansl-Kessler, Bellman-Budge, Temperley-deClercq (rock)
-# and Faraldo's EDM profiles: the best on both sets (key exact 80.3 % vs 78.8 % for
-# Kostka-Payne, OpenMSX 5/10 vs 4/10).
+# and Faraldo's EDM profiles (under the previous relative-key rule): the best on both sets (key
+# exact 80.3 % vs 78.8 % for Kostka-Payne, OpenMSX 5/10 vs 4/10).
 ALBRECHT_MAJOR = np.array(
     [0.238, 0.006, 0.111, 0.006, 0.137, 0.094, 0.016, 0.214, 0.009, 0.080, 0.008, 0.081]
 )
@@ -392,9 +392,10 @@ def tempo_from_envelopes(
     if sal(best * strongest) > 0:
         best = _refine_peak(magnitudes, bpm_per_bin, best * strongest) / strongest
     candidates = [best * f for f in factors]
-    # The levels a ternary relation away (×2/3, ×3/4 and their octaves): a shuffle or triplet
-    # figure gives the spectrum a strong line at 3/2 or 4/3 of the beat, which can win the comb;
-    # the autocorrelation at the beat period settles it (see ``CROSS_FAMILY_PENALTY``).
+    # The levels a triplet, dotted or quintuplet relation away (×2/3, ×3/4, ×4/5 and their
+    # octaves): a shuffle or triplet figure gives the spectrum a strong line at 3/2 or 4/3 of
+    # the beat, which can win the comb; the autocorrelation at the beat and at the bar settles
+    # it (see ``CROSS_FAMILY_PENALTY``).
     family = len(candidates)
     for ratio in CROSS_RATIOS:
         for f in (0.25, 0.5, 1.0, 2.0, 4.0):
@@ -638,9 +639,9 @@ def estimate_key(samples: np.ndarray, sample_rate: int = ANALYSIS_RATE) -> KeyEs
     relative_index = relative[0] + (12 if relative[1] == "minor" else 0)
     others = np.delete(scores, [best, relative_index])
     collection_margin = float(scores[best] - others.max())
-    # Both decisions must be clear: the geometric mean of the two margins (the product ranks
-    # right answers above wrong ones best on bench/estimation_real.py: AUC 0.80, against 0.73
-    # for either margin alone).
+    # Both decisions must be clear: the geometric mean of the two margins (on
+    # bench/estimation_real.py the product ranks right answers above wrong ones better than
+    # either margin alone or the old product of clipped margins).
     both = np.sqrt(max(collection_margin, 0.0) * max(here - there, 0.0))
     confidence = float(np.clip(both / KEY_CONFIDENCE_SCALE, 0.0, 1.0))
     name = PITCH_NAMES[tonic]
