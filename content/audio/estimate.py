@@ -23,8 +23,9 @@ Tempo
        genres under: trap 128-170, so a half-time trap beat is 140, not 70; boom bap 80-100;
        house 115-130 ...).
     The answer carries its other octaves as alternatives with their share of the evidence
-    (shared with the cross-family levels), and a confidence: the chosen level's margin over
-    the runner-up (its share of the two, rescaled so an even split is 0), times how
+    (shared with the cross-family levels), and a confidence: the geometric mean of the chosen
+    level's margins over the runner-up and over all other levels (shares of the evidence,
+    rescaled so an even split is 0), times how
     clearly the envelope is periodic at all (autocorrelation at the beat).
 
 Key
@@ -435,14 +436,19 @@ def tempo_from_envelopes(
     shares = weights / weights.sum()
     order = np.argsort(-scores)
     chosen = candidates[int(order[0])]
-    # Confidence: the chosen level's margin over the runner-up, times how clearly the envelope
-    # is periodic at all (autocorrelation at the beat). The runner-up alone, not all levels:
-    # with the cross-family levels in the running, the chosen level's share of all the evidence
-    # shrinks without the choice being any less clear. A level holding barely more than half
-    # of the pair's evidence is a coin toss: the share is rescaled so an even split gives 0.
+    # Confidence: how clearly the chosen level wins, times how clearly the envelope is periodic
+    # at all (autocorrelation at the beat). "Wins" is the geometric mean of its margin over the
+    # runner-up and over all the other levels together, each a share of the evidence rescaled
+    # so an even split gives 0 (a level holding barely more than half is a coin toss). On
+    # bench/estimation_real.py this ranks right answers above wrong ones better (AUC 0.85)
+    # than the margin over the runner-up alone (0.84); the margin over all levels alone ranks
+    # as well (0.86) but is low on clear pieces with many cross-family levels in the running.
     clarity = float(np.clip(pulse(chosen) / 0.3, 0.0, 1.0))
-    pair = shares[order[0]] / (shares[order[0]] + (shares[order[1]] if len(order) > 1 else 0.0))
-    confidence = float(np.clip(2.0 * pair - 1.0, 0.0, 1.0)) ** 0.5 * clarity
+    runner_up = shares[order[1]] if len(order) > 1 else 0.0
+    pair = shares[order[0]] / (shares[order[0]] + runner_up)
+    over_pair = float(np.clip(2.0 * pair - 1.0, 0.0, 1.0))
+    over_all = float(np.clip(2.0 * shares[order[0]] - 1.0, 0.0, 1.0))
+    confidence = (over_pair * over_all) ** 0.25 * clarity
     alternatives = tuple(
         TempoAlternative(
             bpm=int(round(candidates[i])),
