@@ -238,10 +238,11 @@ class WebhookEventAdmin(admin.ModelAdmin):
 
         results = [webhook_reprocess(event=event).status for event in queryset]
         failed = results.count(WebhookEvent.Status.FAILED)
+        rejected = results.count(WebhookEvent.Status.REJECTED)
         self.message_user(
             request,
-            f"Reprocessed {len(results)} event(s); {failed} failed.",
-            messages.WARNING if failed else messages.SUCCESS,
+            f"Reprocessed {len(results)} event(s); {failed} failed, {rejected} rejected.",
+            messages.WARNING if failed or rejected else messages.SUCCESS,
         )
 
     def has_add_permission(self, request):
