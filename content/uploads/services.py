@@ -7,6 +7,7 @@ the stored copy is removed again if the database insert fails.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import os
 import re
@@ -203,10 +204,13 @@ def file_entry_public_url(entry: FileEntry) -> str | None:
 
 @transaction.atomic
 def file_entry_delete(*, entry: FileEntry) -> None:
-    name = entry.file.name
-    storage = entry.file.storage
+    """Delete the entry, and after commit its stored file and those of its download
+    renditions (their rows cascade with it)."""
+    stored = [(entry.file.storage, entry.file.name)]
+    stored += [(r.file.storage, r.file.name) for r in entry.renditions.exclude(file="")]
     entry.delete()
-    transaction.on_commit(lambda: storage.delete(name))
+    for storage, name in stored:
+        transaction.on_commit(functools.partial(storage.delete, name))
 
 
 # --- local files ----------------------------------------------------------------------------------

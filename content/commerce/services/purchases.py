@@ -524,28 +524,38 @@ def exclusive_holds_release() -> int:
 TRACK_DELETED = "track_deleted"
 
 
-def tracks_delete_check(*, user, tracks) -> None:
-    """Called by ``content.catalog.services.tracks_delete`` with every track of the batch
-    locked (``FOR UPDATE``), before anything is deleted. A producer cannot delete a track sold
-    exclusively (409 ``exclusive_sold``: the buyer keeps the WAV, MP3 and stems they paid for)
-    nor one whose exclusive a buyer is paying for (409 ``exclusive_pending`` while the hold
-    lasts); one such track refuses the whole batch, and the body lists them (``track_ids``).
-    A hold that has run out gives way, as it does to a new buyer: its purchase is failed.
-    Staff may delete any track (a takedown): the pending purchases fail (``track_deleted``,
-    see ``_fail_purchases_of_deleted_track``); a sold track's buyer keeps their license."""
+def tracks_delete_refusal(*, tracks) -> TrackSoldLocked | TrackPendingLocked | None:
+    """The 409 deleting ``tracks`` gets when it is not a takedown, or None: a track sold
+    exclusively (``exclusive_sold``: the buyer keeps the WAV, MP3 and stems they paid for) or
+    one whose exclusive a buyer is paying for (``exclusive_pending`` while the hold lasts).
+    Binding only on rows the caller locked; the admin also asks it first, to explain."""
+    sold = [t.pk for t in tracks if t.exclusive_status == ExclusiveStatus.SOLD]
+    if sold:
+        return TrackSoldLocked(track_ids=sold)
     now = clock.now()
-    if not user.is_staff:
-        sold = [t.pk for t in tracks if t.exclusive_status == ExclusiveStatus.SOLD]
-        if sold:
-            raise TrackSoldLocked(track_ids=sold)
-        held = [
-            t.pk
-            for t in tracks
-            if t.exclusive_status == ExclusiveStatus.PENDING
-            and (t.exclusive_hold_until is None or t.exclusive_hold_until > now)
-        ]
-        if held:
-            raise TrackPendingLocked(track_ids=held)
+    held = [
+        t.pk
+        for t in tracks
+        if t.exclusive_status == ExclusiveStatus.PENDING
+        and (t.exclusive_hold_until is None or t.exclusive_hold_until > now)
+    ]
+    if held:
+        return TrackPendingLocked(track_ids=held)
+    return None
+
+
+def tracks_delete_check(*, user, tracks, takedown: bool | None = None) -> None:
+    """Called by ``content.catalog.services.tracks_delete`` with every track of the batch
+    locked (``FOR UPDATE``), before anything is deleted. Unless it is a takedown (by default:
+    the user is staff), a track sold or being paid for refuses the whole batch
+    (``tracks_delete_refusal``; the body lists them in ``track_ids``). A hold that has run out
+    gives way, as it does to a new buyer. In a takedown the pending purchases fail
+    (``track_deleted``, see ``_fail_purchases_of_deleted_track``); a sold track's buyer keeps
+    their license."""
+    if not (user.is_staff if takedown is None else takedown):
+        refusal = tracks_delete_refusal(tracks=tracks)
+        if refusal is not None:
+            raise refusal
     for track in tracks:
         if track.exclusive_status == ExclusiveStatus.PENDING:
             _fail_purchases_of_deleted_track(track)

@@ -116,11 +116,12 @@ def stem_remove(*, actor, stem: TrackStem) -> None:
             raise TrackPendingLocked(track_ids=[track.pk], message=TrackPendingLocked.STEMS)
     entry = stem.file
     stem.delete()
-    _release_files([entry])
+    stored_files_release(entries=[entry])
 
 
-def _release_files(entries) -> None:
-    """Delete the stored files of removed stems that no other stem or track uses."""
+def stored_files_release(*, entries) -> None:
+    """Delete the file entries (their stored files after commit) of removed stems or tracks
+    that no other stem or track uses."""
     for entry in entries:
         in_use = (
             TrackStem.objects.filter(file=entry).exists()
@@ -139,7 +140,7 @@ def stems_delete_of_tracks(*, track_ids) -> int:
         return 0
     TrackStem.objects.filter(pk__in=[s.pk for s in stems]).delete()
     entries = {s.file_id: s.file for s in stems}
-    _release_files(entries.values())
+    stored_files_release(entries=entries.values())
     return len(stems)
 
 

@@ -112,7 +112,7 @@ def test_deleting_an_unsold_track_deletes_its_stem_files(
         assert producer_client.delete(track_url(track)).status_code == 200
     assert not TrackStem.objects.exists()
     assert not FileEntry.objects.filter(pk__in=[s["id"] for s in stems]).exists()
-    assert len(stored_uploads()) == before
+    assert len(stored_uploads()) == before - 1  # the track's audio file went too
 
 
 def test_staff_can_take_down_a_sold_track_and_the_certificate_stays(
