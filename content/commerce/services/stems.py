@@ -25,6 +25,8 @@ from content import clock
 from content.catalog.models import ExclusiveStatus, Track
 from content.commerce.errors import StemsDelivered, TrackPendingLocked
 from content.commerce.models import TrackStem
+from content.media.models import Download
+from content.media.services.downloads import download_record
 from content.uploads.models import FileEntry
 from content.uploads.services import file_entry_create, file_entry_delete
 
@@ -117,6 +119,19 @@ def stem_remove(*, actor, stem: TrackStem) -> None:
     entry = stem.file
     stem.delete()
     stored_files_release(entries=[entry])
+
+
+def stem_download_record(*, track, user, ip: str | None, license, zipped: bool) -> None:
+    """One download event for a stem (or the zip of all of them), as for the track's own
+    files: the producer's download analytics count it, and so does the refund policy's
+    "downloaded any files"."""
+    download_record(
+        track=track,
+        user=user,
+        ip=ip,
+        license=license,
+        fmt=Download.STEMS_ZIP if zipped else Download.STEM,
+    )
 
 
 def stored_files_release(*, entries) -> None:
