@@ -66,6 +66,7 @@ INVALID_AUDIO_FORMAT = (
 UNSUPPORTED_FILE = (
     "Unsupported file type. Upload WAV, FLAC or AIFF audio, or a JPEG, PNG or WebP image."
 )
+UNSUPPORTED_AUDIO_FILE = "Unsupported file type. Upload WAV, FLAC or AIFF audio."
 
 
 def _accepts_codec(fmt: str):
@@ -103,8 +104,9 @@ def _temp_path(uploaded: UploadedFile) -> str:
     return path()
 
 
-def file_entry_create(*, owner, uploaded: UploadedFile) -> FileEntry:
-    """Validate and store an upload. Raises 422 ValidationError with a clear message."""
+def file_entry_create(*, owner, uploaded: UploadedFile, audio_only: bool = False) -> FileEntry:
+    """Validate and store an upload. Raises 422 ValidationError with a clear message, which
+    names only the audio types when the caller takes nothing else (``audio_only``)."""
     max_bytes = settings.UPLOAD_MAX_BYTES
     if uploaded.size is None or uploaded.size == 0:
         raise _reject("The file is empty.")
@@ -114,7 +116,7 @@ def file_entry_create(*, owner, uploaded: UploadedFile) -> FileEntry:
     path = _temp_path(uploaded)
     fmt = probe.sniff(path)
     if fmt is None:
-        raise _reject(UNSUPPORTED_FILE)
+        raise _reject(UNSUPPORTED_AUDIO_FILE if audio_only else UNSUPPORTED_FILE)
     if probe.kind_of(fmt) == FileEntry.Kind.AUDIO and fmt not in ACCEPTED_AUDIO_FORMATS:
         raise _reject(INVALID_AUDIO_FORMAT)  # an MP3 by its bytes, whatever its name says
     name = sanitize_filename(uploaded.name)

@@ -61,7 +61,7 @@ def stem_add(
         raise ValidationError({"file": ["Send a `file`, or the `file_entry_id` of an upload."]})
     created = uploaded is not None
     if created:
-        file_entry = file_entry_create(owner=actor, uploaded=uploaded)
+        file_entry = file_entry_create(owner=actor, uploaded=uploaded, audio_only=True)
     field = "file" if created else "file_entry_id"
     try:
         if file_entry.kind != FileEntry.Kind.AUDIO:

@@ -91,7 +91,11 @@ def test_the_producer_uploads_stems_and_the_track_says_it_has_them(
     ("name", "data", "message"),
     [
         ("empty.wav", b"", "empty"),
-        ("notes.wav", b"just some text, not audio at all" * 10, "Unsupported file type"),
+        (
+            "notes.wav",
+            b"just some text, not audio at all" * 10,
+            "Unsupported file type. Upload WAV, FLAC or AIFF audio.'",
+        ),
         ("beat.mp3", testing.encode(testing.tone(2.0), "mp3"), "MP3 files are not accepted"),
         ("cover.png", testing.png_bytes(), "A stem must be audio"),
         ("drums.flac", tone_wav(2.0), "extension does not match"),
