@@ -103,13 +103,14 @@ def stem_add(
 
 
 @transaction.atomic
-def stem_remove(*, actor, stem: TrackStem) -> None:
+def stem_remove(*, actor, stem: TrackStem, takedown: bool | None = None) -> None:
     """Detach a stem (and delete its stored file when nothing else uses it). The stems belong
     to the buyer's delivery once the exclusive is sold (409 ``stems_delivered``) and while a
     buyer is paying for it (409 ``exclusive_pending``, until the hold ends): the producer
-    cannot take them back. Staff can (a takedown)."""
+    cannot take them back. A takedown can (by default: staff; the admin's delete is not one).
+    Locks the track row."""
     track = Track.objects.select_for_update().get(pk=stem.track_id)
-    if not actor.is_staff:
+    if not (actor.is_staff if takedown is None else takedown):
         if track.exclusive_status == ExclusiveStatus.SOLD:
             raise StemsDelivered()
         if track.exclusive_status == ExclusiveStatus.PENDING and (

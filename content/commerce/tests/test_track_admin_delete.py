@@ -111,3 +111,46 @@ def test_a_producer_delete_removes_the_audio_file_too(
         assert producer_client.delete(f"/api/v1/tracks/{track.pk}").status_code == 200
     assert not FileEntry.objects.filter(pk=audio.pk).exists()
     assert audio_path not in {str(p) for p in stored_uploads()}
+
+
+# --- stems --------------------------------------------------------------------------------------
+
+
+def test_the_admin_cannot_delete_a_delivered_stem(admin_client, sold):
+    stem = TrackStem.objects.get(track=sold)
+    page = admin_client.get(f"/admin/content/trackstem/{stem.pk}/delete/")
+    assert page.status_code == 403
+    assert (
+        admin_client.post(
+            f"/admin/content/trackstem/{stem.pk}/delete/", {"post": "yes"}
+        ).status_code
+        == 403
+    )
+    bulk = admin_client.post(
+        "/admin/content/trackstem/",
+        {"action": "delete_selected", "post": "yes", ACTION_CHECKBOX_NAME: [stem.pk]},
+        follow=True,
+    )
+    assert "Successfully deleted" not in bulk.content.decode()
+    assert TrackStem.objects.filter(pk=stem.pk).exists()
+
+
+@pytest.mark.parametrize("bulk", [False, True])
+def test_an_admin_stem_delete_removes_its_file(
+    admin_client, producer_client, track, bulk, django_capture_on_commit_callbacks
+):
+    before = set(stored_uploads())
+    stem = add_stem(producer_client, track, "keys.wav").json()["stem"]
+    assert len(set(stored_uploads()) - before) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        if bulk:
+            admin_client.post(
+                "/admin/content/trackstem/",
+                {"action": "delete_selected", "post": "yes", ACTION_CHECKBOX_NAME: [stem["id"]]},
+            )
+        else:
+            url = f"/admin/content/trackstem/{stem['id']}/delete/"
+            assert admin_client.post(url, {"post": "yes"}).status_code == 302
+    assert not TrackStem.objects.exists()
+    assert not FileEntry.objects.filter(pk=stem["id"]).exists()
+    assert set(stored_uploads()) == before
