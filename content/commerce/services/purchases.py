@@ -580,8 +580,8 @@ def _fail_purchases_of_deleted_track(track: Track) -> None:
                 user=purchase.buyer,
                 kind="purchase.canceled",
                 title=f"Your purchase of “{purchase.track_name}” was cancelled",
-                body="The track was taken down before your payment completed; "
-                "you will not be charged.",
+                body="The track was taken down before your payment completed: the payment "
+                "is cancelled, or refunded in full if it already went through.",
                 data={"purchase_id": purchase.pk, "track_id": track.pk},
             )
         if purchase.payment_intent_id:

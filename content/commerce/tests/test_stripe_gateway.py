@@ -163,7 +163,7 @@ def test_a_takedown_cancels_the_pending_payment_and_gives_the_coupon_back(
     assert (purchase.status, purchase.failure_code) == (Purchase.Status.FAILED, "track_deleted")
     assert Coupon.objects.get().times_used == 0
     (notice,) = notifications_of(buyer, "purchase.canceled")
-    assert "not be charged" in notice.body
+    assert "the payment is cancelled" in notice.body
     assert notice.data["purchase_id"] == purchase.pk
 
 
