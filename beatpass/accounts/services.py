@@ -23,6 +23,7 @@ from beatpass.api.throttling import LoginFailureLimiter
 
 from . import notifications as groups
 from .models import Notification, NotificationPreference, User
+from .selectors import visible_groups
 
 logger = logging.getLogger(__name__)
 
@@ -216,8 +217,6 @@ def notification_settings_update(*, user: User, changes: list[dict]) -> None:
     """Apply ``[{key, in_app?, email?}, ...]`` to the user's notification preferences, all or
     nothing. Unknown or unavailable groups and turning a locked channel off are 422s with the
     item's dotted field key; a channel not sent keeps its current value."""
-    from .selectors import visible_groups
-
     available = {group.key: group for group in visible_groups(user=user)}
     problems: dict[str, list[str]] = {}
     seen: set[str] = set()

@@ -2,17 +2,21 @@
 
 A NUL byte in any string (JSON value, JSON key, form field) is rejected with 400 before a view runs:
 PostgreSQL text cannot hold it, and letting it through would surface as a 500 deep in the ORM.
+Form data that is not UTF-8 is rejected too, as malformed JSON is, rather than stored mangled.
 """
 
 from __future__ import annotations
 
+import io
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
 import orjson
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 
 NUL_MESSAGE = "The request contains a NUL byte, which is not allowed."
+UTF8_MESSAGE = "The form data is not valid UTF-8."
 
 
 def contains_nul(value: Any) -> bool:
@@ -45,9 +49,22 @@ def _check_querydict(data) -> None:
             raise ParseError(NUL_MESSAGE)
 
 
+def _check_utf8_form(raw: bytes) -> None:
+    """Django decodes form fields with ``errors="replace"``: bytes that are not UTF-8 would be
+    stored as U+FFFD characters. A JSON body with them is refused (malformed); so is this."""
+    for field in raw.split(b"&"):
+        for part in field.split(b"=", 1):
+            try:
+                unquote_to_bytes(part.replace(b"+", b" ")).decode("utf-8")
+            except UnicodeDecodeError:
+                raise ParseError(UTF8_MESSAGE) from None
+
+
 class StrictFormParser(FormParser):
     def parse(self, stream, media_type=None, parser_context=None):
-        data = super().parse(stream, media_type, parser_context)
+        raw = stream.read() if stream is not None else b""
+        _check_utf8_form(raw)
+        data = super().parse(io.BytesIO(raw), media_type, parser_context)
         _check_querydict(data)
         return data
 

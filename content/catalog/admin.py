@@ -1,5 +1,10 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.actions import delete_selected
+from django.contrib.admin.utils import unquote
+from django.shortcuts import redirect
+from django.urls import reverse
 
+from beatpass.api.errors import ApplicationError
 from content.catalog.models import (
     Album,
     AlbumArtist,
@@ -74,6 +79,59 @@ class TrackAdmin(admin.ModelAdmin):
     readonly_fields = ("plays", "likes_count", "duration", "created_by", "created_at", "updated_at")
     date_hierarchy = "created_at"
     inlines = (TrackArtistInline,)
+
+    # Deleting goes through ``tracks_delete`` as a producer's delete does (the admin is not a
+    # takedown, which is the API's staff DELETE): a track sold exclusively or being paid for
+    # is refused, and the stems' and audio files leave storage once the delete commits.
+
+    def _refusal(self, tracks) -> str | None:
+        from content.commerce.services.purchases import tracks_delete_refusal
+
+        refusal = tracks_delete_refusal(tracks=tracks)
+        if refusal is None:
+            return None
+        names = ", ".join(f"“{t.name}”" for t in tracks if t.pk in refusal.extra["track_ids"])
+        return f"{names}: {refusal.message}"
+
+    def delete_view(self, request, object_id, extra_context=None):
+        track = self.get_object(request, unquote(object_id))
+        refusal = self._refusal([track]) if track is not None else None
+        if refusal:
+            self.message_user(request, refusal, messages.ERROR)
+            return redirect(reverse("admin:content_track_change", args=[track.pk]))
+        return super().delete_view(request, object_id, extra_context)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if "delete_selected" in actions:
+            description = actions["delete_selected"][2]
+            actions["delete_selected"] = (
+                type(self).delete_selected_tracks,
+                "delete_selected",
+                description,
+            )
+        return actions
+
+    def delete_selected_tracks(self, request, queryset):
+        refusal = self._refusal(list(queryset))
+        if refusal:
+            self.message_user(request, f"Nothing was deleted. {refusal}", messages.ERROR)
+            return None
+        return delete_selected(self, request, queryset)
+
+    def delete_model(self, request, obj):
+        self._delete(request, [obj.pk])
+
+    def delete_queryset(self, request, queryset):
+        self._delete(request, list(queryset.values_list("pk", flat=True)))
+
+    def _delete(self, request, ids) -> None:
+        from content.catalog.services import tracks_delete
+
+        try:
+            tracks_delete(user=request.user, ids=ids, visible=Track.objects.all(), takedown=False)
+        except ApplicationError as exc:  # a buyer's hold landed since the confirmation page
+            self.message_user(request, f"Nothing was deleted. {exc.message}", messages.ERROR)
 
 
 @admin.register(Genre)

@@ -397,12 +397,13 @@ def _tier_and_id(viewer) -> tuple[str, dict]:
 
 
 def _track_detail_rows(shape: tuple[str, bool], *, track_id: int, viewer_id: int | None = None):
-    """``track_rows(Track.objects.visible_to(viewer).filter(pk=track_id))`` for a viewer tier
-    and whether the album is included."""
+    """``track_rows(Track.objects.visible_or_bought_by(viewer).filter(pk=track_id))`` for a
+    viewer tier and whether the album is included: the exclusive buyer of a track hidden
+    since still sees its page, as they keep its files."""
     tier, album = shape
     viewer = _stand_in_viewer(tier, viewer_id)
     return track_rows(
-        Track.objects.visible_to(viewer).filter(pk=track_id),
+        Track.objects.visible_or_bought_by(viewer).filter(pk=track_id),
         viewer=viewer,
         include={"album"} if album else (),
     )
@@ -416,7 +417,7 @@ _track_detail = CompiledQuery(_track_detail_rows, track_id=int, viewer_id=int)
 def present_visible_track(
     track_id: int, *, viewer, include: Iterable[str] = ()
 ) -> dict[str, Any] | None:
-    """The detail of a track the viewer may see (``Track.objects.visible_to``), else None:
+    """The detail of a track the viewer may see (``Track.objects.visible_or_bought_by``), else None:
     hidden and missing look the same. One query for the row (SQL compiled once per tier),
     then the relations."""
     include = set(include)

@@ -28,7 +28,7 @@ from content.catalog.models import (
 from content.catalog.selectors import album_is_manageable
 from content.commerce.services.pricing import track_pricing_apply
 from content.commerce.services.purchases import tracks_delete_check
-from content.commerce.services.stems import stems_delete_of_tracks
+from content.commerce.services.stems import stems_delete_of_tracks, stored_files_release
 from content.fingerprints.services import check_upload_for_duplicates, fingerprint_request
 from content.media.services.waveforms import waveform_schedule
 from content.uploads.models import FileEntry
@@ -207,18 +207,22 @@ def _bulk_targets(model, ids: Sequence[int], *, manageable) -> list:
 
 
 @transaction.atomic
-def tracks_delete(*, user, ids: Sequence[int], visible: Any) -> int:
+def tracks_delete(*, user, ids: Sequence[int], visible: Any, takedown: bool | None = None) -> int:
     """Delete the given tracks, or none of them. ``visible`` is the viewer's track queryset.
-    A track sold exclusively, or being paid for, refuses the whole batch (409; staff excepted:
-    ``tracks_delete_check``); the rows stay locked from that check to the delete, so a buyer's
-    hold (a conditional UPDATE of the row) lands either before it (409) or after (no row)."""
+    A track sold exclusively, or being paid for, refuses the whole batch (409) unless this is
+    a takedown (by default: staff; the admin's delete is not one): ``tracks_delete_check``.
+    The rows stay locked from that check to the delete, so a buyer's hold (a conditional
+    UPDATE of the row) lands either before it (409) or after (no row). The tracks' stems and
+    audio files (with their renditions) go too, from storage once the delete commits."""
     if visible.filter(pk__in=ids).count() != len(ids):
         raise NotFound()
     managed = set(Track.objects.managed_by(user).filter(pk__in=ids).values_list("pk", flat=True))
     rows = _bulk_targets(Track, ids, manageable=lambda t: t.pk in managed)
-    tracks_delete_check(user=user, tracks=rows)
+    tracks_delete_check(user=user, tracks=rows, takedown=takedown)
     stems_delete_of_tracks(track_ids=[t.pk for t in rows])
+    audio = list(FileEntry.objects.filter(pk__in=[t.file_id for t in rows if t.file_id]))
     Track.objects.filter(pk__in=[t.pk for t in rows]).delete()
+    stored_files_release(entries=audio)
     return len(rows)
 
 

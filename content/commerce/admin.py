@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.db import transaction
 from django.template.response import TemplateResponse
 
 from content.commerce import services
@@ -238,10 +239,11 @@ class WebhookEventAdmin(admin.ModelAdmin):
 
         results = [webhook_reprocess(event=event).status for event in queryset]
         failed = results.count(WebhookEvent.Status.FAILED)
+        rejected = results.count(WebhookEvent.Status.REJECTED)
         self.message_user(
             request,
-            f"Reprocessed {len(results)} event(s); {failed} failed.",
-            messages.WARNING if failed else messages.SUCCESS,
+            f"Reprocessed {len(results)} event(s); {failed} failed, {rejected} rejected.",
+            messages.WARNING if failed or rejected else messages.SUCCESS,
         )
 
     def has_add_permission(self, request):
@@ -297,3 +299,31 @@ class TrackStemAdmin(admin.ModelAdmin):
     list_display = ("id", "track", "name", "position", "file", "created_at")
     search_fields = ("track__name", "name")
     raw_id_fields = ("track", "file", "uploaded_by")
+
+    # Deleting goes through ``stem_remove`` with the producer's rules (not a takedown): a
+    # sold or held exclusive keeps its stems, and a removed stem's file leaves storage.
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None:
+            from content.commerce.services.purchases import tracks_delete_refusal
+
+            if tracks_delete_refusal(tracks=[obj.track]) is not None:
+                return False  # sold or held: the page says so, the bulk action lists it
+        return super().has_delete_permission(request, obj)
+
+    def delete_model(self, request, obj):
+        self._remove(request, [obj])
+
+    def delete_queryset(self, request, queryset):
+        self._remove(request, list(queryset))
+
+    def _remove(self, request, stems) -> None:
+        from beatpass.api.errors import ApplicationError
+        from content.commerce.services.stems import stem_remove
+
+        try:
+            with transaction.atomic():
+                for stem in stems:
+                    stem_remove(actor=request.user, stem=stem, takedown=False)
+        except ApplicationError as exc:
+            self.message_user(request, f"Nothing was deleted. {exc.message}", messages.ERROR)

@@ -234,14 +234,17 @@ class Purchase(TimeStampedModel):
 
 class WebhookEvent(TimeStampedModel):
     """Every gateway event received, once (the event id is unique): a replayed or duplicate
-    delivery of a processed event is a no-op. ``failed`` ones are processed again on the next
-    delivery or by the admin's "reprocess" action."""
+    delivery of a processed, ignored or rejected event is a no-op. ``failed`` (a transient
+    error: database unavailable, lock timeout, gateway down) ones are processed again on the
+    next delivery; ``rejected`` ones (the payload cannot be used, whatever the retry) only by
+    the admin's "reprocess" action."""
 
     class Status(models.TextChoices):
         RECEIVED = "received", "Received"
         PROCESSED = "processed", "Processed"
         IGNORED = "ignored", "Ignored (type not handled)"
-        FAILED = "failed", "Failed"
+        FAILED = "failed", "Failed (transient: delivered again)"
+        REJECTED = "rejected", "Rejected (payload unusable)"
 
     event_id = models.CharField(max_length=255, unique=True)
     type = models.CharField(max_length=100, db_index=True)

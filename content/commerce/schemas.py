@@ -85,8 +85,12 @@ class InitiateEnvelope(serializers.Serializer):
 class WebhookAck(serializers.Serializer):
     status = serializers.CharField(default="success")
     received = serializers.BooleanField()
-    duplicate = serializers.BooleanField(help_text="The event id was already processed: no-op.")
-    event_status = serializers.CharField(help_text="processed | ignored")
+    duplicate = serializers.BooleanField(
+        help_text="The event id was already processed, ignored or rejected: no-op."
+    )
+    event_status = serializers.CharField(
+        help_text="processed | ignored | rejected (a signed payload that cannot be used)"
+    )
 
 
 class PurchaseStatusOut(serializers.Serializer):

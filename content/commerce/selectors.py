@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet, Sum
@@ -280,6 +281,7 @@ class StemAccess:
 
     route: str
     license_uuid: str | None = None
+    license: Any = None  # the License, for the buyer's download rows
 
     OWNER = "owner"
     EXCLUSIVE_BUYER = "exclusive_buyer"
@@ -310,7 +312,7 @@ def stem_access(*, user, track: Track) -> StemAccess:
     delivered = (license.snapshot.get("terms") or {}).get("files_delivered") or []
     if DELIVERABLES["stems"] not in delivered:
         raise StemsNotIncluded()
-    return StemAccess(StemAccess.EXCLUSIVE_BUYER, str(license.uuid))
+    return StemAccess(StemAccess.EXCLUSIVE_BUYER, str(license.uuid), license)
 
 
 def bought_track_get(*, user, track_id: int) -> Track:

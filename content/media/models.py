@@ -63,7 +63,12 @@ class TrackWaveform(TimeStampedModel):
 
 
 class Download(TimeStampedModel):
-    """One download of a track's original file. The client IP is kept only as a salted hash."""
+    """One download of a track's original file, or of its stems (``format`` ``stem`` for one,
+    ``stems`` for the zip of all): both count as downloads of the track (analytics, the refund
+    policy's "not downloaded any files"). The client IP is kept only as a salted hash."""
+
+    STEM = "stem"
+    STEMS_ZIP = "stems"
 
     track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="downloads")
     user = models.ForeignKey(

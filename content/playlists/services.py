@@ -194,14 +194,17 @@ def playlist_add_tracks(*, playlist: Playlist, actor, track_ids: Sequence[int]) 
 
 
 def playlist_remove_tracks(*, playlist: Playlist, actor, track_ids: Sequence[int]) -> int:
-    """Remove the tracks (ids not in the playlist are ignored) and close the gaps.
-    Locks the playlist row."""
+    """Remove the tracks and close the gaps. Ids not in the playlist are ignored, and so are,
+    for an editor, tracks hidden from them (another artist's private track is out of their
+    reach, as in ``playlist_reorder_tracks``); the owner may remove any of their playlist's
+    tracks. Locks the playlist row."""
     with transaction.atomic():
         playlist = _lock(playlist)
         _require_track_editor(actor=actor, playlist=playlist)
-        removed, _ = PlaylistTrack.objects.filter(
-            playlist=playlist, track_id__in=_unique(track_ids)
-        ).delete()
+        targets = _unique(track_ids)
+        if playlist.owner_id != actor.pk:
+            targets = Track.objects.visible_to(actor).filter(pk__in=targets).values("pk")
+        removed, _ = PlaylistTrack.objects.filter(playlist=playlist, track_id__in=targets).delete()
         if removed:
             _renumber(playlist)
             _touch(playlist)

@@ -7,6 +7,7 @@ the stored copy is removed again if the database insert fails.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import os
 import re
@@ -65,6 +66,7 @@ INVALID_AUDIO_FORMAT = (
 UNSUPPORTED_FILE = (
     "Unsupported file type. Upload WAV, FLAC or AIFF audio, or a JPEG, PNG or WebP image."
 )
+UNSUPPORTED_AUDIO_FILE = "Unsupported file type. Upload WAV, FLAC or AIFF audio."
 
 
 def _accepts_codec(fmt: str):
@@ -102,8 +104,9 @@ def _temp_path(uploaded: UploadedFile) -> str:
     return path()
 
 
-def file_entry_create(*, owner, uploaded: UploadedFile) -> FileEntry:
-    """Validate and store an upload. Raises 422 ValidationError with a clear message."""
+def file_entry_create(*, owner, uploaded: UploadedFile, audio_only: bool = False) -> FileEntry:
+    """Validate and store an upload. Raises 422 ValidationError with a clear message, which
+    names only the audio types when the caller takes nothing else (``audio_only``)."""
     max_bytes = settings.UPLOAD_MAX_BYTES
     if uploaded.size is None or uploaded.size == 0:
         raise _reject("The file is empty.")
@@ -113,7 +116,7 @@ def file_entry_create(*, owner, uploaded: UploadedFile) -> FileEntry:
     path = _temp_path(uploaded)
     fmt = probe.sniff(path)
     if fmt is None:
-        raise _reject(UNSUPPORTED_FILE)
+        raise _reject(UNSUPPORTED_AUDIO_FILE if audio_only else UNSUPPORTED_FILE)
     if probe.kind_of(fmt) == FileEntry.Kind.AUDIO and fmt not in ACCEPTED_AUDIO_FORMATS:
         raise _reject(INVALID_AUDIO_FORMAT)  # an MP3 by its bytes, whatever its name says
     name = sanitize_filename(uploaded.name)
@@ -203,10 +206,13 @@ def file_entry_public_url(entry: FileEntry) -> str | None:
 
 @transaction.atomic
 def file_entry_delete(*, entry: FileEntry) -> None:
-    name = entry.file.name
-    storage = entry.file.storage
+    """Delete the entry, and after commit its stored file and those of its download
+    renditions (their rows cascade with it)."""
+    stored = [(entry.file.storage, entry.file.name)]
+    stored += [(r.file.storage, r.file.name) for r in entry.renditions.exclude(file="")]
     entry.delete()
-    transaction.on_commit(lambda: storage.delete(name))
+    for storage, name in stored:
+        transaction.on_commit(functools.partial(storage.delete, name))
 
 
 # --- local files ----------------------------------------------------------------------------------

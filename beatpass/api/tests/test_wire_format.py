@@ -5,6 +5,7 @@ from django.db import DataError
 from django.test import override_settings
 
 from beatpass.api.exceptions import exception_handler
+from content.playlists.models import Playlist
 from content.tests.factories import TrackFactory
 
 pytestmark = pytest.mark.django_db
@@ -77,6 +78,28 @@ def test_nul_byte_in_form_field_is_rejected(api_client):
         content_type="application/x-www-form-urlencoded",
     )
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize("name", ["%FF%FE", "%C0%80", "caf%E9", "\xff"])
+def test_form_data_that_is_not_utf8_is_rejected_not_stored_as_replacement_characters(
+    user_client, name
+):
+    response = user_client.generic(
+        "POST",
+        "/api/v1/playlists",
+        b"name=" + name.encode("latin-1"),
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 400
+    assert "UTF-8" in response.json()["message"]
+    assert not Playlist.objects.exists()
+    ok = user_client.post(
+        "/api/v1/playlists",
+        "name=Caf%C3%A9+%F0%9F%8E%B5",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert ok.status_code == 201
+    assert Playlist.objects.get().name == "Café 🎵"
 
 
 def test_unknown_api_path_is_json_404(api_client):

@@ -15,7 +15,17 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Count, ExpressionWrapper, F, IntegerField, Min, Q, Sum
+from django.db.models import (
+    Case,
+    Count,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Min,
+    Q,
+    Sum,
+    When,
+)
 from django.db.models.functions import Coalesce, Least
 from rest_framework.exceptions import NotFound
 
@@ -491,14 +501,17 @@ def downloads_analytics(*, scope: Scope, period: str, today: datetime.date) -> d
     start, _ = day_bounds(days.first)
     _, end = day_bounds(days.last)
     downloads = Download.objects.filter(track_id__in=ids, created_at__gte=start, created_at__lt=end)
+    # The track's file type, or ``stem`` / ``stems`` (the zip) for downloads of its stems.
+    file_type = Case(
+        When(format__in=(Download.STEM, Download.STEMS_ZIP), then=F("format")),
+        default=F("track__file__extension"),
+    )
     per_format = [
-        {
-            "format": (row["track__file__extension"] or "").lstrip(".") or "unknown",
-            "downloads": row["n"],
-        }
-        for row in downloads.values("track__file__extension")
+        {"format": (row["file_type"] or "").lstrip(".") or "unknown", "downloads": row["n"]}
+        for row in downloads.annotate(file_type=file_type)
+        .values("file_type")
         .annotate(n=Count("id"))
-        .order_by("-n", "track__file__extension")
+        .order_by("-n", "file_type")
     ]
     people = downloads.aggregate(
         users=Count("user", distinct=True),

@@ -266,28 +266,31 @@ def test_downloads_analytics_per_day_track_and_format(catalog, clock_at_now, pro
         (catalog["unrelated"], fan, "", 0),
         (first, fan, "", 45),
     ):
-        row = Download.objects.create(track=track, user=user, ip_hash=ip_hash)
+        row = Download.objects.create(track=track, user=user, ip_hash=ip_hash, format="wav")
         Download.objects.filter(pk=row.pk).update(created_at=now - datetime.timedelta(days=offset))
+    stem = Download.objects.create(track=single, user=buyer, format=Download.STEM)
+    Download.objects.filter(pk=stem.pk).update(created_at=now)
     stats(first, 0, downloads=1)
     stats(first, 1, downloads=2, licenses=1)
-    stats(single, 0, downloads=1)
+    stats(single, 0, downloads=2)
     stats(first, 45, downloads=1)
 
     data = get(
         producer_client, f"/api/v1/artists/{catalog['artist'].pk}/downloads-analytics?period=7-days"
     )
 
-    assert (data["total_downloads"], data["period_downloads"]) == (5, 4)
+    assert (data["total_downloads"], data["period_downloads"]) == (6, 5)
     assert data["unique_downloaders"] == 3  # two accounts and one anonymous visitor
     assert data["per_day"][-2:] == [
         {"date": day(1).isoformat(), "downloads": 2},
-        {"date": TODAY.isoformat(), "downloads": 2},
+        {"date": TODAY.isoformat(), "downloads": 3},
     ]
     assert len(data["per_day"]) == 7
-    assert [(t["id"], t["downloads"]) for t in data["per_track"]] == [(first.pk, 3), (single.pk, 1)]
+    assert [(t["id"], t["downloads"]) for t in data["per_track"]] == [(first.pk, 3), (single.pk, 2)]
     assert data["per_format"] == [
         {"format": "wav", "downloads": 3},
         {"format": "mp3", "downloads": 1},
+        {"format": "stem", "downloads": 1},
     ]
     assert data["licenses"] == {"total": 1, "period": 1}
     assert data["top_track"]["id"] == first.pk

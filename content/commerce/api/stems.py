@@ -23,6 +23,7 @@ from content.commerce.inputs import StemUploadInput
 from content.commerce.presenters import present_stem
 from content.commerce.schemas import StemEnvelope, StemListEnvelope
 from content.commerce.services import stems as services
+from content.licensing.context import client_ip
 from content.media.services import downloads as download_services
 from content.uploads.models import FileEntry
 from content.uploads.services import human_size
@@ -147,6 +148,17 @@ class TrackStemDetailView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+def _record(request, track, access, *, zipped: bool) -> None:
+    if request.method == "GET":  # HEAD probes are not downloads
+        services.stem_download_record(
+            track=track,
+            user=request.user,
+            ip=client_ip(request),
+            license=access.license,
+            zipped=zipped,
+        )
+
+
 class TrackStemDownloadView(APIView):
     permission_classes = [IsAuthenticated]
 
@@ -189,6 +201,11 @@ class TrackStemDownloadView(APIView):
         response = download_services.file_response(
             served=served, filename=filename, range_header=request.headers.get("Range")
         )
+        # One event per download, as for tracks: of a player's ranges, the one at byte 0.
+        if response.status_code == 200 or (
+            response.status_code == 206 and response["Content-Range"].startswith("bytes 0-")
+        ):
+            _record(request, track, access, zipped=False)
         if access.license_uuid:
             response["X-License-Id"] = access.license_uuid
         return response
@@ -236,6 +253,7 @@ class TrackStemsZipView(APIView):
         response["Content-Disposition"] = download_services.content_disposition(
             ascii_name, unicode_name
         )
+        _record(request, track, access, zipped=True)
         if access.license_uuid:
             response["X-License-Id"] = access.license_uuid
         return response

@@ -42,7 +42,11 @@ class StripeWebhookView(APIView):
             "`customer.subscription.created|updated|deleted`, and the Connect events "
             "`payout.created|updated|paid|failed|canceled` (the event's `account` names the "
             "producer's account; payouts are recorded once and only move forward); other "
-            "types are stored and ignored. 503 when processing failed (the gateway retries)."
+            "types are stored and ignored. A signed body that cannot be used (not JSON, no "
+            "id, no data object, data its handler cannot work with) is stored once as "
+            "`rejected` with the reason and answered 200, since a retry could never succeed. "
+            "503 when processing failed for a transient reason (database unavailable, lock "
+            "timeout, gateway down): the gateway delivers it again."
         ),
         parameters=[
             OpenApiParameter(

@@ -55,6 +55,11 @@ class PaymentGateway(abc.ABC):
     def retrieve_payment_intent(self, *, intent_id: str) -> PaymentIntent: ...
 
     @abc.abstractmethod
+    def cancel_payment_intent(self, *, intent_id: str, idempotency_key: str) -> str:
+        """Cancel an unpaid PaymentIntent so the buyer can no longer pay it; its new status.
+        An intent already paid cannot be cancelled (``GatewayError``): refund it instead."""
+
+    @abc.abstractmethod
     def refund_payment(self, *, intent_id: str, idempotency_key: str) -> str:
         """Refund the whole payment (and the transfer to the producer); the refund id."""
 

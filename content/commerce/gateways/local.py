@@ -54,6 +54,9 @@ class LocalGateway(PaymentGateway):
             id=intent_id, client_secret=self._secret(intent_id), status="requires_payment_method"
         )
 
+    def cancel_payment_intent(self, *, intent_id: str, idempotency_key: str) -> str:
+        return "canceled"
+
     def refund_payment(self, *, intent_id: str, idempotency_key: str) -> str:
         return f"re_test_{_token('refund', idempotency_key)}"
 

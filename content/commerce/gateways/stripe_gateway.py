@@ -109,6 +109,16 @@ class StripeGateway(PaymentGateway):
             )
         )
 
+    def cancel_payment_intent(self, *, intent_id: str, idempotency_key: str) -> str:
+        intent = self._call(
+            "cancel payment intent",
+            self.client.v1.payment_intents.cancel,
+            intent_id,
+            {"cancellation_reason": "abandoned"},
+            {"idempotency_key": idempotency_key},
+        )
+        return _plain(intent)["status"]
+
     def refund_payment(self, *, intent_id: str, idempotency_key: str) -> str:
         refund = self._call(
             "refund",

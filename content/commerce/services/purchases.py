@@ -11,6 +11,7 @@ constraints (one pending, one succeeded purchase per track) back it.
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 from datetime import timedelta
@@ -31,6 +32,7 @@ from content.commerce.errors import (
     ArtistNotPayable,
     ExclusivePending,
     GatewayError,
+    GatewayNotConfigured,
     OwnTrack,
     PriceChanged,
     PurchasesDisabled,
@@ -522,28 +524,85 @@ def exclusive_holds_release() -> int:
 TRACK_DELETED = "track_deleted"
 
 
-def tracks_delete_check(*, user, tracks) -> None:
-    """Called by ``content.catalog.services.tracks_delete`` with every track of the batch
-    locked (``FOR UPDATE``), before anything is deleted. A producer cannot delete a track sold
-    exclusively (409 ``exclusive_sold``: the buyer keeps the WAV, MP3 and stems they paid for)
-    nor one whose exclusive a buyer is paying for (409 ``exclusive_pending`` while the hold
-    lasts); one such track refuses the whole batch, and the body lists them (``track_ids``).
-    A hold that has run out gives way, as it does to a new buyer: its purchase is failed.
-    Staff may delete any track (a takedown): the pending purchases fail (``track_deleted``),
-    and a payment that succeeds afterwards is refunded (its track is gone)."""
+def tracks_delete_refusal(*, tracks) -> TrackSoldLocked | TrackPendingLocked | None:
+    """The 409 deleting ``tracks`` gets when it is not a takedown, or None: a track sold
+    exclusively (``exclusive_sold``: the buyer keeps the WAV, MP3 and stems they paid for) or
+    one whose exclusive a buyer is paying for (``exclusive_pending`` while the hold lasts).
+    Binding only on rows the caller locked; the admin also asks it first, to explain."""
+    sold = [t.pk for t in tracks if t.exclusive_status == ExclusiveStatus.SOLD]
+    if sold:
+        return TrackSoldLocked(track_ids=sold)
     now = clock.now()
-    if not user.is_staff:
-        sold = [t.pk for t in tracks if t.exclusive_status == ExclusiveStatus.SOLD]
-        if sold:
-            raise TrackSoldLocked(track_ids=sold)
-        held = [
-            t.pk
-            for t in tracks
-            if t.exclusive_status == ExclusiveStatus.PENDING
-            and (t.exclusive_hold_until is None or t.exclusive_hold_until > now)
-        ]
-        if held:
-            raise TrackPendingLocked(track_ids=held)
+    held = [
+        t.pk
+        for t in tracks
+        if t.exclusive_status == ExclusiveStatus.PENDING
+        and (t.exclusive_hold_until is None or t.exclusive_hold_until > now)
+    ]
+    if held:
+        return TrackPendingLocked(track_ids=held)
+    return None
+
+
+def tracks_delete_check(*, user, tracks, takedown: bool | None = None) -> None:
+    """Called by ``content.catalog.services.tracks_delete`` with every track of the batch
+    locked (``FOR UPDATE``), before anything is deleted. Unless it is a takedown (by default:
+    the user is staff), a track sold or being paid for refuses the whole batch
+    (``tracks_delete_refusal``; the body lists them in ``track_ids``). A hold that has run out
+    gives way, as it does to a new buyer. In a takedown the pending purchases fail
+    (``track_deleted``, see ``_fail_purchases_of_deleted_track``); a sold track's buyer keeps
+    their license."""
+    if not (user.is_staff if takedown is None else takedown):
+        refusal = tracks_delete_refusal(tracks=tracks)
+        if refusal is not None:
+            raise refusal
     for track in tracks:
         if track.exclusive_status == ExclusiveStatus.PENDING:
-            _fail_pending(track_id=track.pk, code=TRACK_DELETED, message="The track was deleted.")
+            _fail_purchases_of_deleted_track(track)
+
+
+def _fail_purchases_of_deleted_track(track: Track) -> None:
+    """The locked ``track`` is about to be deleted: its pending purchases fail
+    (``track_deleted``), their coupon uses and the hold are released, their buyers are told,
+    and once the delete commits their PaymentIntents are cancelled at the gateway so nobody
+    pays for a track that is gone. An intent paid meanwhile cannot be cancelled: its success
+    event then finds no track and refunds it."""
+    pending = list(
+        Purchase.objects.filter(track_id=track.pk, status=Purchase.Status.PENDING).select_related(
+            "buyer"
+        )
+    )
+    _fail_pending(track_id=track.pk, code=TRACK_DELETED, message="The track was deleted.")
+    _release_hold(track)
+    for purchase in pending:
+        if purchase.buyer is not None:
+            notify(
+                user=purchase.buyer,
+                kind="purchase.canceled",
+                title=f"Your purchase of “{purchase.track_name}” was cancelled",
+                body="The track was taken down before your payment completed: the payment "
+                "is cancelled, or refunded in full if it already went through.",
+                data={"purchase_id": purchase.pk, "track_id": track.pk},
+            )
+        if purchase.payment_intent_id:
+            transaction.on_commit(
+                functools.partial(
+                    purchase_cancel_payment,
+                    purchase_id=purchase.pk,
+                    gateway=purchase.gateway,
+                    intent_id=purchase.payment_intent_id,
+                )
+            )
+
+
+def purchase_cancel_payment(*, purchase_id: int, gateway: str, intent_id: str) -> str | None:
+    """Cancel a failed purchase's PaymentIntent at the gateway (after commit: a gateway call
+    never holds row locks); its new status, or None when the gateway refused or was down
+    (logged: a payment that still succeeds is refunded by its webhook)."""
+    try:
+        return get_gateway(gateway).cancel_payment_intent(
+            intent_id=intent_id, idempotency_key=f"beatpass-purchase-{purchase_id}-cancel"
+        )
+    except (GatewayError, GatewayNotConfigured) as exc:
+        logger.warning("purchase %s: cancelling %s failed: %s", purchase_id, intent_id, exc)
+        return None

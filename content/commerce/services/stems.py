@@ -25,6 +25,8 @@ from content import clock
 from content.catalog.models import ExclusiveStatus, Track
 from content.commerce.errors import StemsDelivered, TrackPendingLocked
 from content.commerce.models import TrackStem
+from content.media.models import Download
+from content.media.services.downloads import download_record
 from content.uploads.models import FileEntry
 from content.uploads.services import file_entry_create, file_entry_delete
 
@@ -59,7 +61,7 @@ def stem_add(
         raise ValidationError({"file": ["Send a `file`, or the `file_entry_id` of an upload."]})
     created = uploaded is not None
     if created:
-        file_entry = file_entry_create(owner=actor, uploaded=uploaded)
+        file_entry = file_entry_create(owner=actor, uploaded=uploaded, audio_only=True)
     field = "file" if created else "file_entry_id"
     try:
         if file_entry.kind != FileEntry.Kind.AUDIO:
@@ -101,13 +103,14 @@ def stem_add(
 
 
 @transaction.atomic
-def stem_remove(*, actor, stem: TrackStem) -> None:
+def stem_remove(*, actor, stem: TrackStem, takedown: bool | None = None) -> None:
     """Detach a stem (and delete its stored file when nothing else uses it). The stems belong
     to the buyer's delivery once the exclusive is sold (409 ``stems_delivered``) and while a
     buyer is paying for it (409 ``exclusive_pending``, until the hold ends): the producer
-    cannot take them back. Staff can (a takedown)."""
+    cannot take them back. A takedown can (by default: staff; the admin's delete is not one).
+    Locks the track row."""
     track = Track.objects.select_for_update().get(pk=stem.track_id)
-    if not actor.is_staff:
+    if not (actor.is_staff if takedown is None else takedown):
         if track.exclusive_status == ExclusiveStatus.SOLD:
             raise StemsDelivered()
         if track.exclusive_status == ExclusiveStatus.PENDING and (
@@ -116,11 +119,25 @@ def stem_remove(*, actor, stem: TrackStem) -> None:
             raise TrackPendingLocked(track_ids=[track.pk], message=TrackPendingLocked.STEMS)
     entry = stem.file
     stem.delete()
-    _release_files([entry])
+    stored_files_release(entries=[entry])
 
 
-def _release_files(entries) -> None:
-    """Delete the stored files of removed stems that no other stem or track uses."""
+def stem_download_record(*, track, user, ip: str | None, license, zipped: bool) -> None:
+    """One download event for a stem (or the zip of all of them), as for the track's own
+    files: the producer's download analytics count it, and so does the refund policy's
+    "downloaded any files"."""
+    download_record(
+        track=track,
+        user=user,
+        ip=ip,
+        license=license,
+        fmt=Download.STEMS_ZIP if zipped else Download.STEM,
+    )
+
+
+def stored_files_release(*, entries) -> None:
+    """Delete the file entries (their stored files after commit) of removed stems or tracks
+    that no other stem or track uses."""
     for entry in entries:
         in_use = (
             TrackStem.objects.filter(file=entry).exists()
@@ -139,7 +156,7 @@ def stems_delete_of_tracks(*, track_ids) -> int:
         return 0
     TrackStem.objects.filter(pk__in=[s.pk for s in stems]).delete()
     entries = {s.file_id: s.file for s in stems}
-    _release_files(entries.values())
+    stored_files_release(entries=entries.values())
     return len(stems)
 
 

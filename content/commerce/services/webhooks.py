@@ -3,21 +3,24 @@
 Stripe's scheme (``Stripe-Signature: t=<unix>,v1=<hmac-sha256 of "t.body">``) checked by the
 official library, with ``COMMERCE_WEBHOOK_TOLERANCE_SECONDS`` for the timestamp; the local test
 gateway's events are signed the same way, so one path serves both. Each event id is stored
-(unique): a replay of a processed event is a no-op; a failed one is processed again.
+(unique): a replay of a processed (ignored, rejected) event is a no-op; a failed one (a
+transient error) is processed again.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from typing import Any
 
 import stripe as stripe_lib
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 
 from beatpass.api.errors import ApplicationError
 from content import clock
+from content.commerce.errors import GatewayError, GatewayNotConfigured
 from content.commerce.models import WebhookEvent
 from content.commerce.services import connect, payouts, purchases, subscriptions
 
@@ -73,8 +76,8 @@ def sign_payload(payload: str, *, timestamp: int | None = None, secret: str | No
     )
 
 
-def webhook_verify(*, payload: bytes, signature: str | None) -> dict[str, Any]:
-    """The event, if ``signature`` is valid and recent; else 400."""
+def webhook_verify(*, payload: bytes, signature: str | None) -> None:
+    """Nothing if ``signature`` is valid and recent; else 400 (nothing is stored)."""
     # The platform endpoint's secret, then the Connect endpoint's (payout.*, account.updated
     # come from an endpoint for connected accounts, which Stripe signs with its own secret).
     secrets = [settings.COMMERCE_WEBHOOK_SECRET]
@@ -94,66 +97,129 @@ def webhook_verify(*, payload: bytes, signature: str | None) -> dict[str, Any]:
             # The library checks the timestamp only once a signature matched.
             stale = stale or "tolerance" in str(exc)
             continue
-        break
-    else:
-        if stale:
-            raise WebhookSignatureInvalid(
-                "The webhook signature's timestamp is outside the tolerance.",
-                code="stale_signature",
-            )
-        raise WebhookSignatureInvalid("Invalid webhook signature.")
-    try:
-        event = json.loads(payload)
-    except (ValueError, UnicodeDecodeError):
+        return
+    if stale:
         raise WebhookSignatureInvalid(
-            "The webhook body is not JSON.", code="invalid_payload"
-        ) from None
-    if not isinstance(event, dict) or not isinstance(event.get("id"), str) or "type" not in event:
-        raise WebhookSignatureInvalid("The webhook body is not an event.", code="invalid_payload")
-    if not isinstance((event.get("data") or {}).get("object"), dict):
-        raise WebhookSignatureInvalid("The event has no data object.", code="invalid_payload")
-    return event
+            "The webhook signature's timestamp is outside the tolerance.",
+            code="stale_signature",
+        )
+    raise WebhookSignatureInvalid("Invalid webhook signature.")
+
+
+def event_problem(event: Any) -> str | None:
+    """Why ``event`` (a decoded body) is not a usable event, or None."""
+    if not isinstance(event, dict) or not isinstance(event.get("id"), str) or not event["id"]:
+        return "The body is not an event (no string id)."
+    if not isinstance(event.get("type"), str):
+        return "The event has no string type."
+    if not isinstance(event.get("data"), dict) or not isinstance(event["data"].get("object"), dict):
+        return "The event has no data object."
+    return None
+
+
+def _parse(payload: bytes) -> tuple[str, dict[str, Any], str | None]:
+    """(event id, what to store, why it is unusable or None) for a signed body. A body with
+    no usable id is keyed by its SHA-256, so its redeliveries are still recognised."""
+    try:
+        # NaN and Infinity are not JSON (and PostgreSQL refuses them).
+        event = json.loads(payload, parse_constant=_not_json)
+        stripped = _without_nul(event)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        event = stripped = None
+        problem = "The body is not JSON (or is nested too deeply)."
+    else:
+        problem = event_problem(event)
+        if stripped != event:  # PostgreSQL's jsonb cannot hold U+0000; Stripe never sends it
+            problem = problem or "The event contains NUL characters."
+    event_id = stripped.get("id") if isinstance(stripped, dict) else None
+    if not isinstance(event_id, str) or not event_id:
+        event_id = f"malformed_{hashlib.sha256(payload).hexdigest()}"
+    if not isinstance(stripped, dict):
+        stripped = {"body": payload.decode("utf-8", "replace").replace("\x00", "")[:10_000]}
+    return event_id[:255], stripped, problem
+
+
+def _not_json(constant: str) -> None:
+    raise ValueError(f"{constant} is not JSON")
+
+
+def _without_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list):
+        return [_without_nul(item) for item in value]
+    if isinstance(value, dict):
+        return {_without_nul(key): _without_nul(item) for key, item in value.items()}
+    return value
 
 
 def webhook_receive(
     *, payload: bytes, signature: str | None, gateway: str
 ) -> tuple[WebhookEvent, bool]:
     """Verify, store once and process an event: (event row, duplicate?). A duplicate of a
-    processed (or ignored) event changes nothing."""
-    event = webhook_verify(payload=payload, signature=signature)
+    processed, ignored or rejected event changes nothing. A signed body that cannot be used
+    (not JSON, no id, no data object, a handler's data it cannot work with) is stored as
+    ``rejected`` with the reason: retrying it would never succeed."""
+    webhook_verify(payload=payload, signature=signature)
+    event_id, event, problem = _parse(payload)
+    defaults = {"type": str(event.get("type") or "")[:100], "gateway": gateway, "payload": event}
+    if problem is not None:
+        defaults.update(status=WebhookEvent.Status.REJECTED, error=problem, attempts=1)
     try:
         with transaction.atomic():
-            row, _ = WebhookEvent.objects.get_or_create(
-                event_id=event["id"][:255],
-                defaults={"type": str(event["type"])[:100], "gateway": gateway, "payload": event},
-            )
+            row, created = WebhookEvent.objects.get_or_create(event_id=event_id, defaults=defaults)
     except IntegrityError:  # a concurrent delivery inserted it first
-        row = WebhookEvent.objects.get(event_id=event["id"][:255])
-    if row.status in (WebhookEvent.Status.PROCESSED, WebhookEvent.Status.IGNORED):
-        return row, True
+        row, created = WebhookEvent.objects.get(event_id=event_id), False
+    if row.status in FINAL_STATUSES:
+        return row, not created
     return webhook_process(event=row), False
+
+
+FINAL_STATUSES = (
+    WebhookEvent.Status.PROCESSED,
+    WebhookEvent.Status.IGNORED,
+    WebhookEvent.Status.REJECTED,
+)
+
+# Errors a later delivery may not meet: the event stays ``failed`` and the endpoint answers
+# 503 so the gateway delivers it again. Anything else a handler raises comes from the event's
+# data (a missing field, a wrong type, an unknown plan): it is ``rejected`` once, answered 200.
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    OperationalError,  # database unavailable, lock or statement timeout, deadlock
+    InterfaceError,  # connection closed
+    GatewayError,  # the gateway (a refund call) is unavailable
+    GatewayNotConfigured,
+)
 
 
 def webhook_process(*, event: WebhookEvent) -> WebhookEvent:
     """Run the event's handler (also the admin's "reprocess" action). Locks the event row, so
-    two deliveries of one event never process it twice; a failure is recorded, not raised."""
+    two deliveries of one event never process it twice; a failure is recorded, not raised:
+    ``failed`` for a transient error, ``rejected`` for any other."""
     with transaction.atomic():
         row = WebhookEvent.objects.select_for_update().get(pk=event.pk)
-        if row.status in (WebhookEvent.Status.PROCESSED, WebhookEvent.Status.IGNORED):
+        if row.status in FINAL_STATUSES:
             return row
         row.attempts += 1
+        problem = event_problem(row.payload)
         handler = _handlers().get(row.type)
-        if handler is None:
+        if problem is None and handler is None:
             row.status = WebhookEvent.Status.IGNORED
             row.processed_at = clock.now()
             row.save()
             return row
         try:
+            if problem is not None:
+                raise ValueError(problem)
             with transaction.atomic():
                 handler(row.payload["data"]["object"], row.payload)
-        except Exception as exc:  # recorded for the admin; the gateway retries the delivery
-            logger.exception("webhook %s (%s) failed", row.event_id, row.type)
+        except TRANSIENT_ERRORS as exc:  # the gateway delivers it again
+            logger.warning("webhook %s (%s) failed: %s", row.event_id, row.type, exc)
             row.status = WebhookEvent.Status.FAILED
+            row.error = f"{type(exc).__name__}: {exc}"[:2000]
+        except Exception as exc:  # the payload is unusable: recorded for the admin, not retried
+            logger.exception("webhook %s (%s) rejected", row.event_id, row.type)
+            row.status = WebhookEvent.Status.REJECTED
             row.error = f"{type(exc).__name__}: {exc}"[:2000]
         else:
             row.status = WebhookEvent.Status.PROCESSED

@@ -2,7 +2,8 @@
 
 Speaks the form-encoded requests and JSON objects of the endpoints the adapter uses:
 ``POST /v1/payment_intents`` (honours ``Idempotency-Key``: same key, same object),
-``GET /v1/payment_intents/{id}``, ``POST /v1/refunds``, ``POST /v1/accounts``,
+``GET /v1/payment_intents/{id}``, ``POST /v1/payment_intents/{id}/cancel`` (refused once
+the intent succeeded), ``POST /v1/refunds``, ``POST /v1/accounts``,
 ``GET /v1/accounts/{id}``, ``POST /v1/account_links``, ``GET /v1/balance`` (per
 ``Stripe-Account``). Refuses a wrong API key (401). ``mode = "error"`` answers 400 with a
 Stripe error body; ``accounts_active`` decides whether new accounts can take charges.
@@ -69,6 +70,16 @@ class StripeFake:
         }
         self.intents[intent_id] = intent
         return intent
+
+    def cancel_intent(self, intent_id: str, form: dict) -> tuple[int, dict]:
+        intent = self.intents.get(intent_id)
+        if intent is None:
+            return 404, _error("No such payment_intent", "resource_missing")
+        if intent["status"] in ("succeeded", "canceled"):
+            message = f"This PaymentIntent's status is {intent['status']}."
+            return 400, _error(message, "payment_intent_unexpected_state")
+        intent.update(status="canceled", cancellation_reason=form.get("cancellation_reason"))
+        return 200, intent
 
     def create_refund(self, form: dict) -> tuple[int, dict]:
         intent = self.intents.get(form.get("payment_intent", ""))
@@ -153,6 +164,8 @@ class StripeFake:
                         return 200, fake.create_intent(form)
                     if method == "GET" and len(parts) == 3 and parts[2] in fake.intents:
                         return 200, fake.intents[parts[2]]
+                    if method == "POST" and len(parts) == 4 and parts[3] == "cancel":
+                        return fake.cancel_intent(parts[2], form)
                     return 404, _error("No such payment_intent", "resource_missing")
                 if parts == ["v1", "refunds"] and method == "POST":
                     return fake.create_refund(form)

@@ -58,7 +58,7 @@ def test_webhook_event_payload_and_reprocess_action(admin_client, api_client, pr
         {"action": "reprocess", ACTION_CHECKBOX_NAME: [row.pk]},
         follow=True,
     )
-    assert "Reprocessed 1 event(s); 0 failed." in response.content.decode()
+    assert "Reprocessed 1 event(s); 0 failed, 0 rejected." in response.content.decode()
     account.refresh_from_db()
     assert account.charges_enabled is True
     row.refresh_from_db()

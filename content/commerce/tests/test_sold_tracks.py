@@ -112,7 +112,7 @@ def test_deleting_an_unsold_track_deletes_its_stem_files(
         assert producer_client.delete(track_url(track)).status_code == 200
     assert not TrackStem.objects.exists()
     assert not FileEntry.objects.filter(pk__in=[s["id"] for s in stems]).exists()
-    assert len(stored_uploads()) == before
+    assert len(stored_uploads()) == before - 1  # the track's audio file went too
 
 
 def test_staff_can_take_down_a_sold_track_and_the_certificate_stays(
@@ -166,8 +166,15 @@ def test_the_buyer_keeps_download_certificate_and_status_of_a_hidden_sold_track(
     assert status.json()["data"]["has_purchased"] is True
     certificate = buyer_client.get(f"{track_url(track)}/license-certificate")
     assert certificate.status_code == 200
+    detail = buyer_client.get(track_url(track))
+    assert detail.status_code == 200
+    assert (detail.json()["track"]["id"], detail.json()["track"]["visibility"]) == (
+        track.pk,
+        "private",
+    )
 
     stranger = bearer_client(UserFactory())
+    assert stranger.get(track_url(track)).status_code == 404
     assert stranger.get(f"{track_url(track)}/download").status_code == 404
     assert stranger.get(f"{track_url(track)}/purchase/status").status_code == 404
     assert api_client_get(f"{track_url(track)}/download") == 404
@@ -186,6 +193,7 @@ def test_a_refund_ends_the_buyers_access_to_the_hidden_track(producer_client, so
     buyer_client = bearer_client(buyer)
     assert buyer_client.get(f"{track_url(track)}/download").status_code == 404
     assert buyer_client.get(f"{track_url(track)}/purchase/status").status_code == 404
+    assert buyer_client.get(track_url(track)).status_code == 404
 
 
 def test_the_hidden_sold_track_is_still_read_in_one_query(

@@ -91,7 +91,11 @@ def test_the_producer_uploads_stems_and_the_track_says_it_has_them(
     ("name", "data", "message"),
     [
         ("empty.wav", b"", "empty"),
-        ("notes.wav", b"just some text, not audio at all" * 10, "Unsupported file type"),
+        (
+            "notes.wav",
+            b"just some text, not audio at all" * 10,
+            "Unsupported file type. Upload WAV, FLAC or AIFF audio.'",
+        ),
         ("beat.mp3", testing.encode(testing.tone(2.0), "mp3"), "MP3 files are not accepted"),
         ("cover.png", testing.png_bytes(), "A stem must be audio"),
         ("drums.flac", tone_wav(2.0), "extension does not match"),
@@ -432,3 +436,31 @@ def test_a_nul_byte_in_a_multipart_field_is_400_and_stores_nothing(producer_clie
     assert "NUL" in response.json()["message"]
     assert not TrackStem.objects.filter(track=track).exists()
     assert stored_uploads() == before
+
+
+def test_stem_downloads_are_recorded_as_downloads_of_the_track(
+    producer, producer_client, track, api_client
+):
+    from content.media.models import Download
+
+    stem_id = add_stem(producer_client, track, "drums.wav").json()["stem"]["id"]
+    buyer = UserFactory()
+    purchase = buy(buyer, track, api_client)
+    buyer_client = bearer_client(buyer)
+    url = stems_url(track, stem_id, "download")
+
+    assert buyer_client.get(url).status_code == 200
+    assert buyer_client.get(url, HTTP_RANGE="bytes=0-3").status_code == 206
+    assert buyer_client.get(url, HTTP_RANGE="bytes=4-9").status_code == 206  # same download
+    assert buyer_client.head(url).status_code == 200  # a probe, not a download
+    assert body_of(buyer_client.get(stems_url(track, "download")))[:2] == b"PK"
+    assert producer_client.get(url).status_code == 200
+
+    rows = list(Download.objects.filter(track=track).order_by("id"))
+    assert [(r.user_id, r.format, r.license_id) for r in rows] == [
+        (buyer.pk, Download.STEM, purchase.license_id),
+        (buyer.pk, Download.STEM, purchase.license_id),
+        (buyer.pk, Download.STEMS_ZIP, purchase.license_id),
+        (producer.pk, Download.STEM, None),
+    ]
+    assert all(len(r.ip_hash) == 64 for r in rows)

@@ -130,3 +130,75 @@ def test_finances_read_the_connect_balance(stripe_fake, producer_client, produce
     assert data["balance"] == [{"currency": "USD", "available": 120.5, "pending": 29.99}]
     (call,) = stripe_fake.calls("GET", "/v1/balance")
     assert call["stripe_account"] == account.account_id
+
+
+# --- a staff takedown of a track being paid for ---------------------------------------------------
+
+
+def test_a_takedown_cancels_the_pending_payment_and_gives_the_coupon_back(
+    stripe_fake, staff_client, for_sale, django_capture_on_commit_callbacks
+):
+    from conftest import bearer_client
+    from content.catalog.models import Track
+    from content.commerce.models import Coupon
+    from content.commerce.tests.conftest import notifications_of
+    from content.tests.factories import UserFactory
+
+    Coupon.objects.create(code="SAVE10", type="percentage", amount="10", max_uses=1)
+    buyer = UserFactory()
+    response = initiate(bearer_client(buyer), for_sale, coupon="SAVE10", expected_total="32.93")
+    assert response.status_code == 200, response.json()
+    purchase = Purchase.objects.get()
+    assert Coupon.objects.get().times_used == 1
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert staff_client.delete(f"/api/v1/tracks/{for_sale.pk}").status_code == 200
+
+    assert not Track.objects.filter(pk=for_sale.pk).exists()
+    (call,) = stripe_fake.calls("POST", f"/v1/payment_intents/{purchase.payment_intent_id}/cancel")
+    assert call["idempotency_key"] == f"beatpass-purchase-{purchase.pk}-cancel"
+    assert call["form"]["cancellation_reason"] == "abandoned"
+    assert stripe_fake.intents[purchase.payment_intent_id]["status"] == "canceled"
+    purchase.refresh_from_db()
+    assert (purchase.status, purchase.failure_code) == (Purchase.Status.FAILED, "track_deleted")
+    assert Coupon.objects.get().times_used == 0
+    (notice,) = notifications_of(buyer, "purchase.canceled")
+    assert "the payment is cancelled" in notice.body
+    assert notice.data["purchase_id"] == purchase.pk
+
+
+def test_a_takedown_after_the_buyer_paid_refunds_when_the_success_arrives(
+    stripe_fake, staff_client, api_client, user_client, for_sale, django_capture_on_commit_callbacks
+):
+    initiate(user_client, for_sale)
+    purchase = Purchase.objects.get()
+    stripe_fake.intents[purchase.payment_intent_id]["status"] = "succeeded"  # webhook not yet in
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert staff_client.delete(f"/api/v1/tracks/{for_sale.pk}").status_code == 200
+
+    # the gateway refused to cancel a paid intent; the delete went through all the same
+    assert stripe_fake.intents[purchase.payment_intent_id]["status"] == "succeeded"
+    assert pay(api_client, purchase).status_code == 200
+    purchase.refresh_from_db()
+    assert purchase.status == Purchase.Status.REFUNDED
+    (refund,) = stripe_fake.calls("POST", "/v1/refunds")
+    assert refund["form"]["payment_intent"] == purchase.payment_intent_id
+
+
+def test_a_takedown_of_a_sold_track_touches_no_payment(
+    stripe_fake, staff_client, api_client, user_client, for_sale, django_capture_on_commit_callbacks
+):
+    initiate(user_client, for_sale)
+    purchase = Purchase.objects.get()
+    pay(api_client, purchase)
+    calls_before = len(stripe_fake.requests)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert staff_client.delete(f"/api/v1/tracks/{for_sale.pk}").status_code == 200
+
+    assert len(stripe_fake.requests) == calls_before
+    purchase.refresh_from_db()
+    assert purchase.status == Purchase.Status.SUCCEEDED
+    certificate = user_client.get(f"/api/v1/tracks/{for_sale.pk}/license-certificate")
+    assert certificate.status_code == 200

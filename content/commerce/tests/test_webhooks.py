@@ -107,12 +107,6 @@ def test_unknown_event_types_are_stored_and_ignored(api_client):
     assert WebhookEvent.objects.get().status == WebhookEvent.Status.IGNORED
 
 
-def test_a_body_without_event_shape_is_400(api_client):
-    response = deliver(api_client, {"hello": "world"})
-    assert response.status_code == 400
-    assert response.json()["error_code"] == "invalid_payload"
-
-
 # --- payment_intent.succeeded ---------------------------------------------------------------
 
 
@@ -254,37 +248,6 @@ def test_refund_before_success_keeps_the_purchase_refunded(api_client, pending, 
     assert pending.status == Purchase.Status.REFUNDED
     assert not License.objects.filter(license_type="exclusive").exists()
     assert Track.objects.get(pk=for_sale.pk).exclusive_status == ExclusiveStatus.AVAILABLE
-
-
-# --- failures and retries -------------------------------------------------------------------
-
-
-def test_a_failing_event_is_503_and_processed_again_on_redelivery(api_client, settings):
-    from content.commerce.models import Plan
-    from content.tests.factories import UserFactory
-
-    user = UserFactory()
-    subscription = {
-        "id": "sub_1",
-        "object": "subscription",
-        "status": "active",
-        "customer": "cus_1",
-        "metadata": {"user_id": str(user.pk)},  # the plan's price is not known yet
-        "items": {"data": [{"price": {"id": "price_1"}}]},
-        "current_period_start": int(time.time()) - 60,
-        "current_period_end": int(time.time()) + 30 * 86400,
-    }
-    payload = event("customer.subscription.created", subscription)
-    response = deliver(api_client, payload)
-    assert response.status_code == 503
-    assert WebhookEvent.objects.get().status == WebhookEvent.Status.FAILED
-    Plan.objects.create(name="Pro", price="9.99", gateway_price_id="price_1")
-    response = deliver(api_client, payload)  # Stripe retries the same event
-    assert response.status_code == 200
-    row = WebhookEvent.objects.get()
-    assert row.status == WebhookEvent.Status.PROCESSED
-    assert row.attempts == 2
-    assert user.subscriptions.get().gateway_subscription_id == "sub_1"
 
 
 # --- account.updated ------------------------------------------------------------------------

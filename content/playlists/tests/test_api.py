@@ -497,6 +497,27 @@ def test_order_keeps_the_slots_of_tracks_hidden_from_the_editor(user):
     assert positions(playlist) == [(1, b.pk), (2, draft.pk), (3, a.pk)]
 
 
+def test_an_editor_cannot_remove_a_track_hidden_from_them(user):
+    """As with reordering, a track the editor cannot see is out of their reach: its id is
+    ignored as an id not in the playlist is (same answer, so no probing either). The owner
+    may remove any track of their playlist, even one hidden from them since."""
+    draft = TrackFactory(artists=[ArtistFactory()], visibility=Visibility.PRIVATE)
+    a, b = tracks(2)
+    editor = UserFactory()
+    playlist = PlaylistFactory(
+        owner=user, collaborative=True, tracks=[a, draft, b], editors=[editor]
+    )
+    url = f"{URL}/{playlist.pk}/tracks/remove"
+
+    response = bearer_client(editor).post(url, {"ids": [draft.pk, a.pk]}, format="json")
+
+    assert response.status_code == 200
+    assert positions(playlist) == [(1, draft.pk), (2, b.pk)]
+    owner = bearer_client(user).post(url, {"ids": [draft.pk]}, format="json")
+    assert owner.status_code == 200
+    assert positions(playlist) == [(1, b.pk)]
+
+
 def test_track_writes_permission_matrix(api_client, user, staff_client):
     editor, follower, stranger = UserFactory(), UserFactory(), UserFactory()
     a, b = tracks(2)
