@@ -159,16 +159,23 @@ def servable_for(
     not ready yet raises 409 ``transcode_pending`` (see ``rendition_request``). ``rendition``:
     the ``fmt`` rendition of ``entry`` (or None) when the caller has read it already; a
     completed one is served without asking the database again."""
-    original = Servable(entry.file, entry.size, entry.mime, entry.extension)
-    if fmt == "wav" and (entry.extension.lower() == ".wav" or entry.mime in LOSSLESS_WAV_MIMES):
-        return original
-    if fmt == "mp3" and (entry.extension.lower() == ".mp3" or entry.mime == "audio/mpeg"):
-        return original
-    if not (
-        isinstance(rendition, AudioRendition) and rendition.status == ProcessingStatus.COMPLETED
-    ):
-        rendition = rendition_request(entry=entry, fmt=fmt)
+    ready = servable_ready(entry=entry, fmt=fmt, rendition=rendition)
+    if ready is not None:
+        return ready
+    rendition = rendition_request(entry=entry, fmt=fmt)
     return Servable(rendition.file, rendition.size, rendition.mime, f".{rendition.format}")
+
+
+def servable_ready(*, entry: FileEntry, fmt: str, rendition: AudioRendition | None | object):
+    """``servable_for`` when it needs nothing but ``entry`` and ``rendition`` (the original
+    fits ``fmt``, or ``rendition`` is completed), else None; reads and writes nothing."""
+    if fmt == "wav" and (entry.extension.lower() == ".wav" or entry.mime in LOSSLESS_WAV_MIMES):
+        return Servable(entry.file, entry.size, entry.mime, entry.extension)
+    if fmt == "mp3" and (entry.extension.lower() == ".mp3" or entry.mime == "audio/mpeg"):
+        return Servable(entry.file, entry.size, entry.mime, entry.extension)
+    if isinstance(rendition, AudioRendition) and rendition.status == ProcessingStatus.COMPLETED:
+        return Servable(rendition.file, rendition.size, rendition.mime, f".{rendition.format}")
+    return None
 
 
 def _ascii(text: str) -> str:
