@@ -5,8 +5,9 @@ Method:
 1. A scratch database gets a producer, a subscriber with an active plan, a track with a WAV
    original and a completed fingerprint; the subscriber's license is issued and the MP3
    rendition transcoded once, before measuring (the cached case).
-2. A gunicorn server (one sync worker, loopback, a port in 8380-8399 or ``--port``) serves the project plus a
-   floor view: ``FileResponse(open(path))`` of the same stored file, no auth, no queries.
+2. A gunicorn server (one sync worker, loopback, a port in 8380-8399 or ``--port``) serves
+   the project plus a floor view: ``FileResponse(open(path))`` of the same stored file, no
+   auth, no queries.
 3. Each sample opens a connection, sends the GET (Bearer token for the endpoint) and stops the
    clock at the first byte of the body. Endpoint and floor run interleaved (A, B, A, B ...);
    the reported ratio is the worse of the two formats' median ratios. Target <= 1.5.
