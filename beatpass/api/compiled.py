@@ -37,6 +37,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
+import psycopg
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import QuerySet
 from django.db.models.query import FlatValuesListIterable, ValuesIterable, ValuesListIterable
@@ -87,13 +89,51 @@ class _Statement:
     converters: tuple
 
 
+def _may_prepare(connection) -> bool:
+    """Prepared statements are on (``DATABASE_PREPARED_STATEMENTS``, default on; off behind a
+    pooler that cannot follow them, such as PgBouncer in transaction mode before 1.21) and the
+    driver is psycopg 3; on first use the connection's ``prepare_threshold``, which Django sets
+    to None (never), is raised out of reach: only ``_PreparingCursor`` asks to prepare, and
+    Django's own cursors bind client-side, which never prepares."""
+    if not getattr(settings, "DATABASE_PREPARED_STATEMENTS", True):
+        return False
+    if connection.settings_dict["OPTIONS"].get("server_side_binding"):
+        return False  # Django's own cursors prepare then, after prepare_threshold runs
+    raw = connection.connection
+    if raw.prepare_threshold is None:
+        raw.prepare_threshold = 2**31 - 1
+    return True
+
+
+class _PreparingCursor(psycopg.Cursor):
+    """A server-side binding cursor that prepares its statement on first use and then only
+    executes it (per connection; psycopg keeps up to ``prepared_max`` of them and forgets them
+    on a rollback). PostgreSQL plans a prepared statement with its values for the first five
+    runs, then keeps a generic plan when it costs no more: planning a statement with some
+    twenty subqueries took longer than running it."""
+
+    def execute(self, query, params=None, *, prepare=True, binary=None):
+        return super().execute(query, params, prepare=prepare, binary=binary)
+
+    def _send_query_prepared(self, name, pgq, *, binary=None):
+        # psycopg leaves ``_query`` unset on this path; Django's debug cursor reads the SQL
+        # it logs (``connection.queries``, ``django_assert_num_queries``) from it.
+        self._query = pgq
+        return super()._send_query_prepared(name, pgq, binary=binary)
+
+
 class CompiledQuery:
     """``build(shape, **values)`` -> a ``values()`` / ``values_list()`` queryset, compiled
     once per shape with stand-ins for ``values`` (declared as ``name=type``)."""
 
-    def __init__(self, build: Callable[..., QuerySet], /, **types: type) -> None:
+    def __init__(
+        self, build: Callable[..., QuerySet], /, *, prepared: bool = False, **types: type
+    ) -> None:
+        """``prepared``: run the statement as a server-side prepared statement (see
+        ``_prepared_cursor``) — for hot statements whose planning costs more than their run."""
         if not types:
             raise TypeError("declare the stood-in values as name=type")
+        self._prepared = prepared
         self._build = build
         self._types = types
         self._stand_ins = {name: _stand_in(kind, i) for i, (name, kind) in enumerate(types.items())}
@@ -117,7 +157,11 @@ class CompiledQuery:
         params = list(statement.params)
         for position, name in statement.slots:
             params[position] = values[name]
-        with connection.cursor() as cursor:
+        cursor = connection.cursor()
+        if self._prepared and _may_prepare(connection):
+            cursor.cursor.close()
+            cursor.cursor = _PreparingCursor(connection.connection)
+        with cursor:
             cursor.execute(statement.sql, params)
             fetched = cursor.fetchall()
         out = []
