@@ -18,6 +18,7 @@ from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
 
 from beatpass.api import lean
 from beatpass.api.errors import ApplicationError
@@ -315,9 +316,10 @@ class TrackDownloadView(RetryAfterMixin, APIView):
         )
 
 
-def _serve_download(request, *, track, user, decision, fmt: str, served):
+def _serve_download(request, *, track, user, decision, fmt: str, served, recorded=False):
     """The response of an allowed download (both paths): the file (or its range), the license
-    used or issued (``X-License-Id``) and the ``Download`` row, written before the response."""
+    used or issued (``X-License-Id``) and the ``Download`` row, written before the response
+    (``recorded``: already written by the lean path's statement)."""
     filename = download_services.download_filename(
         track=track, artist_names=track.download_artist_names, extension=served.extension
     )
@@ -338,7 +340,7 @@ def _serve_download(request, *, track, user, decision, fmt: str, served):
             context=lambda: issuance_context(request),
             ip=client_ip(request),
             fmt=fmt,
-            record=starts_at_zero,
+            record=starts_at_zero and not recorded,
         )
     except BaseException:
         response.close()  # the file it opened
@@ -349,14 +351,14 @@ def _serve_download(request, *, track, user, decision, fmt: str, served):
 
 
 def _lean_download(request, track_id):
-    """The common download, a signed-in non-staff user getting a file they hold a license
-    for (or own, or a free download), served without DRF (``beatpass.api.lean``) and with the
-    user row read by the download's own statement: two statements (that SELECT and the
-    ``Download`` INSERT) instead of three. None for anything else — no token or a refused
-    one, staff, a hidden or missing track, any refusal of the policy, a first license, a
-    rendition not ready, a throttled request: ``TrackDownloadView`` answers those as before.
-    Nothing is written and no throttle hit counted before the request is known to be
-    served here."""
+    """The common download, a signed-in non-staff user getting a whole file they hold a
+    license for (or own, or a free download), served without DRF (``beatpass.api.lean``) in
+    ONE statement: the user row, the download's read and its ``Download`` row
+    (``download_read_and_record``). A byte range reads in that statement and records apart.
+    None for anything else — no token or a refused one, staff, a hidden or missing track, any
+    refusal of the policy, a first license, a rendition not ready, a throttled request:
+    ``TrackDownloadView`` answers those as before (reusing the read), after this path has
+    deleted a row its statement recorded, and without a throttle hit counted here."""
     token = lean.access_token(request)
     if token is None:
         return None
@@ -369,39 +371,76 @@ def _lean_download(request, track_id):
         pk = parse_pk(raw_pk)
     except NotFound:
         return None
-    found = download_track_and_viewer_get(user_id=user_id, track_id=pk, fmt=fmt)
-    if found is None:
-        return None
-    track, viewer = found
+    whole_file = not request.headers.get("Range")
+    recorded = None
+    if whole_file:
+        found = download_services.download_read_and_record(
+            user_id=user_id,
+            track_id=pk,
+            fmt=fmt,
+            ip=client_ip(request),
+            revoke_claim=token.get(jwt_settings.REVOKE_TOKEN_CLAIM),
+        )
+        if found is None:
+            return None
+        track, viewer, recorded = found
+    else:
+        found = download_track_and_viewer_get(user_id=user_id, track_id=pk, fmt=fmt)
+        if found is None:
+            return None
+        track, viewer, _ = found
     # Handed over from here on, the DRF view reuses this read (``_read_by_lean_path``).
     request.lean_download_read = (user_id, pk, fmt, track)
+    served = _lean_servable(token, user_id=user_id, viewer=viewer, track=track, fmt=fmt)
+    if served is not None:
+        user, decision, served = served
+        expected = decision.license.pk if decision.license is not None else None
+        if recorded is not None and recorded["license_id"] != expected:
+            served = None  # the statement and the policy disagree: the policy decides
+    if served is None or not lean.throttle_hit(
+        request, scope=UserRateThrottle.scope, ident=str(user_id)
+    ):
+        if recorded is not None:
+            download_services.download_unrecord(recorded=recorded)
+        return None
+    request.user = user
+    try:
+        response = _serve_download(
+            request,
+            track=track,
+            user=user,
+            decision=decision,
+            fmt=fmt,
+            served=served,
+            recorded=recorded is not None,
+        )
+    except BaseException:
+        if recorded is not None:
+            download_services.download_unrecord(recorded=recorded)
+        raise
+    response["Allow"] = _DOWNLOAD_ALLOW  # as DRF's ``finalize_response`` adds
+    return response
+
+
+def _lean_servable(token, *, user_id: int, viewer, track, fmt: str):
+    """(user, decision, servable) when the lean path serves this download, else None; reads
+    and writes nothing."""
     user = lean.token_user(token, user_id=user_id, row=viewer)
     if user is None or user.is_staff:  # refused (the DRF view says why), or another shape
         return None
     try:
-        decision = download_policy(
-            user=user, track=track, facts=download_facts_of(track, user=user)
-        )
+        facts = download_facts_of(track, user=user)
+        decision = download_policy(user=user, track=track, facts=facts)
     except (ApplicationError, APIException):
         return None
     if decision.needs_license and decision.license is None:
         return None  # a first license: quota, lock and issuance, on the DRF path
-    entry = track.file
-    served = None
-    if entry is not None:
-        served = download_services.servable_ready(
-            entry=entry, fmt=fmt, rendition=track.download_rendition
-        )
-    if served is None:
+    if track.file is None:
         return None
-    if not lean.throttle_hit(request, scope=UserRateThrottle.scope, ident=str(user.pk)):
-        return None
-    request.user = user
-    response = _serve_download(
-        request, track=track, user=user, decision=decision, fmt=fmt, served=served
+    served = download_services.servable_ready(
+        entry=track.file, fmt=fmt, rendition=track.download_rendition
     )
-    response["Allow"] = _DOWNLOAD_ALLOW  # as DRF's ``finalize_response`` adds
-    return response
+    return None if served is None else (user, decision, served)
 
 
 def _read_by_lean_path(request, *, user, track_id: int, fmt: str):

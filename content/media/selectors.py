@@ -102,18 +102,23 @@ _download_with_viewer = CompiledQuery(
 
 
 def download_track_and_viewer_get(
-    *, user_id: int, track_id: int, fmt: str
-) -> tuple[Track, dict | None] | None:
+    *, user_id: int, track_id: int, fmt: str, now: datetime | None = None, around=None
+) -> tuple[Track, dict | None, dict] | None:
     """``download_track_get`` for the user ``user_id`` taken as signed in and not staff, and
     that user's ``is_active``, ``is_staff`` and ``password`` (None: no such user), in one
     statement; None when the track is missing or hidden from a non-staff user (the caller
     then asks ``download_track_get`` with the authenticated user, who may be staff).
 
-    The facts are those of a non-staff user: the caller must not use them for a staff one."""
-    values = _download_with_viewer.first(fmt, track_id=track_id, user_id=user_id, now=clock.now())
+    The facts are those of a non-staff user: the caller must not use them for a staff one.
+    ``around``: a ``beatpass.api.compiled.Around`` statement to run this read in (the lean
+    download's read-and-record); its columns are the third item (else an empty dict)."""
+    values = _download_with_viewer.first(
+        fmt, track_id=track_id, user_id=user_id, now=now or clock.now(), around=around
+    )
     if values is None:
         return None
-    return _download_track_of(values), values["dl_viewer"]
+    extra = {name: values.pop(name) for name in (around.names if around else ())}
+    return _download_track_of(values), values["dl_viewer"], extra
 
 
 def download_track_get(*, viewer, track_id: int, fmt: str) -> Track:

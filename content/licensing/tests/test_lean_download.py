@@ -4,10 +4,13 @@ answered by the view (refused tokens, users and throttles)."""
 
 from __future__ import annotations
 
+from uuid import UUID
+
 import pytest
 from django.test import override_settings
 
 from beatpass.accounts.models import User
+from content.licensing.errors import SubscriptionRequired
 from content.licensing.tests.conftest import body_of, download, licensable_track, subscribe
 from content.media import api as media_api
 from content.media.models import AudioRendition, Download
@@ -59,7 +62,7 @@ def test_the_lean_path_answers_as_the_drf_view(
     )
 
 
-def test_a_licensed_download_is_served_by_the_lean_path_in_two_statements(
+def test_a_licensed_download_is_served_by_the_lean_path_in_one_statement(
     subscriber_client, track, licensed, django_assert_num_queries, monkeypatch
 ):
     served = []
@@ -67,12 +70,81 @@ def test_a_licensed_download_is_served_by_the_lean_path_in_two_statements(
     monkeypatch.setattr(
         media_api, "_lean_download", lambda *a: served.append(lean(*a)) or served[-1]
     )
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(1):
         response = download(subscriber_client, track, "mp3")
         body_of(response)
+    with django_assert_num_queries(2):  # a range: the read, then the row apart
+        ranged = download(subscriber_client, track, "mp3", HTTP_RANGE="bytes=0-9")
+        body_of(ranged)
 
-    assert response.status_code == 200
+    assert (response.status_code, ranged.status_code) == (200, 206)
     assert served[0] is not None
+    assert served[1] is not None
+    assert (
+        list(Download.objects.filter(format="mp3").values_list("license__uuid", flat=True))
+        == [UUID(licensed)] * 2
+    )
+
+
+def test_a_row_the_statement_recorded_is_deleted_when_the_policy_refuses(
+    subscriber_client, track, licensed, monkeypatch
+):
+    """The statement's condition restates the policy; if they ever disagree the policy wins
+    and the row the statement wrote is deleted before the DRF view answers."""
+    downloads = Download.objects.count()
+
+    def refuse(**kwargs):
+        raise SubscriptionRequired()
+
+    monkeypatch.setattr(media_api, "download_policy", refuse)
+    response = download(subscriber_client, track, "wav")
+
+    assert response.status_code == 403
+    assert response.json()["error_code"] == "subscription_required"
+    assert Download.objects.count() == downloads
+
+
+@pytest.mark.parametrize(
+    "case", ["sold_to_another", "fingerprint_failed", "license_revoked", "no_subscription"]
+)
+def test_the_statement_records_nothing_the_policy_refuses(
+    subscriber, subscriber_client, track, licensed, case
+):
+    from content.catalog.models import ExclusiveStatus, Track
+    from content.commerce.models import Subscription
+    from content.fingerprints.models import Fingerprint
+    from content.licensing.models import License
+    from content.media.services.downloads import download_read_and_record
+
+    if case == "sold_to_another":
+        buyer = UserFactory()
+        Track.objects.filter(pk=track.pk).update(
+            exclusive_status=ExclusiveStatus.SOLD, exclusive_buyer=buyer
+        )
+    elif case == "fingerprint_failed":
+        Fingerprint.objects.filter(track=track).update(status=Fingerprint.Status.FAILED)
+    elif case == "license_revoked":
+        from content.licensing.services import license_revoke
+
+        license_revoke(license=License.objects.get(), actor=UserFactory(is_staff=True), reason="x")
+    else:
+        Subscription.objects.filter(user=subscriber).delete()
+    downloads = Download.objects.count()
+    token = subscriber_client._credentials["HTTP_AUTHORIZATION"].split()[1]
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    track_row, viewer, recorded = download_read_and_record(
+        user_id=subscriber.pk,
+        track_id=track.pk,
+        fmt="wav",
+        ip="198.51.100.7",
+        revoke_claim=AccessToken(token)["hash_password"],
+    )
+
+    assert recorded is None
+    assert Download.objects.count() == downloads
+    assert download(subscriber_client, track, "wav").status_code in (403, 409, 410)
+    assert Download.objects.count() == downloads
 
 
 @pytest.mark.parametrize("refusal", ["inactive", "deleted", "password_changed"])
