@@ -221,7 +221,8 @@ def main() -> None:
         f"{_common.fmt_ms(c['median'])}  ratio {c['median'] / b['median']:.2f}; the mp3 download "
         f"over it: ratio {_common.summary([first for first, _ in mp3])['median'] / c['median']:.2f}"
     )
-    print(f"median of {repetitions}, one gunicorn worker, loopback HTTP")
+    load = os.getloadavg()[0]
+    print(f"median of {repetitions}, one gunicorn worker, loopback HTTP, load average {load:.2f}")
     print("\n".join(rows))
     print(_common.result_line("downloads", max(ratios.values()), target=TARGET))
 
