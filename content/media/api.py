@@ -354,7 +354,8 @@ def _lean_download(request, track_id):
     """The common download, a signed-in non-staff user getting a whole file they hold a
     license for (or own, or a free download), served without DRF (``beatpass.api.lean``) in
     ONE statement: the user row, the download's read and its ``Download`` row
-    (``download_read_and_record``). A byte range reads in that statement and records apart.
+    (``download_read_and_record``). A byte range reads (the same prepared read, without the
+    INSERT) and then records as the DRF view does.
     None for anything else — no token or a refused one, staff, a hidden or missing track, any
     refusal of the policy, a first license, a rendition not ready, a throttled request:
     ``TrackDownloadView`` answers those as before (reusing the read), after this path has
