@@ -16,7 +16,8 @@ Method:
 
 Every endpoint request is a full licensed download: JWT auth, throttles, the download policy
 (owner? subscription, fingerprint, exclusive sale, license reuse), the rendition lookup, and
-the Download row written in its transaction.
+the Download row written (by the lean path: all in one statement, see README "Subscriptions,
+downloads and license certificates").
 """
 
 from __future__ import annotations
