@@ -145,6 +145,7 @@ def main() -> None:
     media_root = Path(f"/tmp/bp_bench_downloads_media_{os.getpid()}")
     env = {
         "MEDIA_ROOT": str(media_root),
+        "TEST_MEDIA_ROOT": str(media_root),  # what the test settings read (else ./.test-media)
         "THROTTLE_RATE_USER": "1000000/min",
         "THROTTLE_RATE_ANON": "1000000/min",
     }
