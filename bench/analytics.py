@@ -841,6 +841,8 @@ def load_phase(url: str, args) -> dict:
         "fold_runs": len(samples),
         "fold_events_per_second": round(folded / fold_seconds) if fold_seconds else None,
         "load_seconds": round(load_end - started, 1),
+        # Other processes on the machine share its cores: read the figures next to this.
+        "load_average_1min": round(os.getloadavg()[0], 2),
     }
     print(
         f"ingest: {ingest['requests_per_second']:.0f} req/s ({ingest['errors']} errors, p99 "
@@ -849,7 +851,8 @@ def load_phase(url: str, args) -> dict:
         f"CPU per request {cpu_ms['endpoint']} ms vs {cpu_ms['floor']} ms; {tool}, gunicorn "
         f"{ingest['gunicorn']}, throttle in {ingest['throttle_cache']}; fold every 2 s: "
         f"{ingest['fold_runs']} runs at {ingest['fold_events_per_second']} events/s, backlog "
-        f"{backlog_at_end} at the end of the load, drained in {lag:.1f} s"
+        f"{backlog_at_end} at the end of the load, drained in {lag:.1f} s; load average "
+        f"{ingest['load_average_1min']}"
     )
     return ingest
 

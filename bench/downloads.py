@@ -5,8 +5,9 @@ Method:
 1. A scratch database gets a producer, a subscriber with an active plan, a track with a WAV
    original and a completed fingerprint; the subscriber's license is issued and the MP3
    rendition transcoded once, before measuring (the cached case).
-2. A gunicorn server (one sync worker, loopback, a port in 8300-8399) serves the project plus a
-   floor view: ``FileResponse(open(path))`` of the same stored file, no auth, no queries.
+2. A gunicorn server (one sync worker, loopback, a port in 8380-8399 or ``--port``) serves
+   the project plus a floor view: ``FileResponse(open(path))`` of the same stored file, no
+   auth, no queries.
 3. Each sample opens a connection, sends the GET (Bearer token for the endpoint) and stops the
    clock at the first byte of the body. Endpoint and floor run interleaved (A, B, A, B ...);
    the reported ratio is the worse of the two formats' median ratios. Target <= 1.5.
@@ -15,7 +16,8 @@ Method:
 
 Every endpoint request is a full licensed download: JWT auth, throttles, the download policy
 (owner? subscription, fingerprint, exclusive sale, license reuse), the rendition lookup, and
-the Download row written in its transaction.
+the Download row written (by the lean path: all in one statement, see README "Subscriptions,
+downloads and license certificates").
 """
 
 from __future__ import annotations
@@ -35,15 +37,15 @@ TARGET = 1.5
 PORTS = range(8380, 8400)
 
 
-def free_port() -> int:
-    for port in PORTS:
+def free_port(ports: range = PORTS) -> int:
+    for port in ports:
         with socket.socket() as sock:
             try:
                 sock.bind(("127.0.0.1", port))
             except OSError:
                 continue
             return port
-    raise RuntimeError("no free port in 8380-8399")
+    raise RuntimeError(f"no free port in {ports.start}-{ports.stop - 1}")
 
 
 def seed(seconds: float) -> dict:
@@ -133,18 +135,23 @@ def interleaved_timings(*sides, repetitions: int, warmup: int) -> list[list[tupl
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="tiny sizes, a few seconds")
+    parser.add_argument("--port", type=int, help="gunicorn's loopback port (default: 8380-8399)")
+    parser.add_argument("--database", default="bp_bench_downloads", help="scratch database name")
+    parser.add_argument("--repetitions", type=int, help="samples per side (default 300)")
     args = parser.parse_args()
     seconds, repetitions, warmup = (2.0, 15, 3) if args.quick else (180.0, 300, 30)
+    repetitions = args.repetitions or repetitions
 
     media_root = Path(f"/tmp/bp_bench_downloads_media_{os.getpid()}")
     env = {
         "MEDIA_ROOT": str(media_root),
+        "TEST_MEDIA_ROOT": str(media_root),  # what the test settings read (else ./.test-media)
         "THROTTLE_RATE_USER": "1000000/min",
         "THROTTLE_RATE_ANON": "1000000/min",
     }
-    with _common.django_scratch_database("bp_bench_downloads", env=env) as url:
+    with _common.django_scratch_database(args.database, env=env) as url:
         data = seed(seconds)
-        port = free_port()
+        port = free_port(range(args.port, args.port + 1) if args.port else PORTS)
         server_env = {
             **os.environ,
             **env,
@@ -216,7 +223,8 @@ def main() -> None:
         f"{_common.fmt_ms(c['median'])}  ratio {c['median'] / b['median']:.2f}; the mp3 download "
         f"over it: ratio {_common.summary([first for first, _ in mp3])['median'] / c['median']:.2f}"
     )
-    print(f"median of {repetitions}, one gunicorn worker, loopback HTTP")
+    load = os.getloadavg()[0]
+    print(f"median of {repetitions}, one gunicorn worker, loopback HTTP, load average {load:.2f}")
     print("\n".join(rows))
     print(_common.result_line("downloads", max(ratios.values()), target=TARGET))
 

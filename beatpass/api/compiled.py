@@ -37,11 +37,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
+import psycopg
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import QuerySet
 from django.db.models.query import FlatValuesListIterable, ValuesIterable, ValuesListIterable
 
-__all__ = ["CompiledQuery", "StandInError"]
+__all__ = ["Around", "CompiledQuery", "StandInError", "prepared_cursor"]
 
 
 class StandInError(RuntimeError):
@@ -87,25 +89,100 @@ class _Statement:
     converters: tuple
 
 
+def prepared_cursor(connection):
+    """A cursor of ``connection`` (Django's wrapper: query logging, execute wrappers, error
+    translation) whose statements run as server-side prepared statements, prepared on first
+    use per connection; an ordinary cursor when they are off (``_may_prepare``). For a hot
+    statement whose planning costs more than its run. Its SQL must suit server-side binding
+    (Django's ORM SQL does; a literal ``%`` is still written ``%%``)."""
+    cursor = connection.cursor()
+    if _may_prepare(connection):
+        cursor.cursor.close()
+        cursor.cursor = _PreparingCursor(connection.connection)
+    return cursor
+
+
+def _may_prepare(connection) -> bool:
+    """Prepared statements are on (``DATABASE_PREPARED_STATEMENTS``, default on; off behind a
+    pooler that cannot follow them, such as PgBouncer in transaction mode before 1.21) and the
+    driver is psycopg 3; on first use the connection's ``prepare_threshold``, which Django sets
+    to None (never), is raised out of reach: only ``_PreparingCursor`` asks to prepare, and
+    Django's own cursors bind client-side, which never prepares."""
+    if not getattr(settings, "DATABASE_PREPARED_STATEMENTS", True):
+        return False
+    if connection.settings_dict["OPTIONS"].get("server_side_binding"):
+        return False  # Django's own cursors prepare then, after prepare_threshold runs
+    raw = connection.connection
+    if raw.prepare_threshold is None:
+        raw.prepare_threshold = 2**31 - 1
+    return True
+
+
+class _PreparingCursor(psycopg.Cursor):
+    """A server-side binding cursor that prepares its statement on first use and then only
+    executes it (per connection; psycopg keeps up to ``prepared_max`` of them and forgets them
+    on a rollback). PostgreSQL plans a prepared statement with its values for the first five
+    runs, then keeps a generic plan when it costs no more: planning a statement with some
+    twenty subqueries took longer than running it."""
+
+    def execute(self, query, params=None, *, prepare=True, binary=None):
+        return super().execute(query, params, prepare=prepare, binary=binary)
+
+    def _send_query_prepared(self, name, pgq, *, binary=None):
+        # psycopg leaves ``_query`` unset on this path; Django's debug cursor reads the SQL
+        # it logs (``connection.queries``, ``django_assert_num_queries``) from it.
+        self._query = pgq
+        return super()._send_query_prepared(name, pgq, binary=binary)
+
+
+@dataclass(frozen=True)
+class Around:
+    """A statement around a compiled one: ``sql(inner)`` is the SQL text, where ``inner``
+    comes before any placeholder of the outer text, whose values are ``params``; it selects
+    the inner rows' columns first (``inner_alias.*``) and then ``names``, raw (no converters)."""
+
+    sql: Callable[[str], str]
+    params: tuple
+    names: tuple[str, ...]
+
+
 class CompiledQuery:
     """``build(shape, **values)`` -> a ``values()`` / ``values_list()`` queryset, compiled
     once per shape with stand-ins for ``values`` (declared as ``name=type``)."""
 
-    def __init__(self, build: Callable[..., QuerySet], /, **types: type) -> None:
+    def __init__(
+        self, build: Callable[..., QuerySet], /, *, prepared: bool = False, **types: type
+    ) -> None:
+        """``prepared``: run the statement as a server-side prepared statement (see
+        ``_prepared_cursor``) — for hot statements whose planning costs more than their run."""
         if not types:
             raise TypeError("declare the stood-in values as name=type")
+        self._prepared = prepared
         self._build = build
         self._types = types
         self._stand_ins = {name: _stand_in(kind, i) for i, (name, kind) in enumerate(types.items())}
         self._statements: dict[tuple, _Statement] = {}
         self._lock = threading.Lock()
 
-    def rows(self, shape: Hashable, /, *, using: str = DEFAULT_DB_ALIAS, **values) -> list:
+    def rows(
+        self,
+        shape: Hashable,
+        /,
+        *,
+        using: str = DEFAULT_DB_ALIAS,
+        around: Around | None = None,
+        **values,
+    ) -> list:
         """The rows of ``build(shape, **values)`` on database ``using``: dicts, tuples or
-        scalars as the queryset's ``values()`` / ``values_list()`` would give."""
+        scalars as the queryset's ``values()`` / ``values_list()`` would give.
+
+        ``around`` (PostgreSQL only, ``values()`` querysets): run the statement inside a larger
+        one, e.g. a CTE that also writes; its extra columns join each row under their names."""
         self._check(values)
         connection = connections[using]
         if connection.vendor != "postgresql":
+            if around is not None:
+                raise TypeError("around needs PostgreSQL")
             return list(self._build(shape, **values).using(using))
         key = (shape, tuple(sorted(values)), using)
         statement = self._statements.get(key)
@@ -117,11 +194,19 @@ class CompiledQuery:
         params = list(statement.params)
         for position, name in statement.slots:
             params[position] = values[name]
-        with connection.cursor() as cursor:
-            cursor.execute(statement.sql, params)
+        sql = statement.sql
+        if around is not None:
+            if statement.names is None:
+                raise TypeError("around needs a values() queryset")
+            sql, params = around.sql(sql), [*params, *around.params]
+        cursor = prepared_cursor(connection) if self._prepared else connection.cursor()
+        with cursor:
+            cursor.execute(sql, params)
             fetched = cursor.fetchall()
         out = []
         for raw in fetched:
+            if around is not None:
+                extra = dict(zip(around.names, raw[len(raw) - len(around.names) :], strict=True))
             row = list(raw[: statement.col_count])
             for position, (converters, expression) in statement.converters:
                 value = row[position]
@@ -130,6 +215,8 @@ class CompiledQuery:
                 row[position] = value
             if statement.names is not None:
                 out.append(dict(zip(statement.names, row, strict=True)))
+                if around is not None:
+                    out[-1].update(extra)
             else:
                 out.append(row[0] if statement.flat else tuple(row))
         return out

@@ -6,6 +6,7 @@ be taken for a track id). Thin views: selector/service, then the spec's body.
 
 from __future__ import annotations
 
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -13,21 +14,29 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
 
+from beatpass.api import lean
 from beatpass.api.errors import ApplicationError
 from beatpass.api.params import parse_pk
 from beatpass.api.schema import ErrorOut, errors
+from beatpass.api.throttling import UserRateThrottle
 from content.catalog import selectors
 from content.licensing.context import client_ip, issuance_context
 from content.licensing.errors import RetryAfterMixin
 from content.licensing.selectors import download_facts_of, download_policy
 from content.media.inputs import ExtractMetadataQuery, WaveBatchInput
 from content.media.models import ProcessingStatus
-from content.media.selectors import download_track_get, waveform_batch, waveform_for
+from content.media.selectors import (
+    download_track_and_viewer_get,
+    download_track_get,
+    waveform_batch,
+    waveform_for,
+)
 from content.media.services import downloads as download_services
 from content.media.services.metadata import file_entry_extract_metadata
 from content.media.services.waveforms import waveform_schedule
@@ -288,9 +297,12 @@ class TrackDownloadView(RetryAfterMixin, APIView):
         if fmt not in download_services.FORMATS:
             selectors.track_get(viewer=request.user, track_id=pk)  # a missing track is a 404
             raise ValidationError({"format": ["The format must be one of: wav, mp3."]})
-        # One query: the track, its file, the rendition, the credits and the policy's facts.
-        track = download_track_get(viewer=request.user, track_id=pk, fmt=fmt)
         user = request.user
+        # One query: the track, its file, the rendition, the credits and the policy's facts
+        # (none when the lean path read them for this user and handed the request over).
+        track = _read_by_lean_path(request, user=user, track_id=pk, fmt=fmt)
+        if track is None:
+            track = download_track_get(viewer=user, track_id=pk, fmt=fmt)
         facts = download_facts_of(track, user=user) if user.is_authenticated else None
         decision = download_policy(user=request.user, track=track, facts=facts)
         entry = track.file
@@ -299,33 +311,169 @@ class TrackDownloadView(RetryAfterMixin, APIView):
         served = download_services.servable_for(
             entry=entry, fmt=fmt, rendition=track.download_rendition
         )
-        filename = download_services.download_filename(
-            track=track, artist_names=track.download_artist_names, extension=served.extension
+        return _serve_download(
+            request, track=track, user=user, decision=decision, fmt=fmt, served=served
         )
-        response = download_services.file_response(
-            served=served, filename=filename, range_header=request.headers.get("Range")
+
+
+def _serve_download(request, *, track, user, decision, fmt: str, served, recorded=False):
+    """The response of an allowed download (both paths): the file (or its range), the license
+    used or issued (``X-License-Id``) and the ``Download`` row, written before the response
+    (``recorded``: already written by the lean path's statement)."""
+    filename = download_services.download_filename(
+        track=track, artist_names=track.download_artist_names, extension=served.extension
+    )
+    response = download_services.file_response(
+        served=served, filename=filename, range_header=request.headers.get("Range")
+    )
+    if request.method != "GET" or response.status_code not in (200, 206):
+        return response  # HEAD probes and 416s are not downloads and issue nothing
+    # One event per download, not per chunk: players fetch ranges; count the one that
+    # starts at byte 0. Every GET still gets (or issues) the license: the file is never
+    # served unlicensed, whatever the range.
+    starts_at_zero = response.status_code == 200 or response["Content-Range"].startswith("bytes 0-")
+    try:
+        license = download_services.download_grant(
+            track=track,
+            user=user,
+            decision=decision,
+            context=lambda: issuance_context(request),
+            ip=client_ip(request),
+            fmt=fmt,
+            record=starts_at_zero and not recorded,
         )
-        if request.method != "GET" or response.status_code not in (200, 206):
-            return response  # HEAD probes and 416s are not downloads and issue nothing
-        # One event per download, not per chunk: players fetch ranges; count the one that
-        # starts at byte 0. Every GET still gets (or issues) the license: the file is never
-        # served unlicensed, whatever the range.
-        starts_at_zero = response.status_code == 200 or response["Content-Range"].startswith(
-            "bytes 0-"
+    except BaseException:
+        response.close()  # the file it opened
+        raise
+    if license is not None:
+        response["X-License-Id"] = str(license.uuid)
+    return response
+
+
+def _lean_download(request, track_id):
+    """The common download, a signed-in non-staff user getting a whole file they hold a
+    license for (or own, or a free download), served without DRF (``beatpass.api.lean``) in
+    ONE statement: the user row, the download's read and its ``Download`` row
+    (``download_read_and_record``). A byte range reads (the same prepared read, without the
+    INSERT) and then records as the DRF view does.
+    None for anything else — no token or a refused one, staff, a hidden or missing track, any
+    refusal of the policy, a first license, a rendition not ready, a throttled request:
+    ``TrackDownloadView`` answers those as before (reusing the read), after this path has
+    deleted a row its statement recorded, and without a throttle hit counted here."""
+    token = lean.access_token(request)
+    if token is None:
+        return None
+    user_id = lean.token_user_id(token)
+    fmt = (request.GET.get("format") or "wav").lower()
+    raw_pk = str(track_id)
+    if user_id is None or fmt not in download_services.FORMATS or not raw_pk.isdigit():
+        return None
+    try:
+        pk = parse_pk(raw_pk)
+    except NotFound:
+        return None
+    whole_file = not request.headers.get("Range")
+    recorded = None
+    if whole_file:
+        found = download_services.download_read_and_record(
+            user_id=user_id,
+            track_id=pk,
+            fmt=fmt,
+            ip=client_ip(request),
+            revoke_claim=token.get(jwt_settings.REVOKE_TOKEN_CLAIM),
         )
-        try:
-            license = download_services.download_grant(
-                track=track,
-                user=request.user,
-                decision=decision,
-                context=lambda: issuance_context(request),
-                ip=client_ip(request),
-                fmt=fmt,
-                record=starts_at_zero,
-            )
-        except BaseException:
-            response.close()  # the file it opened
-            raise
-        if license is not None:
-            response["X-License-Id"] = str(license.uuid)
-        return response
+        if found is None:
+            return None
+        track, viewer, recorded = found
+    else:
+        found = download_track_and_viewer_get(user_id=user_id, track_id=pk, fmt=fmt)
+        if found is None:
+            return None
+        track, viewer, _ = found
+    # Handed over from here on, the DRF view reuses this read (``_read_by_lean_path``).
+    request.lean_download_read = (user_id, pk, fmt, track)
+    served = _lean_servable(token, user_id=user_id, viewer=viewer, track=track, fmt=fmt)
+    if served is not None:
+        user, decision, served = served
+        expected = decision.license.pk if decision.license is not None else None
+        if recorded is not None and recorded["license_id"] != expected:
+            served = None  # the statement and the policy disagree: the policy decides
+    if served is None or not lean.throttle_hit(
+        request, scope=UserRateThrottle.scope, ident=str(user_id)
+    ):
+        if recorded is not None:
+            download_services.download_unrecord(recorded=recorded)
+        return None
+    request.user = user
+    try:
+        response = _serve_download(
+            request,
+            track=track,
+            user=user,
+            decision=decision,
+            fmt=fmt,
+            served=served,
+            recorded=recorded is not None,
+        )
+    except BaseException:
+        if recorded is not None:
+            download_services.download_unrecord(recorded=recorded)
+        raise
+    response["Allow"] = _DOWNLOAD_ALLOW  # as DRF's ``finalize_response`` adds
+    return response
+
+
+def _lean_servable(token, *, user_id: int, viewer, track, fmt: str):
+    """(user, decision, servable) when the lean path serves this download, else None; reads
+    and writes nothing."""
+    user = lean.token_user(token, user_id=user_id, row=viewer)
+    if user is None or user.is_staff:  # refused (the DRF view says why), or another shape
+        return None
+    try:
+        facts = download_facts_of(track, user=user)
+        decision = download_policy(user=user, track=track, facts=facts)
+    except (ApplicationError, APIException):
+        return None
+    if decision.needs_license and decision.license is None:
+        return None  # a first license: quota, lock and issuance, on the DRF path
+    if track.file is None:
+        return None
+    served = download_services.servable_ready(
+        entry=track.file, fmt=fmt, rendition=track.download_rendition
+    )
+    return None if served is None else (user, decision, served)
+
+
+def _read_by_lean_path(request, *, user, track_id: int, fmt: str):
+    """The track ``_lean_download`` read for this request before handing it over, when it
+    is what ``download_track_get`` would read now: the same track and format, and the facts
+    of the user who authenticated, not staff (the lean statement's shape); else None."""
+    read = getattr(request._request, "lean_download_read", None)
+    if read is None or not user.is_authenticated or user.is_staff:
+        return None
+    user_id, read_track_id, read_fmt, track = read
+    if (user_id, read_track_id, read_fmt) != (user.pk, track_id, fmt):
+        return None
+    return track
+
+
+# DRF's ``Allow`` for the view: its handlers plus HEAD (Django's ``View.setup`` maps it to GET).
+_DOWNLOAD_ALLOW = "GET, HEAD, OPTIONS"
+
+
+def track_download_view():
+    """``TrackDownloadView`` behind the lean path for the common GET (``_lean_download``);
+    the class also documents the operation (``cls``)."""
+    drf_view = TrackDownloadView.as_view()
+
+    @csrf_exempt
+    def view(request, track_id):
+        if request.method == "GET":
+            response = _lean_download(request, track_id)
+            if response is not None:
+                return response
+        return drf_view(request, track_id=track_id)
+
+    view.cls = TrackDownloadView  # what the schema generator documents
+    view.initkwargs = {}
+    return view

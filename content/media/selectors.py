@@ -10,7 +10,8 @@ from datetime import datetime
 from django.contrib.auth import get_user_model
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
-from django.db.models import F, FilteredRelation, OuterRef, Q, QuerySet
+from django.db.models import F, FilteredRelation, JSONField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import JSONObject
 from rest_framework.exceptions import NotFound
 
 from beatpass.api.compiled import CompiledQuery
@@ -82,6 +83,44 @@ def _download_rows_of(shape: tuple[str, bool | None], *, track_id: int, user_id=
 _download = CompiledQuery(_download_rows_of, track_id=int, user_id=int, now=datetime)
 
 
+def _download_with_viewer_rows(shape: str, *, track_id: int, user_id: int, now: datetime):
+    """``_download_rows`` for a non-staff user (``shape``: the format) plus that user's row as
+    ``dl_viewer`` (a JSON object of ``is_active``, ``is_staff``, ``password``; null when there
+    is no such user): the lean download path authenticates in the download's own statement."""
+    user_model = get_user_model()
+    viewer = user_model.objects.filter(pk=user_id).values(
+        json=JSONObject(is_active="is_active", is_staff="is_staff", password=F("password"))
+    )
+    rows = _download_rows_of((shape, False), track_id=track_id, user_id=user_id, now=now)
+    return rows.annotate(dl_viewer=Subquery(viewer[:1], output_field=JSONField()))
+
+
+# Prepared: planning this statement cost 3x running it (1.5 ms vs 0.5 ms a round trip).
+_download_with_viewer = CompiledQuery(
+    _download_with_viewer_rows, prepared=True, track_id=int, user_id=int, now=datetime
+)
+
+
+def download_track_and_viewer_get(
+    *, user_id: int, track_id: int, fmt: str, now: datetime | None = None, around=None
+) -> tuple[Track, dict | None, dict] | None:
+    """``download_track_get`` for the user ``user_id`` taken as signed in and not staff, and
+    that user's ``is_active``, ``is_staff`` and ``password`` (None: no such user), in one
+    statement; None when the track is missing or hidden from a non-staff user (the caller
+    then asks ``download_track_get`` with the authenticated user, who may be staff).
+
+    The facts are those of a non-staff user: the caller must not use them for a staff one.
+    ``around``: a ``beatpass.api.compiled.Around`` statement to run this read in (the lean
+    download's read-and-record); its columns are the third item (else an empty dict)."""
+    values = _download_with_viewer.first(
+        fmt, track_id=track_id, user_id=user_id, now=now or clock.now(), around=around
+    )
+    if values is None:
+        return None
+    extra = {name: values.pop(name) for name in (around.names if around else ())}
+    return _download_track_of(values), values["dl_viewer"], extra
+
+
 def download_track_get(*, viewer, track_id: int, fmt: str) -> Track:
     """The track ``viewer`` asks to download (404 when hidden or missing), read in one query
     with everything the download needs: its file entry, the ``fmt`` rendition of it
@@ -97,12 +136,18 @@ def download_track_get(*, viewer, track_id: int, fmt: str) -> Track:
         values = _download.first((fmt, None), track_id=track_id)
     if values is None:
         raise NotFound()
+    return _download_track_of(values)
+
+
+def _download_track_of(values: dict) -> Track:
     track = Track.from_db(connection.alias, _TRACK_FIELDS, [values[f] for f in _TRACK_FIELDS])
     if values["dl_file_id"] is not None:
         track.file = FileEntry.from_db(
             connection.alias, _ENTRY_FIELDS, [values[f"dl_file_{f}"] for f in _ENTRY_FIELDS]
         )
     for name, value in values.items():
+        if name == "dl_viewer":
+            continue
         if name.startswith("dl_") and not name.startswith(("dl_file_", "dl_rendition_")):
             setattr(
                 track, name, value

@@ -13,5 +13,5 @@ urlpatterns = [
         name="track-extract-metadata",
     ),
     path("tracks/<str:track_id>/wave", api.TrackWaveView.as_view(), name="track-wave"),
-    path("tracks/<str:track_id>/download", api.TrackDownloadView.as_view(), name="track-download"),
+    path("tracks/<str:track_id>/download", api.track_download_view(), name="track-download"),
 ]

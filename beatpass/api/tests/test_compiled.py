@@ -69,9 +69,10 @@ def people_by(shape, *, name, user_id):
     return queryset.values_list("pk", "date_joined", "notes")
 
 
-def test_replay_equals_the_orm_for_values_exists_json_and_datetimes(people):
+@pytest.mark.parametrize("prepared", [False, True])
+def test_replay_equals_the_orm_for_values_exists_json_and_datetimes(people, prepared):
     ana, bob, cy = people
-    query = CompiledQuery(unread, user_id=int, since=datetime)
+    query = CompiledQuery(unread, prepared=prepared, user_id=int, since=datetime)
     for shape in ("all", "unread"):
         for user in (ana, bob, cy):
             for since in (T0 - timedelta(days=1), T0 + timedelta(days=2), T0 + timedelta(days=9)):
@@ -88,9 +89,10 @@ def test_replay_equals_the_orm_for_values_exists_json_and_datetimes(people):
     assert got[0]["created_at"] == T0
 
 
-def test_replay_equals_the_orm_for_values_list_and_flat(people):
+@pytest.mark.parametrize("prepared", [False, True])
+def test_replay_equals_the_orm_for_values_list_and_flat(people, prepared):
     ana, bob, cy = people
-    query = CompiledQuery(people_by, name=str, user_id=int)
+    query = CompiledQuery(people_by, prepared=prepared, name=str, user_id=int)
     for shape in ("flat", "tuples"):
         for name, user in (("Ana", bob), ("Cy", cy), ("nobody", ana), ("Bob", bob)):
             expected = list(people_by(shape, name=name, user_id=user.pk))
@@ -114,6 +116,46 @@ def test_it_compiles_once_per_shape_and_runs_one_query(people, django_assert_num
     query.rows("other", user_id=ana.pk)
     assert len(built) == 2
     assert all(user_id < 0 for user_id in built)  # built with stand-ins only
+
+
+def _prepared_statements() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [row[0] for row in cursor.fetchall()]
+
+
+def test_a_prepared_query_is_prepared_once_and_survives_a_rollback(
+    people, django_assert_num_queries
+):
+    from django.db import transaction
+
+    ana, bob, _ = people
+    query = CompiledQuery(unread, prepared=True, user_id=int, since=datetime)
+    since = T0 - timedelta(days=1)
+    expected = list(unread("all", user_id=ana.pk, since=since))
+    for _ in range(7):  # past the five custom plans: the generic one answers alike
+        with django_assert_num_queries(1):
+            assert query.rows("all", user_id=ana.pk, since=since) == expected
+    assert sum("notification" in s for s in _prepared_statements()) == 1
+
+    def read_then_fail():
+        with transaction.atomic():
+            assert len(query.rows("all", user_id=bob.pk, since=since)) == 1
+            raise RuntimeError  # rolls the savepoint back
+
+    with pytest.raises(RuntimeError):
+        read_then_fail()
+    with django_assert_num_queries(1) as captured:
+        assert query.rows("all", user_id=ana.pk, since=since) == expected
+    assert '"accounts_notification"' in captured.captured_queries[0]["sql"]
+
+
+def test_prepared_statements_can_be_turned_off(people, settings):
+    settings.DATABASE_PREPARED_STATEMENTS = False
+    ana, _, _ = people
+    query = CompiledQuery(unread, prepared=True, user_id=int, since=datetime)
+    assert len(query.rows("all", user_id=ana.pk, since=T0)) == 3
+    assert not any("notification" in s for s in _prepared_statements())
 
 
 def test_threads_share_one_compiled_statement(people):

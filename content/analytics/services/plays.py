@@ -28,6 +28,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from rest_framework.exceptions import NotFound
 
+from beatpass.api.compiled import prepared_cursor
 from content import clock
 from content.analytics.days import local_day, today
 from content.analytics.models import ListenerSalt, PlayEvent, PlayGate, PlaySource
@@ -153,7 +154,9 @@ def _event_sequence(cursor) -> str:
 
 
 def _start_postgresql(values: dict) -> PlayStarted:
-    with connection.cursor() as cursor:
+    # Prepared: the statement (a lookup, two upserts) is planned once per connection, not on
+    # every play.
+    with prepared_cursor(connection) as cursor:
         cursor.execute(START_SQL, {**values, "sequence": _event_sequence(cursor)})
         row = cursor.fetchone()
         if row is None:

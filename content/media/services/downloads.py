@@ -20,7 +20,9 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.utils import timezone
 
+from beatpass.api.compiled import Around
 from content.catalog.models import Track
 from content.licensing import services as licensing
 from content.licensing.models import License
@@ -101,6 +103,105 @@ def download_record(
         cursor.execute(sql, params)
 
 
+# --- the lean path's read-and-record --------------------------------------------------------------
+
+# The download's read (``download_track_and_viewer_get``) and, in the same statement, the
+# ``Download`` row of the common case — a whole-file download by an active non-staff user who
+# owns the track, or it is a free download, or who holds an active license and may still use
+# it — committed asynchronously (``set_config(..., true)`` lasts until the statement's own
+# implicit transaction commits). The condition restates ``download_policy``'s routes that serve
+# without issuing; the caller decides again in Python from the same row and deletes the row if
+# the two ever disagree (``download_unrecord``), so the policy stays the one authority.
+_READ_AND_RECORD = """WITH facts AS MATERIALIZED ({inner}),
+recorded AS (
+    INSERT INTO {table} ({columns})
+    SELECT %s, %s, f.id, %s, %s, %s,
+           CASE WHEN f.dl_owner OR (f.free_download AND NOT sold_to_other) THEN NULL
+                ELSE (f.dl_license ->> 'id')::bigint END
+    FROM facts f,
+         LATERAL (SELECT f.exclusive_status = %s
+                         AND f.exclusive_buyer_id IS DISTINCT FROM %s AS sold_to_other) s
+    WHERE f.dl_file_id IS NOT NULL
+      AND (f.dl_rendition_status = %s
+           OR (%s = 'wav' AND (lower(f.dl_file_extension) = '.wav' OR f.dl_file_mime = ANY(%s)))
+           OR (%s = 'mp3' AND (lower(f.dl_file_extension) = '.mp3' OR f.dl_file_mime = %s)))
+      AND (f.dl_viewer ->> 'is_active')::boolean
+      AND NOT (f.dl_viewer ->> 'is_staff')::boolean
+      AND upper(md5(f.dl_viewer ->> 'password')) IS NOT DISTINCT FROM %s
+      AND (f.dl_owner
+           OR (f.free_download AND NOT sold_to_other)
+           OR (f.dl_license IS NOT NULL AND f.dl_fingerprint = %s AND NOT sold_to_other
+               AND (f.dl_subscription IS NOT NULL
+                    OR (f.exclusive_status = %s AND f.exclusive_buyer_id = %s))))
+      AND set_config('synchronous_commit', 'off', true) = 'off'
+    RETURNING id, license_id
+)
+SELECT f.*, r.id, r.license_id FROM facts f LEFT JOIN recorded r ON true"""
+
+
+def _read_and_record_sql(inner: str) -> str:
+    names = ("created_at", "updated_at", "track", "user", "ip_hash", "format", "license")
+    quote = connection.ops.quote_name
+    return _READ_AND_RECORD.format(
+        inner=inner,
+        table=quote(Download._meta.db_table),
+        columns=", ".join(quote(Download._meta.get_field(n).column) for n in names),
+    )
+
+
+def download_read_and_record(
+    *, user_id: int, track_id: int, fmt: str, ip: str | None, revoke_claim: str | None
+):
+    """``download_track_and_viewer_get`` and, in the same statement (one round trip), the
+    ``Download`` row when the common case holds (see ``_READ_AND_RECORD``): (track, the
+    user's row, the recorded row as ``{"id", "license_id"}`` or None), or None (no such
+    visible track). ``revoke_claim``: the token's password-hash claim."""
+    from content.catalog.models import ExclusiveStatus
+    from content.fingerprints.models import Fingerprint
+    from content.media.selectors import download_track_and_viewer_get
+
+    now = timezone.now()
+    sold = ExclusiveStatus.SOLD.value
+    around = Around(
+        sql=_read_and_record_sql,
+        params=(
+            now,
+            now,
+            user_id,
+            hash_ip(ip),
+            fmt,  # the row
+            sold,
+            user_id,  # sold_to_other
+            ProcessingStatus.COMPLETED.value,
+            fmt,
+            list(LOSSLESS_WAV_MIMES),
+            fmt,
+            "audio/mpeg",
+            revoke_claim,
+            Fingerprint.Status.COMPLETED.value,
+            sold,
+            user_id,
+        ),  # fmt: skip
+        names=("dl_recorded_id", "dl_recorded_license_id"),
+    )
+    found = download_track_and_viewer_get(
+        user_id=user_id, track_id=track_id, fmt=fmt, now=now, around=around
+    )
+    if found is None:
+        return None
+    track, viewer, extra = found
+    recorded = None
+    if extra["dl_recorded_id"] is not None:
+        recorded = {"id": extra["dl_recorded_id"], "license_id": extra["dl_recorded_license_id"]}
+    return track, viewer, recorded
+
+
+def download_unrecord(*, recorded: dict) -> None:
+    """Delete a row ``download_read_and_record`` wrote for a request that is not served that
+    way after all (the policy decided otherwise, a throttle refused, the file failed to open)."""
+    Download.objects.filter(pk=recorded["id"]).delete()
+
+
 def download_grant(
     *,
     track: Track,
@@ -159,16 +260,23 @@ def servable_for(
     not ready yet raises 409 ``transcode_pending`` (see ``rendition_request``). ``rendition``:
     the ``fmt`` rendition of ``entry`` (or None) when the caller has read it already; a
     completed one is served without asking the database again."""
-    original = Servable(entry.file, entry.size, entry.mime, entry.extension)
-    if fmt == "wav" and (entry.extension.lower() == ".wav" or entry.mime in LOSSLESS_WAV_MIMES):
-        return original
-    if fmt == "mp3" and (entry.extension.lower() == ".mp3" or entry.mime == "audio/mpeg"):
-        return original
-    if not (
-        isinstance(rendition, AudioRendition) and rendition.status == ProcessingStatus.COMPLETED
-    ):
-        rendition = rendition_request(entry=entry, fmt=fmt)
+    ready = servable_ready(entry=entry, fmt=fmt, rendition=rendition)
+    if ready is not None:
+        return ready
+    rendition = rendition_request(entry=entry, fmt=fmt)
     return Servable(rendition.file, rendition.size, rendition.mime, f".{rendition.format}")
+
+
+def servable_ready(*, entry: FileEntry, fmt: str, rendition: AudioRendition | None | object):
+    """``servable_for`` when it needs nothing but ``entry`` and ``rendition`` (the original
+    fits ``fmt``, or ``rendition`` is completed), else None; reads and writes nothing."""
+    if fmt == "wav" and (entry.extension.lower() == ".wav" or entry.mime in LOSSLESS_WAV_MIMES):
+        return Servable(entry.file, entry.size, entry.mime, entry.extension)
+    if fmt == "mp3" and (entry.extension.lower() == ".mp3" or entry.mime == "audio/mpeg"):
+        return Servable(entry.file, entry.size, entry.mime, entry.extension)
+    if isinstance(rendition, AudioRendition) and rendition.status == ProcessingStatus.COMPLETED:
+        return Servable(rendition.file, rendition.size, rendition.mime, f".{rendition.format}")
+    return None
 
 
 def _ascii(text: str) -> str:

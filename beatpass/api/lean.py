@@ -1,0 +1,93 @@
+"""A lean request path for the hottest endpoints (a licensed download, a play start).
+
+DRF's dispatch (request wrapping, content negotiation, authentication classes, permission and
+throttle objects, ``finalize_response``) costs more CPU than such an endpoint's own work, and
+its authentication reads the user in a statement of its own. A lean view is a plain Django
+view that handles only the common case itself and hands every other request to the endpoint's
+DRF view, which stays the one place that words errors (401, 404, 422, 429 …). So the lean path
+never answers an error: it only decides, without side effects, that the request is the common
+case, then counts the throttle hit (last, so that a request handed over is counted once, by
+the DRF view) and serves.
+
+The pieces here keep the DRF path's rules:
+
+* ``access_token``: simplejwt's own ``AccessToken`` validation (signature, expiry, type) of a
+  ``Bearer`` header; the user row is then read by the endpoint's own statement, and
+  ``token_user`` applies ``BearerAuthentication.get_user``'s checks to it (unknown, inactive,
+  token older than a password change).
+* ``throttle_hit``: the same GCRA window (``RateWindow``, one EVALSHA with Redis), key and rate
+  as the scope's DRF throttle, and the same ``X-RateLimit-*`` bookkeeping.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.settings import api_settings
+from rest_framework_simplejwt.tokens import AccessToken
+from rest_framework_simplejwt.utils import get_md5_hash_password
+
+from beatpass.api.throttling import RateWindow, _record
+
+__all__ = ["access_token", "throttle_hit", "token_user", "token_user_id"]
+
+_PREFIX = "Bearer "
+
+
+def access_token(request) -> AccessToken | None:
+    """The valid access token of the request's ``Authorization: Bearer …`` header, or None
+    (no header, another scheme, a bad or expired token: the DRF view decides what to say)."""
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    if not header.startswith(_PREFIX) or len(api_settings.AUTH_HEADER_TYPES) != 1:
+        return None
+    raw = header[len(_PREFIX) :]
+    if not raw or " " in raw:
+        return None
+    try:
+        return AccessToken(raw)
+    except TokenError:
+        return None
+
+
+def token_user_id(token: AccessToken) -> int | None:
+    """The token's user id as an int (the user model's integer primary key), or None."""
+    value = token.get(api_settings.USER_ID_CLAIM)
+    if type(value) is int:
+        return value
+    if type(value) is str and value.isdigit() and len(value) <= 18:
+        return int(value)
+    return None
+
+
+def token_user(token: AccessToken, *, user_id: int, row: dict | None):
+    """The user ``BearerAuthentication`` would authenticate from ``token``, built from ``row``
+    (``id``-less columns ``is_active``, ``is_staff``, ``password`` read by the caller's
+    statement; None when no such user), or None when authentication would refuse it."""
+    if row is None:
+        return None
+    if api_settings.CHECK_USER_IS_ACTIVE and not row["is_active"]:
+        return None
+    if api_settings.CHECK_REVOKE_TOKEN and token.get(
+        api_settings.REVOKE_TOKEN_CLAIM
+    ) != get_md5_hash_password(row["password"]):
+        return None
+    model = get_user_model()
+    known = {model._meta.pk.attname: user_id, **row}
+    # Only the columns read (``from_db`` takes them in the model's field order); any other
+    # attribute loads on first access, as with ``QuerySet.only``.
+    names = [f.attname for f in model._meta.concrete_fields if f.attname in known]
+    return model.from_db("default", names, [known[name] for name in names])
+
+
+def throttle_hit(request, *, scope: str, ident: str) -> bool:
+    """Count one hit of ``request`` in the ``scope`` throttle under ``ident`` (the identity the
+    scope's DRF throttle uses: ``UserRateThrottle``'s is the user's pk) and record its
+    ``X-RateLimit-*`` numbers; False when refused (a refused hit is not counted, so the DRF
+    view, asked next, refuses it again and words the 429)."""
+    rate = settings.THROTTLE_RATES.get(scope)
+    if rate is None:
+        return True
+    allowed, info, _wait = RateWindow(f"throttle:{scope}:{ident}", rate).hit()
+    _record(request, info)
+    return allowed

@@ -1,0 +1,207 @@
+"""The lean download path (``content.media.api._lean_download``): the common download served
+without DRF answers exactly as ``TrackDownloadView`` does, and everything else is still
+answered by the view (refused tokens, users and throttles)."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+import pytest
+from django.test import override_settings
+
+from beatpass.accounts.models import User
+from content.licensing.errors import SubscriptionRequired
+from content.licensing.tests.conftest import body_of, download, licensable_track, subscribe
+from content.media import api as media_api
+from content.media.models import AudioRendition, Download
+from content.media.services.renditions import rendition_compute
+from content.tests.factories import UserFactory
+
+# Headers that legitimately differ between two consecutive answers.
+_VOLATILE = {"X-RateLimit-Remaining", "X-RateLimit-Reset", "Date"}
+
+
+@pytest.fixture
+def licensed(subscriber_client, track):
+    """A subscriber who already holds the track's license, and both formats ready."""
+    AudioRendition.objects.create(source_file=track.file, format="mp3")
+    rendition_compute(rendition_id=AudioRendition.objects.get().pk)
+    first = download(subscriber_client, track, "wav")
+    body_of(first)
+    assert first.status_code == 200
+    return first["X-License-Id"]
+
+
+def _answer(response) -> tuple[int, dict, bytes]:
+    headers = {k: v for k, v in response.headers.items() if k not in _VOLATILE}
+    body = body_of(response) if response.streaming else response.content
+    return response.status_code, headers, body
+
+
+@pytest.mark.parametrize("fmt", ["wav", "mp3"])
+@pytest.mark.parametrize("range_header", [None, "bytes=0-99", "bytes=100-199", "bytes=9999999-"])
+def test_the_lean_path_answers_as_the_drf_view(
+    subscriber_client, track, licensed, monkeypatch, fmt, range_header
+):
+    headers = {"HTTP_RANGE": range_header} if range_header else {}
+    lean = download(subscriber_client, track, fmt, **headers)
+    lean_answer = _answer(lean)
+    monkeypatch.setattr(media_api, "_lean_download", lambda request, track_id: None)
+    drf = download(subscriber_client, track, fmt, **headers)
+
+    assert lean_answer == _answer(drf)
+    assert lean_answer[0] in (200, 206, 416)
+    assert "X-RateLimit-Limit" in lean.headers
+    assert int(lean["X-RateLimit-Remaining"]) == int(drf["X-RateLimit-Remaining"]) + 1
+    if lean_answer[0] != 416:
+        assert lean["X-License-Id"] == licensed
+    # the request starting at byte 0 is one download each time; 416s and later ranges none
+    starts_at_zero = range_header in (None, "bytes=0-99")
+    assert Download.objects.filter(format=fmt).count() == (
+        (1 if fmt == "wav" else 0) + (2 if starts_at_zero else 0)
+    )
+
+
+def test_a_licensed_download_is_served_by_the_lean_path_in_one_statement(
+    subscriber_client, track, licensed, django_assert_num_queries, monkeypatch
+):
+    served = []
+    lean = media_api._lean_download
+    monkeypatch.setattr(
+        media_api, "_lean_download", lambda *a: served.append(lean(*a)) or served[-1]
+    )
+    with django_assert_num_queries(1):
+        response = download(subscriber_client, track, "mp3")
+        body_of(response)
+    with django_assert_num_queries(2):  # a range: the read, then the row apart
+        ranged = download(subscriber_client, track, "mp3", HTTP_RANGE="bytes=0-9")
+        body_of(ranged)
+
+    assert (response.status_code, ranged.status_code) == (200, 206)
+    assert served[0] is not None
+    assert served[1] is not None
+    assert (
+        list(Download.objects.filter(format="mp3").values_list("license__uuid", flat=True))
+        == [UUID(licensed)] * 2
+    )
+
+
+def test_a_row_the_statement_recorded_is_deleted_when_the_policy_refuses(
+    subscriber_client, track, licensed, monkeypatch
+):
+    """The statement's condition restates the policy; if they ever disagree the policy wins
+    and the row the statement wrote is deleted before the DRF view answers."""
+    downloads = Download.objects.count()
+
+    def refuse(**kwargs):
+        raise SubscriptionRequired()
+
+    monkeypatch.setattr(media_api, "download_policy", refuse)
+    response = download(subscriber_client, track, "wav")
+
+    assert response.status_code == 403
+    assert response.json()["error_code"] == "subscription_required"
+    assert Download.objects.count() == downloads
+
+
+@pytest.mark.parametrize(
+    "case", ["sold_to_another", "fingerprint_failed", "license_revoked", "no_subscription"]
+)
+def test_the_statement_records_nothing_the_policy_refuses(
+    subscriber, subscriber_client, track, licensed, case
+):
+    from content.catalog.models import ExclusiveStatus, Track
+    from content.commerce.models import Subscription
+    from content.fingerprints.models import Fingerprint
+    from content.licensing.models import License
+    from content.media.services.downloads import download_read_and_record
+
+    if case == "sold_to_another":
+        buyer = UserFactory()
+        Track.objects.filter(pk=track.pk).update(
+            exclusive_status=ExclusiveStatus.SOLD, exclusive_buyer=buyer
+        )
+    elif case == "fingerprint_failed":
+        Fingerprint.objects.filter(track=track).update(status=Fingerprint.Status.FAILED)
+    elif case == "license_revoked":
+        from content.licensing.services import license_revoke
+
+        license_revoke(license=License.objects.get(), actor=UserFactory(is_staff=True), reason="x")
+    else:
+        Subscription.objects.filter(user=subscriber).delete()
+    downloads = Download.objects.count()
+    token = subscriber_client._credentials["HTTP_AUTHORIZATION"].split()[1]
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    track_row, viewer, recorded = download_read_and_record(
+        user_id=subscriber.pk,
+        track_id=track.pk,
+        fmt="wav",
+        ip="198.51.100.7",
+        revoke_claim=AccessToken(token)["hash_password"],
+    )
+
+    assert recorded is None
+    assert Download.objects.count() == downloads
+    assert download(subscriber_client, track, "wav").status_code in (403, 409, 410)
+    assert Download.objects.count() == downloads
+
+
+@pytest.mark.parametrize("refusal", ["inactive", "deleted", "password_changed"])
+def test_a_refused_user_is_401_even_with_a_license(
+    subscriber, subscriber_client, track, licensed, refusal
+):
+    if refusal == "inactive":
+        User.objects.filter(pk=subscriber.pk).update(is_active=False)
+    elif refusal == "deleted":
+        User.objects.filter(pk=subscriber.pk).delete()
+    else:
+        subscriber.set_password("a-new-password-123")
+        subscriber.save()
+    downloads = Download.objects.count()
+
+    response = download(subscriber_client, track, "wav")
+
+    assert response.status_code == 401
+    assert response.json() == {"message": "Unauthenticated."}
+    assert Download.objects.count() == downloads
+
+
+@pytest.mark.parametrize("token", ["Bearer not-a-token", "Bearer", "Basic abc", "Bearer a b"])
+def test_a_bad_authorization_header_is_401(api_client, track, token):
+    api_client.credentials(HTTP_AUTHORIZATION=token)
+    response = download(api_client, track, "wav")
+
+    assert response.status_code == 401
+    assert response.json() == {"message": "Unauthenticated."}
+    assert not Download.objects.exists()
+
+
+def test_the_user_throttle_counts_each_download_once_on_either_path(producer_artist):
+    """The first download is handed to the DRF view (a first license), the next ones are lean:
+    each counts one hit of the ``user`` scope, and the refusal is DRF's 429."""
+    from conftest import bearer_client
+
+    listener = UserFactory()
+    subscribe(listener)
+    client = bearer_client(listener)
+    track = licensable_track(producer_artist)
+    with override_settings(THROTTLE_RATES={"user": "3/min", "anon": "3/min"}):
+        answers = [download(client, track, "wav") for _ in range(4)]
+        for answer in answers:
+            if answer.streaming:
+                body_of(answer)
+
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    assert [a["X-RateLimit-Remaining"] for a in answers] == ["2", "1", "0", "0"]
+    assert int(answers[3]["Retry-After"]) > 0
+    assert Download.objects.filter(user=listener).count() == 3
+
+
+def test_staff_and_owners_download_as_before(staff_client, producer_client, track):
+    for client in (staff_client, producer_client):
+        response = download(client, track, "wav")
+        body_of(response)
+        assert response.status_code == 200
+        assert "X-License-Id" not in response
+    assert Download.objects.filter(license=None).count() == 2
