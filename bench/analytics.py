@@ -7,12 +7,17 @@ Method (see bench/README.md):
    generated with numpy in day order and loaded with COPY (secondary indexes are dropped for
    the load and rebuilt after). The events arrive already folded; the rollups are then built
    by the backfill (``manage.py backfill_analytics``'s service), timed.
-2. Reads: side A is the endpoint through ``APIClient`` (Bearer JWT, the whole Django request
-   path but the socket), side B the floor: one hand-written SQL statement over the rollup table
-   that returns the same numbers, run on a raw psycopg connection, its rows dumped with orjson.
-   Interleaved (A, B, A, B, ...), medians, ratio = A / B. Measured: the track's producer
-   analytics for 1 year, the artist's (200 tracks) and the artist's 1-year chart. The query
-   count of each endpoint is taken with 200 tracks and with 2, and must be equal.
+2. Reads: side A is the endpoint through Django's WSGI handler (``WSGIHandler`` called with a
+   prebuilt environ carrying a Bearer JWT, its body read and closed as a server would: the
+   whole middleware stack, routing, authentication, view and rendering, but no socket), side
+   B the floor: one hand-written SQL statement over the rollup table that returns the same
+   numbers, run on a raw psycopg connection, its rows dumped with orjson. Interleaved (A, B,
+   A, B, ...), medians, ratio = A / B. Measured: the track's producer analytics for 1 year,
+   the artist's (200 tracks) and the artist's 1-year chart. The query count of each endpoint
+   is taken with 200 tracks and with 2, and must be equal. Until the run of the track's lean
+   path, side A went through DRF's ``APIClient``, which adds work a server does not (the test
+   client's signals, template and query capture hooks, response wrapping): that figure is
+   still taken, interleaved with the two others, and printed as ``apiclient_ms``.
 3. The raw-events alternative: the same numbers computed by SQL from the 10M events.
 4. Ingest: gunicorn serves ``POST /tracks/{id}/plays`` on 127.0.0.1 while wrk (or a Python
    client when wrk is missing) posts anonymous plays of random tracks with random user agents
@@ -394,10 +399,10 @@ def run(url: str, args) -> None:
     # connection never does.
     connection.close()
     connection.settings_dict["CONN_MAX_AGE"] = 600
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {seeded['token']}")
-    small = APIClient()
-    small.credentials(HTTP_AUTHORIZATION=f"Bearer {seeded['small_token']}")
+    client = _WSGIClient(seeded["token"])
+    small = _WSGIClient(seeded["small_token"])
+    test_client = APIClient()  # the method of the runs before the WSGI handler's
+    test_client.credentials(HTTP_AUTHORIZATION=f"Bearer {seeded['token']}")
     year = periods.ending_today(365, today)
     previous = year.previous()
     params = {
@@ -424,6 +429,7 @@ def run(url: str, args) -> None:
             response = who.get(path)
             if response.status_code != 200:
                 raise RuntimeError(f"{path}: HTTP {response.status_code} {response.content[:200]}")
+            return response.content
 
         return call
 
@@ -474,18 +480,27 @@ def run(url: str, args) -> None:
         with CaptureQueriesContext(connection) as captured:
             endpoint(small_path, small)(0)
         small_queries = len(captured.captured_queries)
-        a, b = _common.interleaved(
-            endpoint(path), floor_of(floor_sql), repetitions=args.repetitions, warmup=args.warmup
+        # Both clients give the same body (the WSGI one is no shortcut).
+        assert endpoint(path)(0) == endpoint(path, test_client)(0), name
+        a, b, old_a = _common.interleaved(
+            endpoint(path),
+            floor_of(floor_sql),
+            endpoint(path, test_client),
+            repetitions=args.repetitions,
+            warmup=args.warmup,
         )
         # The raw-events alternative takes seconds to a minute a call: three calls, no warm-up.
         raw_samples = _common.interleaved(floor_of(raw_sql), repetitions=3, warmup=0)[0]
         sa, sb, sr = _common.summary(a), _common.summary(b), _common.summary(raw_samples)
+        old_median = _common.summary(old_a)["median"]
         ratio = sa["median"] / sb["median"]
         ratios.append(ratio)
         results[name] = {
             "endpoint_ms": round(sa["median"] * 1000, 2),
             "floor_ms": round(sb["median"] * 1000, 2),
             "ratio": round(ratio, 2),
+            "apiclient_ms": round(old_median * 1000, 2),
+            "apiclient_ratio": round(old_median / sb["median"], 2),
             "raw_events_ms": round(sr["median"] * 1000, 1),
             "beyond_bare_request_ratio": round((sa["median"] - bare) / sb["median"], 2),
             "queries": (big_queries, small_queries),
@@ -494,6 +509,10 @@ def run(url: str, args) -> None:
         print(
             f"  endpoint {_common.fmt_ms(sa['median'])} (p95 {_common.fmt_ms(sa['p95'])})   "
             f"floor {_common.fmt_ms(sb['median'])}   ratio {ratio:.2f} (target <= {TARGET})"
+        )
+        print(
+            f"  through APIClient (the former method) {_common.fmt_ms(old_median)}: ratio "
+            f"{old_median / sb['median']:.2f}"
         )
         print(
             f"  beyond the bare request: {_common.fmt_ms(sa['median'] - bare)} = "
@@ -523,6 +542,53 @@ def run(url: str, args) -> None:
         line["ingest_rps"] = ingest["requests_per_second"]
         line["fold_lag_s"] = ingest["lag_seconds"]
     print(json.dumps(line))
+
+
+class _WSGIResponse:
+    def __init__(self, status: str, content: bytes) -> None:
+        self.status_code = int(status.split(" ", 1)[0])
+        self.content = content
+
+
+class _WSGIClient:
+    """GET requests straight into Django's WSGI handler, as a server would hand them over:
+    a prebuilt environ (copied per request), the body read, then ``close()`` (which sends
+    ``request_finished``)."""
+
+    def __init__(self, token: str) -> None:
+        import io
+
+        from django.core.handlers.wsgi import WSGIHandler
+
+        self.handler = WSGIHandler()
+        self.environ = {
+            "REQUEST_METHOD": "GET",
+            "SCRIPT_NAME": "",
+            "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": "80",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "REMOTE_ADDR": "127.0.0.1",
+            "HTTP_HOST": "127.0.0.1",
+            "HTTP_AUTHORIZATION": f"Bearer {token}",
+            "wsgi.version": (1, 0),
+            "wsgi.url_scheme": "http",
+            "wsgi.input": io.BytesIO(b""),
+            "wsgi.errors": sys.stderr,
+            "wsgi.multithread": False,
+            "wsgi.multiprocess": True,
+            "wsgi.run_once": False,
+        }
+
+    def get(self, url: str) -> _WSGIResponse:
+        path, _, query = url.partition("?")
+        environ = {**self.environ, "PATH_INFO": path, "QUERY_STRING": query}
+        status = []
+        result = self.handler(environ, lambda s, headers, exc_info=None: status.append(s))
+        try:
+            content = b"".join(result)
+        finally:
+            result.close()
+        return _WSGIResponse(status[0], content)
 
 
 def _first_track_of_artist(artist_id: int) -> int:

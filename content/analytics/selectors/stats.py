@@ -22,6 +22,7 @@ from rest_framework.exceptions import NotFound
 from content.analytics import periods
 from content.analytics.days import day_bounds
 from content.analytics.models import PlayEvent, TrackDailyStats
+from content.analytics.prepared import prepared_fetchone
 from content.analytics.selectors import access
 from content.catalog.models import Album, Artist, Track, TrackArtist
 from content.media.models import Download
@@ -195,9 +196,7 @@ def track_producer_analytics(*, viewer, track_id: int, period: str, today: datet
     current = periods.ending_today(periods.PERIOD_DAYS[period], today)
     previous = current.previous()
     sql = _track_analytics_sql()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [viewer.pk, *_sum_params(current, previous), track_id])
-        row = cursor.fetchone()
+    row = prepared_fetchone(connection, sql, [viewer.pk, *_sum_params(current, previous), track_id])
     if row is None:
         raise NotFound()
     return _track_body(row, viewer=viewer, period=period, current=current, previous=previous)
@@ -292,9 +291,7 @@ def read_viewer_and_track(
     current = periods.ending_today(periods.PERIOD_DAYS[period], today)
     previous = current.previous()
     conn = connections[alias]
-    with conn.cursor() as cursor:
-        cursor.execute(sql, [track_id, *_sum_params(current, previous), user_id])
-        row = cursor.fetchone()
+    row = prepared_fetchone(conn, sql, [track_id, *_sum_params(current, previous), user_id])
     if row is None:
         return None
     user_row = list(row[: len(names)])

@@ -176,3 +176,47 @@ def test_throttling_counts_each_request_once_and_refuses_the_same(
     remaining = [dict(h).get("X-RateLimit-Remaining") for _, _, h in answers["/api/v1"]]
     assert remaining == ["2", "1", "0", "0", "0"]
     assert answers["/api/v1"] == answers["/api/v1/drf"]
+
+
+@pytest.fixture
+def kept_connection():
+    """The default connection kept between requests, as served (the test settings close it)."""
+    from django.db import connection
+
+    before = connection.settings_dict["CONN_MAX_AGE"]
+    connection.settings_dict["CONN_MAX_AGE"] = 600
+    yield connection
+    connection.settings_dict["CONN_MAX_AGE"] = before
+
+
+def _prepared_statements(connection) -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [statement for (statement,) in cursor.fetchall()]
+
+
+def test_on_a_kept_connection_the_statement_is_prepared_once_and_answers_the_same(
+    rollups,  # noqa: F811
+    producer_client,
+    user_client,
+    kept_connection,
+):
+    track = rollups["first"].pk
+    cache.clear()
+    lean = [
+        _answer(producer_client, f"/api/v1/tracks/{track}/producer-analytics?period={p}")
+        for p in ("1-year", "7-days", "1-year")
+    ]
+    denied = _answer(user_client, f"/api/v1/tracks/{track}/producer-analytics?period=1-year")
+
+    prepared = [s for s in _prepared_statements(kept_connection) if "FILTER" in s]
+    assert len(prepared) == 1  # prepared once, then reused for every period and viewer
+    kept_connection.settings_dict["CONN_MAX_AGE"] = 0  # unprepared, client-side binding
+    cache.clear()
+    plain = [
+        _answer(producer_client, f"/api/v1/tracks/{track}/producer-analytics?period={p}")
+        for p in ("1-year", "7-days", "1-year")
+    ]
+    assert [a[:2] for a in lean] == [a[:2] for a in plain]
+    assert lean[0][0] == 200
+    assert denied[0] == 403
