@@ -489,6 +489,11 @@ def run(url: str, args) -> None:
             repetitions=args.repetitions,
             warmup=args.warmup,
         )
+        # CPU per call, this process plus its PostgreSQL backend: what the call costs whatever
+        # else the machine runs (the wall-clock ratio swells with the load).
+        cpu_calls = max(5, args.repetitions // 5)
+        cpu_a = _cpu_per_call(endpoint(path), cpu_calls, _django_backend_pid)
+        cpu_b = _cpu_per_call(floor_of(floor_sql), cpu_calls, lambda: raw.info.backend_pid)
         # The raw-events alternative takes seconds to a minute a call: three calls, no warm-up.
         raw_samples = _common.interleaved(floor_of(raw_sql), repetitions=3, warmup=0)[0]
         sa, sb, sr = _common.summary(a), _common.summary(b), _common.summary(raw_samples)
@@ -499,6 +504,9 @@ def run(url: str, args) -> None:
             "endpoint_ms": round(sa["median"] * 1000, 2),
             "floor_ms": round(sb["median"] * 1000, 2),
             "ratio": round(ratio, 2),
+            "cpu_ms": round(cpu_a * 1000, 3),
+            "floor_cpu_ms": round(cpu_b * 1000, 3),
+            "cpu_ratio": round(cpu_a / cpu_b, 2),
             "apiclient_ms": round(old_median * 1000, 2),
             "apiclient_ratio": round(old_median / sb["median"], 2),
             "raw_events_ms": round(sr["median"] * 1000, 1),
@@ -509,6 +517,10 @@ def run(url: str, args) -> None:
         print(
             f"  endpoint {_common.fmt_ms(sa['median'])} (p95 {_common.fmt_ms(sa['p95'])})   "
             f"floor {_common.fmt_ms(sb['median'])}   ratio {ratio:.2f} (target <= {TARGET})"
+        )
+        print(
+            f"  CPU per call (this process + its PostgreSQL backend): endpoint "
+            f"{_common.fmt_ms(cpu_a)}, floor {_common.fmt_ms(cpu_b)}: {cpu_a / cpu_b:.2f}"
         )
         print(
             f"  through APIClient (the former method) {_common.fmt_ms(old_median)}: ratio "
@@ -542,6 +554,33 @@ def run(url: str, args) -> None:
         line["ingest_rps"] = ingest["requests_per_second"]
         line["fold_lag_s"] = ingest["lag_seconds"]
     print(json.dumps(line))
+
+
+def _backend_cpu_ns(pid: int) -> int:
+    """CPU nanoseconds of process ``pid`` so far (Linux ``/proc/<pid>/schedstat``), else 0."""
+    try:
+        return int(Path(f"/proc/{pid}/schedstat").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def _django_backend_pid() -> int:
+    from django.db import connection
+
+    connection.ensure_connection()
+    return connection.connection.info.backend_pid
+
+
+def _cpu_per_call(call, calls: int, backend_pid) -> float:
+    """Seconds of CPU per call: this process's plus the PostgreSQL backend's serving it (0 for
+    the backend when its process is not visible here, e.g. another host)."""
+    call(0)
+    pid = backend_pid()
+    started, backend_started = time.process_time(), _backend_cpu_ns(pid)
+    for i in range(calls):
+        call(i)
+    own = time.process_time() - started
+    return (own + (_backend_cpu_ns(pid) - backend_started) / 1e9) / calls
 
 
 class _WSGIResponse:
