@@ -131,7 +131,8 @@ def track_analytics_view():
     reads the user first), without DRF's request wrapping and negotiation. Anything else, and
     any request the authentication would refuse (a 401), goes to ``TrackAnalyticsView``, which
     also documents the operation (``cls``). A throttled request is answered here, as DRF
-    would (every throttle counted once, 429 with the longest wait)."""
+    would (every throttle counted once, 429 with the longest wait), though its statement has
+    run: the throttles need the authenticated user, which that statement reads."""
     drf_view = TrackAnalyticsView.as_view()
     user_model = get_user_model()
     id_field = user_model._meta.get_field(jwt_settings.USER_ID_FIELD)
