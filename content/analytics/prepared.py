@@ -13,7 +13,10 @@ and then only bound and executed; psycopg keeps the statement per connection (at
 ``prepared_max``, 100) and re-prepares it after a reconnection. On a connection closed after
 each request preparing would only add that round trip: it runs unprepared. A transaction
 pooler that does not track prepared statements (PgBouncer before 1.21 in transaction mode)
-would need ``CONN_MAX_AGE=0`` here; BeatPass connects to PostgreSQL directly.
+would need ``CONN_MAX_AGE=0`` here; BeatPass connects to PostgreSQL directly. PostgreSQL
+re-plans a prepared statement after a migration by itself; one that changes the type of a
+column it returns fails it ("cached plan must not change result type") until the workers
+reconnect, as a deployment's restart after migrating does.
 """
 
 from __future__ import annotations
