@@ -20,7 +20,7 @@ urlpatterns = [
     ),
     path(
         "tracks/<str:track_id>/producer-analytics",
-        insights.TrackAnalyticsView.as_view(),
+        insights.track_analytics_view(),
         name="track-producer-analytics",
     ),
     path(
