@@ -5,9 +5,11 @@ throttle objects, ``finalize_response``) costs more CPU than such an endpoint's 
 its authentication reads the user in a statement of its own. A lean view is a plain Django
 view that handles only the common case itself and hands every other request to the endpoint's
 DRF view, which stays the one place that words errors (401, 404, 422, 429 …). So the lean path
-never answers an error: it only decides, without side effects, that the request is the common
-case, then counts the throttle hit (last, so that a request handed over is counted once, by
-the DRF view) and serves.
+never answers an error it has not itself decided on: it decides, without side effects, that the
+request is the common case, counts the throttle hit (once: a request handed over either has
+not been counted, or has its hit and X-RateLimit numbers taken back with ``throttle_undo``) and
+serves. A path may count before its statement (the analytics one, so that a throttled request
+runs none) and still hand over a request the statement shows unusual, undoing its hit.
 
 The pieces here keep the DRF path's rules:
 
@@ -15,8 +17,11 @@ The pieces here keep the DRF path's rules:
   ``Bearer`` header; the user row is then read by the endpoint's own statement, and
   ``token_user`` applies ``BearerAuthentication.get_user``'s checks to it (unknown, inactive,
   token older than a password change).
-* ``throttle_hit``: the same GCRA window (``RateWindow``, one EVALSHA with Redis), key and rate
-  as the scope's DRF throttle, and the same ``X-RateLimit-*`` bookkeeping.
+* ``throttle_hit``: the same GCRA window (``RateWindow``, one EVALSHA with Redis), key, rate
+  and clock as the scope's DRF throttle, and the same ``X-RateLimit-*`` bookkeeping;
+  ``throttle_undo`` takes a counted hit back before a hand-over.
+* ``drf_throttles_are``: whether a view's throttles are the given classes, so that the scopes a
+  lean path counts are the ones its DRF view would.
 """
 
 from __future__ import annotations
@@ -28,9 +33,16 @@ from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import AccessToken
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
-from beatpass.api.throttling import RateWindow, _record
+from beatpass.api.throttling import RateWindow, ScopedThrottle, _record
 
-__all__ = ["access_token", "throttle_hit", "token_user", "token_user_id"]
+__all__ = [
+    "access_token",
+    "drf_throttles_are",
+    "throttle_hit",
+    "throttle_undo",
+    "token_user",
+    "token_user_id",
+]
 
 _PREFIX = "Bearer "
 
@@ -80,6 +92,12 @@ def token_user(token: AccessToken, *, user_id: int, row: dict | None):
     return model.from_db("default", names, [known[name] for name in names])
 
 
+def drf_throttles_are(view_class, *throttle_classes) -> bool:
+    """Whether ``view_class`` (a DRF view) throttles with exactly ``throttle_classes``: a lean
+    path that counts their scopes itself must count what the DRF view would."""
+    return list(view_class.throttle_classes) == list(throttle_classes)
+
+
 def throttle_hit(request, *, scope: str, ident: str) -> bool:
     """Count one hit of ``request`` in the ``scope`` throttle under ``ident`` (the identity the
     scope's DRF throttle uses: ``UserRateThrottle``'s is the user's pk) and record its
@@ -88,6 +106,17 @@ def throttle_hit(request, *, scope: str, ident: str) -> bool:
     rate = settings.THROTTLE_RATES.get(scope)
     if rate is None:
         return True
-    allowed, info, _wait = RateWindow(f"throttle:{scope}:{ident}", rate).hit()
+    window = RateWindow(f"throttle:{scope}:{ident}", rate, timer=ScopedThrottle.timer)
+    allowed, info, _wait = window.hit()
     _record(request, info)
     return allowed
+
+
+def throttle_undo(request, *, scope: str, ident: str) -> None:
+    """Take back a hit ``throttle_hit`` counted for a request about to be handed over to the DRF
+    view (which counts it itself, or refuses it before its throttles: a 401), with the
+    ``X-RateLimit-*`` numbers it recorded."""
+    rate = settings.THROTTLE_RATES.get(scope)
+    if rate is not None:
+        RateWindow(f"throttle:{scope}:{ident}", rate, timer=ScopedThrottle.timer).undo()
+    request.__dict__.pop("ratelimit", None)

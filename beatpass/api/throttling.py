@@ -84,6 +84,20 @@ return {1, string.format('%.0f', new_tat)}
 """
 _script = None  # redis-py Script (EVALSHA, falling back to EVAL once after a server restart)
 
+# Takes one hit back: the TAT moves back by one interval (gone when that is no later than now).
+_GCRA_UNDO_LUA = """
+local now, interval = tonumber(ARGV[1]), tonumber(ARGV[2])
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0') - interval
+if tat <= now then
+    redis.call('DEL', KEYS[1])
+else
+    redis.call('SET', KEYS[1], string.format('%.0f', tat), 'PX',
+               math.max(1, math.ceil((tat - now) / 1000)))
+end
+return 1
+"""
+_undo_script = None
+
 
 def _redis_client(cache):
     """The redis-py client behind Django's ``RedisCache`` (or None for other backends), made
@@ -159,6 +173,22 @@ class RateWindow:
         now = int(self.timer() * 1_000_000)
         _allowed, tat = self._run(now, count=False)
         return self._state(now, tat, False)
+
+    def undo(self) -> None:
+        """Take back one counted hit (a request handed over to the view that counts it)."""
+        now = int(self.timer() * 1_000_000)
+        client = _redis_client(self.cache)
+        if client is not None:
+            global _undo_script  # noqa: PLW0603 - as ``_script``
+            if _undo_script is None:
+                _undo_script = client.register_script(_GCRA_UNDO_LUA)
+            _undo_script(keys=[self.key], args=[now, self.interval], client=client)
+            return
+        tat = (self.cache.get(self.raw_key) or 0) - self.interval
+        if tat <= now:
+            self.cache.delete(self.raw_key)
+        else:
+            self.cache.set(self.raw_key, tat, math.ceil((tat - now) / 1_000_000))
 
     def clear(self) -> None:
         self.cache.delete(self.raw_key)

@@ -110,6 +110,21 @@ def test_peek_does_not_count(cache):
     assert wait == pytest.approx(30)
 
 
+def test_undo_takes_back_exactly_one_hit(cache):
+    clock = Clock()
+    window = RateWindow("k", "3/min", cache=cache, timer=clock)
+    window.hit()
+    window.undo()  # back to a whole limit: nothing stored
+    assert window.peek()[1].remaining == 3
+    for _ in range(3):
+        window.hit()
+    assert not window.peek()[0]
+    window.undo()
+    allowed, info, _wait = window.hit()
+    assert (allowed, info.remaining) == (True, 0)
+    assert not window.hit()[0]
+
+
 def test_clear_restores_the_whole_limit(cache):
     window = RateWindow("k", "2/min", cache=cache, timer=Clock())
     window.hit()

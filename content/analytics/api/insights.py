@@ -9,23 +9,24 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import connection, router
 from django.http import HttpResponse, StreamingHttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework.exceptions import AuthenticationFailed, NotFound, PermissionDenied, Throttled
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 
 from beatpass.accounts.authentication import BearerAuthentication
+from beatpass.api import lean
 from beatpass.api.exceptions import exception_handler
 from beatpass.api.params import parse_pk
 from beatpass.api.renderers import ORJSONRenderer
 from beatpass.api.schema import errors
+from beatpass.api.throttling import AnonRateThrottle, UserRateThrottle, WriteRateThrottle
 from content import clock
 from content.analytics import periods, presenters, schemas
 from content.analytics.days import today
@@ -110,43 +111,39 @@ class TrackAnalyticsView(APIView):
 _LEAN_ACCEPT = frozenset({None, "*/*", "application/json"})
 
 
-class _FetchedUserAuthentication(BearerAuthentication):
-    """The Bearer authentication's user checks (unknown, inactive, password changed since the
-    token) on a user row already read, by the lean path's one statement."""
-
-    def __init__(self, user) -> None:
-        super().__init__()
-        self._fetched = user
-
-    def _fetch(self, db, user_id):
-        return self._fetched
-
-
 def track_analytics_view():
-    """``TrackAnalyticsView`` with a lean path for the common request: GET with a Bearer token,
-    ``?period=`` one of the four periods and nothing else, no cookie, ``Accept`` absent,
-    ``*/*`` or ``application/json``. The same token validation, user checks, throttles
-    (X-RateLimit numbers) and read check, but the viewer's row, the track's row, the read
-    check and the 21 sums are one statement (``stats.read_viewer_and_track``; DRF's path
-    reads the user first), without DRF's request wrapping and negotiation. Anything else, and
-    any request the authentication would refuse (a 401), goes to ``TrackAnalyticsView``, which
-    also documents the operation (``cls``). A throttled request is answered here, as DRF
-    would (every throttle counted once, 429 with the longest wait), though its statement has
-    run: the throttles need the authenticated user, which that statement reads."""
+    """``TrackAnalyticsView`` with a lean path (``beatpass.api.lean``) for the common request:
+    GET with a Bearer token, ``?period=`` one of the four periods and nothing else, no cookie,
+    ``Accept`` absent, ``*/*`` or ``application/json``. The same token validation, user checks,
+    throttle (X-RateLimit numbers) and read check, but the viewer's row, the track's row, the
+    read check and the 21 sums are one prepared statement (``stats.read_viewer_and_track``;
+    DRF's path reads the user first), without DRF's request wrapping and negotiation.
+
+    The throttle hit is counted first, by the token's user id, so a throttled request runs no
+    statement. Anything else goes to ``TrackAnalyticsView``, which also documents the operation
+    (``cls``): a throttled request (its 429, or its 401 if the user is refused: a refused hit
+    is not counted), and a request the authentication refuses (its 401, WWW-Authenticate and
+    all), whose hit is taken back first. A missing or unreadable track is answered here (404,
+    403), as DRF would, its hit counted once."""
     drf_view = TrackAnalyticsView.as_view()
     user_model = get_user_model()
-    id_field = user_model._meta.get_field(jwt_settings.USER_ID_FIELD)
-    lean = (
+    user_scope = UserRateThrottle.scope
+    lean_ok = (
         TrackAnalyticsView.authentication_classes == [BearerAuthentication]
         and TrackAnalyticsView.permission_classes == [IsAuthenticated]
         and TrackAnalyticsView.renderer_classes == [ORJSONRenderer]
+        # an authenticated GET counts only the user scope
+        and lean.drf_throttles_are(
+            TrackAnalyticsView, AnonRateThrottle, UserRateThrottle, WriteRateThrottle
+        )
+        and user_model._meta.pk.name == jwt_settings.USER_ID_FIELD
     )
 
     @csrf_exempt
     def view(request, track_id):
         meta = request.META
         if (
-            not lean
+            not lean_ok
             or request.method != "GET"
             or meta.get("HTTP_COOKIE")
             or meta.get("HTTP_ACCEPT") not in _LEAN_ACCEPT
@@ -156,45 +153,44 @@ def track_analytics_view():
             return drf_view(request, track_id=track_id)
         query = request.GET
         period = query.get("period")
-        if period not in periods.PERIOD_DAYS or len(query) != 1:
+        token = lean.access_token(request)
+        user_id = None if token is None else lean.token_user_id(token)
+        raw_pk = str(track_id)
+        if (
+            period not in periods.PERIOD_DAYS
+            or len(query) != 1
+            or user_id is None
+            or not raw_pk.isdigit()
+        ):
             return drf_view(request, track_id=track_id)
-        authenticator = BearerAuthentication()
-        header = authenticator.get_header(request)
         try:
-            raw = None if header is None else authenticator.get_raw_token(header)
-            if raw is None:
-                return drf_view(request, track_id=track_id)
-            token = authenticator.get_validated_token(raw)
-            user_id = id_field.to_python(token[jwt_settings.USER_ID_CLAIM])
-            pk = parse_pk(track_id)
-        except (AuthenticationFailed, KeyError, DjangoValidationError, NotFound, ValueError):
+            pk = parse_pk(raw_pk)
+        except NotFound:
             return drf_view(request, track_id=track_id)
-        if type(user_id) is not int:
+        ident = str(user_id)
+        if not lean.throttle_hit(request, scope=user_scope, ident=ident):
             return drf_view(request, track_id=track_id)
         read = stats.read_viewer_and_track(
             user_model=user_model,
-            id_field=id_field.name,
+            id_field=jwt_settings.USER_ID_FIELD,
             user_id=user_id,
             track_id=pk,
             period=period,
             today=today(),
         )
-        user = None
-        if read is not None:
-            user = user_model.from_db(connection.alias, read.user_fields, read.user_row)
-        try:
-            user = _FetchedUserAuthentication(user).get_user(token)
-        except AuthenticationFailed:
-            return drf_view(request, track_id=track_id)  # its 401, WWW-Authenticate and all
+        row = None if read is None else dict(zip(read.user_fields, read.user_row, strict=True))
+        user = lean.token_user(token, user_id=user_id, row=row)
+        if user is None:
+            lean.throttle_undo(request, scope=user_scope, ident=ident)
+            return drf_view(request, track_id=track_id)
         request.user = user
         drf = TrackAnalyticsView()
         drf.setup(request, track_id=track_id)
         drf.headers = drf.default_response_headers
         try:
-            drf.check_throttles(request)
             body = {"success": True, "data": stats.viewer_track_analytics(read, viewer=user)}
             response = Response(body)
-        except (Throttled, NotFound, PermissionDenied) as exc:
+        except (NotFound, PermissionDenied) as exc:
             response = exception_handler(exc, {"view": drf, "request": request})
             response.exception = True
         response.accepted_renderer = ORJSONRenderer()

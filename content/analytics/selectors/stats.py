@@ -29,10 +29,10 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Least
 from rest_framework.exceptions import NotFound
 
+from beatpass.api.compiled import prepared_cursor
 from content.analytics import periods
 from content.analytics.days import day_bounds
 from content.analytics.models import PlayEvent, TrackDailyStats
-from content.analytics.prepared import prepared_fetchone
 from content.analytics.selectors import access
 from content.catalog.models import Album, Artist, Track, TrackArtist
 from content.media.models import Download
@@ -195,6 +195,14 @@ def _track_analytics_sql() -> str:
     )
 
 
+def _prepared_fetchone(conn, sql: str, params: Sequence) -> tuple | None:
+    """One row of a hot statement run as a prepared statement (``prepared_cursor``): half of
+    the track analytics statement's server time was planning its 21 FILTER aggregates."""
+    with prepared_cursor(conn) as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
+
+
 def track_producer_analytics(*, viewer, track_id: int, period: str, today: datetime.date) -> dict:
     """``producer_analytics`` of one track with its read check (``access.analytics_track``'s
     rule, 403/404) in the same statement: the track's row, whether the viewer manages a
@@ -206,7 +214,8 @@ def track_producer_analytics(*, viewer, track_id: int, period: str, today: datet
     current = periods.ending_today(periods.PERIOD_DAYS[period], today)
     previous = current.previous()
     sql = _track_analytics_sql()
-    row = prepared_fetchone(connection, sql, [viewer.pk, *_sum_params(current, previous), track_id])
+    params = [viewer.pk, *_sum_params(current, previous), track_id]
+    row = _prepared_fetchone(connection, sql, params)
     if row is None:
         raise NotFound()
     return _track_body(row, viewer=viewer, period=period, current=current, previous=previous)
@@ -301,7 +310,7 @@ def read_viewer_and_track(
     current = periods.ending_today(periods.PERIOD_DAYS[period], today)
     previous = current.previous()
     conn = connections[alias]
-    row = prepared_fetchone(conn, sql, [track_id, *_sum_params(current, previous), user_id])
+    row = _prepared_fetchone(conn, sql, [track_id, *_sum_params(current, previous), user_id])
     if row is None:
         return None
     user_row = list(row[: len(names)])

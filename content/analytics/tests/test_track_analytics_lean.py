@@ -178,6 +178,38 @@ def test_throttling_counts_each_request_once_and_refuses_the_same(
     assert answers["/api/v1"] == answers["/api/v1/drf"]
 
 
+def test_a_throttled_request_runs_no_analytics_statement(
+    rollups,  # noqa: F811
+    producer_client,
+    settings,
+    django_assert_num_queries,
+):
+    settings.THROTTLE_RATES = {**settings.THROTTLE_RATES, "user": "1/min"}
+    cache.clear()
+    url = f"/api/v1/tracks/{rollups['first'].pk}/producer-analytics?period=1-year"
+    assert producer_client.get(url).status_code == 200
+
+    with django_assert_num_queries(1) as queries:  # DRF's authentication, then its 429
+        assert producer_client.get(url).status_code == 429
+    assert "FILTER" not in queries.captured_queries[0]["sql"]
+
+
+def test_a_refused_user_spends_no_throttle_hit(rollups, api_client, settings):  # noqa: F811
+    settings.THROTTLE_RATES = {**settings.THROTTLE_RATES, "user": "2/min"}
+    user = UserFactory()
+    token = _token_of(user)
+    url = f"/api/v1/tracks/{rollups['first'].pk}/producer-analytics?period=1-year"
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    cache.clear()
+    for _ in range(4):
+        assert api_client.get(url, HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 401
+    User.objects.filter(pk=user.pk).update(is_active=True)
+
+    answer = api_client.get(url, HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert answer.status_code == 403  # authenticated, not a manager: the whole limit left
+    assert answer.headers["X-RateLimit-Remaining"] == "1"
+
+
 @pytest.fixture
 def kept_connection():
     """The default connection kept between requests, as served (the test settings close it)."""
@@ -200,6 +232,7 @@ def test_on_a_kept_connection_the_statement_is_prepared_once_and_answers_the_sam
     producer_client,
     user_client,
     kept_connection,
+    settings,
 ):
     track = rollups["first"].pk
     cache.clear()
@@ -211,12 +244,13 @@ def test_on_a_kept_connection_the_statement_is_prepared_once_and_answers_the_sam
 
     prepared = [s for s in _prepared_statements(kept_connection) if "FILTER" in s]
     assert len(prepared) == 1  # prepared once, then reused for every period and viewer
-    kept_connection.settings_dict["CONN_MAX_AGE"] = 0  # unprepared, client-side binding
+    settings.DATABASE_PREPARED_STATEMENTS = False  # unprepared, client-side binding
     cache.clear()
     plain = [
         _answer(producer_client, f"/api/v1/tracks/{track}/producer-analytics?period={p}")
         for p in ("1-year", "7-days", "1-year")
     ]
+    assert len([s for s in _prepared_statements(kept_connection) if "FILTER" in s]) == 1
     assert [a[:2] for a in lean] == [a[:2] for a in plain]
     assert lean[0][0] == 200
     assert denied[0] == 403
