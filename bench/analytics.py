@@ -62,7 +62,11 @@ def main() -> None:
     parser.add_argument("--keep-db", action="store_true")
     parser.add_argument("--database", default="bp_bench_analytics", help="Scratch database name.")
     parser.add_argument(
-        "--port", type=int, default=PORT, help="gunicorn's loopback port (the floor: port + 1)."
+        "--port",
+        type=int,
+        default=int(os.environ.get("BENCH_ANALYTICS_PORT", PORT)),
+        help="gunicorn's loopback port (the floor: port + 1; default $BENCH_ANALYTICS_PORT or "
+        f"{PORT}).",
     )
     parser.add_argument(
         "--workers", type=int, default=int(os.environ.get("BENCH_GUNICORN_WORKERS", "2"))
@@ -755,14 +759,32 @@ end
 """
 
 
-def _wait_for_port(port: int, timeout: float = 60) -> None:
+def _wait_until_serving(port: int, timeout: float = 180) -> None:
+    """Until the server on ``port`` answers a play (200/201). Its port listens as soon as the
+    gunicorn master binds it, but a worker serves only once it has imported Django and its
+    first request has loaded the URLconf, which can take longer than the quick mode's whole
+    load phase on a busy machine: wrk then reported 0 requests, and the bench 0 req/s."""
+    import http.client
+
     deadline = time.monotonic() + timeout
+    last = "no answer"
     while time.monotonic() < deadline:
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        try:
+            conn.request(
+                "POST", "/api/v1/tracks/1/plays", "{}", {"Content-Type": "application/json"}
+            )
+            response = conn.getresponse()
+            body = response.read()
+            if response.status in (200, 201):
                 return
+            last = f"{response.status} {body[:300]!r}"
+        except OSError as exc:
+            last = repr(exc)
+        finally:
+            conn.close()
         time.sleep(0.2)
-    raise RuntimeError(f"gunicorn did not listen on {port}")
+    raise RuntimeError(f"the server on {port} did not serve a play within {timeout} s: {last}")
 
 
 def _redis_cache_url() -> str | None:
@@ -895,7 +917,7 @@ def load_phase(url: str, args) -> dict:
     tool = p99 = None
     try:
         for _server, port in servers.values():
-            _wait_for_port(port)
+            _wait_until_serving(port)
         for _server, port in servers.values():  # warm-up: imports, connections, plans
             _drive_load(2, args.tracks, port)
         thread = threading.Thread(target=folder, daemon=True)
@@ -927,6 +949,9 @@ def load_phase(url: str, args) -> dict:
     finally:
         for server, _port in servers.values():
             _stop(server)
+    for name, side in sides.items():
+        if side["requests"] - side["errors"] <= 0:
+            raise RuntimeError(f"ingest: the {name} answered no play ({side})")
     folded = sum(n for _s, n, _t in samples)
     fold_seconds = sum(s for s, _n, _t in samples)
     # Answered requests per second (errors, reported apart, do not count).

@@ -40,3 +40,7 @@ def test_bench_runs_in_quick_mode_and_ends_with_a_json_line(script):
     last = result.stdout.strip().splitlines()[-1]
     report = json.loads(last)
     assert report["bench"]
+    # A rate it reports (analytics' ingest_rps) measured something: 0 meant no request had
+    # been answered (the quick mode's load phase once ended before gunicorn's workers served).
+    rates = {key: value for key, value in report.items() if key.endswith("_rps")}
+    assert all(value > 0 for value in rates.values()), rates
