@@ -135,7 +135,12 @@ def interleaved_timings(*sides, repetitions: int, warmup: int) -> list[list[tupl
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="tiny sizes, a few seconds")
-    parser.add_argument("--port", type=int, help="gunicorn's loopback port (default: 8380-8399)")
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=int(os.environ.get("BENCH_DOWNLOADS_PORT", 0)) or None,
+        help="gunicorn's loopback port (default: $BENCH_DOWNLOADS_PORT, else 8380-8399)",
+    )
     parser.add_argument("--database", default="bp_bench_downloads", help="scratch database name")
     parser.add_argument("--repetitions", type=int, help="samples per side (default 300)")
     args = parser.parse_args()
