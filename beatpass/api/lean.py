@@ -20,6 +20,8 @@ The pieces here keep the DRF path's rules:
 * ``throttle_hit``: the same GCRA window (``RateWindow``, one EVALSHA with Redis), key, rate
   and clock as the scope's DRF throttle, and the same ``X-RateLimit-*`` bookkeeping;
   ``throttle_undo`` takes a counted hit back before a hand-over.
+* ``drf_headers`` and ``finish``: a lean answer finished as ``APIView.finalize_response``
+  would (JSON, the view's ``Allow``/``Vary`` headers).
 * ``drf_throttles_are``: whether a view's throttles are the given classes, so that the scopes a
   lean path counts are the ones its DRF view would.
 """
@@ -28,16 +30,21 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.http import HttpRequest
+from rest_framework.response import Response
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import AccessToken
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
+from beatpass.api.renderers import ORJSONRenderer
 from beatpass.api.throttling import RateWindow, ScopedThrottle, _record
 
 __all__ = [
     "access_token",
+    "drf_headers",
     "drf_throttles_are",
+    "finish",
     "throttle_hit",
     "throttle_undo",
     "token_user",
@@ -90,6 +97,31 @@ def token_user(token: AccessToken, *, user_id: int, row: dict | None):
     # attribute loads on first access, as with ``QuerySet.only``.
     names = [f.attname for f in model._meta.concrete_fields if f.attname in known]
     return model.from_db("default", names, [known[name] for name in names])
+
+
+def drf_headers(view_class) -> dict[str, str]:
+    """The headers ``APIView.finalize_response`` adds to every answer of ``view_class``:
+    ``Allow`` (with HEAD for a GET view, as Django's ``View.setup`` maps it) and ``Vary:
+    Accept`` when it has several renderers. For a lean view's factory to compute once."""
+    view = view_class()
+    view.setup(HttpRequest())
+    return dict(view.default_response_headers)
+
+
+_RENDERER = ORJSONRenderer()
+
+
+def finish(response: Response, *, headers: dict[str, str]) -> Response:
+    """``response`` (the endpoint's, or the exception handler's) rendered as
+    ``finalize_response`` leaves a JSON answer of a view whose one renderer is
+    ``ORJSONRenderer`` (the only kind a lean path serves for), with ``headers``
+    (``drf_headers``)."""
+    response.accepted_renderer = _RENDERER
+    response.accepted_media_type = "application/json"
+    response.renderer_context = {}
+    for name, value in headers.items():
+        response[name] = value
+    return response.render()
 
 
 def drf_throttles_are(view_class, *throttle_classes) -> bool:

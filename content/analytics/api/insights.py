@@ -126,6 +126,7 @@ def track_analytics_view():
     all), whose hit is taken back first. A missing or unreadable track is answered here (404,
     403), as DRF would, its hit counted once."""
     drf_view = TrackAnalyticsView.as_view()
+    headers = lean.drf_headers(TrackAnalyticsView)
     user_model = get_user_model()
     user_scope = UserRateThrottle.scope
     lean_ok = (
@@ -184,21 +185,13 @@ def track_analytics_view():
             lean.throttle_undo(request, scope=user_scope, ident=ident)
             return drf_view(request, track_id=track_id)
         request.user = user
-        drf = TrackAnalyticsView()
-        drf.setup(request, track_id=track_id)
-        drf.headers = drf.default_response_headers
         try:
             body = {"success": True, "data": stats.viewer_track_analytics(read, viewer=user)}
             response = Response(body)
         except (NotFound, PermissionDenied) as exc:
-            response = exception_handler(exc, {"view": drf, "request": request})
+            response = exception_handler(exc, {"request": request})
             response.exception = True
-        response.accepted_renderer = ORJSONRenderer()
-        response.accepted_media_type = "application/json"
-        response.renderer_context = drf.get_renderer_context()
-        for name, value in drf.headers.items():
-            response[name] = value
-        return response
+        return lean.finish(response, headers=headers)
 
     view.cls = TrackAnalyticsView  # what the schema generator documents
     view.initkwargs = {}

@@ -18,9 +18,9 @@ from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
+from beatpass.api import lean
 from beatpass.api.exceptions import exception_handler
 from beatpass.api.params import parse_pk
-from beatpass.api.renderers import ORJSONRenderer
 from beatpass.api.schema import errors, status_only
 from beatpass.api.throttling import ScopedThrottle
 from content.analytics import schemas
@@ -123,15 +123,6 @@ def _json_source(request) -> str | None:
     return _plain_source(data)
 
 
-def _render(response: Response) -> Response:
-    """What ``APIView.finalize_response`` does to a response of this view."""
-    response.accepted_renderer = ORJSONRenderer()
-    response.accepted_media_type = "application/json"
-    response.renderer_context = {}
-    response["Allow"] = "POST, OPTIONS"
-    return response.render()
-
-
 def play_start_view():
     """``PlayStartView`` with a lean path for the common case, an anonymous listener posting
     ``{}`` or a valid ``source`` as JSON (no Authorization header, no cookie): the same
@@ -140,6 +131,7 @@ def play_start_view():
     else, a refused hit included (refusals are not counted), goes to ``PlayStartView``, which
     also documents the operation (``cls``)."""
     drf_view = PlayStartView.as_view()
+    headers = lean.drf_headers(PlayStartView)
 
     @csrf_exempt
     def view(request, track_id):
@@ -158,12 +150,13 @@ def play_start_view():
                 user_agent=meta.get("HTTP_USER_AGENT", "")[:512],
             )
         except NotFound as exc:
-            return _render(exception_handler(exc, {"request": request}))
-        return _render(
+            return lean.finish(exception_handler(exc, {"request": request}), headers=headers)
+        return lean.finish(
             Response(
                 {"status": "success", "play_id": started.play_id, "counted": started.counted},
                 status=status.HTTP_201_CREATED if started.counted else status.HTTP_200_OK,
-            )
+            ),
+            headers=headers,
         )
 
     view.cls = PlayStartView  # what the schema generator documents
