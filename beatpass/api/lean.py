@@ -1,15 +1,16 @@
-"""A lean request path for the hottest endpoints (a licensed download, a play start).
+"""A lean request path for the hottest endpoints (a licensed download, a play start, a track's
+analytics).
 
 DRF's dispatch (request wrapping, content negotiation, authentication classes, permission and
 throttle objects, ``finalize_response``) costs more CPU than such an endpoint's own work, and
 its authentication reads the user in a statement of its own. A lean view is a plain Django
 view that handles only the common case itself and hands every other request to the endpoint's
-DRF view, which stays the one place that words errors (401, 404, 422, 429 …). So the lean path
-never answers an error it has not itself decided on: it decides, without side effects, that the
-request is the common case, counts the throttle hit (once: a request handed over either has
-not been counted, or has its hit and X-RateLimit numbers taken back with ``throttle_undo``) and
-serves. A path may count before its statement (the analytics one, so that a throttled request
-runs none) and still hand over a request the statement shows unusual, undoing its hit.
+DRF view, which words every refusal the lean path has not decided itself (401, 422, 429 …); a
+lean path answers at most a 404 or 403 its own statement decided, through the same exception
+handler. It decides, without side effects, that the request is the common case, counts the
+throttle hit once and serves: a request handed over has either not been counted (the download
+counts last) or has its hit and X-RateLimit numbers taken back (``throttle_undo``: the
+analytics path counts before its statement, so that a throttled request runs none).
 
 The pieces here keep the DRF path's rules:
 
