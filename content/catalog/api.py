@@ -167,6 +167,15 @@ class TrackViewSet(LikeActionsMixin, ViewSet):
 
             if not filtered:  # the plain newest-first list: its page 1 compiled once
                 page_rows = partial(presenters.track_list_page, viewer=request.user)
+            elif scope[0] in selectors.PAGE_KEY_TABLES and request.query_params.get(
+                "order", "newest"
+            ) in ("", "newest"):  # one genre or tag, newest first: pages by the link index
+                page_rows = partial(
+                    presenters.track_list_page,
+                    viewer=request.user,
+                    scope=scope[0],
+                    ref_id=scope[1],
+                )
         return track_page(request, queryset, total=total, page_rows=page_rows)
 
     def retrieve(self, request, pk=None):
@@ -465,10 +474,17 @@ class LikedTracksView(APIView):
         def total():
             return selectors.liked_track_count(user=request.user)
 
+        if connection.vendor != "postgresql":
+            return track_page(request, selectors.liked_tracks(user=request.user))
+        # Any page picked from the likes' index (``selectors.page_keys``), SQL compiled once.
+        page_rows = partial(
+            presenters.track_list_page,
+            viewer=request.user,
+            scope=TrackCount.Scope.LIKED,
+            ref_id=request.user.pk,
+        )
         return track_page(
-            request,
-            selectors.liked_tracks(user=request.user),
-            total=total if connection.vendor == "postgresql" else None,
+            request, selectors.liked_tracks(user=request.user), total=total, page_rows=page_rows
         )
 
 

@@ -336,6 +336,13 @@ class Track(TimeStampedModel):
         ]
         indexes = [
             models.Index(fields=["visibility", "-created_at", "-id"], name="track_public_newest"),
+            # ``page=N`` of the newest-first list skips its rows in this index alone (the
+            # visibility test reads the included columns, not the table).
+            models.Index(
+                fields=["-created_at", "-id"],
+                include=["visibility", "exclusive_status"],
+                name="track_newest_covering",
+            ),
             models.Index(fields=["-plays", "-id"], name="track_popular"),
             models.Index(fields=["album", "number"], name="track_album_order"),
             # the periodic release of expired exclusive holds

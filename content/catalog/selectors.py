@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
 from django.db.models import BigAutoField, Exists, Lookup, OuterRef, QuerySet
+from django.db.models.expressions import RawSQL
 from rest_framework.exceptions import NotFound
 
 from content.catalog.models import (
@@ -134,6 +135,44 @@ def tracks_in(
     if share is not None and share >= WALK_SHARE:
         return queryset.filter(Exists(links.filter(track_id=OuterRef("pk"))))
     return linked_to(queryset, links.values("track_id"))
+
+
+# Link tables carrying their track's order and visibility (migration ``_page_keys_sql``):
+# scope → (table, scope column, newest-first column). Liked tracks follow the like's date.
+PAGE_KEY_TABLES = {
+    TrackCount.Scope.GENRE: ("content_track_genres", "genre_id", "track_created_at"),
+    TrackCount.Scope.TAG: ("content_track_tags", "tag_id", "track_created_at"),
+    TrackCount.Scope.LIKED: ("content_tracklike", "user_id", "created_at"),
+}
+
+
+def page_keys(scope: str, ref_id: int, *, viewer, offset: int, limit: int) -> RawSQL:
+    """The ids of rows ``offset .. offset + limit`` of a genre's or tag's tracks (as
+    ``tracks_in(track_list(viewer), scope, [ref_id])`` orders them, newest first) or of
+    ``liked_tracks(ref_id)``, read from the link table's ``(ref, date DESC, track_id DESC)``
+    index alone: the link rows carry their track's date, visibility and exclusive status, so
+    skipping ``offset`` rows never touches the track table and the page costs ``offset +
+    limit`` index entries whatever the catalogue's size. For ``filter(pk__in=...)``."""
+    table, column, order = PAGE_KEY_TABLES[scope]
+    conditions, params = [f"l.{column} = %s"], [ref_id]
+    staff = viewer is not None and viewer.is_authenticated and viewer.is_staff
+    if not staff:
+        if scope != TrackCount.Scope.LIKED:  # sold tracks leave the browse lists (track_list)
+            conditions.append("l.track_exclusive_status <> %s")
+            params.append(ExclusiveStatus.SOLD)
+        if viewer is not None and viewer.is_authenticated:  # ``Track.objects.visible_to``
+            managed = TrackArtist.objects.filter(artist__managers=viewer).values("track_id")
+            managed_sql, managed_params = managed.query.sql_with_params()
+            conditions.append(f"(l.track_visibility = %s OR l.track_id IN ({managed_sql}))")
+            params += [Visibility.PUBLIC, *managed_params]
+        else:
+            conditions.append("l.track_visibility = %s")
+            params.append(Visibility.PUBLIC)
+    sql = (
+        f"SELECT l.track_id FROM {table} l WHERE {' AND '.join(conditions)} "  # noqa: S608
+        f"ORDER BY l.{order} DESC, l.track_id DESC OFFSET %s LIMIT %s"
+    )
+    return RawSQL(sql, [*params, offset, limit])
 
 
 def track_get(*, viewer, track_id: int) -> Track:
