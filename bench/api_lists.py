@@ -204,9 +204,7 @@ def main() -> None:
     name = os.environ.get("BENCH_SCRATCH_DB", "bp_bench_scratch")
     if args.reuse:
         name = f"bp_bench_lists_{'quick' if args.quick else args.size.lower()}"
-    with _common.django_scratch_database(
-        name, env=env, keep=args.keep_db, reuse=args.reuse
-    ) as url:
+    with _common.django_scratch_database(name, env=env, keep=args.keep_db, reuse=args.reuse) as url:
         run(url, args)
 
 
