@@ -447,12 +447,16 @@ _first_track_pages = CompiledQuery(_first_track_page, ref_id=int, viewer_id=int)
 
 
 def _keyed_track_page(
-    shape: tuple[str, str, int], *, ref_id: int, offset: int, viewer_id: int | None = None
+    shape: tuple[str, str, int],
+    *,
+    offset: int,
+    ref_id: int | None = None,
+    viewer_id: int | None = None,
 ):
-    """Rows ``offset .. offset + limit`` of a genre's or tag's tracks newest first (as
-    ``selectors.tracks_in(selectors.track_list(viewer), ...)``) or of a user's liked tracks
-    (``selectors.liked_tracks``), for a viewer tier: the page's ids picked from the link
-    table's index (``selectors.page_keys``), then their rows by primary key."""
+    """Rows ``offset .. offset + limit`` of the newest-first ``selectors.track_list(viewer)``
+    (scope ``all``), of a genre's or tag's tracks in it (``selectors.tracks_in``) or of a
+    user's liked tracks (``selectors.liked_tracks``), for a viewer tier: the page's ids picked
+    from one index (``selectors.page_keys``), then their rows by primary key."""
     scope, tier, limit = shape
     viewer = _stand_in_viewer(tier, viewer_id)
     if scope == TrackCount.Scope.LIKED:
@@ -463,8 +467,8 @@ def _keyed_track_page(
     return track_rows(tracks.filter(pk__in=keys), viewer=viewer)[:limit]
 
 
-# Any page of a genre's, a tag's or the viewer's liked tracks, newest first: one statement per
-# scope kind, viewer tier and page size, the offset a parameter.
+# Any page of the plain list, of a genre's, a tag's or the viewer's liked tracks, newest first:
+# one statement per scope kind, viewer tier and page size, the offset a parameter.
 _keyed_track_pages = CompiledQuery(_keyed_track_page, ref_id=int, offset=int, viewer_id=int)
 
 
@@ -481,16 +485,16 @@ def track_list_page(
     """``page_slice(rows, offset, limit)`` where ``rows`` is ``track_rows`` of the unfiltered,
     newest-first ``selectors.track_list(viewer=viewer)`` (scope ``all``), of
     ``selectors.tracks_in`` it for one ``ref_id`` with the counters' ``share``, or of
-    ``selectors.liked_tracks`` (scope ``liked``, ``ref_id`` the viewer). Genre, tag and liked
-    pages by their link index (``_keyed_track_pages``); page 1 of the others by a query
-    compiled once, their deeper pages by the ORM. PostgreSQL only."""
+    ``selectors.liked_tracks`` (scope ``liked``, ``ref_id`` the viewer). The plain, genre,
+    tag and liked pages by their index (``_keyed_track_pages``); page 1 of an artist's by a
+    query compiled once, its deeper pages by the ORM. PostgreSQL only."""
     tier, ids = _tier_and_id(viewer)
     if scope in selectors.PAGE_KEY_TABLES:
-        return _keyed_track_pages.rows((scope, tier, limit), ref_id=ref_id, offset=offset, **ids)
+        if scope != TrackCount.Scope.ALL:
+            ids["ref_id"] = ref_id
+        return _keyed_track_pages.rows((scope, tier, limit), offset=offset, **ids)
     if offset:
         return page_slice(rows, offset, limit)
-    if scope == TrackCount.Scope.ALL:
-        return _first_track_pages.rows((scope, tier, False, limit), **ids)
     shape = (scope, tier, share >= selectors.WALK_SHARE, limit)
     return _first_track_pages.rows(shape, ref_id=ref_id, **ids)
 

@@ -137,40 +137,51 @@ def tracks_in(
     return linked_to(queryset, links.values("track_id"))
 
 
-# Link tables carrying their track's order and visibility (migration ``_page_keys_sql``):
-# scope → (table, scope column, newest-first column). Liked tracks follow the like's date.
+# Where a page's keys are read from, by scope: (table, scope column, newest-first column,
+# track id, visibility, exclusive status). The link tables carry their track's order and
+# visibility (migration ``_page_keys_sql``); liked tracks follow the like's date; ``all`` reads
+# the track table's covering newest-first index (``track_newest_covering``).
 PAGE_KEY_TABLES = {
-    TrackCount.Scope.GENRE: ("content_track_genres", "genre_id", "track_created_at"),
-    TrackCount.Scope.TAG: ("content_track_tags", "tag_id", "track_created_at"),
-    TrackCount.Scope.LIKED: ("content_tracklike", "user_id", "created_at"),
-}
+    TrackCount.Scope.ALL: ("content_track", None, "created_at", "id", "visibility",
+                           "exclusive_status"),
+    TrackCount.Scope.GENRE: ("content_track_genres", "genre_id", "track_created_at", "track_id",
+                             "track_visibility", "track_exclusive_status"),
+    TrackCount.Scope.TAG: ("content_track_tags", "tag_id", "track_created_at", "track_id",
+                           "track_visibility", "track_exclusive_status"),
+    TrackCount.Scope.LIKED: ("content_tracklike", "user_id", "created_at", "track_id",
+                             "track_visibility", "track_exclusive_status"),
+}  # fmt: skip
 
 
 def page_keys(scope: str, ref_id: int, *, viewer, offset: int, limit: int) -> RawSQL:
-    """The ids of rows ``offset .. offset + limit`` of a genre's or tag's tracks (as
-    ``tracks_in(track_list(viewer), scope, [ref_id])`` orders them, newest first) or of
-    ``liked_tracks(ref_id)``, read from the link table's ``(ref, date DESC, track_id DESC)``
-    index alone: the link rows carry their track's date, visibility and exclusive status, so
-    skipping ``offset`` rows never touches the track table and the page costs ``offset +
-    limit`` index entries whatever the catalogue's size. For ``filter(pk__in=...)``."""
-    table, column, order = PAGE_KEY_TABLES[scope]
-    conditions, params = [f"l.{column} = %s"], [ref_id]
+    """The ids of rows ``offset .. offset + limit`` of the newest-first ``track_list(viewer)``
+    (scope ``all``), of a genre's or tag's tracks in it (``tracks_in``) or of
+    ``liked_tracks(ref_id)``, read from one index alone: the link rows carry their track's
+    date, visibility and exclusive status, so skipping ``offset`` rows never touches the
+    track table and a page costs ``offset + limit`` index entries of its scope, whatever the
+    catalogue's size. For ``filter(pk__in=...)``; ``ref_id`` is ignored for ``all``."""
+    table, column, order, track, visibility, status = PAGE_KEY_TABLES[scope]
+    conditions, params = [], []
+    if column is not None:
+        conditions.append(f"l.{column} = %s")
+        params.append(ref_id)
     staff = viewer is not None and viewer.is_authenticated and viewer.is_staff
     if not staff:
         if scope != TrackCount.Scope.LIKED:  # sold tracks leave the browse lists (track_list)
-            conditions.append("l.track_exclusive_status <> %s")
+            conditions.append(f"l.{status} <> %s")
             params.append(ExclusiveStatus.SOLD)
         if viewer is not None and viewer.is_authenticated:  # ``Track.objects.visible_to``
             managed = TrackArtist.objects.filter(artist__managers=viewer).values("track_id")
             managed_sql, managed_params = managed.query.sql_with_params()
-            conditions.append(f"(l.track_visibility = %s OR l.track_id IN ({managed_sql}))")
+            conditions.append(f"(l.{visibility} = %s OR l.{track} IN ({managed_sql}))")
             params += [Visibility.PUBLIC, *managed_params]
         else:
-            conditions.append("l.track_visibility = %s")
+            conditions.append(f"l.{visibility} = %s")
             params.append(Visibility.PUBLIC)
+    where = f"WHERE {' AND '.join(conditions)} " if conditions else ""
     sql = (
-        f"SELECT l.track_id FROM {table} l WHERE {' AND '.join(conditions)} "  # noqa: S608
-        f"ORDER BY l.{order} DESC, l.track_id DESC OFFSET %s LIMIT %s"
+        f"SELECT l.{track} FROM {table} l {where}"  # noqa: S608 - constant identifiers
+        f"ORDER BY l.{order} DESC, l.{track} DESC OFFSET %s LIMIT %s"
     )
     return RawSQL(sql, [*params, offset, limit])  # noqa: S611 - constant SQL, values bound
 

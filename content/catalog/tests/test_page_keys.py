@@ -119,6 +119,8 @@ def test_a_link_moved_to_another_track_copies_the_new_track(db):
 def orm_rows(viewer, scope, ref_id):
     if scope == Scope.LIKED:
         return presenters.track_rows(selectors.liked_tracks(user=viewer), viewer=viewer)
+    if scope == Scope.ALL:
+        return presenters.track_rows(selectors.track_list(viewer=viewer), viewer=viewer)
     tracks = selectors.tracks_in(selectors.track_list(viewer=viewer), scope, [ref_id], share=1.0)
     return presenters.track_rows(tracks, viewer=viewer)
 
@@ -150,7 +152,7 @@ def test_keyed_pages_answer_what_the_orm_pages_answer(producer, django_assert_nu
 
     # when / then: every page of every scope and tier, as the ORM pages it
     for viewer in (AnonymousUser(), listener, producer, staff):
-        scopes = [(Scope.GENRE, genre.pk), (Scope.TAG, tag.pk)]
+        scopes = [(Scope.ALL, 0), (Scope.GENRE, genre.pk), (Scope.TAG, tag.pk)]
         if viewer.is_authenticated:
             scopes.append((Scope.LIKED, viewer.pk))
         for scope, ref_id in scopes:
