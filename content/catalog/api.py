@@ -148,6 +148,7 @@ class TrackViewSet(LikeActionsMixin, ViewSet):
         # would return the queryset unchanged, so the plain list skips it.
         scope: tuple[str, int] | None = ("all", 0)
         filtered = not TrackFilter.base_filters.keys().isdisjoint(request.query_params.keys())
+        indexed = None  # bpm / key / scale filters the covering index applies
         if filtered:
             filterset = TrackFilter(request.query_params, queryset=queryset)
             if not filterset.is_valid():
@@ -155,6 +156,7 @@ class TrackViewSet(LikeActionsMixin, ViewSet):
             queryset = filterset.qs
             if set(request.query_params) & (TrackFilter.base_filters.keys() - {"order"}):
                 scope = filterset.single_scope()
+                indexed = filterset.indexed_filters()
         # Unfiltered or one genre/tag/artist: the exact, trigger-kept total; else capped.
         total = page_rows = None
         if scope and connection.vendor == "postgresql":  # read once paging is validated
@@ -165,7 +167,7 @@ class TrackViewSet(LikeActionsMixin, ViewSet):
                 )
                 return counts.total
 
-            if not filtered:  # the plain newest-first list: its page 1 compiled once
+            if not filtered:  # the plain newest-first list: every page by one keyed statement
                 page_rows = partial(presenters.track_list_page, viewer=request.user)
             elif scope[0] in selectors.PAGE_KEY_TABLES and request.query_params.get(
                 "order", "newest"
@@ -176,6 +178,8 @@ class TrackViewSet(LikeActionsMixin, ViewSet):
                     scope=scope[0],
                     ref_id=scope[1],
                 )
+        elif indexed is not None and connection.vendor == "postgresql":
+            page_rows = partial(presenters.track_list_page, viewer=request.user, filters=indexed)
         return track_page(request, queryset, total=total, page_rows=page_rows)
 
     def retrieve(self, request, pk=None):

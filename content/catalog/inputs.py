@@ -204,6 +204,32 @@ class TrackFilter(django_filters.FilterSet):
             return self.scopes[0][0], self.scopes[0][1][0]
         return None
 
+    def indexed_filters(self) -> dict[str, int | str] | None:
+        """The filters as ``selectors.page_keys`` values when every filter given is a bpm
+        bound, a key or a scale and the order is newest first (a valid filterset), else None:
+        such a page is then picked from the covering newest-first index."""
+        given = set(self.data) & (self.base_filters.keys() - {"order"})
+        data = self.form.cleaned_data
+        if not given or not given <= {"bpm_min", "bpm_max", "key", "scale"}:
+            return None
+        if data.get("order") not in (None, "", "newest"):
+            return None
+        out: dict[str, int | str] = {}
+        for name in ("bpm_min", "bpm_max"):
+            value = data.get(name)
+            if value is not None:
+                if value != int(value):  # a fractional bound: the ORM path
+                    return None
+                out[name] = int(value)
+        if data.get("key"):
+            pitch_class, scale = data["key"]
+            out["pitch_class"] = pitch_class
+            if scale:
+                out["key_scale"] = scale
+        if data.get("scale"):
+            out["scale"] = data["scale"]
+        return out
+
     def _names(self, name: str) -> list[str]:
         """Every value of a repeatable, comma-separable parameter (``genre=a,b&genre=c``)."""
         raw = self.data.getlist(name) if hasattr(self.data, "getlist") else [self.data[name]]

@@ -336,11 +336,12 @@ class Track(TimeStampedModel):
         ]
         indexes = [
             models.Index(fields=["visibility", "-created_at", "-id"], name="track_public_newest"),
-            # ``page=N`` of the newest-first list skips its rows in this index alone (the
-            # visibility test reads the included columns, not the table).
+            # ``page=N`` of the newest-first list skips its rows in this index alone: the
+            # visibility test and the bpm and key filters read the included columns, not the
+            # table.
             models.Index(
                 fields=["-created_at", "-id"],
-                include=["visibility", "exclusive_status"],
+                include=["visibility", "exclusive_status", "bpm", "key_pitch_class", "scale"],
                 name="track_newest_covering",
             ),
             models.Index(fields=["-plays", "-id"], name="track_popular"),

@@ -452,6 +452,7 @@ def _keyed_track_page(
     offset: int,
     ref_id: int | None = None,
     viewer_id: int | None = None,
+    **filters: int | str,
 ):
     """Rows ``offset .. offset + limit`` of the newest-first ``selectors.track_list(viewer)``
     (scope ``all``), of a genre's or tag's tracks in it (``selectors.tracks_in``) or of a
@@ -463,13 +464,25 @@ def _keyed_track_page(
         tracks = selectors.liked_tracks(user=viewer)
     else:
         tracks = selectors.track_list(viewer=viewer)
-    keys = selectors.page_keys(scope, ref_id, viewer=viewer, offset=offset, limit=limit)
+    keys = selectors.page_keys(
+        scope, ref_id, viewer=viewer, offset=offset, limit=limit, filters=filters
+    )
     return track_rows(tracks.filter(pk__in=keys), viewer=viewer)[:limit]
 
 
 # Any page of the plain list, of a genre's, a tag's or the viewer's liked tracks, newest first:
 # one statement per scope kind, viewer tier and page size, the offset a parameter.
-_keyed_track_pages = CompiledQuery(_keyed_track_page, ref_id=int, offset=int, viewer_id=int)
+_keyed_track_pages = CompiledQuery(
+    _keyed_track_page,
+    ref_id=int,
+    offset=int,
+    viewer_id=int,
+    bpm_min=int,
+    bpm_max=int,
+    pitch_class=int,
+    key_scale=str,
+    scale=str,
+)
 
 
 def track_list_page(
@@ -481,17 +494,20 @@ def track_list_page(
     share: float | None = None,
     offset: int,
     limit: int,
+    filters: dict | None = None,
 ) -> list[dict]:
     """``page_slice(rows, offset, limit)`` where ``rows`` is ``track_rows`` of the unfiltered,
     newest-first ``selectors.track_list(viewer=viewer)`` (scope ``all``), of
     ``selectors.tracks_in`` it for one ``ref_id`` with the counters' ``share``, or of
     ``selectors.liked_tracks`` (scope ``liked``, ``ref_id`` the viewer). The plain, genre,
     tag and liked pages by their index (``_keyed_track_pages``); page 1 of an artist's by a
-    query compiled once, its deeper pages by the ORM. PostgreSQL only."""
+    query compiled once, its deeper pages by the ORM. ``filters``: the plain list's bpm, key
+    and scale filters (``TrackFilter.indexed_filters``). PostgreSQL only."""
     tier, ids = _tier_and_id(viewer)
     if scope in selectors.PAGE_KEY_TABLES:
         if scope != TrackCount.Scope.ALL:
             ids["ref_id"] = ref_id
+        ids.update(filters or {})  # the names given are part of the compiled shape
         return _keyed_track_pages.rows((scope, tier, limit), offset=offset, **ids)
     if offset:
         return page_slice(rows, offset, limit)

@@ -153,15 +153,35 @@ PAGE_KEY_TABLES = {
 }  # fmt: skip
 
 
-def page_keys(scope: str, ref_id: int, *, viewer, offset: int, limit: int) -> RawSQL:
+# Filters a page of the plain list can apply in the covering index: name → (column, operator).
+PAGE_KEY_FILTERS = {
+    "bpm_min": ("bpm", ">="),
+    "bpm_max": ("bpm", "<="),
+    "pitch_class": ("key_pitch_class", "="),
+    "key_scale": ("scale", "="),
+    "scale": ("scale", "="),
+}
+
+
+def page_keys(
+    scope: str, ref_id: int, *, viewer, offset: int, limit: int, filters: dict | None = None
+) -> RawSQL:
     """The ids of rows ``offset .. offset + limit`` of the newest-first ``track_list(viewer)``
     (scope ``all``), of a genre's or tag's tracks in it (``tracks_in``) or of
     ``liked_tracks(ref_id)``, read from one index alone: the link rows carry their track's
     date, visibility and exclusive status, so skipping ``offset`` rows never touches the
     track table and a page costs ``offset + limit`` index entries of its scope, whatever the
-    catalogue's size. For ``filter(pk__in=...)``; ``ref_id`` is ignored for ``all``."""
+    catalogue's size. For ``filter(pk__in=...)``; ``ref_id`` is ignored for ``all``, which
+    may also apply ``filters`` (``PAGE_KEY_FILTERS`` names → values: the ``TrackFilter``
+    bpm, key and scale filters, ``TrackFilter.indexed_filters``)."""
     table, column, order, track, visibility, status = PAGE_KEY_TABLES[scope]
     conditions, params = [], []
+    for name, value in (filters or {}).items():
+        if scope != TrackCount.Scope.ALL:
+            raise ValueError("filters apply to the plain list only")
+        filter_column, operator = PAGE_KEY_FILTERS[name]
+        conditions.append(f"l.{filter_column} {operator} %s")
+        params.append(value)
     if column is not None:
         conditions.append(f"l.{column} = %s")
         params.append(ref_id)

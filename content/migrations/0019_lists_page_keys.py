@@ -29,7 +29,7 @@ class Migration(migrations.Migration):
             model_name="track",
             index=models.Index(
                 fields=["-created_at", "-id"],
-                include=("visibility", "exclusive_status"),
+                include=("visibility", "exclusive_status", "bpm", "key_pitch_class", "scale"),
                 name="track_newest_covering",
             ),
         ),

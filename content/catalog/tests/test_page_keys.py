@@ -165,3 +165,55 @@ def test_keyed_pages_answer_what_the_orm_pages_answer(producer, django_assert_nu
                     with django_assert_num_queries(1):
                         got = presenters.track_list_page(rows, viewer=viewer, **page)
                     assert got == page_slice(rows, offset, limit), (viewer, page)
+
+
+def test_filtered_keyed_pages_answer_what_the_filterset_answers(producer, client):
+    # given: tracks over a few bpm values and keys (enharmonic spellings too), some private
+    # (the producer's) and sold
+    from django.http import QueryDict
+
+    from content.catalog.inputs import TrackFilter
+
+    mine = producer.managed_artists.get()
+    for i in range(24):
+        TrackFactory(
+            artists=[mine] if i % 4 == 0 else [],
+            bpm=88 + i % 10,
+            key=["Eb", "D#", "C", "A"][i % 4],
+            scale="minor" if i % 3 else "major",
+            visibility="private" if i % 5 == 0 else "public",
+            exclusive_status="sold" if i % 7 == 2 else "available",
+        )
+    queries = [
+        "bpm_min=90&bpm_max=95",
+        "bpm_min=90",
+        "bpm_max=91&key=eb",
+        "key=d%23m",
+        "key=Eb&scale=major",
+        "scale=minor&order=newest",
+        "bpm_min=",
+    ]
+    for viewer in (AnonymousUser(), UserFactory(), producer, UserFactory(is_staff=True)):
+        for query in queries:
+            filterset = TrackFilter(QueryDict(query), queryset=selectors.track_list(viewer=viewer))
+            assert filterset.is_valid(), query
+            filters = filterset.indexed_filters()
+            assert filters is not None, query
+            rows = presenters.track_rows(filterset.qs, viewer=viewer)
+            assert list(rows), (viewer, query)
+            for offset in (0, 3, 7):
+                got = presenters.track_list_page(
+                    rows, viewer=viewer, offset=offset, limit=4, filters=filters
+                )
+                assert got == page_slice(rows, offset, 4), (viewer, query, offset)
+
+
+def test_other_filters_and_orders_are_not_indexed(db):
+    from django.http import QueryDict
+
+    from content.catalog.inputs import TrackFilter
+
+    for query in ("bpm_min=90.5", "bpm_min=90&order=popular", "bpm_min=90&query=x", "genre=a"):
+        filterset = TrackFilter(QueryDict(query), queryset=selectors.track_list(viewer=None))
+        assert filterset.is_valid(), query
+        assert filterset.indexed_filters() is None, query
