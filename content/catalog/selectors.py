@@ -191,8 +191,8 @@ def page_keys(
             conditions.append(f"l.{status} <> %s")
             params.append(ExclusiveStatus.SOLD)
         if viewer is not None and viewer.is_authenticated:  # ``Track.objects.visible_to``
-            managed = TrackArtist.objects.filter(artist__managers=viewer).values("track_id")
-            managed_sql, managed_params = managed.query.sql_with_params()
+            managed = TrackArtist.objects.filter(artist__managers=viewer).order_by()
+            managed_sql, managed_params = managed.values("track_id").query.sql_with_params()
             conditions.append(f"(l.{visibility} = %s OR l.{track} IN ({managed_sql}))")
             params += [Visibility.PUBLIC, *managed_params]
         else:

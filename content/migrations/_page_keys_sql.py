@@ -27,12 +27,17 @@ COLUMNS = """
     ADD COLUMN track_exclusive_status varchar(9)
 """
 
+# The backfill writes only the new columns, which no existing trigger reads: the tables' own
+# triggers (counters, search documents) are off meanwhile, or a large catalogue would
+# re-count and re-index every track for nothing.
 FORWARD = "".join(
     f"""
 ALTER TABLE {table} {COLUMNS};
+ALTER TABLE {table} DISABLE TRIGGER USER;
 UPDATE {table} l SET track_created_at = t.created_at, track_visibility = t.visibility,
        track_exclusive_status = t.exclusive_status
 FROM content_track t WHERE t.id = l.track_id;
+ALTER TABLE {table} ENABLE TRIGGER USER;
 """
     for table, _c, _i in ALL
 )
