@@ -112,6 +112,11 @@ KEYED = [
     "/api/v1/genres/g3/tracks?per_page=50&page=12",
     "/api/v1/tags/t7/tracks?per_page=50&page=2",
     "/api/v1/users/me/liked-tracks?per_page=50&page=80",
+]
+# Filtered deep pages: the planner picks between walking the covering newest-first index
+# (filters on its included columns) and the filter's own index plus a sort, by selectivity
+# and depth; both read indexes only, pinned by the Seq Scan test.
+FILTERED = [
     "/api/v1/tracks?per_page=50&bpm_min=90&bpm_max=95&page=20",
     "/api/v1/tracks?per_page=50&key=eb&scale=minor&page=20",
 ]
@@ -130,6 +135,7 @@ URLS = [
     # Liked tracks: the total from the ``liked`` counters, the page from the viewer's likes.
     "/api/v1/users/me/liked-tracks?per_page=50",
     *KEYED,
+    *FILTERED,
 ]
 CASES = [(url, True) for url in URLS] + [(url, False) for url in URLS if "/me/" not in url]
 
