@@ -170,11 +170,13 @@ def paginate(
     default_per_page: int = DEFAULT_PER_PAGE,
     total: Callable[[], int] | None = None,
     page_rows: Callable[[int, int], list] | None = None,
+    cursor_rows: Callable[[list | None, int], list] | None = None,
 ) -> Page:
     """``per_page`` is clamped to 1..100, ``page`` to >= 1; non-integers 422. ``total`` is an
     exact counter for this list (else a capped count); ``?cursor=`` switches to keyset mode.
     ``page_rows(offset, limit)``: reads a page's rows in place of ``page_slice`` (the same
-    rows; e.g. a page query compiled once)."""
+    rows; e.g. a page query compiled once); ``cursor_rows(after, limit)`` likewise for a
+    cursor page: the rows after the cursor's key values (None: the first page)."""
     per_page = _int_param(
         request,
         ("per_page", "perPage", "limit"),
@@ -183,7 +185,7 @@ def paginate(
     )
     per_page = min(max(per_page, 1), MAX_PER_PAGE)
     if "cursor" in request.query_params:
-        return cursor_page(queryset, request.query_params["cursor"], per_page)
+        return cursor_page(queryset, request.query_params["cursor"], per_page, read=cursor_rows)
     number = max(_int_param(request, ("page",), 1, bounds="of at least 1"), 1)
     if total is not None:
         count, estimated = total(), False
@@ -268,15 +270,22 @@ def after(order: list[tuple[str, bool]], values: list) -> Q:
     return leading & condition
 
 
-def cursor_page(queryset, token: str, per_page: int) -> Page:
+def cursor_page(
+    queryset, token: str, per_page: int, *, read: Callable[[list | None, int], list] | None = None
+) -> Page:
+    """``read(after, limit)``: reads the rows after the key values ``after`` (None: from the
+    start) in place of ``page_slice`` of the filtered queryset (the same rows)."""
     model_qs = queryset
     order = _ordering(model_qs)
     values = read_cursor(token, order)
     if any(v is None for v in values or []):
         raise _cursor_error()
-    if values is not None:
-        queryset = queryset.filter(after(order, values))
-    items = page_slice(queryset, 0, per_page)
+    if read is not None:
+        items = read(values, per_page)
+    else:
+        if values is not None:
+            queryset = queryset.filter(after(order, values))
+        items = page_slice(queryset, 0, per_page)
     next_cursor = None
     if len(items) == per_page:
         last = items[-1]

@@ -32,10 +32,19 @@ from content.credits.presenters import present_pinned_track
 
 def track_page(request, queryset, *, include=(), total=None, page_rows=None) -> Response:
     """``total``: an exact counter for this list (``selectors.track_counts``), else capped.
-    ``page_rows(rows, offset, limit)``: reads a page of the rows (default ``page_slice``)."""
+    ``page_rows(rows, offset, limit, after=None)``: reads a page of the rows (default
+    ``page_slice``), or with ``after`` (a cursor's key values) the rows after them."""
     rows = presenters.track_rows(queryset, viewer=request.user, include=include)
-    read = page_rows and (lambda offset, limit: page_rows(rows, offset=offset, limit=limit))
-    page = paginate(rows, request, total=total, page_rows=read)
+    read = cursor_read = None
+    if page_rows is not None:
+
+        def read(offset, limit):
+            return page_rows(rows, offset=offset, limit=limit)
+
+        def cursor_read(after, limit):
+            return page_rows(rows, offset=0, limit=limit, after=after)
+
+    page = paginate(rows, request, total=total, page_rows=read, cursor_rows=cursor_read)
     return Response(
         page.envelope(presenters.present_tracks(page.items, viewer=request.user, include=include))
     )

@@ -9,6 +9,7 @@ file ids of audio are never part of any output.
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from functools import cache
@@ -19,6 +20,7 @@ from django.db import connection
 from django.db.models import Exists, OuterRef, QuerySet
 
 from beatpass.api.compiled import CompiledQuery
+from beatpass.api.pagination import after as after_key
 from beatpass.api.pagination import page_query, page_slice
 from content.catalog import selectors
 from content.catalog.models import (
@@ -452,6 +454,8 @@ def _keyed_track_page(
     offset: int,
     ref_id: int | None = None,
     viewer_id: int | None = None,
+    after_at: datetime.datetime | None = None,
+    after_id: int | None = None,
     **filters: int | str,
 ):
     """Rows ``offset .. offset + limit`` of the newest-first ``selectors.track_list(viewer)``
@@ -464,11 +468,14 @@ def _keyed_track_page(
         tracks = selectors.liked_tracks(user=viewer)
     else:
         tracks = selectors.track_list(viewer=viewer)
+    after = None if after_at is None else (after_at, after_id)
     keys = selectors.page_keys(
-        scope, ref_id, viewer=viewer, offset=offset, limit=limit, filters=filters
+        scope, ref_id, viewer=viewer, offset=offset, limit=limit, filters=filters, after=after
     )
     return track_rows(tracks.filter(pk__in=keys), viewer=viewer)[:limit]
 
+
+NEWEST = [("created_at", True), ("id", True)]  # the keyset order of ``after``
 
 # Any page of the plain list, of a genre's, a tag's or the viewer's liked tracks, newest first:
 # one statement per scope kind, viewer tier and page size, the offset a parameter.
@@ -477,6 +484,8 @@ _keyed_track_pages = CompiledQuery(
     ref_id=int,
     offset=int,
     viewer_id=int,
+    after_at=datetime.datetime,
+    after_id=int,
     bpm_min=int,
     bpm_max=int,
     pitch_class=int,
@@ -495,6 +504,7 @@ def track_list_page(
     offset: int,
     limit: int,
     filters: dict | None = None,
+    after: list | None = None,
 ) -> list[dict]:
     """``page_slice(rows, offset, limit)`` where ``rows`` is ``track_rows`` of the unfiltered,
     newest-first ``selectors.track_list(viewer=viewer)`` (scope ``all``), of
@@ -502,13 +512,18 @@ def track_list_page(
     ``selectors.liked_tracks`` (scope ``liked``, ``ref_id`` the viewer). The plain, genre,
     tag and liked pages by their index (``_keyed_track_pages``); page 1 of an artist's by a
     query compiled once, its deeper pages by the ORM. ``filters``: the plain list's bpm, key
-    and scale filters (``TrackFilter.indexed_filters``). PostgreSQL only."""
+    and scale filters (``TrackFilter.indexed_filters``). ``after``: a cursor's newest-first
+    key values ``[created_at, id]``, the rows after them (``offset`` 0). PostgreSQL only."""
     tier, ids = _tier_and_id(viewer)
-    if scope in selectors.PAGE_KEY_TABLES:
+    if scope in selectors.PAGE_KEY_TABLES and not (after and scope == TrackCount.Scope.LIKED):
         if scope != TrackCount.Scope.ALL:
             ids["ref_id"] = ref_id
+        if after is not None:
+            ids["after_at"], ids["after_id"] = after
         ids.update(filters or {})  # the names given are part of the compiled shape
         return _keyed_track_pages.rows((scope, tier, limit), offset=offset, **ids)
+    if after is not None:
+        return page_slice(rows.filter(after_key(NEWEST, after)), 0, limit)
     if offset:
         return page_slice(rows, offset, limit)
     shape = (scope, tier, share >= selectors.WALK_SHARE, limit)

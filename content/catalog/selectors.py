@@ -164,7 +164,14 @@ PAGE_KEY_FILTERS = {
 
 
 def page_keys(
-    scope: str, ref_id: int, *, viewer, offset: int, limit: int, filters: dict | None = None
+    scope: str,
+    ref_id: int,
+    *,
+    viewer,
+    offset: int,
+    limit: int,
+    filters: dict | None = None,
+    after: tuple | None = None,
 ) -> RawSQL:
     """The ids of rows ``offset .. offset + limit`` of the newest-first ``track_list(viewer)``
     (scope ``all``), of a genre's or tag's tracks in it (``tracks_in``) or of
@@ -173,7 +180,8 @@ def page_keys(
     track table and a page costs ``offset + limit`` index entries of its scope, whatever the
     catalogue's size. For ``filter(pk__in=...)``; ``ref_id`` is ignored for ``all``, which
     may also apply ``filters`` (``PAGE_KEY_FILTERS`` names → values: the ``TrackFilter``
-    bpm, key and scale filters, ``TrackFilter.indexed_filters``)."""
+    bpm, key and scale filters, ``TrackFilter.indexed_filters``). ``after``: a cursor's
+    ``(created_at, id)``; only rows after it (the index range starts there)."""
     table, column, order, track, visibility, status = PAGE_KEY_TABLES[scope]
     conditions, params = [], []
     for name, value in (filters or {}).items():
@@ -185,6 +193,9 @@ def page_keys(
     if column is not None:
         conditions.append(f"l.{column} = %s")
         params.append(ref_id)
+    if after is not None:
+        conditions.append(f"(l.{order}, l.{track}) < (%s, %s)")
+        params += list(after)
     staff = viewer is not None and viewer.is_authenticated and viewer.is_staff
     if not staff:
         if scope != TrackCount.Scope.LIKED:  # sold tracks leave the browse lists (track_list)

@@ -11,6 +11,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection, transaction
 
+from beatpass.api.pagination import after as after_key
 from beatpass.api.pagination import page_slice
 from content.catalog import presenters, selectors
 from content.catalog.models import Track, TrackCount, TrackLike
@@ -165,6 +166,17 @@ def test_keyed_pages_answer_what_the_orm_pages_answer(producer, django_assert_nu
                     with django_assert_num_queries(1):
                         got = presenters.track_list_page(rows, viewer=viewer, **page)
                     assert got == page_slice(rows, offset, limit), (viewer, page)
+            if scope == Scope.LIKED:
+                continue  # liked tracks have no cursor
+            for row in expected_all[::2]:  # a cursor after each other row, ties included
+                after = [row["created_at"], row["id"]]
+                expected = page_slice(rows.filter(after_key(presenters.NEWEST, after)), 0, 4)
+                with django_assert_num_queries(1):
+                    got = presenters.track_list_page(
+                        rows, viewer=viewer, scope=scope, ref_id=ref_id, offset=0, limit=4,
+                        after=after,
+                    )  # fmt: skip
+                assert got == expected, (viewer, scope, after)
 
 
 def test_filtered_keyed_pages_answer_what_the_filterset_answers(producer, client):
