@@ -352,9 +352,15 @@ class Track(TimeStampedModel):
                 condition=Q(exclusive_status="pending"),
                 name="track_exclusive_holds",
             ),
-            models.Index(fields=["key_pitch_class", "scale"], name="track_key_pitch_class"),
-            # bpm-range filters count their matches through it.
-            models.Index(fields=["bpm"], name="track_bpm"),
+            # The bpm and key filters' capped counts read these alone (visibility included).
+            models.Index(
+                fields=["key_pitch_class", "scale"],
+                include=["visibility", "exclusive_status"],
+                name="track_key_pitch_class",
+            ),
+            models.Index(
+                fields=["bpm"], include=["visibility", "exclusive_status"], name="track_bpm"
+            ),
         ]
 
     def __str__(self) -> str:
