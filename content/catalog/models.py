@@ -355,11 +355,11 @@ class Track(TimeStampedModel):
             # The bpm and key filters' capped counts read these alone (visibility included).
             models.Index(
                 fields=["key_pitch_class", "scale"],
-                include=["visibility", "exclusive_status"],
+                include=["visibility", "exclusive_status", "id"],
                 name="track_key_pitch_class",
             ),
             models.Index(
-                fields=["bpm"], include=["visibility", "exclusive_status"], name="track_bpm"
+                fields=["bpm"], include=["visibility", "exclusive_status", "id"], name="track_bpm"
             ),
         ]
 

@@ -41,14 +41,14 @@ class Migration(migrations.Migration):
             model_name="track",
             index=models.Index(
                 fields=["key_pitch_class", "scale"],
-                include=("visibility", "exclusive_status"),
+                include=("visibility", "exclusive_status", "id"),
                 name="track_key_pitch_class",
             ),
         ),
         migrations.AddIndex(
             model_name="track",
             index=models.Index(
-                fields=["bpm"], include=("visibility", "exclusive_status"), name="track_bpm"
+                fields=["bpm"], include=("visibility", "exclusive_status", "id"), name="track_bpm"
             ),
         ),
         RunSQLOnPostgres(FORWARD, REVERSE),
