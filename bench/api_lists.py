@@ -187,11 +187,6 @@ def main() -> None:
         action="store_true",
         help="Keep the seeded scratch db (bp_bench_lists_<size>) between runs: seed it once.",
     )
-    parser.add_argument(
-        "--server-side-binding",
-        action="store_true",
-        help="Django's psycopg server_side_binding (statements prepared after 5 runs).",
-    )
     parser.add_argument("--seed-only", action="store_true", help="With --reuse: seed, exit.")
     parser.add_argument("--quick", action="store_true", help="Tiny sizes: checks the bench runs.")
     args = parser.parse_args()
@@ -205,7 +200,6 @@ def main() -> None:
         # Throttling stays on the request path but must never answer 429 here.
         "THROTTLE_RATE_ANON": "1000000/s",
         "THROTTLE_RATE_USER": "1000000/s",
-        "DB_SERVER_SIDE_BINDING": "true" if args.server_side_binding else "false",
     }
     name = os.environ.get("BENCH_SCRATCH_DB", "bp_bench_scratch")
     if args.reuse:

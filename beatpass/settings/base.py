@@ -78,10 +78,6 @@ if "postgresql" in DATABASES["default"]["ENGINE"] and env.bool("DB_DISABLE_JIT",
     # Short OLTP queries never win from JIT, but a count over ~100k rows crosses
     # jit_above_cost and then pays ~100 ms compiling (measured in bench/api_lists.py).
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
-if "postgresql" in DATABASES["default"]["ENGINE"] and env.bool("DB_SERVER_SIDE_BINDING", False):
-    # psycopg sends parameters apart and prepares a statement after its 5th run on a connection
-    # (persistent ones, CONN_MAX_AGE): measured in bench/api_lists.py --server-side-binding.
-    DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://beatpass")}
 

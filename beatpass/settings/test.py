@@ -17,8 +17,6 @@ if "postgresql" not in DATABASES["default"]["ENGINE"]:
     )
 DATABASES["default"]["CONN_MAX_AGE"] = 0
 DATABASES["default"]["OPTIONS"] = {"options": "-c jit=off"}
-if env.bool("DB_SERVER_SIDE_BINDING", False):  # see base.py
-    DATABASES["default"]["OPTIONS"]["server_side_binding"] = True
 
 SECRET_KEY = "test-secret-key-not-for-production-0123456789"  # noqa: S105
 SIMPLE_JWT["SIGNING_KEY"] = SECRET_KEY  # noqa: F405
