@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.viewsets import ViewSet
 
-from beatpass.api.pagination import paginate
+from beatpass.api.pagination import count_capped, paginate
 from beatpass.api.params import parse_id_list, parse_pk, parse_with
 from beatpass.api.permissions import PublicReadAuthenticatedWrite
 from beatpass.api.schema import CURSOR_PARAM, ID_PATH, PAGE_PARAMS, envelope, errors, paginated
@@ -189,6 +189,8 @@ class TrackViewSet(LikeActionsMixin, ViewSet):
                 )
         elif indexed is not None and connection.vendor == "postgresql":
             page_rows = partial(presenters.track_list_page, viewer=request.user, filters=indexed)
+            index_order = selectors.count_index_order(indexed)
+            total = partial(count_capped, queryset, index_order=index_order)
         return track_page(request, queryset, total=total, page_rows=page_rows)
 
     def retrieve(self, request, pk=None):

@@ -163,6 +163,16 @@ PAGE_KEY_FILTERS = {
 }
 
 
+def count_index_order(filters: dict) -> tuple[str, ...]:
+    """The covering index a capped count of the plain list under ``filters`` (page-key
+    filters) reads: bpm's or the key's (both include the visibility columns and the id)."""
+    if "bpm_min" in filters or "bpm_max" in filters:
+        return ("bpm",)
+    if "pitch_class" in filters:
+        return ("key_pitch_class", "scale")
+    return ()
+
+
 def page_keys(
     scope: str,
     ref_id: int,

@@ -229,3 +229,28 @@ def test_other_filters_and_orders_are_not_indexed(db):
         filterset = TrackFilter(QueryDict(query), queryset=selectors.track_list(viewer=None))
         assert filterset.is_valid(), query
         assert filterset.indexed_filters() is None, query
+
+
+def test_filtered_totals_count_through_the_filters_index(producer, django_assert_num_queries):
+    # given: 7 tracks at 90-95 bpm the producer sees (one of them private, theirs), others not
+    from django.test.utils import CaptureQueriesContext
+
+    from conftest import bearer_client
+
+    mine = producer.managed_artists.get()
+    for bpm in (90, 92, 95, 89, 96, 93, 94, 91):
+        TrackFactory(artists=[mine], bpm=bpm, key="Eb", scale="minor")
+    TrackFactory(artists=[mine], bpm=93, visibility="private")
+    TrackFactory(bpm=93, visibility="private")  # someone else's
+    client = bearer_client(producer)
+    cases = {
+        "bpm_min=90&bpm_max=95": (7, '"bpm"'),
+        "key=d%23m": (8, '"key_pitch_class"'),
+    }
+    for query, (expected, order) in cases.items():
+        with CaptureQueriesContext(connection) as ctx:
+            body = client.get(f"/api/v1/tracks?{query}").json()
+        assert body["total"] == expected, query
+        assert "total_is_estimate" not in body
+        (count_sql,) = [q["sql"] for q in ctx.captured_queries if "COUNT(*)" in q["sql"]]
+        assert f'ORDER BY "content_track".{order}' in count_sql, count_sql
