@@ -433,7 +433,8 @@ def _first_track_page(
 ):
     """Page 1 (``limit`` rows) of ``track_rows(selectors.track_list(viewer))``, for scope
     ``all``, or of the tracks of one genre, tag or artist (``selectors.tracks_in``, the plan
-    its share picks), for a viewer tier."""
+    its share picks), for a viewer tier. ``track_list_page`` uses it for an artist's tracks
+    (the other scopes read their page keys, ``_keyed_track_pages``)."""
     scope, tier, walk, limit = shape
     viewer = _stand_in_viewer(tier, viewer_id)
     tracks = selectors.track_list(viewer=viewer)
