@@ -254,3 +254,27 @@ def test_filtered_totals_count_through_the_filters_index(producer, django_assert
         assert "total_is_estimate" not in body
         (count_sql,) = [q["sql"] for q in ctx.captured_queries if "COUNT(*)" in q["sql"]]
         assert f'ORDER BY "content_track".{order}' in count_sql, count_sql
+
+
+def test_a_keyed_genre_filter_skips_the_plan_share_query(user_client):
+    # given: a genre with tracks
+    from django.test.utils import CaptureQueriesContext
+
+    genre = GenreFactory(name="dub")
+    tracks = [TrackFactory(genres=[genre]) for _ in range(3)]
+    newest_first = [t.pk for t in sorted(tracks, key=lambda t: (t.created_at, t.pk), reverse=True)]
+    for query, share_queries in (
+        ("genre=dub", 0),  # keyed page, counters' total: the plan is never used
+        ("genre=dub&order=popular", 1),  # the ORM page: the plan follows the share
+        ("genre=dub&bpm_min=1", 1),  # capped count and ORM page
+    ):
+        # when
+        with CaptureQueriesContext(connection) as ctx:
+            body = user_client.get(f"/api/v1/tracks?{query}").json()
+        # then
+        standalone = [q for q in ctx.captured_queries if q["sql"].startswith("SELECT (SELECT")]
+        assert len(standalone) == share_queries, query
+        assert sorted(t["id"] for t in body["data"]) == sorted(newest_first), query
+    assert [t["id"] for t in user_client.get("/api/v1/tracks?genre=dub").json()["data"]] == (
+        newest_first
+    )
