@@ -79,13 +79,27 @@ def django_scratch_database(
     env: Mapping[str, str] | None = None,
     migrate: bool = True,
     keep: bool = False,
+    reuse: bool = False,
 ) -> Iterator[str]:
     """Scratch database + Django set up on it (+ migrations); dropped on exit. Yields its URL.
 
     The process id is appended to ``name`` so concurrent runs (two checkouts, the test suite's
-    quick runs) never drop each other's database."""
-    name = f"{name}_{os.getpid()}"
-    url = create_database(name)
+    quick runs) never drop each other's database. ``reuse=True``: the database is ``name``
+    exactly, created only if missing, migrated (new migrations apply) and kept on exit, so a
+    slow seed is paid once across runs (the caller checks whether it is seeded)."""
+    if reuse:
+        keep = True
+        if not name.replace("_", "").isalnum():
+            raise ValueError(f"Unsafe database name {name!r}.")
+        url = database_url(name)
+        try:
+            _admin_execute(f'CREATE DATABASE "{name}"')
+        except Exception as e:  # noqa: BLE001 - already there is the point of reusing
+            if "already exists" not in str(e):
+                raise
+    else:
+        name = f"{name}_{os.getpid()}"
+        url = create_database(name)
     try:
         os.environ["DATABASE_URL"] = url
         os.environ.update(env or {})

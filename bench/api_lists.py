@@ -132,6 +132,16 @@ def seed(sizes: dict) -> dict:
 
     from beatpass.accounts.models import User
 
+    viewer = User.objects.filter(email="bench@example.com").first()
+    if viewer is not None:  # --reuse of a database seeded by an earlier run
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM content_track")
+            seeded = cursor.fetchone()[0]
+        if seeded != sizes["tracks"]:
+            raise SystemExit(f"the reused database holds {seeded} tracks, not {sizes['tracks']}")
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")  # new migrations may have rewritten rows
+        return {"viewer": viewer, "token": str(RefreshToken.for_user(viewer).access_token)}
     with connection.cursor() as cursor:
         for sql in seed_sql(sizes["tracks"], sizes["artists"], sizes["albums"]):
             cursor.execute(sql)
@@ -172,6 +182,12 @@ def main() -> None:
     parser.add_argument("--repetitions", type=int, default=40)
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--keep-db", action="store_true", help="Leave the scratch db behind.")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="Keep the seeded scratch db (bp_bench_lists_<size>) between runs: seed it once.",
+    )
+    parser.add_argument("--seed-only", action="store_true", help="With --reuse: seed, exit.")
     parser.add_argument("--quick", action="store_true", help="Tiny sizes: checks the bench runs.")
     args = parser.parse_args()
     args.sizes = dict(SIZES[args.size])
@@ -186,7 +202,9 @@ def main() -> None:
         "THROTTLE_RATE_USER": "1000000/s",
     }
     name = os.environ.get("BENCH_SCRATCH_DB", "bp_bench_scratch")
-    with _common.django_scratch_database(name, env=env, keep=args.keep_db) as url:
+    if args.reuse:
+        name = f"bp_bench_lists_{'quick' if args.quick else args.size.lower()}"
+    with _common.django_scratch_database(name, env=env, keep=args.keep_db, reuse=args.reuse) as url:
         run(url, args)
 
 
@@ -221,6 +239,8 @@ def run(url: str, args) -> None:
     seeded = seed(args.sizes)
     seconds = time.perf_counter() - started
     print(f"seeded {args.sizes['tracks']} tracks in {seconds:.1f} s", flush=True)
+    if args.seed_only:
+        return
 
     signed_in, anonymous = APIClient(), APIClient()
     signed_in.credentials(HTTP_AUTHORIZATION=f"Bearer {seeded['token']}")

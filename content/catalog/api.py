@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.viewsets import ViewSet
 
-from beatpass.api.pagination import paginate
+from beatpass.api.pagination import count_capped, paginate
 from beatpass.api.params import parse_id_list, parse_pk, parse_with
 from beatpass.api.permissions import PublicReadAuthenticatedWrite
 from beatpass.api.schema import CURSOR_PARAM, ID_PATH, PAGE_PARAMS, envelope, errors, paginated
@@ -32,10 +32,19 @@ from content.credits.presenters import present_pinned_track
 
 def track_page(request, queryset, *, include=(), total=None, page_rows=None) -> Response:
     """``total``: an exact counter for this list (``selectors.track_counts``), else capped.
-    ``page_rows(rows, offset, limit)``: reads a page of the rows (default ``page_slice``)."""
+    ``page_rows(rows, offset, limit, after=None)``: reads a page of the rows (default
+    ``page_slice``), or with ``after`` (a cursor's key values) the rows after them."""
     rows = presenters.track_rows(queryset, viewer=request.user, include=include)
-    read = page_rows and (lambda offset, limit: page_rows(rows, offset=offset, limit=limit))
-    page = paginate(rows, request, total=total, page_rows=read)
+    read = cursor_read = None
+    if page_rows is not None:
+
+        def read(offset, limit):
+            return page_rows(rows, offset=offset, limit=limit)
+
+        def cursor_read(after, limit):
+            return page_rows(rows, offset=0, limit=limit, after=after)
+
+    page = paginate(rows, request, total=total, page_rows=read, cursor_rows=cursor_read)
     return Response(
         page.envelope(presenters.present_tracks(page.items, viewer=request.user, include=include))
     )
@@ -148,6 +157,7 @@ class TrackViewSet(LikeActionsMixin, ViewSet):
         # would return the queryset unchanged, so the plain list skips it.
         scope: tuple[str, int] | None = ("all", 0)
         filtered = not TrackFilter.base_filters.keys().isdisjoint(request.query_params.keys())
+        indexed = None  # bpm / key / scale filters the covering index applies
         if filtered:
             filterset = TrackFilter(request.query_params, queryset=queryset)
             if not filterset.is_valid():
@@ -155,6 +165,7 @@ class TrackViewSet(LikeActionsMixin, ViewSet):
             queryset = filterset.qs
             if set(request.query_params) & (TrackFilter.base_filters.keys() - {"order"}):
                 scope = filterset.single_scope()
+                indexed = filterset.indexed_filters()
         # Unfiltered or one genre/tag/artist: the exact, trigger-kept total; else capped.
         total = page_rows = None
         if scope and connection.vendor == "postgresql":  # read once paging is validated
@@ -165,8 +176,21 @@ class TrackViewSet(LikeActionsMixin, ViewSet):
                 )
                 return counts.total
 
-            if not filtered:  # the plain newest-first list: its page 1 compiled once
+            if not filtered:  # the plain newest-first list: every page by one keyed statement
                 page_rows = partial(presenters.track_list_page, viewer=request.user)
+            elif scope[0] in selectors.PAGE_KEY_TABLES and request.query_params.get(
+                "order", "newest"
+            ) in ("", "newest"):  # one genre or tag, newest first: pages by the link index
+                page_rows = partial(
+                    presenters.track_list_page,
+                    viewer=request.user,
+                    scope=scope[0],
+                    ref_id=scope[1],
+                )
+        elif indexed is not None and connection.vendor == "postgresql":
+            page_rows = partial(presenters.track_list_page, viewer=request.user, filters=indexed)
+            index_order = selectors.count_index_order(indexed)
+            total = partial(count_capped, queryset, index_order=index_order)
         return track_page(request, queryset, total=total, page_rows=page_rows)
 
     def retrieve(self, request, pk=None):
@@ -465,10 +489,17 @@ class LikedTracksView(APIView):
         def total():
             return selectors.liked_track_count(user=request.user)
 
+        if connection.vendor != "postgresql":
+            return track_page(request, selectors.liked_tracks(user=request.user))
+        # Any page picked from the likes' index (``selectors.page_keys``), SQL compiled once.
+        page_rows = partial(
+            presenters.track_list_page,
+            viewer=request.user,
+            scope=TrackCount.Scope.LIKED,
+            ref_id=request.user.pk,
+        )
         return track_page(
-            request,
-            selectors.liked_tracks(user=request.user),
-            total=total if connection.vendor == "postgresql" else None,
+            request, selectors.liked_tracks(user=request.user), total=total, page_rows=page_rows
         )
 
 

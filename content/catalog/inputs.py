@@ -6,6 +6,7 @@ from collections.abc import Mapping
 
 import django_filters
 from django import forms
+from django.db import connection
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 
@@ -204,6 +205,32 @@ class TrackFilter(django_filters.FilterSet):
             return self.scopes[0][0], self.scopes[0][1][0]
         return None
 
+    def indexed_filters(self) -> dict[str, int | str] | None:
+        """The filters as ``selectors.page_keys`` values when every filter given is a bpm
+        bound, a key or a scale and the order is newest first (a valid filterset), else None:
+        such a page is then picked from the covering newest-first index."""
+        given = set(self.data) & (self.base_filters.keys() - {"order"})
+        data = self.form.cleaned_data
+        if not given or not given <= {"bpm_min", "bpm_max", "key", "scale"}:
+            return None
+        if data.get("order") not in (None, "", "newest"):
+            return None
+        out: dict[str, int | str] = {}
+        for name in ("bpm_min", "bpm_max"):
+            value = data.get(name)
+            if value is not None:
+                if value != int(value):  # a fractional bound: the ORM path
+                    return None
+                out[name] = int(value)
+        if data.get("key"):
+            pitch_class, scale = data["key"]
+            out["pitch_class"] = pitch_class
+            if scale:
+                out["key_scale"] = scale
+        if data.get("scale"):
+            out["scale"] = data["scale"]
+        return out
+
     def _names(self, name: str) -> list[str]:
         """Every value of a repeatable, comma-separable parameter (``genre=a,b&genre=c``)."""
         raw = self.data.getlist(name) if hasattr(self.data, "getlist") else [self.data[name]]
@@ -217,12 +244,21 @@ class TrackFilter(django_filters.FilterSet):
     def filter_genre(self, queryset, name, value):
         ids = list(Genre.objects.matching_any(self._names(name)).values_list("pk", flat=True))
         self.scopes.append((TrackCount.Scope.GENRE, ids))
-        return tracks_in(queryset, TrackCount.Scope.GENRE, ids)
+        return tracks_in(queryset, TrackCount.Scope.GENRE, ids, share=self._known_share(name, ids))
 
     def filter_tag(self, queryset, name, value):
         ids = list(Tag.objects.matching_any(self._names(name)).values_list("pk", flat=True))
         self.scopes.append((TrackCount.Scope.TAG, ids))
-        return tracks_in(queryset, TrackCount.Scope.TAG, ids)
+        return tracks_in(queryset, TrackCount.Scope.TAG, ids, share=self._known_share(name, ids))
+
+    def _known_share(self, name: str, ids: list[int]) -> float | None:
+        """1.0 (any plan: the queryset is never run) when ``name`` with one value is the only
+        filter and the order is newest first, so that ``GET /tracks`` reads the page from its
+        page keys and the total from the counters; else None (``tracks_in`` reads the share)."""
+        only = set(self.data) & (self.base_filters.keys() - {"order"}) == {name}
+        newest = self.data.get("order") in (None, "", "newest")
+        keyed = connection.vendor == "postgresql" and only and newest and len(ids) == 1
+        return 1.0 if keyed else None
 
     def filter_key(self, queryset, name, value):
         pitch_class, scale = value

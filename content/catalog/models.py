@@ -336,6 +336,14 @@ class Track(TimeStampedModel):
         ]
         indexes = [
             models.Index(fields=["visibility", "-created_at", "-id"], name="track_public_newest"),
+            # ``page=N`` of the newest-first list skips its rows in this index alone: the
+            # visibility test and the bpm and key filters read the included columns, not the
+            # table.
+            models.Index(
+                fields=["-created_at", "-id"],
+                include=["visibility", "exclusive_status", "bpm", "key_pitch_class", "scale"],
+                name="track_newest_covering",
+            ),
             models.Index(fields=["-plays", "-id"], name="track_popular"),
             models.Index(fields=["album", "number"], name="track_album_order"),
             # the periodic release of expired exclusive holds
@@ -344,9 +352,15 @@ class Track(TimeStampedModel):
                 condition=Q(exclusive_status="pending"),
                 name="track_exclusive_holds",
             ),
-            models.Index(fields=["key_pitch_class", "scale"], name="track_key_pitch_class"),
-            # bpm-range filters count their matches through it.
-            models.Index(fields=["bpm"], name="track_bpm"),
+            # The bpm and key filters' capped counts read these alone (visibility included).
+            models.Index(
+                fields=["key_pitch_class", "scale"],
+                include=["visibility", "exclusive_status", "id"],
+                name="track_key_pitch_class",
+            ),
+            models.Index(
+                fields=["bpm"], include=["visibility", "exclusive_status", "id"], name="track_bpm"
+            ),
         ]
 
     def __str__(self) -> str:

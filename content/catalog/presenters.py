@@ -9,6 +9,7 @@ file ids of audio are never part of any output.
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from functools import cache
@@ -19,6 +20,7 @@ from django.db import connection
 from django.db.models import Exists, OuterRef, QuerySet
 
 from beatpass.api.compiled import CompiledQuery
+from beatpass.api.pagination import after as after_key
 from beatpass.api.pagination import page_query, page_slice
 from content.catalog import selectors
 from content.catalog.models import (
@@ -432,7 +434,8 @@ def _first_track_page(
 ):
     """Page 1 (``limit`` rows) of ``track_rows(selectors.track_list(viewer))``, for scope
     ``all``, or of the tracks of one genre, tag or artist (``selectors.tracks_in``, the plan
-    its share picks), for a viewer tier."""
+    its share picks), for a viewer tier. ``track_list_page`` uses it for an artist's tracks
+    (the other scopes read their page keys, ``_keyed_track_pages``)."""
     scope, tier, walk, limit = shape
     viewer = _stand_in_viewer(tier, viewer_id)
     tracks = selectors.track_list(viewer=viewer)
@@ -447,6 +450,52 @@ def _first_track_page(
 _first_track_pages = CompiledQuery(_first_track_page, ref_id=int, viewer_id=int)
 
 
+def _keyed_track_page(
+    shape: tuple[str, str, int],
+    *,
+    offset: int,
+    ref_id: int | None = None,
+    viewer_id: int | None = None,
+    after_at: datetime.datetime | None = None,
+    after_id: int | None = None,
+    **filters: int | str,
+):
+    """Rows ``offset .. offset + limit`` of the newest-first ``selectors.track_list(viewer)``
+    (scope ``all``), of a genre's or tag's tracks in it (``selectors.tracks_in``) or of a
+    user's liked tracks (``selectors.liked_tracks``), for a viewer tier: the page's ids picked
+    from one index (``selectors.page_keys``), then their rows by primary key."""
+    scope, tier, limit = shape
+    viewer = _stand_in_viewer(tier, viewer_id)
+    if scope == TrackCount.Scope.LIKED:
+        tracks = selectors.liked_tracks(user=viewer)
+    else:
+        tracks = selectors.track_list(viewer=viewer)
+    after = None if after_at is None else (after_at, after_id)
+    keys = selectors.page_keys(
+        scope, ref_id, viewer=viewer, offset=offset, limit=limit, filters=filters, after=after
+    )
+    return track_rows(tracks.filter(pk__in=keys), viewer=viewer)[:limit]
+
+
+NEWEST = [("created_at", True), ("id", True)]  # the keyset order of ``after``
+
+# Any page of the plain list, of a genre's, a tag's or the viewer's liked tracks, newest first:
+# one statement per scope kind, viewer tier and page size, the offset a parameter.
+_keyed_track_pages = CompiledQuery(
+    _keyed_track_page,
+    ref_id=int,
+    offset=int,
+    viewer_id=int,
+    after_at=datetime.datetime,
+    after_id=int,
+    bpm_min=int,
+    bpm_max=int,
+    pitch_class=int,
+    key_scale=str,
+    scale=str,
+)
+
+
 def track_list_page(
     rows: QuerySet,
     *,
@@ -456,16 +505,29 @@ def track_list_page(
     share: float | None = None,
     offset: int,
     limit: int,
+    filters: dict | None = None,
+    after: list | None = None,
 ) -> list[dict]:
     """``page_slice(rows, offset, limit)`` where ``rows`` is ``track_rows`` of the unfiltered,
-    newest-first ``selectors.track_list(viewer=viewer)`` (scope ``all``) or of
-    ``selectors.tracks_in`` it for one ``ref_id`` with the counters' ``share``: page 1 by a
-    query compiled once, deeper pages by the ORM."""
+    newest-first ``selectors.track_list(viewer=viewer)`` (scope ``all``), of
+    ``selectors.tracks_in`` it for one ``ref_id`` with the counters' ``share``, or of
+    ``selectors.liked_tracks`` (scope ``liked``, ``ref_id`` the viewer). The plain, genre,
+    tag and liked pages by their index (``_keyed_track_pages``); page 1 of an artist's by a
+    query compiled once, its deeper pages by the ORM. ``filters``: the plain list's bpm, key
+    and scale filters (``TrackFilter.indexed_filters``). ``after``: a cursor's newest-first
+    key values ``[created_at, id]``, the rows after them (``offset`` 0). PostgreSQL only."""
+    tier, ids = _tier_and_id(viewer)
+    if scope in selectors.PAGE_KEY_TABLES and not (after and scope == TrackCount.Scope.LIKED):
+        if scope != TrackCount.Scope.ALL:
+            ids["ref_id"] = ref_id
+        if after is not None:
+            ids["after_at"], ids["after_id"] = after
+        ids.update(filters or {})  # the names given are part of the compiled shape
+        return _keyed_track_pages.rows((scope, tier, limit), offset=offset, **ids)
+    if after is not None:
+        return page_slice(rows.filter(after_key(NEWEST, after)), 0, limit)
     if offset:
         return page_slice(rows, offset, limit)
-    tier, ids = _tier_and_id(viewer)
-    if scope == TrackCount.Scope.ALL:
-        return _first_track_pages.rows((scope, tier, False, limit), **ids)
     shape = (scope, tier, share >= selectors.WALK_SHARE, limit)
     return _first_track_pages.rows(shape, ref_id=ref_id, **ids)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
 from django.db.models import BigAutoField, Exists, Lookup, OuterRef, QuerySet
+from django.db.models.expressions import RawSQL
 from rest_framework.exceptions import NotFound
 
 from content.catalog.models import (
@@ -134,6 +135,96 @@ def tracks_in(
     if share is not None and share >= WALK_SHARE:
         return queryset.filter(Exists(links.filter(track_id=OuterRef("pk"))))
     return linked_to(queryset, links.values("track_id"))
+
+
+# Where a page's keys are read from, by scope: (table, scope column, newest-first column,
+# track id, visibility, exclusive status). The link tables carry their track's order and
+# visibility (migration ``_page_keys_sql``); liked tracks follow the like's date; ``all`` reads
+# the track table's covering newest-first index (``track_newest_covering``).
+PAGE_KEY_TABLES = {
+    TrackCount.Scope.ALL: ("content_track", None, "created_at", "id", "visibility",
+                           "exclusive_status"),
+    TrackCount.Scope.GENRE: ("content_track_genres", "genre_id", "track_created_at", "track_id",
+                             "track_visibility", "track_exclusive_status"),
+    TrackCount.Scope.TAG: ("content_track_tags", "tag_id", "track_created_at", "track_id",
+                           "track_visibility", "track_exclusive_status"),
+    TrackCount.Scope.LIKED: ("content_tracklike", "user_id", "created_at", "track_id",
+                             "track_visibility", "track_exclusive_status"),
+}  # fmt: skip
+
+
+# Filters a page of the plain list can apply in the covering index: name → (column, operator).
+PAGE_KEY_FILTERS = {
+    "bpm_min": ("bpm", ">="),
+    "bpm_max": ("bpm", "<="),
+    "pitch_class": ("key_pitch_class", "="),
+    "key_scale": ("scale", "="),
+    "scale": ("scale", "="),
+}
+
+
+def count_index_order(filters: dict) -> tuple[str, ...]:
+    """The covering index a capped count of the plain list under ``filters`` (page-key
+    filters) reads: bpm's or the key's (both include the visibility columns and the id)."""
+    if "bpm_min" in filters or "bpm_max" in filters:
+        return ("bpm",)
+    if "pitch_class" in filters:
+        return ("key_pitch_class", "scale")
+    return ()
+
+
+def page_keys(
+    scope: str,
+    ref_id: int,
+    *,
+    viewer,
+    offset: int,
+    limit: int,
+    filters: dict | None = None,
+    after: tuple | None = None,
+) -> RawSQL:
+    """The ids of rows ``offset .. offset + limit`` of the newest-first ``track_list(viewer)``
+    (scope ``all``), of a genre's or tag's tracks in it (``tracks_in``) or of
+    ``liked_tracks(ref_id)``, read from one index alone: the link rows carry their track's
+    date, visibility and exclusive status, so skipping ``offset`` rows never touches the
+    track table and a page costs ``offset + limit`` index entries of its scope, whatever the
+    catalogue's size. For ``filter(pk__in=...)``; ``ref_id`` is ignored for ``all``, which
+    may also apply ``filters`` (``PAGE_KEY_FILTERS`` names → values: the ``TrackFilter``
+    bpm, key and scale filters, ``TrackFilter.indexed_filters``). ``after``: a cursor's
+    ``(created_at, id)``; only rows after it (the index range starts there)."""
+    table, column, order, track, visibility, status = PAGE_KEY_TABLES[scope]
+    conditions, params = [], []
+    for name, value in (filters or {}).items():
+        if scope != TrackCount.Scope.ALL:
+            raise ValueError("filters apply to the plain list only")
+        filter_column, operator = PAGE_KEY_FILTERS[name]
+        conditions.append(f"l.{filter_column} {operator} %s")
+        params.append(value)
+    if column is not None:
+        conditions.append(f"l.{column} = %s")
+        params.append(ref_id)
+    if after is not None:
+        conditions.append(f"(l.{order}, l.{track}) < (%s, %s)")
+        params += list(after)
+    staff = viewer is not None and viewer.is_authenticated and viewer.is_staff
+    if not staff:
+        if scope != TrackCount.Scope.LIKED:  # sold tracks leave the browse lists (track_list)
+            conditions.append(f"l.{status} <> %s")
+            params.append(ExclusiveStatus.SOLD)
+        if viewer is not None and viewer.is_authenticated:  # ``Track.objects.visible_to``
+            managed = TrackArtist.objects.filter(artist__managers=viewer).order_by()
+            managed_sql, managed_params = managed.values("track_id").query.sql_with_params()
+            conditions.append(f"(l.{visibility} = %s OR l.{track} IN ({managed_sql}))")
+            params += [Visibility.PUBLIC, *managed_params]
+        else:
+            conditions.append(f"l.{visibility} = %s")
+            params.append(Visibility.PUBLIC)
+    where = f"WHERE {' AND '.join(conditions)} " if conditions else ""
+    sql = (
+        f"SELECT l.{track} FROM {table} l {where}"  # noqa: S608 - constant identifiers
+        f"ORDER BY l.{order} DESC, l.{track} DESC OFFSET %s LIMIT %s"
+    )
+    return RawSQL(sql, [*params, offset, limit])  # noqa: S611 - constant SQL, values bound
 
 
 def track_get(*, viewer, track_id: int) -> Track:

@@ -21,6 +21,23 @@ TRACKS = 30_000
 def seeded(db):
     viewer = UserFactory()
     ArtistFactory(managers=[viewer])  # so visibility takes its "or mine" branch
+    return {"viewer": viewer, "artist_id": seed(viewer)}
+
+
+@pytest.fixture
+def vacuumed(transactional_db):
+    """``seeded``, committed and vacuumed as a live catalogue is (the visibility map lets the
+    planner count on index-only scans)."""
+    viewer = UserFactory()
+    ArtistFactory(managers=[viewer])
+    artist_id = seed(viewer)
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+    return {"viewer": viewer, "artist_id": artist_id}
+
+
+def seed(viewer) -> int:
+    """30k tracks; returns the id of an artist with tracks."""
     with connection.cursor() as cursor:
         cursor.execute(
             """
@@ -76,8 +93,7 @@ def seeded(db):
         )
         cursor.execute("ANALYZE")
         cursor.execute("SELECT min(id) FROM content_artist WHERE name = 'Artist 5'")
-        artist_id = cursor.fetchone()[0]
-    return {"viewer": viewer, "artist_id": artist_id}
+        return cursor.fetchone()[0]
 
 
 def seq_scans_on_tracks(plan: dict) -> list[dict]:
@@ -89,6 +105,21 @@ def seq_scans_on_tracks(plan: dict) -> list[dict]:
     return found
 
 
+KEYED = [
+    # Deep pages picked from one index (``selectors.page_keys``).
+    "/api/v1/tracks?per_page=50&page=500",
+    "/api/v1/tracks?per_page=50&genre=g3&page=12",
+    "/api/v1/genres/g3/tracks?per_page=50&page=12",
+    "/api/v1/tags/t7/tracks?per_page=50&page=2",
+    "/api/v1/users/me/liked-tracks?per_page=50&page=80",
+]
+# Filtered deep pages: the planner picks between walking the covering newest-first index
+# (filters on its included columns) and the filter's own index plus a sort, by selectivity
+# and depth; both read indexes only, pinned by the Seq Scan test.
+FILTERED = [
+    "/api/v1/tracks?per_page=50&bpm_min=90&bpm_max=95&page=20",
+    "/api/v1/tracks?per_page=50&key=eb&scale=minor&page=20",
+]
 URLS = [
     "/api/v1/tracks?per_page=50",
     "/api/v1/tracks?per_page=50&page=20",
@@ -102,9 +133,9 @@ URLS = [
     "/api/v1/artists/{artist}/tracks?per_page=50",
     "/api/v1/tracks?per_page=50&artist={artist}",
     # Liked tracks: the total from the ``liked`` counters, the page from the viewer's likes.
-    # (A deep page, OFFSET 950 of 4,286 likes, hash-joins this 30k-track table: the planner
-    # rightly prefers one scan to ~1,000 probes here; not pinned.)
     "/api/v1/users/me/liked-tracks?per_page=50",
+    *KEYED,
+    *FILTERED,
 ]
 CASES = [(url, True) for url in URLS] + [(url, False) for url in URLS if "/me/" not in url]
 
@@ -132,3 +163,52 @@ def test_list_statements_read_tracks_through_indexes(seeded, api_client):
                 if seq_scans_on_tracks(plan):
                     violations.append((url, "signed in" if signed_in else "anonymous", sql))
     assert [(url, who) for url, who, _sql in violations] == [], violations[:1]
+
+
+KEY_INDEXES = {
+    "genre": "track_genres_page_keys",
+    "tags": "track_tags_page_keys",
+    "liked": "tracklike_page_keys",
+}
+
+
+def scans(plan: dict) -> list[tuple[str, str | None, str | None]]:
+    """(node type, relation, index) of every node of a plan."""
+    found = [(plan["Node Type"], plan.get("Relation Name"), plan.get("Index Name"))]
+    for child in plan.get("Plans", []):
+        found += scans(child)
+    return found
+
+
+def test_keyed_pages_skip_their_offset_in_one_index(vacuumed, api_client):
+    """A deep page's keys come from the scope's index (the link table's, or the covering
+    newest-first one of the track table); the track table is otherwise read by primary key
+    only, so the page never walks the catalogue."""
+    seeded = vacuumed
+    shapes = {}
+    for url in KEYED:
+        for signed_in in (True, False) if "/me/" not in url else (True,):
+            client = bearer_client(seeded["viewer"]) if signed_in else api_client
+            with CaptureQueriesContext(connection) as ctx:
+                response = client.get(url)
+            assert response.status_code == 200, (url, response.content[:300])
+            assert response.json()["data"], url
+            (page_sql,) = [q["sql"] for q in ctx.captured_queries if "OFFSET" in q["sql"]]
+            with connection.cursor() as cursor:
+                cursor.execute(f"EXPLAIN (FORMAT JSON) {page_sql}")
+                raw = cursor.fetchone()[0]
+            nodes = scans((json.loads(raw) if isinstance(raw, str) else raw)[0]["Plan"])
+            expected = next(
+                (index for word, index in KEY_INDEXES.items() if word in url),
+                "track_newest_covering",
+            )
+            index_scans = {"Index Scan", "Index Only Scan"}
+            on_tracks = {
+                (node, index) for node, relation, index in nodes if relation == "content_track"
+            }
+            shapes[url, signed_in] = (
+                any(node in index_scans and index == expected for node, _r, index in nodes),
+                on_tracks
+                <= {(n, i) for n in index_scans for i in ("content_track_pkey", expected)},
+            )
+    assert {key: shape for key, shape in shapes.items() if shape != (True, True)} == {}
