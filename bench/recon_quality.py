@@ -168,7 +168,7 @@ def _scanned_task(args):
     audio, songs = scanned_audio(b, seed_base=seed_base, cache=cache)
     return (
         b,
-        matcher.landmarks(audio, SR),
+        matcher.landmarks(audio, SR, query=True),
         [(song_id, ratio, matcher.landmarks(mixed, SR)) for song_id, ratio, mixed in songs],
     )
 

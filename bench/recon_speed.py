@@ -98,7 +98,7 @@ def main() -> None:
 
             def scan_once():
                 samples = decode_once()
-                query = matcher.landmarks(samples, 11025)
+                query = matcher.landmarks(samples, 11025, query=True)
                 t = time.perf_counter()
                 hits = store.lookup(table=REFERENCE_LANDMARK_TABLE, hashes=query.hashes)
                 found = matcher.score(query, hits, minimum=80)
