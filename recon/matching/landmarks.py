@@ -51,6 +51,11 @@ class LandmarkMatcher:
     max_df: int = 63  # bins
     # votes within ±tolerance frames of the best offset count together (hop jitter)
     tolerance: int = 1
+    # occurrences of one hash in the query used in the vote (the earliest): a looped beat
+    # repeats every hash once per loop, and each repetition multiplies the vote's work; any
+    # ``max_occurrences`` consecutive repetitions align with an excerpt up to that many loops
+    # long (8 four-bar loops at 90 BPM: 85 s)
+    max_occurrences: int = 8
     calibration: Calibration = field(default_factory=lambda: DEFAULT_CALIBRATION)
 
     @property
@@ -177,13 +182,13 @@ class LandmarkMatcher:
         if not len(query) or not len(hits.hashes):
             return {}
         # A repetitive beat repeats its hashes; cap the occurrences used per hash so a loop
-        # cannot make the hit × query product explode.
+        # cannot make the hit × query product explode (see ``max_occurrences``).
         q_order = np.argsort(query.hashes, kind="stable")
         q_hash = query.hashes[q_order]
         q_time = query.times[q_order]
         lo = np.searchsorted(q_hash, hits.hashes, side="left")
         hi = np.searchsorted(q_hash, hits.hashes, side="right")
-        counts = np.minimum(hi - lo, 32)
+        counts = np.minimum(hi - lo, self.max_occurrences)
         present = counts > 0
         if not present.any():
             return {}
