@@ -114,7 +114,7 @@ def main() -> None:
 
             def lookup_tuples(hashes):
                 """The previous lookup (rows as Python tuples, ``fetchall``): the floor the
-                binary COPY-out lookup is compared with."""
+                aggregated-bytea lookup is compared with."""
                 wanted = np.unique(np.asarray(hashes, dtype=np.int64))
                 out = []
                 with connection.cursor() as cursor:
@@ -227,7 +227,7 @@ def main() -> None:
                     f"{row['scan'] / row['decode']:.2f}×; index {nbytes / 1e6:.0f} MB = "
                     f"{row['bytes_per_hour'] / 1e6:.1f} MB per hour of audio; true song found: "
                     f"{ok}; other matches ≥80: {len(false)}; lookup alone ({n_hits:,} rows of "
-                    f"{len(np.unique(query_hashes)):,} hashes): binary COPY "
+                    f"{len(np.unique(query_hashes)):,} hashes): one bytea per query "
                     f"{row['copy'] * 1000:.0f} ms vs fetchall {row['tuples'] * 1000:.0f} ms",
                     flush=True,
                 )

@@ -18,7 +18,9 @@ def _landmarks(rng, n):
     return Landmarks(hashes, times, 43.07, n / 170)
 
 
-def test_lookup_returns_exactly_the_stored_rows_of_the_asked_hashes_in_every_partition():
+def test_lookup_returns_exactly_the_stored_rows_of_the_asked_hashes_in_every_partition(
+    monkeypatch,
+):
     # given three recordings with random hashes spread over all 16 range partitions, sharing
     # some hashes, and more asked hashes than one lookup chunk
     rng = np.random.default_rng(3)
@@ -43,7 +45,9 @@ def test_lookup_returns_exactly_the_stored_rows_of_the_asked_hashes_in_every_par
         for h, t in zip(lm.hashes, lm.times, strict=True)
         if h in asked_set
     }
-    # when they are looked up (with and without excluding one owner)
+    # when they are looked up (with and without excluding one owner), several queries per
+    # partition
+    monkeypatch.setattr(store, "LOOKUP_CHUNK", 700)
     hits = store.lookup(table=REFERENCE_LANDMARK_TABLE, hashes=asked)
     excluded = store.lookup(table=REFERENCE_LANDMARK_TABLE, hashes=asked, exclude_owner=recs[0].pk)
     # then every stored row of those hashes comes back once, with its owner and time
