@@ -186,10 +186,13 @@ class LandmarkMatcher:
         q_order = np.argsort(query.hashes, kind="stable")
         q_hash = query.hashes[q_order]
         q_time = query.times[q_order]
-        lo = np.searchsorted(q_hash, hits.hashes, side="left")
-        hi = np.searchsorted(q_hash, hits.hashes, side="right")
-        counts = np.minimum(hi - lo, self.max_occurrences)
-        present = counts > 0
+        # Per distinct query hash: where its occurrences start and how many; each hit finds
+        # its hash among the distinct ones (one search in a short array).
+        distinct, first, occurrences = np.unique(q_hash, return_index=True, return_counts=True)
+        pos = np.minimum(np.searchsorted(distinct, hits.hashes), len(distinct) - 1)
+        present = distinct[pos] == hits.hashes
+        lo = first[pos]
+        counts = np.where(present, np.minimum(occurrences[pos], self.max_occurrences), 0)
         if not present.any():
             return {}
         lo, counts = lo[present], counts[present]
@@ -204,13 +207,13 @@ class LandmarkMatcher:
         shift = 1 << 22
         key = recs * (2 * shift) + (diffs + shift)
         uniq, n = np.unique(key, return_counts=True)
+        # Add the counts of the keys within ±tolerance: ``uniq`` is sorted and unique, so they
+        # sit at most ``tolerance`` positions away (no search needed).
         smoothed = n.copy()
-        for d in range(1, self.tolerance + 1):
-            for sign in (-1, 1):
-                pos = np.searchsorted(uniq, uniq + sign * d)
-                pos_c = np.minimum(pos, len(uniq) - 1)
-                match = uniq[pos_c] == uniq + sign * d
-                smoothed = smoothed + np.where(match, n[pos_c], 0)
+        for s in range(1, self.tolerance + 1):
+            near = (uniq[s:] - uniq[:-s]) <= self.tolerance
+            smoothed[:-s] += np.where(near, n[s:], 0)
+            smoothed[s:] += np.where(near, n[:-s], 0)
         rec_of = uniq // (2 * shift)
         off_of = uniq % (2 * shift) - shift
         order = np.lexsort((-smoothed, rec_of))
