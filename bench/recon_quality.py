@@ -173,6 +173,12 @@ def _scanned_task(args):
     )
 
 
+def _unrelated_cached(u: int, seed_base: int, cache: Path | None) -> bool:
+    song_id = 1_000_000 + seed_base * 10 + u
+    key = f"unrelated-{song_id}-{RATIOS[u % 3]}-{_voice_kind()}"
+    return cache is not None and (cache / f"{key}.npy").exists()
+
+
 def _unrelated_task(args):
     u, seed_base, cache = args
     song_id, ratio, mixed = unrelated_audio(u, seed_base=seed_base, cache=cache)
@@ -199,6 +205,11 @@ def main() -> None:
         help="Shift every beat and song seed: a disjoint corpus (e.g. 500000) to fit the "
         "calibration on, never the measured one.",
     )
+    parser.add_argument(
+        "--cached-only",
+        action="store_true",
+        help="Score only the unrelated songs already in --cache (the report says how many).",
+    )
     args = parser.parse_args()
     if args.quick:
         args.beats, args.unrelated = 2, 4
@@ -212,6 +223,8 @@ def main() -> None:
     queries: list = [None] * args.beats
     scanned = [(b, args.seed_base, args.cache) for b in range(args.beats)]
     unrelated = [(u, args.seed_base, args.cache) for u in range(args.unrelated)]
+    if args.cached_only:  # a deadline: score the unrelated songs generated so far
+        unrelated = [task for task in unrelated if _unrelated_cached(*task)]
     pool = multiprocessing.get_context("fork").Pool(args.jobs) if args.jobs > 1 else None
     mapper = (lambda f, xs: pool.imap(f, xs, chunksize=4)) if pool else map
     try:
@@ -252,7 +265,10 @@ def main() -> None:
     pairs = len(null_votes)
     fitted = Calibration.fit(np.array(null_votes))
     voice_kind = "espeak-ng" if voice_kind == "espeak" else "synthetic voice (no espeak-ng)"
-    print(f"corpus: {args.beats} beats, {songs} songs ({args.unrelated} unrelated), {voice_kind}")
+    print(
+        f"corpus: {args.beats} beats, {songs} songs ({len(unrelated)} unrelated"
+        f"{f' of {args.unrelated}: only those cached' if args.cached_only else ''}), {voice_kind}"
+    )
     print(f"built in {built:.0f} s; {index.size:,} song landmarks; {pairs:,} unrelated pairs")
     for ratio in RATIOS:
         r80, r90 = (n / args.beats for n in found[ratio])
