@@ -56,6 +56,8 @@ class LandmarkMatcher:
     # ``max_occurrences`` consecutive repetitions align with an excerpt up to that many loops
     # long (8 four-bar loops at 90 BPM: 85 s)
     max_occurrences: int = 8
+    # cells of one block of the vote's (recording × offset) histogram (int64: 32 MB)
+    histogram_cells: int = 1 << 22
     calibration: Calibration = field(default_factory=lambda: DEFAULT_CALIBRATION)
 
     @property
@@ -196,31 +198,38 @@ class LandmarkMatcher:
         if not present.any():
             return {}
         lo, counts = lo[present], counts[present]
-        rec = hits.recording_ids[present]
+        rec_ids, rec_idx = np.unique(hits.recording_ids[present], return_inverse=True)
         ref_t = hits.times[present]
-        total = int(counts.sum())
-        row = np.repeat(np.arange(len(lo)), counts)
-        within = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
-        diffs = ref_t[row].astype(np.int64) - q_time[lo[row] + within]
-        recs = rec[row].astype(np.int64)
-        # Histogram of (recording, offset); a true copy puts its hits in one offset (±jitter).
-        shift = 1 << 22
-        key = recs * (2 * shift) + (diffs + shift)
-        uniq, n = np.unique(key, return_counts=True)
-        # Add the counts of the keys within ±tolerance: ``uniq`` is sorted and unique, so they
-        # sit at most ``tolerance`` positions away (no search needed).
-        smoothed = n.copy()
-        for s in range(1, self.tolerance + 1):
-            near = (uniq[s:] - uniq[:-s]) <= self.tolerance
-            smoothed[:-s] += np.where(near, n[s:], 0)
-            smoothed[s:] += np.where(near, n[:-s], 0)
-        rec_of = uniq // (2 * shift)
-        off_of = uniq % (2 * shift) - shift
-        order = np.lexsort((-smoothed, rec_of))
-        first = np.ones(len(order), bool)
-        first[1:] = rec_of[order][1:] != rec_of[order][:-1]
-        best = order[first]
-        return {
-            int(r): (int(v), int(o))
-            for r, v, o in zip(rec_of[best], smoothed[best], off_of[best], strict=True)
-        }
+        # Histogram of (recording, offset) in dense blocks of recordings (a bincount, not a sort
+        # of every (hit, occurrence) pair: millions at 10k songs); a true copy puts its hits in
+        # one offset (±jitter).
+        low = int(ref_t.min()) - int(q_time.max()) - self.tolerance
+        span = int(ref_t.max()) - int(q_time.min()) + self.tolerance - low + 1
+        per_block = max(1, self.histogram_cells // span)
+        by_rec = np.argsort(rec_idx, kind="stable")
+        rec_idx, lo, counts, ref_t = rec_idx[by_rec], lo[by_rec], counts[by_rec], ref_t[by_rec]
+        edges = np.searchsorted(rec_idx, np.arange(0, len(rec_ids) + per_block, per_block))
+        out: dict[int, tuple[int, int]] = {}
+        for block, (a, b) in enumerate(zip(edges[:-1], edges[1:], strict=True)):
+            if a == b:
+                continue
+            c = counts[a:b]
+            total = int(c.sum())
+            row = np.repeat(np.arange(b - a), c)
+            within = np.arange(total) - np.repeat(np.cumsum(c) - c, c)
+            diffs = ref_t[a:b][row].astype(np.int64) - q_time[lo[a:b][row] + within]
+            local = rec_idx[a:b][row] - block * per_block
+            n_recs = int(rec_idx[b - 1]) - block * per_block + 1
+            hist = np.bincount(local * span + (diffs - low), minlength=n_recs * span)
+            hist = hist.reshape(n_recs, span)
+            # Add the counts within ±tolerance; only offsets that hold hits are candidates.
+            smoothed = hist.copy()
+            for d in range(1, self.tolerance + 1):
+                smoothed[:, d:] += hist[:, :-d]
+                smoothed[:, :-d] += hist[:, d:]
+            smoothed[hist == 0] = 0
+            best = smoothed.argmax(axis=1)
+            value = smoothed[np.arange(n_recs), best]
+            for i in np.nonzero(value)[0]:
+                out[int(rec_ids[block * per_block + i])] = (int(value[i]), int(best[i]) + low)
+        return out
