@@ -46,12 +46,13 @@ from recon.models import (
 logger = logging.getLogger(__name__)
 
 
-def landmarks_from_path(path: str) -> Landmarks:
-    """Decode (streamed, resampled by FFmpeg to the matcher's rate) and extract landmarks."""
+def landmarks_from_path(path: str, *, query: bool = False) -> Landmarks:
+    """Decode (streamed, resampled by FFmpeg to the matcher's rate) and extract landmarks
+    (``query``: a scanned track's, denser than a reference recording's)."""
     matcher = default_matcher()
     chunks = list(iter_mono_chunks(path, sample_rate=matcher.sample_rate))
     samples = np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
-    return matcher.landmarks(samples, matcher.sample_rate)
+    return matcher.landmarks(samples, matcher.sample_rate, query=query)
 
 
 # --- reference recordings ----------------------------------------------------------------------
@@ -265,7 +266,7 @@ def scan_run(*, track_id: int) -> TrackScan:
     try:
         entry = track.file
         with local_path(entry) as path:
-            landmarks = landmarks_from_path(path)
+            landmarks = landmarks_from_path(path, query=True)
         hits = store.lookup(table=REFERENCE_LANDMARK_TABLE, hashes=landmarks.hashes)
         candidates = default_matcher().score(landmarks, hits, minimum=STORE_THRESHOLD)
         # Index rows of a recording deleted since are ignored (deletes clean up after commit).
@@ -286,7 +287,12 @@ def scan_run(*, track_id: int) -> TrackScan:
         return scan
     with transaction.atomic():
         scan = TrackScan.objects.select_for_update().get(pk=scan.pk)
-        replace = scan.source_sha256 != entry.sha256 or scan.landmark_count == 0
+        # Also when the stored count differs: the matcher's query density changed since.
+        replace = (
+            scan.source_sha256 != entry.sha256
+            or scan.landmark_count == 0
+            or scan.landmark_count != len(landmarks)
+        )
         if replace:
             scan.landmark_count = store.write_landmarks(
                 table=TRACK_LANDMARK_TABLE, owner_id=track.pk, landmarks=landmarks, replace=True

@@ -45,6 +45,10 @@ if $bench; then
   # wrk: the HTTP load generator of bench/analytics.py's ingest phase (C, one thread per core;
   # the Python fallback client steals the server's CPU on a small machine).
   command -v wrk >/dev/null || missing+=(wrk)
+  # espeak-ng: the voices of bench/recon_quality.py's "released songs" (speech synthesis written
+  # by others, so the matcher is not tuned against a masker we wrote; without it the bench falls
+  # back to its synthetic singer, and the quick run in the suite does not need it).
+  command -v espeak-ng >/dev/null || missing+=(espeak-ng)
 fi
 
 if [ ${#missing[@]} -eq 0 ]; then

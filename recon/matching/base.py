@@ -51,8 +51,9 @@ class Matcher(Protocol):
     name: str
     sample_rate: int
 
-    def landmarks(self, samples: np.ndarray, sample_rate: int) -> Landmarks:
-        """Mono float samples → the hashes to index or to query with."""
+    def landmarks(self, samples: np.ndarray, sample_rate: int, *, query: bool = False) -> Landmarks:
+        """Mono float samples → the hashes to index (a reference recording) or, with
+        ``query``, to scan with (a beat; may be denser than the indexed side)."""
 
     def score(self, query: Landmarks, hits: Hits, *, minimum: int = 0) -> list[Candidate]:
         """Vote the hits per (recording, time offset); candidates with ``confidence >=

@@ -6,11 +6,12 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.db import connection
 
 from beatpass.accounts.models import Notification
 from content.tests.factories import ArtistFactory, UserFactory
 from recon import selectors, services
-from recon.models import Match, ScanStatus, TrackScan
+from recon.models import TRACK_LANDMARK_TABLE, Match, ScanStatus, TrackScan
 from recon.tests.conftest import ingest, make_track
 
 pytestmark = pytest.mark.django_db
@@ -195,3 +196,28 @@ def test_truncating_recordings_empties_their_landmarks(song_landmarks):
     # then no orphan landmark is left to vote for a recording that is gone
     hits = store.lookup(table=REFERENCE_LANDMARK_TABLE, hashes=song_landmarks.hashes)
     assert not len(hits.hashes)
+
+
+def test_a_scan_replaces_stored_track_landmarks_extracted_at_another_density(recon_track):
+    # given a track scanned once, whose stored landmarks are then made stale (as after a change
+    # of the matcher's query density): the same audio, but only half the rows
+    services.scan_track(track_id=recon_track.pk)
+    scan = TrackScan.objects.get(track=recon_track)
+    full = scan.landmark_count
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {TRACK_LANDMARK_TABLE} WHERE track_id = %s AND t %% 2 = 0",  # noqa: S608
+            [recon_track.pk],
+        )
+    TrackScan.objects.filter(pk=scan.pk).update(landmark_count=full // 2, requested_at=None)
+    # when it is scanned again (same file, same sha256)
+    services.scan_track(track_id=recon_track.pk)
+    # then its rows are rewritten at the current density
+    scan.refresh_from_db()
+    assert scan.landmark_count == full
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT count(*) FROM {TRACK_LANDMARK_TABLE} WHERE track_id = %s",  # noqa: S608
+            [recon_track.pk],
+        )
+        assert cursor.fetchone()[0] == full

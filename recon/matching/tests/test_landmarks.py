@@ -8,6 +8,7 @@ import pytest
 
 from content.beatgen import render_beat
 from recon.matching import Calibration, LandmarkMatcher, MemoryIndex
+from recon.matching.landmarks import BAND_EDGES
 from recon.matching.synth import song_with_excerpt, voice
 
 SR = 22050
@@ -47,7 +48,7 @@ def test_beat_under_a_louder_voice_is_found_at_its_offset(beats, matcher):
     for i, beat in enumerate(beats):
         index.add(100 + i, matcher.landmarks(_song(beat, seed=i), SR))
     # when beat 0 is scanned
-    query = matcher.landmarks(beats[0], SR)
+    query = matcher.landmarks(beats[0], SR, query=True)
     candidates = matcher.score(query, index.lookup(query.hashes))
     # then its song is the best candidate, with high confidence, at the right offset: the
     # beat repeats bar by bar, so any whole number of bars away is the same audio
@@ -66,13 +67,29 @@ def test_unrelated_voiced_songs_score_below_the_storage_threshold(beats, matcher
     for i, beat in enumerate(beats[1:], start=1):
         index.add(i, matcher.landmarks(_song(beat, seed=10 + i, voice_db=0.0), SR))
     index.add(99, matcher.landmarks(voice(45.0, SR, seed=5), SR))
-    query = matcher.landmarks(beats[0], SR)
+    query = matcher.landmarks(beats[0], SR, query=True)
     candidates = matcher.score(query, index.lookup(query.hashes))
     assert all(c.confidence < 80 for c in candidates)
     # and the threshold is not met by vacuity: the same query finds its own song
     index.add(0, matcher.landmarks(_song(beats[0], seed=3, voice_db=0.0), SR))
     found = matcher.score(query, index.lookup(query.hashes), minimum=80)
     assert [c.recording_id for c in found] == [0]
+
+
+def test_the_query_side_is_denser_and_holds_the_reference_sides_pairs(beats, matcher):
+    # the same audio extracted as a reference (indexed) and as a query (a scanned beat)
+    mono = beats[1].mean(axis=1)
+    reference = matcher.landmarks(mono, SR)
+    query = matcher.landmarks(mono, SR, query=True)
+    assert len(query) > 2 * len(reference)
+    # the query keeps most (time, hash) pairs of the reference, so a clean copy votes fully
+    ref_pairs = set(zip(reference.times.tolist(), reference.hashes.tolist(), strict=True))
+    query_pairs = set(zip(query.times.tolist(), query.hashes.tolist(), strict=True))
+    assert len(ref_pairs & query_pairs) >= 0.8 * len(ref_pairs)
+    # and most reference peaks sit in the sub/bass and air bands, where a voice masks least
+    times, bins = matcher.peaks(matcher.resample(mono, SR))
+    outer = (bins < BAND_EDGES[1]) | (bins >= BAND_EDGES[4])
+    assert outer.mean() > 0.8
 
 
 def test_silence_and_tiny_inputs_give_no_landmarks(matcher):
