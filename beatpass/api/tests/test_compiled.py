@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Q, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Concat
 
 from beatpass.accounts.models import Notification, User
@@ -238,3 +239,38 @@ def test_other_databases_take_the_orm_path(people, monkeypatch):
     query = CompiledQuery(build, user_id=int)
     assert query.rows("s", user_id=ana.pk) == ["t0", "t1", "t3"]
     assert built == [ana.pk]  # the real value: built by the ORM, nothing compiled
+
+
+def long_unread(shape, *, user_id, since):
+    """``unread`` with a statement text past psycopg's 4 KB conversion cache (a long comment,
+    and a literal percent sign that must reach PostgreSQL as one)."""
+    return (
+        Notification.objects.filter(user_id=user_id, created_at__gte=since)
+        .annotate(pad=RawSQL("'100%%' /* " + "x" * 5000 + " */", ()))  # noqa: S611 - constant
+        .order_by("created_at", "id")
+        .values("id", "kind", "pad")
+    )
+
+
+def test_a_long_prepared_statement_is_converted_once_per_text(people, monkeypatch):
+    from psycopg import _queries
+
+    ana, bob, _ = people
+    converted = []
+    original = _queries._query2pg_nocache
+
+    def counting(query, encoding):
+        if b"xxxxx" in query:
+            converted.append(query)
+        return original(query, encoding)
+
+    monkeypatch.setattr(_queries, "_query2pg_nocache", counting)
+    query = CompiledQuery(long_unread, prepared=True, user_id=int, since=datetime)
+    for user in (ana, bob, ana, bob, ana, bob, ana):
+        since = T0 - timedelta(days=1)
+        expected = list(long_unread("all", user_id=user.pk, since=since))
+        rows = query.rows("all", user_id=user.pk, since=since)
+        assert rows == expected
+        assert rows
+        assert all(row["pad"] == "100%" for row in rows)
+    assert len(converted) == 1  # seven replays, one conversion (the ORM binds client-side)
