@@ -69,10 +69,21 @@ class StrictFormParser(FormParser):
         return data
 
 
+def _check_decoded_fields(data) -> None:
+    """Django's multipart parser decodes each text field with ``errors="replace"``, and the
+    raw bytes are gone by then: a field holding U+FFFD was not valid UTF-8 on the wire (or
+    carried that very character, which no form input produces on purpose)."""
+    for values in data.lists():
+        for value in values[1]:
+            if isinstance(value, str) and "\ufffd" in value:
+                raise ParseError(UTF8_MESSAGE)
+
+
 class StrictMultiPartParser(MultiPartParser):
     def parse(self, stream, media_type=None, parser_context=None):
         result = super().parse(stream, media_type, parser_context)
         _check_querydict(result.data)
+        _check_decoded_fields(result.data)
         for key, uploaded in result.files.items():
             if "\x00" in key or "\x00" in (uploaded.name or ""):
                 raise ParseError(NUL_MESSAGE)

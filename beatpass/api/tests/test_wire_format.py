@@ -102,6 +102,29 @@ def test_form_data_that_is_not_utf8_is_rejected_not_stored_as_replacement_charac
     assert Playlist.objects.get().name == "Café 🎵"
 
 
+@pytest.mark.parametrize("name", [b"\xff\xfe", b"\xc0\x80", b"caf\xe9"])
+def test_multipart_text_that_is_not_utf8_is_rejected_not_stored_as_replacement_characters(
+    user_client, name
+):
+    def multipart(value: bytes) -> bytes:
+        return (
+            b'--B0undary\r\nContent-Disposition: form-data; name="name"\r\n\r\n'
+            + value
+            + b"\r\n--B0undary--\r\n"
+        )
+
+    content_type = "multipart/form-data; boundary=B0undary"
+    response = user_client.generic("POST", "/api/v1/playlists", multipart(name), content_type)
+    assert response.status_code == 400
+    assert "UTF-8" in response.json()["message"]
+    assert not Playlist.objects.exists()
+    ok = user_client.generic(
+        "POST", "/api/v1/playlists", multipart("Café 🎵".encode()), content_type
+    )
+    assert ok.status_code == 201
+    assert Playlist.objects.get().name == "Café 🎵"
+
+
 def test_unknown_api_path_is_json_404(api_client):
     response = api_client.get("/api/v1/definitely-not-here")
     assert response.status_code == 404
