@@ -60,6 +60,17 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=10)
     parser.add_argument("--load-seconds", type=int, default=20, help="0 skips the load phase.")
     parser.add_argument("--keep-db", action="store_true")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="Use --database as named, seeding it only when empty, and keep it (the seed of a "
+        "large run is paid once; --events/--tracks/--days must match the first run's).",
+    )
+    parser.add_argument(
+        "--reads-only",
+        action="store_true",
+        help="Only the reads of the track case (no artist/chart/raw events, no load phase).",
+    )
     parser.add_argument("--database", default="bp_bench_analytics", help="Scratch database name.")
     parser.add_argument(
         "--port",
@@ -94,7 +105,9 @@ def main() -> None:
         # Seeding 10M events takes longer than an access token lives by default.
         "JWT_ACCESS_MINUTES": "600",
     }
-    with _common.django_scratch_database(args.database, env=env, keep=args.keep_db) as url:
+    with _common.django_scratch_database(
+        args.database, env=env, keep=args.keep_db, reuse=args.reuse
+    ) as url:
         run(url, args)
 
 
@@ -367,20 +380,10 @@ GROUP BY day ORDER BY day
 # --- the run -------------------------------------------------------------------------------------
 
 
-def run(url: str, args) -> None:
-    import orjson
-    import psycopg
-    from django.conf import settings
-    from django.db import connection, reset_queries
-    from django.test.utils import CaptureQueriesContext
-    from rest_framework.test import APIClient
+def seed(url: str, args, *, today: datetime.date, first_day: datetime.date, t0: float) -> dict:
+    """The catalog, the events (COPY) and their rollups (the backfill); the tokens."""
+    from django.db import connection
 
-    from content.analytics import periods
-    from content.analytics.days import today as analytics_today
-
-    today = analytics_today()
-    first_day = today - datetime.timedelta(days=args.days - 1)
-    t0 = time.perf_counter()
     seeded = seed_catalog(args.tracks)
     restore = without_secondary_indexes(url)
     copy_seconds = copy_events(
@@ -398,6 +401,50 @@ def run(url: str, args) -> None:
         f"{args.days} days) {rollup_seconds:.1f} s -> {rollup_rows:,} rollup rows "
         f"(total {time.perf_counter() - t0:.0f} s)"
     )
+    return seeded
+
+
+def reseeded(args) -> dict | None:
+    """A reused database's tokens and sizes, or None when it is not seeded yet."""
+    from django.db import connection
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    from beatpass.accounts.models import User
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT EXISTS (SELECT 1 FROM content_trackdailystats)")
+        if not cursor.fetchone()[0]:
+            return None
+        cursor.execute("SELECT count(*) FROM content_trackartist WHERE artist_id = 1")
+        artist_tracks = cursor.fetchone()[0]
+    producer = User.objects.get(email="bench-producer@example.com")
+    small = User.objects.get(email="bench-small@example.com")
+    return {
+        "token": str(RefreshToken.for_user(producer).access_token),
+        "small_token": str(RefreshToken.for_user(small).access_token),
+        "artist_tracks": artist_tracks,
+    }
+
+
+def run(url: str, args) -> None:
+    import orjson
+    import psycopg
+    from django.conf import settings
+    from django.db import connection, reset_queries
+    from django.test.utils import CaptureQueriesContext
+    from rest_framework.test import APIClient
+
+    from content.analytics import periods
+    from content.analytics.days import today as analytics_today
+
+    today = analytics_today()
+    first_day = today - datetime.timedelta(days=args.days - 1)
+    t0 = time.perf_counter()
+    seeded = reseeded(args) if args.reuse else None
+    if seeded is not None:
+        print("reusing the seeded database", args.database)
+    else:
+        seeded = seed(url, args, today=today, first_day=first_day, t0=t0)
 
     # Requests keep their database connection, as served (base settings' CONN_MAX_AGE): the
     # test settings this bench borrows reconnect on every request, which the floor's raw
@@ -461,6 +508,8 @@ def run(url: str, args) -> None:
             RAW_CHART,
         ),
     ]
+    if args.reads_only:
+        cases = cases[:1]
     small_track = _first_track_of_artist(2)
     # The fixed cost of a request, to tell it apart from what the analytics code adds: a plain
     # Django view behind the middleware, and a signed-in DRF no-op (JWT, its user query,
@@ -507,7 +556,11 @@ def run(url: str, args) -> None:
         cpu_a = _cpu_per_call(endpoint(path), cpu_calls, _django_backend_pid)
         cpu_b = _cpu_per_call(floor_of(floor_sql), cpu_calls, lambda: raw.info.backend_pid)
         # The raw-events alternative takes seconds to a minute a call: three calls, no warm-up.
-        raw_samples = _common.interleaved(floor_of(raw_sql), repetitions=3, warmup=0)[0]
+        raw_samples = (
+            [float("nan")]
+            if args.reads_only
+            else _common.interleaved(floor_of(raw_sql), repetitions=3, warmup=0)[0]
+        )
         sa, sb, sr = _common.summary(a), _common.summary(b), _common.summary(raw_samples)
         old_median = _common.summary(old_a)["median"]
         ratio = sa["median"] / sb["median"]
@@ -557,7 +610,7 @@ def run(url: str, args) -> None:
         results["partitioning"] = partition_study(url, args, first_day, today)
 
     ingest = None
-    if args.load_seconds > 0:
+    if args.load_seconds > 0 and not args.reads_only:
         ingest = load_phase(url, args)
     worst = max(ratios)
     print(json.dumps({"details": results, "ingest": ingest}))

@@ -44,7 +44,7 @@ from django.db.models import QuerySet
 from django.db.models.query import FlatValuesListIterable, ValuesIterable, ValuesListIterable
 from psycopg import _queries as psycopg_queries
 
-__all__ = ["Around", "CompiledQuery", "StandInError", "prepared_cursor"]
+__all__ = ["Around", "CompiledQuery", "StandInError", "prepared_cursor", "prepared_fetchone"]
 
 
 class StandInError(RuntimeError):
@@ -101,6 +101,32 @@ def prepared_cursor(connection):
         cursor.cursor.close()
         cursor.cursor = _PreparingCursor(connection.connection)
     return cursor
+
+
+def prepared_fetchone(connection, sql: str, params) -> tuple | None:
+    """The first row of ``sql`` run as ``prepared_cursor`` runs it. When nothing observes the
+    connection's queries (no query log such as ``CaptureQueriesContext`` or ``DEBUG``, no
+    execute wrapper), without Django's cursor wrapper around psycopg's: the same connection
+    checks and error translation, a sixth of a one-statement request's CPU less."""
+    if connection.queries_logged or connection.execute_wrappers or not _may_prepare_now(connection):
+        with prepared_cursor(connection) as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchone()
+    connection.validate_thread_sharing()
+    connection.validate_no_broken_transaction()
+    with connection.wrap_database_errors:
+        cursor = _PreparingCursor(connection.connection)
+        try:
+            cursor.execute(sql, params)
+            return cursor.fetchone()
+        finally:
+            cursor.close()
+
+
+def _may_prepare_now(connection) -> bool:
+    connection.close_if_health_check_failed()  # as ``connection.cursor()`` starts
+    connection.ensure_connection()
+    return _may_prepare(connection)
 
 
 def _may_prepare(connection) -> bool:

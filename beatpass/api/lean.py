@@ -15,29 +15,47 @@ analytics path counts before its statement, so that a throttled request runs non
 The pieces here keep the DRF path's rules:
 
 * ``access_token``: simplejwt's own ``AccessToken`` validation (signature, expiry, type) of a
-  ``Bearer`` header; the user row is then read by the endpoint's own statement, and
-  ``token_user`` applies ``BearerAuthentication.get_user``'s checks to it (unknown, inactive,
-  token older than a password change).
+  ``Bearer`` header, done once per token and process: a validated token is kept (bounded LRU,
+  ``TOKEN_CACHE_SIZE``) with its expiry, which is still enforced on every request, as
+  simplejwt's ``check_exp`` does (leeway included). Nothing else about a token can change
+  (access tokens have no blacklist here; revocation is the password-hash claim, checked
+  against the user's row on every request). The user row is then read by the endpoint's own
+  statement, and ``token_user`` applies ``BearerAuthentication.get_user``'s checks to it
+  (unknown, inactive, token older than a password change).
 * ``throttle_hit``: the same GCRA window (``RateWindow``, one EVALSHA with Redis), key, rate
   and clock as the scope's DRF throttle, and the same ``X-RateLimit-*`` bookkeeping;
-  ``throttle_undo`` takes a counted hit back before a hand-over.
+  ``throttle_undo`` takes a counted hit back before a hand-over. ``throttle_send`` is the same
+  hit in two halves, so that its Redis round trip overlaps the endpoint's statement: the
+  EVALSHA is written to a pooled connection, the caller runs its statement, then
+  ``PendingHit.allowed()`` reads the reply (with any other cache the hit is counted at once).
 * ``drf_headers`` and ``finish``: a lean answer finished as ``APIView.finalize_response``
-  would (JSON, the view's ``Allow``/``Vary`` headers).
+  would (JSON, the view's ``Allow``/``Vary`` headers); ``json_response`` builds a 200 so
+  without a DRF ``Response``.
 * ``drf_throttles_are``: whether a view's throttles are the given classes, so that the scopes a
   lean path counts are the ones its DRF view would.
 """
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.http import HttpRequest
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.http import HttpRequest, HttpResponse
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import NoScriptError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from rest_framework.response import Response
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import AccessToken
-from rest_framework_simplejwt.utils import get_md5_hash_password
+from rest_framework_simplejwt.utils import aware_utcnow, datetime_from_epoch, get_md5_hash_password
 
+from beatpass.api import throttling
 from beatpass.api.renderers import ORJSONRenderer
 from beatpass.api.throttling import RateWindow, ScopedThrottle, _record
 
@@ -46,7 +64,9 @@ __all__ = [
     "drf_headers",
     "drf_throttles_are",
     "finish",
+    "json_response",
     "throttle_hit",
+    "throttle_send",
     "throttle_undo",
     "token_user",
     "token_user_id",
@@ -64,10 +84,47 @@ def access_token(request) -> AccessToken | None:
     raw = header[len(_PREFIX) :]
     if not raw or " " in raw:
         return None
+    known = _tokens.get(raw)
+    if known is not None:
+        token, expires_at = known
+        if expires_at <= aware_utcnow() - token.get_token_backend().get_leeway():
+            with _tokens_lock:
+                _tokens.pop(raw, None)
+            return None  # expired since: the DRF view says so
+        with _tokens_lock:
+            if raw in _tokens:
+                _tokens.move_to_end(raw)
+        return token
     try:
-        return AccessToken(raw)
+        token = AccessToken(raw)
     except TokenError:
         return None
+    # ``AccessToken`` checked that ``exp`` is there and still ahead.
+    expires_at = datetime_from_epoch(token["exp"])
+    with _tokens_lock:
+        _tokens[raw] = (token, expires_at)
+        if len(_tokens) > TOKEN_CACHE_SIZE:
+            _tokens.popitem(last=False)
+    return token
+
+
+# Validated access tokens of this process: raw token -> (token, expiry). Bounded (least
+# recently used out first); about 0.5 KB an entry.
+TOKEN_CACHE_SIZE = 4096
+_tokens: OrderedDict[str, tuple] = OrderedDict()
+_tokens_lock = threading.Lock()
+
+
+def forget_tokens() -> None:
+    """Empty the validated-token cache (a signing key or token setting changed)."""
+    with _tokens_lock:
+        _tokens.clear()
+
+
+@receiver(setting_changed)
+def _token_settings_changed(*, setting, **kwargs) -> None:
+    if setting in {"SIMPLE_JWT", "SECRET_KEY", "USE_TZ"}:
+        forget_tokens()
 
 
 def token_user_id(token: AccessToken) -> int | None:
@@ -125,6 +182,15 @@ def finish(response: Response, *, headers: dict[str, str]) -> Response:
     return response.render()
 
 
+_JSON_CONTENT_TYPE = "application/json"  # what DRF sets for ``ORJSONRenderer`` (no charset)
+
+
+def json_response(data, *, headers: dict[str, str]) -> HttpResponse:
+    """``finish(Response(data), headers=headers)``'s 200 answer built straight: the same bytes
+    (``ORJSONRenderer``), Content-Type and headers, without a DRF ``Response`` to render."""
+    return HttpResponse(_RENDERER.render(data), content_type=_JSON_CONTENT_TYPE, headers=headers)
+
+
 def drf_throttles_are(view_class, *throttle_classes) -> bool:
     """Whether ``view_class`` (a DRF view) throttles with exactly ``throttle_classes``: a lean
     path that counts their scopes itself must count what the DRF view would."""
@@ -143,6 +209,102 @@ def throttle_hit(request, *, scope: str, ident: str) -> bool:
     allowed, info, _wait = window.hit()
     _record(request, info)
     return allowed
+
+
+class PendingHit:
+    """A throttle hit sent, its answer not read yet (``throttle_send``). ``allowed()`` reads
+    it once and records the ``X-RateLimit-*`` numbers, as ``throttle_hit`` does; ``close()``
+    (always, in a ``finally``) gives the Redis connection back, dropping it when its reply was
+    never read, so that no other request reads a stale reply."""
+
+    __slots__ = ("_allowed", "_connection", "_now", "_pool", "_request", "_window")
+
+    def __init__(self, request, window: RateWindow | None, allowed: bool | None = None) -> None:
+        self._request = request
+        self._window = window
+        self._allowed = allowed
+        self._connection = self._pool = None
+        self._now = 0
+
+    @property
+    def known(self) -> bool | None:
+        """The answer when it is already known (no Redis round trip pending), else None."""
+        return self._allowed if self._connection is None else None
+
+    def allowed(self) -> bool:
+        if self._connection is not None:
+            connection = self._connection
+            try:
+                reply = connection.read_response()
+            except NoScriptError:  # a restarted server: not counted, count it the usual way
+                self._release()
+                return self._hit_now()
+            except (RedisConnectionError, RedisTimeoutError):
+                # As redis-py would retry the command: on a fresh connection.
+                connection.disconnect()
+                self._release()
+                return self._hit_now()
+            except BaseException:
+                connection.disconnect()
+                self._release()
+                raise
+            self._release()
+            window = self._window
+            allowed, info, _wait = window._state(self._now, int(reply[1]), bool(reply[0]))
+            _record(self._request, info)
+            self._allowed = allowed
+        return self._allowed
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.disconnect()  # the reply was never read
+            self._release()
+
+    def _release(self) -> None:
+        self._pool.release(self._connection)
+        self._connection = self._pool = None
+
+    def _hit_now(self) -> bool:
+        allowed, info, _wait = self._window.hit()
+        _record(self._request, info)
+        self._allowed = allowed
+        return allowed
+
+
+_GCRA_SHA = hashlib.sha1(throttling._GCRA_LUA.encode(), usedforsecurity=False).hexdigest()
+
+
+def throttle_send(request, *, scope: str, ident: str) -> PendingHit:
+    """``throttle_hit`` in two halves: with Redis the hit's EVALSHA is written now and its
+    reply read by ``PendingHit.allowed()`` (the caller's statement runs meanwhile); with any
+    other cache the hit is counted now. Same key, rate, clock, atomicity and numbers."""
+    rate = settings.THROTTLE_RATES.get(scope)
+    if rate is None:
+        return PendingHit(request, None, allowed=True)
+    window = RateWindow(f"throttle:{scope}:{ident}", rate, timer=ScopedThrottle.timer)
+    pending = PendingHit(request, window)
+    client = throttling._redis_client(window.cache)
+    if client is None:
+        pending._hit_now()
+        return pending
+    pool = client.connection_pool
+    connection = pool.get_connection()
+    now = int(window.timer() * 1_000_000)
+    try:
+        connection.send_command(
+            "EVALSHA", _GCRA_SHA, 1, window.key, now, window.interval, window.period, 1
+        )
+    except (RedisConnectionError, RedisTimeoutError, OSError):
+        connection.disconnect()
+        pool.release(connection)
+        pending._hit_now()  # not sent: the usual way, with redis-py's retries
+        return pending
+    except BaseException:
+        connection.disconnect()
+        pool.release(connection)
+        raise
+    pending._connection, pending._pool, pending._now = connection, pool, now
+    return pending
 
 
 def throttle_undo(request, *, scope: str, ident: str) -> None:

@@ -29,7 +29,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Least
 from rest_framework.exceptions import NotFound
 
-from beatpass.api.compiled import prepared_cursor
+from beatpass.api.compiled import prepared_fetchone
 from content.analytics import periods
 from content.analytics.days import day_bounds
 from content.analytics.models import PlayEvent, TrackDailyStats
@@ -139,6 +139,25 @@ def _sum_columns_for(vendor: str) -> str:
     return ", ".join(columns)
 
 
+@functools.cache
+def _named_sum_columns() -> str:
+    """``_sum_columns_for("postgresql")`` with named placeholders (``_named_sum_params``): the
+    four days are sent once each instead of 28 values, and the sums come back as int8 (the
+    text of a numeric became a ``Decimal`` per column before ``int()``)."""
+    columns = []
+    for metric in METRICS:
+        columns += [
+            f"COALESCE(SUM({metric}), 0)::int8",
+            f"COALESCE(SUM({metric}) FILTER (WHERE day BETWEEN %(p1)s AND %(p2)s), 0)::int8",
+            f"COALESCE(SUM({metric}) FILTER (WHERE day BETWEEN %(q1)s AND %(q2)s), 0)::int8",
+        ]
+    return ", ".join(columns)
+
+
+def _named_sum_params(current: periods.DayRange, previous: periods.DayRange) -> dict:
+    return {"p1": current.first, "p2": current.last, "q1": previous.first, "q2": previous.last}
+
+
 def _sums_sql(count: int) -> str:
     """The sums over ``count`` tracks in one statement, written out rather than compiled by
     the ORM on every request (21 aggregates cost more to compile than to run)."""
@@ -177,10 +196,10 @@ _MANAGERS = Artist.managers.through._meta.db_table
 _TRACK_ANALYTICS_SQL = """
     SELECT t.id, t.name, t.visibility, t.plays, t.likes_count,
            EXISTS (SELECT 1 FROM {credits} ta JOIN {managers} m ON m.artist_id = ta.artist_id
-                   WHERE ta.track_id = t.id AND m.user_id = %s),
+                   WHERE ta.track_id = t.id AND m.user_id = %(viewer)s),
            s.*
     FROM {tracks} t, LATERAL (SELECT {sums} FROM {rollups} WHERE track_id = t.id) s
-    WHERE t.id = %s
+    WHERE t.id = %(track)s
 """
 
 
@@ -191,16 +210,14 @@ def _track_analytics_sql() -> str:
         managers=_MANAGERS,
         tracks=_TRACKS,
         rollups=_ROLLUPS,
-        sums=_sum_columns_for("postgresql"),
+        sums=_named_sum_columns(),
     )
 
 
-def _prepared_fetchone(conn, sql: str, params: Sequence) -> tuple | None:
-    """One row of a hot statement run as a prepared statement (``prepared_cursor``): half of
-    the track analytics statement's server time was planning its 21 FILTER aggregates."""
-    with prepared_cursor(conn) as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchone()
+def _prepared_fetchone(conn, sql: str, params) -> tuple | None:
+    """One row of a hot statement run as a prepared statement (``prepared_fetchone``): half
+    of the track analytics statement's server time was planning its 21 FILTER aggregates."""
+    return prepared_fetchone(conn, sql, params)
 
 
 def track_producer_analytics(*, viewer, track_id: int, period: str, today: datetime.date) -> dict:
@@ -214,7 +231,7 @@ def track_producer_analytics(*, viewer, track_id: int, period: str, today: datet
     current = periods.ending_today(periods.PERIOD_DAYS[period], today)
     previous = current.previous()
     sql = _track_analytics_sql()
-    params = [viewer.pk, *_sum_params(current, previous), track_id]
+    params = {"viewer": viewer.pk, "track": track_id, **_named_sum_params(current, previous)}
     row = _prepared_fetchone(connection, sql, params)
     if row is None:
         raise NotFound()
@@ -246,8 +263,8 @@ def _track_body(
 
 
 # The lean path of ``GET /tracks/{id}/producer-analytics`` (``api.insights``) reads the signed-in
-# viewer's row in the same statement: the row the Bearer authentication would fetch on its own
-# (every concrete column, by ``SIMPLE_JWT["USER_ID_FIELD"]``), then ``_TRACK_ANALYTICS_SQL``'s
+# viewer's row in the same statement: the columns the Bearer authentication's checks and the read
+# check use (``VIEWER_FIELDS``), by ``SIMPLE_JWT["USER_ID_FIELD"]``, then ``_TRACK_ANALYTICS_SQL``'s
 # columns, NULL when there is no such track. No row at all: no such user.
 _VIEWER_TRACK_ANALYTICS_SQL = """
     SELECT {user_columns}, t.id, t.name, t.visibility, t.plays, t.likes_count,
@@ -255,15 +272,19 @@ _VIEWER_TRACK_ANALYTICS_SQL = """
                    WHERE ta.track_id = t.id AND m.user_id = u.{user_pk}),
            s.*
     FROM {users} u
-    LEFT JOIN {tracks} t ON t.id = %s
+    LEFT JOIN {tracks} t ON t.id = %(track)s
     LEFT JOIN LATERAL (SELECT {sums} FROM {rollups} WHERE track_id = t.id) s ON true
-    WHERE u.{user_id_column} = %s
+    WHERE u.{user_id_column} = %(user)s
 """
+
+# What the lean path needs of the viewer: ``lean.token_user``'s checks (active, password hash)
+# and the read check (staff). The rest of the row is left deferred on the user built from it.
+VIEWER_FIELDS = ("is_active", "is_staff", "password")
 
 
 @dataclass(frozen=True)
 class ViewerTrackRead:
-    """One round trip of the lean path: the viewer's user row (``user_fields`` order, through
+    """One round trip of the lean path: the viewer's columns (``user_fields`` order, through
     Django's converters) and, unless the track is missing, its analytics row."""
 
     user_fields: tuple[str, ...]
@@ -277,7 +298,7 @@ class ViewerTrackRead:
 @functools.cache
 def _viewer_track_statement(user_model, id_field: str, alias: str) -> tuple:
     """(sql, user attnames, converters of the user columns) for ``read_viewer_and_track``."""
-    fields = user_model._meta.concrete_fields
+    fields = [user_model._meta.get_field(name) for name in VIEWER_FIELDS]
     names = tuple(f.attname for f in fields)
     qn = connections[alias].ops.quote_name
     sql = _VIEWER_TRACK_ANALYTICS_SQL.format(
@@ -288,11 +309,11 @@ def _viewer_track_statement(user_model, id_field: str, alias: str) -> tuple:
         users=qn(user_model._meta.db_table),
         tracks=_TRACKS,
         rollups=_ROLLUPS,
-        sums=_sum_columns_for("postgresql"),
+        sums=_named_sum_columns(),
         user_id_column=qn(user_model._meta.get_field(id_field).column),
     )
     # The converters ``values_list()`` of these columns would apply (none for today's user
-    # model on PostgreSQL; a JSON or custom field would get its own).
+    # model on PostgreSQL; a custom field would get its own).
     compiler = user_model._default_manager.values_list(*names).query.get_compiler(using=alias)
     compiler.as_sql()
     columns = [column for column, _, _ in compiler.select[: compiler.col_count]]
@@ -302,25 +323,30 @@ def _viewer_track_statement(user_model, id_field: str, alias: str) -> tuple:
 def read_viewer_and_track(
     *, user_model, id_field: str, user_id: int, track_id: int, period: str, today: datetime.date
 ) -> ViewerTrackRead | None:
-    """The viewer's row (``user_model`` whose ``id_field`` is ``user_id``) and track
-    ``track_id``'s analytics for ``period`` in one statement; None when there is no such user.
-    PostgreSQL only."""
+    """The viewer's ``VIEWER_FIELDS`` (``user_model`` whose ``id_field`` is ``user_id``) and
+    track ``track_id``'s analytics for ``period`` in one statement; None when there is no
+    such user. PostgreSQL only."""
     alias = connection.alias  # the rollups' database; the caller checks the users' is the same
     sql, names, converters = _viewer_track_statement(user_model, id_field, alias)
     current = periods.ending_today(periods.PERIOD_DAYS[period], today)
     previous = current.previous()
     conn = connections[alias]
-    row = _prepared_fetchone(conn, sql, [track_id, *_sum_params(current, previous), user_id])
+    params = {"track": track_id, "user": user_id, **_named_sum_params(current, previous)}
+    row = _prepared_fetchone(conn, sql, params)
     if row is None:
         return None
-    user_row = list(row[: len(names)])
-    for position, (functions, expression) in converters:
-        for function in functions:
-            user_row[position] = function(user_row[position], expression, conn)
-    track_row = row[len(names) :]
+    count = len(names)
+    user_row = row[:count]
+    if converters:
+        user_row = list(user_row)
+        for position, (functions, expression) in converters:
+            for function in functions:
+                user_row[position] = function(user_row[position], expression, conn)
+        user_row = tuple(user_row)
+    track_row = row[count:]
     return ViewerTrackRead(
         user_fields=names,
-        user_row=tuple(user_row),
+        user_row=user_row,
         track_row=None if track_row[0] is None else track_row,
         period=period,
         current=current,
