@@ -125,17 +125,20 @@ def _has_field(model, name: str) -> bool:
 def track_analytics_view():
     """``TrackAnalyticsView`` with a lean path (``beatpass.api.lean``) for the common request:
     GET with a Bearer token, ``?period=`` one of the four periods and nothing else, no cookie,
-    ``Accept`` absent, ``*/*`` or ``application/json``. The same token validation, user checks,
-    throttle (X-RateLimit numbers) and read check, but the viewer's row, the track's row, the
-    read check and the 21 sums are one prepared statement (``stats.read_viewer_and_track``;
-    DRF's path reads the user first), without DRF's request wrapping and negotiation.
+    ``Accept`` absent, ``*/*`` or ``application/json``. The same token validation (once per
+    token and process), user checks, throttle (X-RateLimit numbers) and read check, but the
+    viewer's columns, the track's row, the read check and the 21 sums are one prepared
+    statement (``stats.read_viewer_and_track``; DRF's path reads the user first), without
+    DRF's request wrapping, negotiation and ``Response``.
 
-    The throttle hit is counted first, by the token's user id, so a throttled request runs no
-    statement. Anything else goes to ``TrackAnalyticsView``, which also documents the operation
-    (``cls``): a throttled request (its 429, or its 401 if the user is refused: a refused hit
-    is not counted), and a request the authentication refuses (its 401, WWW-Authenticate and
-    all), whose hit is taken back first. A missing or unreadable track is answered here (404,
-    403), as DRF would, its hit counted once."""
+    The throttle hit is sent before the statement and its Redis reply read after it (one
+    round trip hidden behind the other); with another cache it is known first and a throttled
+    request runs no statement. Anything else goes to ``TrackAnalyticsView``, which also
+    documents the operation (``cls``): a throttled request (its 429, or its 401 if the user is
+    refused: a refused hit is not counted; a statement already run is discarded), and a
+    request the authentication refuses (its 401, WWW-Authenticate and all), whose hit is taken
+    back first. A missing or unreadable track is answered here (404, 403), as DRF would, its
+    hit counted once."""
     drf_view = TrackAnalyticsView.as_view()
     headers = lean.drf_headers(TrackAnalyticsView)
     user_model = get_user_model()

@@ -4,12 +4,15 @@ and request. The DRF view is mounted beside it (same middleware) to compare the 
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from django.core.cache import cache
 from django.urls import include, path
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from beatpass.accounts.models import User
+from beatpass.api.tests.test_throttling import redis_url  # noqa: F401 - a fixture
 from beatpass.api.throttling import ScopedThrottle
 from conftest import bearer_client
 from content.analytics.api import insights
@@ -254,3 +257,60 @@ def test_on_a_kept_connection_the_statement_is_prepared_once_and_answers_the_sam
     assert [a[:2] for a in lean] == [a[:2] for a in plain]
     assert lean[0][0] == 200
     assert denied[0] == 403
+
+
+def test_a_cached_token_is_refused_once_its_password_changed(rollups, api_client):  # noqa: F811
+    # Given a manager's token the lean path has validated (and kept)
+    manager = rollups["other_manager"]
+    header = {"HTTP_AUTHORIZATION": f"Bearer {_token_of(manager)}"}
+    assert _both(api_client, rollups["featured"].pk, **header)[0][0] == 200
+
+    # When the password changes (the revocation rule: the token's password-hash claim)
+    manager.set_password("a-new-password-456")
+    manager.save()
+
+    # Then the kept token is refused as DRF refuses it
+    lean, drf = _both(api_client, rollups["featured"].pk, **header)
+    assert lean[0] == 401
+    assert lean == drf
+
+
+@pytest.fixture
+def redis_throttle(redis_url, settings):  # noqa: F811
+    """The throttles on a private Redis (one EVALSHA per hit, overlapping the statement)."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": redis_url,
+            "KEY_PREFIX": f"lean-analytics-{uuid.uuid4()}",
+        }
+    }
+
+
+def test_with_redis_a_throttled_request_answers_drfs_429(
+    rollups,  # noqa: F811
+    producer_client,
+    settings,
+    redis_throttle,
+    django_assert_num_queries,
+):
+    settings.THROTTLE_RATES = {**settings.THROTTLE_RATES, "user": "2/min"}
+    track = rollups["first"].pk
+    answers = {}
+    for prefix in ("/api/v1", "/api/v1/drf"):
+        cache.clear()
+        url = f"{prefix}/tracks/{track}/producer-analytics?period=1-year"
+        answers[prefix] = [_answer(producer_client, url) for _ in range(3)]
+    cache.clear()
+    url = f"/api/v1/tracks/{track}/producer-analytics?period=1-year"
+    assert producer_client.get(url).status_code == 200
+    assert producer_client.get(url).status_code == 200
+    # The hit's reply is read after the statement: a throttled request's result is
+    # discarded, then DRF's view answers (its user query, its 429).
+    with django_assert_num_queries(2) as queries:
+        assert producer_client.get(url).status_code == 429
+    assert "FILTER" in queries.captured_queries[0]["sql"]
+
+    assert [status for status, _, _ in answers["/api/v1"]] == [200, 200, 429]
+    assert answers["/api/v1"][2][2]["Retry-After"]
+    assert answers["/api/v1"] == answers["/api/v1/drf"]
