@@ -13,6 +13,9 @@ from django.core.handlers.wsgi import WSGIHandler
 
 # Persistent connections, as in production (the test settings close them per request).
 settings.DATABASES["default"]["CONN_MAX_AGE"] = 600
+if os.environ.get("BENCH_DB_SOCKET_DIR"):  # PostgreSQL over its Unix-domain socket
+    settings.DATABASES["default"]["HOST"] = os.environ["BENCH_DB_SOCKET_DIR"]
+    settings.DATABASES["default"]["PORT"] = ""
 django.setup()
 
 from django.http import FileResponse, Http404  # noqa: E402

@@ -120,6 +120,27 @@ def first_byte(port: int, path: str, headers: dict) -> tuple[float, float]:
         conn.close()
 
 
+def _start_server(port: int, env: dict) -> subprocess.Popen:
+    return subprocess.Popen(  # noqa: S603
+        [
+            sys.executable, "-m", "gunicorn", "_download_server:application",
+            f"--bind=127.0.0.1:{port}", "--workers=1", "--log-level=warning",
+            f"--pythonpath={_common.REPO_ROOT / 'bench'},{_common.REPO_ROOT}",
+        ],
+        cwd=_common.REPO_ROOT,
+        env=env,
+    )  # fmt: skip
+
+
+def _wait_for(port: int) -> None:
+    for _ in range(200):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+
+
 def interleaved_timings(*sides, repetitions: int, warmup: int) -> list[list[tuple[float, float]]]:
     """``_common.interleaved``, but keeping each side's own (first byte, last byte) timings:
     the call's duration would include reading the whole body."""
@@ -143,6 +164,12 @@ def main() -> None:
     )
     parser.add_argument("--database", default="bp_bench_downloads", help="scratch database name")
     parser.add_argument("--repetitions", type=int, help="samples per side (default 300)")
+    parser.add_argument(
+        "--db-socket",
+        metavar="DIR",
+        help="also run a second gunicorn whose PostgreSQL connection goes through the Unix-domain "
+        "socket in DIR (e.g. /var/run/postgresql), its downloads interleaved with the others",
+    )
     args = parser.parse_args()
     seconds, repetitions, warmup = (2.0, 15, 3) if args.quick else (180.0, 300, 30)
     repetitions = args.repetitions or repetitions
@@ -163,22 +190,16 @@ def main() -> None:
             "DATABASE_URL": url,
             "DJANGO_SETTINGS_MODULE": "beatpass.settings.test",
         }
-        server = subprocess.Popen(  # noqa: S603
-            [
-                sys.executable, "-m", "gunicorn", "_download_server:application",
-                f"--bind=127.0.0.1:{port}", "--workers=1", "--log-level=warning",
-                f"--pythonpath={_common.REPO_ROOT / 'bench'},{_common.REPO_ROOT}",
-            ],
-            cwd=_common.REPO_ROOT,
-            env=server_env,
-        )  # fmt: skip
+        servers = [_start_server(port, server_env)]
+        socket_port = None
+        if args.db_socket:
+            socket_port = free_port(range(port + 1, port + 20))
+            socket_env = {**server_env, "BENCH_DB_SOCKET_DIR": args.db_socket}
+            servers.append(_start_server(socket_port, socket_env))
         try:
-            for _ in range(200):
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                    break
-                except OSError:
-                    time.sleep(0.1)
+            for server_port in (port, socket_port):
+                if server_port is not None:
+                    _wait_for(server_port)
             auth = {"Authorization": f"Bearer {data['token']}"}
             endpoint = f"/api/v1/tracks/{data['track']}/download"
             sides = [
@@ -192,12 +213,14 @@ def main() -> None:
             sides.append(
                 lambda i: first_byte(port, f"/api/v1/bench-shared-path/{data['mp3_name']}", auth)
             )
-            mp3, mp3_floor, wav, wav_floor, shared = interleaved_timings(
-                *sides, repetitions=repetitions, warmup=warmup
-            )
+            if socket_port is not None:
+                sides.append(lambda i: first_byte(socket_port, endpoint + "?format=mp3", auth))
+            timings = interleaved_timings(*sides, repetitions=repetitions, warmup=warmup)
+            mp3, mp3_floor, wav, wav_floor, shared = timings[:5]
         finally:
-            server.terminate()
-            server.wait(timeout=30)
+            for server in servers:
+                server.terminate()
+                server.wait(timeout=30)
             import shutil
 
             shutil.rmtree(media_root, ignore_errors=True)
@@ -228,6 +251,14 @@ def main() -> None:
         f"{_common.fmt_ms(c['median'])}  ratio {c['median'] / b['median']:.2f}; the mp3 download "
         f"over it: ratio {_common.summary([first for first, _ in mp3])['median'] / c['median']:.2f}"
     )
+    if socket_port is not None:
+        u = _common.summary([first for first, _ in timings[5]])
+        m = _common.summary([first for first, _ in mp3])
+        rows.append(
+            f"mp3 with PostgreSQL over the Unix socket (second gunicorn): first byte "
+            f"{_common.fmt_ms(u['median'])} vs {_common.fmt_ms(m['median'])} over TCP loopback; "
+            f"ratio {u['median'] / _common.summary([f for f, _ in mp3_floor])['median']:.2f}"
+        )
     load = os.getloadavg()[0]
     print(f"median of {repetitions}, one gunicorn worker, loopback HTTP, load average {load:.2f}")
     print("\n".join(rows))
