@@ -44,7 +44,15 @@ from django.db.models import QuerySet
 from django.db.models.query import FlatValuesListIterable, ValuesIterable, ValuesListIterable
 from psycopg import _queries as psycopg_queries
 
-__all__ = ["Around", "CompiledQuery", "StandInError", "prepared_cursor", "prepared_fetchone"]
+__all__ = [
+    "Around",
+    "CompiledQuery",
+    "PendingRow",
+    "StandInError",
+    "prepared_cursor",
+    "prepared_fetchone",
+    "prepared_send",
+]
 
 
 class StandInError(RuntimeError):
@@ -118,6 +126,82 @@ def prepared_fetchone(connection, sql: str, params) -> tuple | None:
         cursor = _kept_cursor(connection)
         cursor.execute(sql, params)
         return cursor.fetchone()
+
+
+_DONE = object()
+
+
+class PendingRow:
+    """A prepared statement sent and not read yet (``prepared_send``): the caller works while
+    PostgreSQL runs it. ``fetchone()`` reads its first row; ``close()`` (always, in a
+    ``finally``) reads and drops a result never fetched, so that the connection is left ready,
+    and lets go of the connection's lock, held from the send."""
+
+    __slots__ = ("_connection", "_cursor", "_first", "_gen", "_lock")
+
+    def __init__(self, connection, cursor, gen, first, lock) -> None:
+        self._connection, self._cursor, self._gen = connection, cursor, gen
+        self._first, self._lock = first, lock
+
+    def fetchone(self) -> tuple | None:
+        self._finish()
+        with self._connection.wrap_database_errors:
+            return self._cursor.fetchone()
+
+    def close(self) -> None:
+        try:
+            self._finish()
+        finally:
+            if self._lock is not None:
+                self._lock.release()
+                self._lock = None
+
+    def _finish(self) -> None:
+        gen, self._gen = self._gen, None
+        if gen is None:
+            return
+        if self._first is not _DONE:
+            with self._connection.wrap_database_errors:
+                self._cursor._conn.wait(_resumed(gen, self._first))
+
+
+def _resumed(gen, first):
+    """``gen`` (a psycopg generator already run to its first wait, ``first``) to hand to
+    ``Connection.wait``."""
+    ready = yield first
+    while True:
+        try:
+            waiting = gen.send(ready)
+        except StopIteration as stop:
+            return stop.value
+        ready = yield waiting
+
+
+def prepared_send(connection, sql: str, params) -> PendingRow | None:
+    """``prepared_fetchone`` in two halves: the statement is sent (prepared first, a round trip,
+    on its first use by the connection) and a ``PendingRow`` returned, whose ``fetchone()``
+    waits for its row. None where ``prepared_fetchone`` takes Django's cursor wrapper (a query
+    log or an execute wrapper observes the connection, prepared statements are off): the
+    caller runs it whole then. Uses psycopg's statement generator (``Cursor._execute_gen``)
+    as ``Cursor.execute`` does, run to its first wait here and to its end by ``fetchone()``."""
+    if connection.queries_logged or connection.execute_wrappers or not _may_prepare_now(connection):
+        return None
+    connection.validate_thread_sharing()
+    connection.validate_no_broken_transaction()
+    cursor = _kept_cursor(connection)
+    lock = cursor._conn.lock
+    lock.acquire()
+    try:
+        with connection.wrap_database_errors:
+            gen = cursor._execute_gen(sql, params, prepare=True)
+            try:
+                first = next(gen)
+            except StopIteration:
+                first = _DONE
+    except BaseException:
+        lock.release()
+        raise
+    return PendingRow(connection, cursor, gen, first, lock)
 
 
 def _kept_cursor(connection) -> _PreparingCursor:

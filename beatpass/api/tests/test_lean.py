@@ -192,3 +192,51 @@ def test_a_flushed_script_cache_still_counts_once(redis_default_cache, settings)
         hit.close()
 
     assert req.ratelimit.remaining == 4
+
+
+# --- a prepared statement in two halves ----------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_sent_statement_is_read_after_other_work():
+    from django.db import connection
+
+    from beatpass.api.compiled import prepared_send
+
+    sql = "SELECT %(a)s::int + %(b)s::int, pg_backend_pid()"
+    pending = prepared_send(connection, sql, {"a": 2, "b": 3})
+    assert pending is not None  # nothing logs queries here: the two-half path
+    try:
+        other_work = sum(range(1000))
+        row = pending.fetchone()
+    finally:
+        pending.close()
+
+    assert other_work == 499500
+    assert row[0] == 5
+    assert connection.connection.lock.acquire(blocking=False)  # let go of
+    connection.connection.lock.release()
+
+
+@pytest.mark.django_db
+def test_a_sent_statement_never_read_leaves_the_connection_ready():
+    from django.db import connection
+
+    from beatpass.api.compiled import prepared_send
+
+    pending = prepared_send(connection, "SELECT %(a)s::int", {"a": 7})
+    pending.close()  # the caller gave up (a throttled request)
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 41 + 1")
+        assert cursor.fetchone() == (42,)
+
+
+@pytest.mark.django_db
+def test_with_queries_logged_the_statement_is_run_whole(django_assert_num_queries):
+    from django.db import connection
+
+    from beatpass.api.compiled import prepared_send
+
+    with django_assert_num_queries(0):
+        assert prepared_send(connection, "SELECT %(a)s::int", {"a": 1}) is None

@@ -131,9 +131,9 @@ def track_analytics_view():
     statement (``stats.read_viewer_and_track``; DRF's path reads the user first), without
     DRF's request wrapping, negotiation and ``Response``.
 
-    The throttle hit is sent before the statement and its Redis reply read after it (one
-    round trip hidden behind the other); with another cache it is known first and a throttled
-    request runs no statement. Anything else goes to ``TrackAnalyticsView``, which also
+    The statement is sent first and its row read last: the throttle's hit is counted while
+    PostgreSQL runs it (with Redis, one round trip hidden behind the other); a throttled
+    request's row is discarded. Anything else goes to ``TrackAnalyticsView``, which also
     documents the operation (``cls``): a throttled request (its 429, or its 401 if the user is
     refused: a refused hit is not counted; a statement already run is discarded), and a
     request the authentication refuses (its 401, WWW-Authenticate and all), whose hit is taken
@@ -183,24 +183,25 @@ def track_analytics_view():
         except NotFound:
             return drf_view(request, track_id=track_id)
         ident = str(user_id)
-        # The throttle's round trip (Redis) overlaps the statement; a throttled request's
-        # result is discarded (with another cache the hit is known first: no statement).
-        hit = lean.throttle_send(request, scope=user_scope, ident=ident)
-        try:
-            if hit.known is False:
-                return drf_view(request, track_id=track_id)
-            read = stats.read_viewer_and_track(
-                user_model=user_model,
-                id_field=jwt_settings.USER_ID_FIELD,
-                user_id=user_id,
-                track_id=pk,
-                period=period,
-                today=today(),
-            )
-            if not hit.allowed():
-                return drf_view(request, track_id=track_id)
-        finally:
-            hit.close()
+        # The statement is sent first and read last: PostgreSQL runs it while the throttle
+        # counts the hit (with Redis, both round trips at once). A throttled request's result
+        # is discarded.
+        with stats.send_viewer_and_track(
+            user_model=user_model,
+            id_field=jwt_settings.USER_ID_FIELD,
+            user_id=user_id,
+            track_id=pk,
+            period=period,
+            today=today(),
+        ) as pending:
+            hit = lean.throttle_send(request, scope=user_scope, ident=ident)
+            try:
+                allowed = hit.allowed()
+            finally:
+                hit.close()
+            read = pending.result() if allowed else None
+        if not allowed:
+            return drf_view(request, track_id=track_id)
         row = None if read is None else dict(zip(read.user_fields, read.user_row, strict=True))
         user = lean.token_user(token, user_id=user_id, row=row)
         if user is None:

@@ -29,7 +29,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Least
 from rest_framework.exceptions import NotFound
 
-from beatpass.api.compiled import prepared_fetchone
+from beatpass.api.compiled import prepared_fetchone, prepared_send
 from content.analytics import periods
 from content.analytics.days import day_bounds
 from content.analytics.models import PlayEvent, TrackDailyStats
@@ -326,13 +326,62 @@ def read_viewer_and_track(
     """The viewer's ``VIEWER_FIELDS`` (``user_model`` whose ``id_field`` is ``user_id``) and
     track ``track_id``'s analytics for ``period`` in one statement; None when there is no
     such user. PostgreSQL only."""
+    with send_viewer_and_track(
+        user_model=user_model,
+        id_field=id_field,
+        user_id=user_id,
+        track_id=track_id,
+        period=period,
+        today=today,
+    ) as pending:
+        return pending.result()
+
+
+class PendingViewerTrackRead:
+    """``read_viewer_and_track`` sent, not read yet (``send_viewer_and_track``): a context
+    manager, whose ``result()`` waits for the row."""
+
+    def __init__(self, conn, sql: str, params: dict, statement: tuple, days: tuple) -> None:
+        self._conn, self._sql, self._params = conn, sql, params
+        self._statement, self._days = statement, days
+        self._pending = prepared_send(conn, sql, params)
+
+    def __enter__(self) -> PendingViewerTrackRead:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._pending is not None:
+            self._pending.close()
+
+    def result(self) -> ViewerTrackRead | None:
+        if self._pending is None:
+            row = _prepared_fetchone(self._conn, self._sql, self._params)
+        else:
+            row = self._pending.fetchone()
+        return _viewer_track_read(row, self._conn, self._statement, self._days)
+
+
+def send_viewer_and_track(
+    *, user_model, id_field: str, user_id: int, track_id: int, period: str, today: datetime.date
+) -> PendingViewerTrackRead:
+    """``read_viewer_and_track``'s statement sent now, to be read by ``result()`` once the
+    caller's other work (the throttle) is done: PostgreSQL runs it meanwhile."""
     alias = connection.alias  # the rollups' database; the caller checks the users' is the same
-    sql, names, converters = _viewer_track_statement(user_model, id_field, alias)
+    statement = _viewer_track_statement(user_model, id_field, alias)
     current = periods.ending_today(periods.PERIOD_DAYS[period], today)
     previous = current.previous()
-    conn = connections[alias]
     params = {"track": track_id, "user": user_id, **_named_sum_params(current, previous)}
-    row = _prepared_fetchone(conn, sql, params)
+    return PendingViewerTrackRead(
+        connections[alias], statement[0], params, statement, (period, current, previous)
+    )
+
+
+def _viewer_track_read(row, conn, statement: tuple, days: tuple) -> ViewerTrackRead | None:
+    _sql, names, converters = statement
+    period, current, previous = days
     if row is None:
         return None
     count = len(names)
