@@ -133,15 +133,15 @@ _DONE = object()
 
 class PendingRow:
     """A prepared statement sent and not read yet (``prepared_send``): the caller works while
-    PostgreSQL runs it. ``fetchone()`` reads its first row; ``close()`` (always, in a
-    ``finally``) reads and drops a result never fetched, so that the connection is left ready,
-    and lets go of the connection's lock, held from the send."""
+    PostgreSQL runs it, without using this connection meanwhile (psycopg would refuse a second
+    statement while a result is pending). ``fetchone()`` reads its first row; ``close()``
+    (always, in a ``finally``) reads and drops a result never fetched, so that the connection
+    is left ready."""
 
-    __slots__ = ("_connection", "_cursor", "_first", "_gen", "_lock")
+    __slots__ = ("_connection", "_cursor", "_first", "_gen")
 
-    def __init__(self, connection, cursor, gen, first, lock) -> None:
-        self._connection, self._cursor, self._gen = connection, cursor, gen
-        self._first, self._lock = first, lock
+    def __init__(self, connection, cursor, gen, first) -> None:
+        self._connection, self._cursor, self._gen, self._first = connection, cursor, gen, first
 
     def fetchone(self) -> tuple | None:
         self._finish()
@@ -149,20 +149,15 @@ class PendingRow:
             return self._cursor.fetchone()
 
     def close(self) -> None:
-        try:
-            self._finish()
-        finally:
-            if self._lock is not None:
-                self._lock.release()
-                self._lock = None
+        self._finish()
 
     def _finish(self) -> None:
         gen, self._gen = self._gen, None
-        if gen is None:
+        if gen is None or self._first is _DONE:
             return
-        if self._first is not _DONE:
-            with self._connection.wrap_database_errors:
-                self._cursor._conn.wait(_resumed(gen, self._first))
+        conn = self._cursor._conn
+        with self._connection.wrap_database_errors, conn.lock:
+            conn.wait(_resumed(gen, self._first))
 
 
 def _resumed(gen, first):
@@ -189,19 +184,13 @@ def prepared_send(connection, sql: str, params) -> PendingRow | None:
     connection.validate_thread_sharing()
     connection.validate_no_broken_transaction()
     cursor = _kept_cursor(connection)
-    lock = cursor._conn.lock
-    lock.acquire()
-    try:
-        with connection.wrap_database_errors:
-            gen = cursor._execute_gen(sql, params, prepare=True)
-            try:
-                first = next(gen)
-            except StopIteration:
-                first = _DONE
-    except BaseException:
-        lock.release()
-        raise
-    return PendingRow(connection, cursor, gen, first, lock)
+    with connection.wrap_database_errors, cursor._conn.lock:
+        gen = cursor._execute_gen(sql, params, prepare=True)
+        try:
+            first = next(gen)
+        except StopIteration:
+            first = _DONE
+    return PendingRow(connection, cursor, gen, first)
 
 
 def _kept_cursor(connection) -> _PreparingCursor:

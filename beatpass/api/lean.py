@@ -43,6 +43,10 @@ from collections import OrderedDict
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.cache import DEFAULT_CACHE_ALIAS, caches
+from django.core.cache.backends.dummy import DummyCache
+from django.core.cache.backends.locmem import LocMemCache
+from django.core.cache.backends.redis import RedisCache
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
@@ -66,6 +70,7 @@ __all__ = [
     "finish",
     "json_response",
     "throttle_hit",
+    "throttle_keeps_off_the_database",
     "throttle_send",
     "throttle_undo",
     "token_user",
@@ -305,6 +310,15 @@ def throttle_send(request, *, scope: str, ident: str) -> PendingHit:
         raise
     pending._connection, pending._pool, pending._now = connection, pool, now
     return pending
+
+
+_NOT_SQL_CACHES = (RedisCache, LocMemCache, DummyCache)
+
+
+def throttle_keeps_off_the_database() -> bool:
+    """Whether the throttles' cache (``default``) uses no database connection (Redis, locmem,
+    dummy), so that a statement may be pending on one while a hit is counted."""
+    return isinstance(caches[DEFAULT_CACHE_ALIAS], _NOT_SQL_CACHES)
 
 
 def throttle_undo(request, *, scope: str, ident: str) -> None:

@@ -214,8 +214,6 @@ def test_a_sent_statement_is_read_after_other_work():
 
     assert other_work == 499500
     assert row[0] == 5
-    assert connection.connection.lock.acquire(blocking=False)  # let go of
-    connection.connection.lock.release()
 
 
 @pytest.mark.django_db
@@ -240,3 +238,14 @@ def test_with_queries_logged_the_statement_is_run_whole(django_assert_num_querie
 
     with django_assert_num_queries(0):
         assert prepared_send(connection, "SELECT %(a)s::int", {"a": 1}) is None
+
+
+def test_a_database_cache_keeps_the_statement_after_the_hit(settings):
+    assert lean.throttle_keeps_off_the_database()  # the test settings' locmem
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "throttle_cache",
+        }
+    }
+    assert not lean.throttle_keeps_off_the_database()

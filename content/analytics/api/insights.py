@@ -133,7 +133,8 @@ def track_analytics_view():
 
     The statement is sent first and its row read last: the throttle's hit is counted while
     PostgreSQL runs it (with Redis, one round trip hidden behind the other); a throttled
-    request's row is discarded. Anything else goes to ``TrackAnalyticsView``, which also
+    request's row is discarded. (Not with a database cache for the throttles: the statement
+    then runs after the hit.) Anything else goes to ``TrackAnalyticsView``, which also
     documents the operation (``cls``): a throttled request (its 429, or its 401 if the user is
     refused: a refused hit is not counted; a statement already run is discarded), and a
     request the authentication refuses (its 401, WWW-Authenticate and all), whose hit is taken
@@ -193,6 +194,7 @@ def track_analytics_view():
             track_id=pk,
             period=period,
             today=today(),
+            send=lean.throttle_keeps_off_the_database(),
         ) as pending:
             hit = lean.throttle_send(request, scope=user_scope, ident=ident)
             try:

@@ -341,10 +341,12 @@ class PendingViewerTrackRead:
     """``read_viewer_and_track`` sent, not read yet (``send_viewer_and_track``): a context
     manager, whose ``result()`` waits for the row."""
 
-    def __init__(self, conn, sql: str, params: dict, statement: tuple, days: tuple) -> None:
+    def __init__(
+        self, conn, sql: str, params: dict, statement: tuple, days: tuple, *, send: bool
+    ) -> None:
         self._conn, self._sql, self._params = conn, sql, params
         self._statement, self._days = statement, days
-        self._pending = prepared_send(conn, sql, params)
+        self._pending = prepared_send(conn, sql, params) if send else None
 
     def __enter__(self) -> PendingViewerTrackRead:
         return self
@@ -365,17 +367,25 @@ class PendingViewerTrackRead:
 
 
 def send_viewer_and_track(
-    *, user_model, id_field: str, user_id: int, track_id: int, period: str, today: datetime.date
+    *,
+    user_model,
+    id_field: str,
+    user_id: int,
+    track_id: int,
+    period: str,
+    today: datetime.date,
+    send: bool = True,
 ) -> PendingViewerTrackRead:
-    """``read_viewer_and_track``'s statement sent now, to be read by ``result()`` once the
-    caller's other work (the throttle) is done: PostgreSQL runs it meanwhile."""
+    """``read_viewer_and_track``'s statement sent now (unless ``send`` is false: then run whole
+    by ``result()``), to be read by ``result()`` once the caller's other work (the throttle)
+    is done: PostgreSQL runs it meanwhile. The caller must not use the connection before."""
     alias = connection.alias  # the rollups' database; the caller checks the users' is the same
     statement = _viewer_track_statement(user_model, id_field, alias)
     current = periods.ending_today(periods.PERIOD_DAYS[period], today)
     previous = current.previous()
     params = {"track": track_id, "user": user_id, **_named_sum_params(current, previous)}
     return PendingViewerTrackRead(
-        connections[alias], statement[0], params, statement, (period, current, previous)
+        connections[alias], statement[0], params, statement, (period, current, previous), send=send
     )
 
 
