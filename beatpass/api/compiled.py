@@ -50,6 +50,7 @@ __all__ = [
     "PendingRow",
     "StandInError",
     "prepared_cursor",
+    "prepared_fetchall",
     "prepared_fetchone",
     "prepared_send",
 ]
@@ -116,16 +117,25 @@ def prepared_fetchone(connection, sql: str, params) -> tuple | None:
     connection's queries (no query log such as ``CaptureQueriesContext`` or ``DEBUG``, no
     execute wrapper), without Django's cursor wrapper around psycopg's: the same connection
     checks and error translation, a sixth of a one-statement request's CPU less."""
+    return _prepared_fetch(connection, sql, params, all_rows=False)
+
+
+def prepared_fetchall(connection, sql: str, params) -> list[tuple]:
+    """``prepared_fetchone``, every row."""
+    return _prepared_fetch(connection, sql, params, all_rows=True)
+
+
+def _prepared_fetch(connection, sql: str, params, *, all_rows: bool):
     if connection.queries_logged or connection.execute_wrappers or not _may_prepare_now(connection):
         with prepared_cursor(connection) as cursor:
             cursor.execute(sql, params)
-            return cursor.fetchone()
+            return cursor.fetchall() if all_rows else cursor.fetchone()
     connection.validate_thread_sharing()
     connection.validate_no_broken_transaction()
     with connection.wrap_database_errors:
         cursor = _kept_cursor(connection)
         cursor.execute(sql, params)
-        return cursor.fetchone()
+        return cursor.fetchall() if all_rows else cursor.fetchone()
 
 
 _DONE = object()
@@ -338,10 +348,12 @@ class CompiledQuery:
             if statement.names is None:
                 raise TypeError("around needs a values() queryset")
             sql, params = around.sql(sql), [*params, *around.params]
-        cursor = prepared_cursor(connection) if self._prepared else connection.cursor()
-        with cursor:
-            cursor.execute(sql, params)
-            fetched = cursor.fetchall()
+        if self._prepared:
+            fetched = prepared_fetchall(connection, sql, params)
+        else:
+            with connection.cursor() as cursor:
+                cursor.execute(sql, params)
+                fetched = cursor.fetchall()
         out = []
         for raw in fetched:
             if around is not None:
