@@ -138,3 +138,55 @@ class CSPMiddleware(csp_middleware.CSPMiddleware):
         # silently missing nonce.
         request.csp_nonce = csp_middleware.CheckableLazyObject(self._csp_nonce_post_response)
         return response
+
+
+class SiteOnlyMiddleware:
+    """Runs ``SITE_ONLY_MIDDLEWARE`` (sessions, CSRF, ``request.user``, messages) for every
+    path except the API's (``SITE_ONLY_SKIP_PREFIX``, ``/api/``).
+
+    The API authenticates with Bearer tokens only and never reads a session, a CSRF cookie or a
+    flash message, but Django's stack built all four for each API request: about 38 µs of CPU
+    on a 110 µs stack (measured through the WSGI handler with a no-op view), a tenth of a cheap
+    API answer. The admin and every other page get them exactly as before, in the same order,
+    their ``process_view`` hooks (CSRF's check) included. Only the hooks this wrapper can
+    forward are allowed: a wrapped middleware with ``process_exception`` or
+    ``process_template_response`` is a configuration error."""
+
+    sync_capable = True
+    async_capable = False
+
+    def __init__(self, get_response):
+        from django.core.exceptions import ImproperlyConfigured
+        from django.core.handlers.exception import convert_exception_to_response
+        from django.utils.module_loading import import_string
+
+        self.get_response = get_response
+        self.prefix = settings.SITE_ONLY_SKIP_PREFIX
+        handler = convert_exception_to_response(get_response)
+        hooks = []
+        for path in reversed(settings.SITE_ONLY_MIDDLEWARE):
+            instance = import_string(path)(handler)
+            for unsupported in ("process_exception", "process_template_response"):
+                if hasattr(instance, unsupported):
+                    raise ImproperlyConfigured(
+                        f"{path} has {unsupported}: it cannot be wrapped by SiteOnlyMiddleware."
+                    )
+            if hasattr(instance, "process_view"):
+                hooks.insert(0, instance.process_view)
+            handler = convert_exception_to_response(instance)
+        self.site = handler
+        self.view_hooks = tuple(hooks)
+
+    def __call__(self, request):
+        if request.path_info.startswith(self.prefix):
+            return self.get_response(request)
+        return self.site(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if request.path_info.startswith(self.prefix):
+            return None
+        for hook in self.view_hooks:
+            response = hook(request, view_func, view_args, view_kwargs)
+            if response is not None:
+                return response
+        return None
