@@ -272,3 +272,33 @@ def simulated_payment_event(*, purchase, succeeded: bool = True) -> dict[str, An
         "livemode": False,
         "data": {"object": intent},
     }
+
+
+def simulated_refund_event(*, purchase) -> dict[str, Any]:
+    """A ``charge.refunded`` event refunding ``purchase`` in full, in Stripe's shape, as the
+    gateway sends once a refund (an approved refund request, say) went through."""
+    import uuid
+
+    from content.commerce.pricing import to_minor_units
+
+    total = to_minor_units(purchase.total_amount, purchase.currency)
+    return {
+        "id": f"evt_sim_{uuid.uuid4().hex[:24]}",
+        "object": "event",
+        "api_version": "2024-06-20",
+        "created": int(clock.now().timestamp()),
+        "type": "charge.refunded",
+        "livemode": False,
+        "data": {
+            "object": {
+                "id": f"ch_sim_{purchase.pk}",
+                "object": "charge",
+                "payment_intent": purchase.payment_intent_id,
+                "amount": total,
+                "amount_refunded": total,
+                "currency": purchase.currency.lower(),
+                "refunded": True,
+                "metadata": {"purchase_id": str(purchase.pk)},
+            }
+        },
+    }
