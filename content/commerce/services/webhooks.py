@@ -77,7 +77,12 @@ def sign_payload(payload: str, *, timestamp: int | None = None, secret: str | No
 
 
 def webhook_verify(*, payload: bytes, signature: str | None) -> None:
-    """Nothing if ``signature`` is valid and recent; else 400 (nothing is stored)."""
+    """Nothing if ``signature`` is valid and recent; else 400 (nothing is stored). A body that
+    is not UTF-8 was never signed by Stripe (the library would fail decoding it)."""
+    try:
+        payload.decode("utf-8")
+    except UnicodeDecodeError:
+        raise WebhookSignatureInvalid("Invalid webhook signature.") from None
     # The platform endpoint's secret, then the Connect endpoint's (payout.*, account.updated
     # come from an endpoint for connected accounts, which Stripe signs with its own secret).
     secrets = [settings.COMMERCE_WEBHOOK_SECRET]
