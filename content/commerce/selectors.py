@@ -278,11 +278,18 @@ def artist_recent_sales(*, artist, limit: int = 10):
 
 def producer_artist_for(*, user, artist_id: int | None = None):
     """The artist the ``/artist/...`` endpoints speak about: ``artist_id`` (one the user
-    manages) or the user's first managed artist; 403 ``no_artist_profile`` without one."""
+    manages: else 403 ``not_artist_manager``) or the user's first managed artist; 403
+    ``no_artist_profile`` without one."""
 
     artists = Artist.objects.all() if user.is_staff else Artist.objects.managed_by(user)
     if artist_id is not None:
         artist = artists.filter(pk=artist_id).first()
+        if artist is None:
+            raise ApplicationError(
+                "Only the artist's managers can see its sales and payouts.",
+                code="not_artist_manager",
+                status=403,
+            )
     else:
         artist = Artist.objects.managed_by(user).order_by("id").first()
     if artist is None:
