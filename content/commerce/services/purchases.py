@@ -300,7 +300,7 @@ def purchase_for_intent(intent: dict) -> Purchase | None:
     found = Purchase.objects.filter(payment_intent_id=intent.get("id")).first()
     if found is None:
         purchase_id = (intent.get("metadata") or {}).get("purchase_id")
-        if purchase_id and str(purchase_id).isdigit():
+        if purchase_id and str(purchase_id).isascii() and str(purchase_id).isdigit():
             found = Purchase.objects.filter(pk=int(purchase_id)).first()
     return found
 
