@@ -128,3 +128,13 @@ def test_a_private_track_is_quoted_as_not_for_sale_to_its_own_managers(cast, for
 
     assert response.status_code == 400
     assert response.json()["error_code"] == "track_not_for_sale"
+
+
+def test_a_private_track_shows_no_price_to_its_managers(cast, for_sale):
+    for_sale.visibility = Visibility.PRIVATE
+    for_sale.save()
+
+    for who in ("main artist manager", "featured artist manager", "staff"):
+        track = bearer_client(cast[who]).get(f"/api/v1/tracks/{for_sale.pk}").json()["track"]
+        assert track["price"] is None, who
+        assert track["exclusive_price"] == 29.99  # the producer's setting, kept for later
