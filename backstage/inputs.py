@@ -30,7 +30,7 @@ class ArtistReferenceField(serializers.Field):
             self.fail("invalid")
         if isinstance(data, int) and data >= 1:
             return data
-        if isinstance(data, str) and data.strip().isdigit() and int(data) >= 1:
+        if isinstance(data, str) and data.isascii() and data.strip().isdigit() and int(data) >= 1:
             return int(data)
         self.fail("invalid")
 

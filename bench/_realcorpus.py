@@ -1,4 +1,7 @@
-"""Real music for the duplicate benches: recordings and compositions nobody on the project made.
+"""Real music for the benches and the real-material tests: recordings and compositions nobody
+on the project made. The one home of the MIDI rendering (fluidsynth, MMA): the benches import it
+as ``_realcorpus`` (``bench/`` on ``sys.path``), the tests as ``bench._realcorpus``; it needs
+no Django (numpy, PyAV, scipy and ``content.audio``'s pure estimator only).
 
 Sources (Debian packages, installed with apt-get by name when missing and root; otherwise the
 bench says which package to install and runs on what it has):
@@ -17,10 +20,12 @@ Each original is the first ``SECONDS`` seconds of a piece (pieces shorter than
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import shutil
 import subprocess
 import sys
+import wave
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -146,20 +151,41 @@ def decode(path: Path, *, limit: float | None = None) -> np.ndarray:
     return audio[: int(limit * SR)] if limit else audio
 
 
+def fluidsynth_render(mid: Path, wav: Path, *, rate: int, font: Path, timeout: int = 600) -> Path:
+    """fluidsynth's offline render of a MIDI file to a WAV (gain 0.6, stereo at ``rate``),
+    written under a temporary name and renamed, so an interrupted render leaves no WAV."""
+    tmp = wav.with_suffix(".tmp.wav")
+    subprocess.run(  # noqa: S603
+        ["fluidsynth", "-ni", "-q", "-g", "0.6", "-r", str(rate), "-F", str(tmp),  # noqa: S607
+         str(font), str(mid)],
+        capture_output=True,
+        check=True,
+        timeout=timeout,
+    )  # fmt: skip
+    tmp.rename(wav)
+    return wav
+
+
+def mma_compile(chart: str, mid: Path, *, check: bool = False) -> subprocess.CompletedProcess:
+    """MMA (Musical MIDI Accompaniment) writes ``mid`` from a chart (the chart is kept next to
+    it, ``.mma``). ``check``: raise when MMA fails; otherwise the caller looks for ``mid``."""
+    source = mid.with_suffix(".mma")
+    source.write_text(chart)
+    return subprocess.run(  # noqa: S603
+        ["mma", "-f", str(mid), str(source)],  # noqa: S607
+        capture_output=True,
+        text=True,
+        check=check,
+        timeout=120,
+    )
+
+
 def render_midi(path: Path) -> np.ndarray:
     """fluidsynth's offline render of a MIDI file with the GM soundfont (44.1 kHz stereo)."""
     font = soundfont()
     out = _cache_path(f"midi-wav:{path}" + ("" if font == SOUNDFONT else f":{font}"), ".wav")
     if not out.exists():
-        tmp = out.with_suffix(".tmp.wav")
-        subprocess.run(  # noqa: S603
-            ["fluidsynth", "-ni", "-q", "-g", "0.6", "-r", str(SR), "-F", str(tmp),  # noqa: S607
-             str(font), str(path)],
-            capture_output=True,
-            check=True,
-            timeout=600,
-        )  # fmt: skip
-        tmp.rename(out)
+        fluidsynth_render(path, out, rate=SR, font=font)
     return decode(out)
 
 
@@ -225,13 +251,14 @@ def speed(audio: np.ndarray, factor: float) -> np.ndarray:
     return resample(audio, int(round(SR * factor)), SR)
 
 
-def tempo(audio: np.ndarray, factor: float) -> np.ndarray:
-    """Time-stretched by ``factor`` with the pitch kept (FFmpeg's atempo, WSOLA)."""
+def tempo(audio: np.ndarray, factor: float, *, rate: int = SR) -> np.ndarray:
+    """Stereo ``audio`` at ``rate`` time-stretched by ``factor`` with the pitch kept (FFmpeg's
+    atempo, WSOLA)."""
     import av
     from av.filter import Graph
 
     graph = Graph()
-    source = graph.add_abuffer(format="fltp", sample_rate=SR, layout="stereo")
+    source = graph.add_abuffer(format="fltp", sample_rate=rate, layout="stereo")
     stretch = graph.add("atempo", f"{factor:.4f}")
     sink = graph.add("abuffersink")
     source.link_to(stretch)
@@ -243,9 +270,9 @@ def tempo(audio: np.ndarray, factor: float) -> np.ndarray:
         frame = av.AudioFrame.from_ndarray(
             np.ascontiguousarray(planes[:, start : start + 8192]), format="fltp", layout="stereo"
         )
-        frame.sample_rate = SR
+        frame.sample_rate = rate
         frame.pts = start
-        frame.time_base = Fraction(1, SR)
+        frame.time_base = Fraction(1, rate)
         graph.push(frame)
         out += _drain(graph)
     graph.push(None)
@@ -301,6 +328,134 @@ def excerpt(audio: np.ndarray, seconds: float) -> np.ndarray:
     """``seconds`` from the middle of the piece (off the item grid: +0.37 s)."""
     start = max(0, (audio.shape[0] - int(seconds * SR)) // 2 + int(0.37 * SR))
     return audio[start : start + int(seconds * SR)]
+
+
+# --- pieces rendered at test time (content/audio/tests, content/fingerprints/tests) -------------
+#
+# Two sources, both Debian packages that ``scripts/system-deps.sh --browser`` (``make
+# test-system-deps``) installs, with ``fluidsynth`` and the small General MIDI soundfont
+# ``timgm6mb-soundfont`` to play them: accompaniments written by MMA from its groove library
+# over a chord chart, exactly as ``estimation_real.py`` writes them (tempo and key are what MMA
+# is told), and compositions of OpenMSX, whose tempo comes from the file. Rendered at the
+# estimator's analysis rate (no resampling in the tests). Nothing is skipped: a missing tool
+# fails the test that needs it, saying what to install (a silent skip would let the pinned
+# cases rot unnoticed).
+
+OPENMSX = MIDI_DIRS["openttd-openmsx"]
+INSTALL = "run scripts/system-deps.sh --browser as root (make test-system-deps)"
+
+
+def _analysis_rate() -> int:
+    from content.audio import estimate  # pure numpy: no Django
+
+    return estimate.ANALYSIS_RATE
+
+
+RATE = _analysis_rate()  # the tests' renders and copies are at the estimator's analysis rate
+
+
+def require(*, mma: bool = False, openmsx: bool = False) -> None:
+    """Fail (not skip) the calling test with what to install when a tool is missing."""
+    import pytest
+
+    missing = []
+    if not shutil.which("fluidsynth"):
+        missing.append("fluidsynth (package fluidsynth)")
+    if not SMALL_SOUNDFONT.exists():
+        missing.append(f"{SMALL_SOUNDFONT} (package timgm6mb-soundfont)")
+    if mma and not shutil.which("mma"):
+        missing.append("mma (package mma)")
+    if openmsx and not OPENMSX.is_dir():
+        missing.append(f"{OPENMSX} (package openttd-openmsx)")
+    if missing:
+        pytest.fail(f"Missing for the real-material tests: {', '.join(missing)}; {INSTALL}.")
+
+
+def mma_chart(groove: str, bpm: int, chords: tuple[str, ...], seconds: float) -> str:
+    """The chart ``estimation_real.py`` writes (``mma_song``): tempo, groove, then one chord per
+    bar, the progression repeated for ``seconds`` plus a bar.
+
+    With a fixed random seed: MMA's grooves vary timing and velocity at random, so an unseeded
+    chart gives another MIDI file on every run (the pinned answers held on seeds 1-6 and
+    unseeded renders when they were chosen)."""
+    bars = math.ceil(seconds * bpm / 240.0) + 1
+    lines = ["RndSeed 1", f"Tempo {bpm}", f"Groove {groove}"]
+    lines += [f"{bar + 1} {chords[bar % len(chords)]}" for bar in range(bars)]
+    return "\n".join(lines) + "\n"
+
+
+class Renders:
+    """MIDI → WAV at the analysis rate with the small soundfont, once per test session (files
+    in a session tmp dir)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def mma(self, name: str, chart: str) -> Path:
+        require(mma=True)
+        wav = self.folder / f"{name}.wav"
+        if not wav.exists():
+            mid = self.folder / f"{name}.mid"
+            done = mma_compile(chart, mid)
+            assert mid.exists(), f"mma wrote no MIDI for {name}: {done.stdout}{done.stderr}"
+            self._render(mid, wav)
+        return wav
+
+    def openmsx(self, stem: str) -> Path:
+        require(openmsx=True)
+        wav = self.folder / f"openmsx-{stem}.wav"
+        if not wav.exists():
+            self._render(OPENMSX / f"{stem}.mid", wav)
+        return wav
+
+    def _render(self, mid: Path, wav: Path) -> None:
+        require()
+        fluidsynth_render(mid, wav, rate=RATE, font=SMALL_SOUNDFONT, timeout=300)
+
+
+def clip(wav: Path, seconds: float) -> np.ndarray:
+    """The first ``seconds`` of sound, decoded the way ``extract-metadata`` decodes an upload
+    (mono at the analysis rate), leading silence left out as the bench does."""
+    from content.audio import estimate
+    from content.audio.decode import iter_mono_chunks
+
+    audio = estimate.collect(iter_mono_chunks(wav, sample_rate=RATE), max_seconds=600)
+    loud = np.flatnonzero(np.abs(audio) > 1e-3)
+    start = int(loud[0]) if loud.size else 0
+    return np.ascontiguousarray(audio[start : start + int(seconds * RATE)])
+
+
+def read_wav(path) -> np.ndarray:
+    with wave.open(str(path)) as w:
+        frames = np.frombuffer(w.readframes(w.getnframes()), "<i2")
+        return frames.reshape(-1, w.getnchannels()).astype(np.float32) / 32768.0
+
+
+def write_wav(path, audio: np.ndarray, *, rate: int | None = None) -> None:
+    """16-bit WAV (default: at the analysis rate), to a path or a binary file object."""
+    with wave.open(path if hasattr(path, "write") else str(path), "wb") as w:
+        w.setnchannels(audio.shape[1])
+        w.setsampwidth(2)
+        w.setframerate(rate or RATE)
+        w.writeframes(np.clip(np.rint(audio * 32767), -32768, 32767).astype("<i2").tobytes())
+
+
+def stereo_excerpt(wav: Path, seconds: float) -> np.ndarray:
+    """The first ``seconds`` of sound of a render, stereo, peak at -1 dBFS: a track's audio."""
+    audio = read_wav(wav)
+    loud = np.flatnonzero(np.abs(audio).max(axis=1) > 1e-3)
+    audio = audio[loud[0] : loud[0] + int(seconds * RATE)]
+    return audio * np.float32(0.89 / float(np.abs(audio).max()))
+
+
+def speed_exact(audio: np.ndarray, factor: float) -> np.ndarray:
+    """Played ``factor`` times faster, pitch and tempo together, by an exact rational polyphase
+    resampling (scipy; the tests' copies, whatever the rate). ``speed`` above is the benches'
+    (PyAV's resampler): their figures were measured with it."""
+    from scipy.signal import resample_poly
+
+    ratio = Fraction(factor).limit_denominator(1000)
+    return resample_poly(audio, ratio.denominator, ratio.numerator, axis=0).astype(np.float32)
 
 
 if __name__ == "__main__":

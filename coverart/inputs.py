@@ -29,7 +29,7 @@ class PaletteField(serializers.Field):
                 self.fail("invalid")
             return data
         if isinstance(data, str) and 0 < len(data) <= 32:
-            return int(data) if data.isdigit() else data
+            return int(data) if data.isascii() and data.isdigit() else data
         self.fail("invalid")
 
     def to_representation(self, value):

@@ -25,8 +25,20 @@ tracks = client.get("/api/v1/tracks?per_page=100")
 login = client.post("/api/v1/auth/login", {"email": "producer@beatpass.local",
                     "password": "beatpass-demo-1"}, content_type="application/json")
 docs = client.get("/api/v1/docs")
+# Downloads signed in: the owner's, and a subscriber's twice (a first license, then the lean
+# path that reuses it; its one-statement read-and-record is PostgreSQL's).
+listener = client.post("/api/v1/auth/login", {"email": "listener@beatpass.local",
+                       "password": "beatpass-demo-1"}, content_type="application/json")
+track_id = client.get("/api/v1/tracks?query=glass").json()["data"][0]["id"]  # Nova Vance's
+downloads = []
+for token in (login.json()["access"], listener.json()["access"], listener.json()["access"]):
+    got = client.get(f"/api/v1/tracks/{track_id}/download", HTTP_AUTHORIZATION=f"Bearer {token}")
+    downloads.append(got.status_code)
+    if got.streaming:
+        b"".join(got.streaming_content)
 print(json.dumps({"tracks": tracks.status_code, "total": tracks.json()["total"],
-                  "login": login.status_code, "docs": docs.status_code}))
+                  "login": login.status_code, "docs": docs.status_code,
+                  "downloads": downloads}))
 """
 
 
@@ -48,4 +60,6 @@ def test_dev_settings_migrate_and_seed_on_sqlite(tmp_path):
     )
     assert result.returncode == 0, result.stderr[-3000:]
     last = result.stdout.strip().splitlines()[-1]
-    assert last == '{"tracks": 200, "total": 26, "login": 200, "docs": 200}'
+    assert last == (
+        '{"tracks": 200, "total": 26, "login": 200, "docs": 200, "downloads": [200, 200, 200]}'
+    )

@@ -10,7 +10,7 @@ MAX_BULK_IDS = 100
 def parse_pk(raw) -> int:
     """A path id: digits only (at most 18, so it fits a bigint); anything else is a 404."""
     raw = str(raw)
-    if not raw.isdigit() or len(raw) > 18:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:  # "²".isdigit() too
         raise NotFound()
     return int(raw)
 
@@ -28,7 +28,7 @@ def parse_id_list(raw: str, *, field: str = "ids", limit: int = MAX_BULK_IDS) ->
         raise ValidationError({field: ["The list contains an empty id."]})
     ids: list[int] = []
     for part in parts:
-        if not part.isdigit() or len(part) > 18:
+        if not (part.isascii() and part.isdigit()) or len(part) > 18:
             raise ValidationError({field: [f"'{part[:32]}' is not a valid id."]})
         value = int(part)
         if value not in ids:

@@ -364,6 +364,7 @@ def pricing_fields(row: dict) -> dict[str, Any]:
         row["licensing_type"] == LicensingType.EXCLUSIVE_AVAILABLE
         and row["exclusive_status"] != ExclusiveStatus.SOLD
         and exclusive_price is not None
+        and row["visibility"] == "public"  # a private draft is not for sale (commerce rule)
     )
     return {
         "price": as_json_number(exclusive_price) if on_sale else None,

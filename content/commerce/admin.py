@@ -16,6 +16,7 @@ from content.commerce.models import (
     Payout,
     Plan,
     Purchase,
+    RefundRequest,
     Subscription,
     TrackStem,
     WebhookEvent,
@@ -327,3 +328,123 @@ class TrackStemAdmin(admin.ModelAdmin):
                     stem_remove(actor=request.user, stem=stem, takedown=False)
         except ApplicationError as exc:
             self.message_user(request, f"Nothing was deleted. {exc.message}", messages.ERROR)
+
+
+# --- refund requests ------------------------------------------------------------------------------
+
+
+class RefundDenyForm(forms.Form):
+    decision_note = forms.CharField(
+        label="Why (sent to the buyer)",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+@admin.register(RefundRequest)
+class RefundRequestAdmin(admin.ModelAdmin):
+    """The review queue of refund requests. Everything is read-only: approving and denying go
+    through the refund services (approve: license revoked, refund asked of the gateway; deny:
+    the buyer is told why)."""
+
+    list_display = (
+        "id",
+        "purchase",
+        "requested_by",
+        "status",
+        "created_at",
+        "decided_by",
+        "decided_at",
+        "refund_id",
+    )
+    list_filter = ("status",)
+    search_fields = ("requested_by__email", "purchase__track_name", "purchase__payment_intent_id")
+    list_select_related = ("purchase", "requested_by", "decided_by")
+    raw_id_fields = ("purchase", "requested_by", "decided_by")
+    date_hierarchy = "created_at"
+    readonly_fields = (
+        "purchase",
+        "requested_by",
+        "reason",
+        "status",
+        "decided_by",
+        "decided_at",
+        "decision_note",
+        "refund_id",
+        "refund_error",
+        "refunded_at",
+        "created_at",
+        "updated_at",
+    )
+    actions = ("approve", "deny")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the record of who decided what stays
+
+    @admin.action(description="Approve: revoke the license and refund the payment")
+    def approve(self, request, queryset):
+        from beatpass.api.errors import ApplicationError
+        from content.commerce.errors import GatewayError, GatewayNotConfigured
+        from content.commerce.services.refunds import refund_request_approve
+
+        done = 0
+        for refund_request in queryset:
+            try:
+                refund_request_approve(refund_request=refund_request, actor=request.user)
+                done += 1
+            except (GatewayError, GatewayNotConfigured) as exc:
+                self.message_user(
+                    request,
+                    f"Request {refund_request.pk}: approved, but the payment provider refused "
+                    f"the refund ({getattr(exc, 'detail', '') or exc.message}). Approve it "
+                    "again to retry.",
+                    messages.ERROR,
+                )
+            except ApplicationError as exc:
+                self.message_user(
+                    request, f"Request {refund_request.pk}: {exc.message}", messages.WARNING
+                )
+        if done:
+            self.message_user(
+                request,
+                f"Approved {done} request(s): refunds asked of the payment provider.",
+                messages.SUCCESS,
+            )
+
+    @admin.action(description="Deny (say why)…")
+    def deny(self, request, queryset):
+        from beatpass.api.errors import ApplicationError
+        from content.commerce.services.refunds import refund_request_deny
+
+        form = RefundDenyForm(request.POST if request.POST.get("post") == "yes" else None)
+        if form.is_bound and form.is_valid():
+            done = 0
+            for refund_request in queryset:
+                try:
+                    refund_request_deny(
+                        refund_request=refund_request,
+                        actor=request.user,
+                        note=form.cleaned_data["decision_note"],
+                    )
+                    done += 1
+                except ApplicationError as exc:
+                    self.message_user(
+                        request, f"Request {refund_request.pk}: {exc.message}", messages.WARNING
+                    )
+            if done:
+                self.message_user(request, f"Denied {done} request(s).", messages.SUCCESS)
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Deny refund requests",
+            "opts": self.model._meta,
+            "queryset": queryset.select_related("purchase", "requested_by"),
+            "form": form,
+            "action": "deny",
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "media": self.media,
+        }
+        return TemplateResponse(request, "admin/commerce/refund_deny_confirmation.html", context)

@@ -23,10 +23,26 @@ class TrackNotForSale(ApplicationError):
 
 
 class OwnTrack(ApplicationError):
+    """The buyer manages an artist credited on the track (main, featured or co-producer):
+    commerce.mdx's "Buyer is the track artist"."""
+
     status_code = UNPROCESSABLE
 
     def __init__(self) -> None:
         super().__init__("Cannot purchase own track", code="cannot_purchase_own_track")
+
+
+class StaffCannotPurchase(ApplicationError):
+    """A staff account sees private drafts, takes tracks down and decides refunds: it does not
+    also buy exclusives. Staff buy with a personal account like anyone else."""
+
+    status_code = 403
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Staff accounts cannot buy exclusives. Use a personal account.",
+            code="staff_cannot_purchase",
+        )
 
 
 class AlreadyPurchased(ApplicationError):
@@ -166,3 +182,62 @@ class TrackPendingLocked(Conflict):
             code="exclusive_pending",
             extra={"track_ids": track_ids},
         )
+
+
+# --- refund requests (help: refund policy — 24 hours, nothing downloaded) -------------------------
+
+
+class RefundWindowClosed(ApplicationError):
+    status_code = UNPROCESSABLE
+
+    def __init__(self, *, refundable_until: str) -> None:
+        super().__init__(
+            "Refund requests are only considered within 24 hours of purchase.",
+            code="refund_window_closed",
+            extra={"refundable_until": refundable_until},
+        )
+
+
+class RefundFilesDownloaded(ApplicationError):
+    status_code = UNPROCESSABLE
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Refund requests are only considered if you have not downloaded any files of the "
+            "track.",
+            code="refund_files_downloaded",
+        )
+
+
+class PurchaseNotRefundable(Conflict):
+    def __init__(self, *, purchase_status: str, message: str | None = None) -> None:
+        super().__init__(
+            message or "Only a completed purchase can be refunded.",
+            code="purchase_not_refundable",
+            extra={"purchase_status": purchase_status},
+        )
+
+
+class RefundRequestOpen(Conflict):
+    def __init__(self, *, refund_request_id: int | None) -> None:
+        super().__init__(
+            "A refund request for this purchase is already being reviewed.",
+            code="refund_request_open",
+            extra={"refund_request_id": refund_request_id},
+        )
+
+
+class RefundRequestDenied(Conflict):
+    def __init__(self, *, refund_request_id: int) -> None:
+        super().__init__(
+            "A refund for this purchase was already requested and denied. Contact support.",
+            code="refund_request_denied",
+            extra={"refund_request_id": refund_request_id},
+        )
+
+
+class RefundDecisionRefused(Conflict):
+    """Staff cannot approve or deny this request (any more): the reason says why."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, code="refund_decision_refused")

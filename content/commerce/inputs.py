@@ -156,3 +156,9 @@ class StemUploadInput(serializers.Serializer):
     file = serializers.FileField(required=False, allow_empty_file=True)
     file_entry_id = serializers.IntegerField(required=False, min_value=1)
     name = serializers.CharField(required=False, allow_blank=True, max_length=100)
+
+
+class RefundRequestInput(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=2000, help_text="Why you ask for the refund (shown to staff and the producer)."
+    )

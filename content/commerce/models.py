@@ -482,3 +482,80 @@ class Payout(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.payout_id} · {self.amount} {self.currency} ({self.status})"
+
+
+# --- refund requests ----------------------------------------------------------------------------
+
+
+class RefundRequest(TimeStampedModel):
+    """A buyer asks for their exclusive purchase to be refunded (help: refund policy — only
+    within 24 hours of the purchase and before any file was downloaded; both checked when the
+    request is made). Staff decide in the admin:
+
+    ``open`` → ``approved`` (staff asked the gateway for the refund: ``refund_id``, or
+    ``refund_error`` until a retry succeeds) → ``refunded`` (the gateway's ``charge.refunded``
+    arrived: the purchase is refunded, the license revoked, the track re-listed); or
+    ``open`` → ``denied`` (who and why, told to the buyer). A refund made at the gateway
+    directly closes an open request as ``refunded`` too. At most one request in flight
+    (open or approved) per purchase (partial unique constraint)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        APPROVED = "approved", "Approved (refund asked)"
+        REFUNDED = "refunded", "Refunded"
+        DENIED = "denied", "Denied"
+
+    IN_FLIGHT = (Status.OPEN, Status.APPROVED)
+
+    purchase = models.ForeignKey(Purchase, on_delete=models.CASCADE, related_name="refund_requests")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="refund_requests",
+    )
+    reason = models.TextField(help_text="The buyer's words.")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(
+        blank=True, help_text="Why it was denied (shown to the buyer)."
+    )
+    refund_id = models.CharField(max_length=255, blank=True)
+    refund_error = models.TextField(blank=True, help_text="The gateway's last refusal, if any.")
+    refunded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["purchase"],
+                condition=Q(status__in=["open", "approved"]),
+                name="refund_request_one_open_per_purchase",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="open") | Q(decided_at__isnull=False),
+                name="refund_request_decided_has_timestamp",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="denied") | ~Q(decision_note=""),
+                name="refund_request_denial_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="refunded") | Q(refunded_at__isnull=False),
+                name="refund_request_refunded_has_timestamp",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["requested_by", "-created_at"], name="refund_request_buyer"),
+            models.Index(fields=["status", "created_at"], name="refund_request_queue"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Refund request {self.pk} · purchase {self.purchase_id} ({self.status})"

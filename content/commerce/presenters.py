@@ -195,3 +195,24 @@ def present_payout(payout) -> dict[str, Any]:
         "failure_message": payout.failure_message or None,
         "created_at": payout.created_at,
     }
+
+
+def present_refund_requests(requests) -> list[dict[str, Any]]:
+    """The buyer's refund requests; their purchases are select_related."""
+    return [
+        {
+            "id": r.pk,
+            "purchase_id": r.purchase_id,
+            "track_id": r.purchase.track_id,
+            "track_name": r.purchase.track_name,
+            "total_amount": as_json_number(r.purchase.total_amount),
+            "currency": r.purchase.currency,
+            "status": r.status,
+            "reason": r.reason,
+            "decision_note": r.decision_note or None,
+            "created_at": r.created_at,
+            "decided_at": r.decided_at,
+            "refunded_at": r.refunded_at,
+        }
+        for r in requests
+    ]

@@ -98,8 +98,8 @@ class PurchaseStatusOut(serializers.Serializer):
     can_purchase = serializers.BooleanField()
     reason = serializers.CharField(
         allow_null=True,
-        help_text="already_purchased | own_track | sold | not_for_sale | pending | "
-        "artist_not_set_up | purchases_disabled; null when it can be bought.",
+        help_text="already_purchased | staff_account | own_track | sold | not_for_sale | "
+        "pending | artist_not_set_up | purchases_disabled; null when it can be bought.",
     )
 
 
@@ -299,3 +299,28 @@ class StemListEnvelope(serializers.Serializer):
 class StemEnvelope(serializers.Serializer):
     status = serializers.CharField(default="success")
     stem = StemOut()
+
+
+class RefundRequestOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    purchase_id = serializers.IntegerField()
+    track_id = serializers.IntegerField(allow_null=True)
+    track_name = serializers.CharField()
+    total_amount = serializers.DecimalField(
+        max_digits=12, decimal_places=2, coerce_to_string=False, help_text="What you paid."
+    )
+    currency = serializers.CharField()
+    status = serializers.CharField(
+        help_text="open (waiting for review) | approved (the refund is on its way) | refunded "
+        "(the payment provider confirmed it) | denied"
+    )
+    reason = serializers.CharField(help_text="Your words.")
+    decision_note = serializers.CharField(allow_null=True, help_text="Why it was denied.")
+    created_at = serializers.DateTimeField()
+    decided_at = serializers.DateTimeField(allow_null=True)
+    refunded_at = serializers.DateTimeField(allow_null=True)
+
+
+class RefundRequestEnvelope(serializers.Serializer):
+    status = serializers.CharField(default="success")
+    refund_request = RefundRequestOut()

@@ -19,9 +19,22 @@ from rest_framework.exceptions import NotAuthenticated, NotFound
 
 from beatpass.api.errors import ApplicationError
 from content import clock
-from content.catalog.models import Artist, ExclusiveStatus, LicensingType, Track, TrackArtist
+from content.catalog.models import (
+    Artist,
+    ExclusiveStatus,
+    LicensingType,
+    Track,
+    TrackArtist,
+    Visibility,
+)
 from content.catalog.selectors import track_get, track_is_manageable
-from content.commerce.errors import StemsForbidden, StemsNotIncluded, TrackNotForSale
+from content.commerce.errors import (
+    OwnTrack,
+    StaffCannotPurchase,
+    StemsForbidden,
+    StemsNotIncluded,
+    TrackNotForSale,
+)
 from content.commerce.models import ConnectAccount, Payout, Purchase, Subscription, TrackStem
 from content.commerce.money import DEFAULT_CURRENCY, Money
 from content.commerce.pricing import Pricing, price_exclusive
@@ -114,12 +127,35 @@ def download_entitlement(
 
 def exclusive_pricing(*, track: Track) -> Pricing:
     """What buying ``track``'s exclusive costs now: 410 ``exclusive_sold`` once sold, 400
-    ``track_not_for_sale`` when the producer offers no exclusive."""
+    ``track_not_for_sale`` when the producer offers no exclusive or the track is private (a
+    draft is not on the market, whoever can see it)."""
     if track.exclusive_status == ExclusiveStatus.SOLD:
         raise ExclusiveSold()
-    if track.licensing_type != LicensingType.EXCLUSIVE_AVAILABLE or track.exclusive_price is None:
+    if not _offered(track):
         raise TrackNotForSale()
     return price_exclusive(track.exclusive_price, track.currency)
+
+
+def _offered(track: Track) -> bool:
+    return (
+        track.visibility == Visibility.PUBLIC
+        and track.licensing_type == LicensingType.EXCLUSIVE_AVAILABLE
+        and track.exclusive_price is not None
+    )
+
+
+def purchase_refusal(*, buyer, track: Track) -> OwnTrack | StaffCannotPurchase | None:
+    """Who may never buy ``track``'s exclusive, whatever its state: a staff account (403
+    ``staff_cannot_purchase``: it sees private drafts and decides refunds) and the managers of
+    any artist credited on the track — main, featured or co-producer — (422
+    ``cannot_purchase_own_track``: commerce.mdx's "buyer is the track artist"; they can see
+    the track private, and a credited artist buying the beat out from under its producer is
+    not a sale). Seeing a track never implies being allowed to buy it."""
+    if buyer.is_staff:
+        return StaffCannotPurchase()
+    if TrackArtist.objects.filter(track=track, artist__managers=buyer).exists():
+        return OwnTrack()
+    return None
 
 
 # --- purchases and sales --------------------------------------------------------------------------
@@ -127,8 +163,8 @@ def exclusive_pricing(*, track: Track) -> Pricing:
 
 def purchase_status(*, user, track: Track) -> dict:
     """``GET /tracks/{id}/purchase/status``: may ``user`` buy ``track``'s exclusive, and if not,
-    why (``reason``: already_purchased, own_track, sold, not_for_sale, pending,
-    artist_not_set_up, purchases_disabled; null when it can be bought)."""
+    why (``reason``: already_purchased, staff_account, own_track, sold, not_for_sale,
+    pending, artist_not_set_up, purchases_disabled; null when it can be bought)."""
     has_purchased = (
         track.exclusive_buyer_id == user.pk
         or Purchase.objects.filter(
@@ -136,15 +172,16 @@ def purchase_status(*, user, track: Track) -> dict:
         ).exists()
     )
     reason = None
+    refusal = None if has_purchased else purchase_refusal(buyer=user, track=track)
     if has_purchased:
         reason = "already_purchased"
-    elif TrackArtist.objects.filter(
-        track=track, role=TrackArtist.Role.MAIN, artist__managers=user
-    ).exists():
+    elif isinstance(refusal, StaffCannotPurchase):
+        reason = "staff_account"
+    elif isinstance(refusal, OwnTrack):
         reason = "own_track"
     elif track.exclusive_status == ExclusiveStatus.SOLD:
         reason = "sold"
-    elif track.licensing_type != LicensingType.EXCLUSIVE_AVAILABLE or track.exclusive_price is None:
+    elif not _offered(track):
         reason = "not_for_sale"
     elif not settings.COMMERCE_PURCHASES_ENABLED:
         reason = "purchases_disabled"
@@ -171,6 +208,17 @@ def purchases_of_buyer(*, user):
     return (
         Purchase.objects.filter(buyer=user)
         .select_related("license", "coupon")
+        .order_by("-created_at", "-id")
+    )
+
+
+def refund_requests_of(*, user):
+    """The refund requests ``user`` made, newest first, with their purchases."""
+    from content.commerce.models import RefundRequest
+
+    return (
+        RefundRequest.objects.filter(requested_by=user)
+        .select_related("purchase")
         .order_by("-created_at", "-id")
     )
 
@@ -230,11 +278,18 @@ def artist_recent_sales(*, artist, limit: int = 10):
 
 def producer_artist_for(*, user, artist_id: int | None = None):
     """The artist the ``/artist/...`` endpoints speak about: ``artist_id`` (one the user
-    manages) or the user's first managed artist; 403 ``no_artist_profile`` without one."""
+    manages: else 403 ``not_artist_manager``) or the user's first managed artist; 403
+    ``no_artist_profile`` without one."""
 
     artists = Artist.objects.all() if user.is_staff else Artist.objects.managed_by(user)
     if artist_id is not None:
         artist = artists.filter(pk=artist_id).first()
+        if artist is None:
+            raise ApplicationError(
+                "Only the artist's managers can see its sales and payouts.",
+                code="not_artist_manager",
+                status=403,
+            )
     else:
         artist = Artist.objects.managed_by(user).order_by("id").first()
     if artist is None:

@@ -6,6 +6,7 @@ from content.commerce.api import (
     coupons,
     presets,
     purchases,
+    refunds,
     sales,
     stems,
     subscriptions,
@@ -34,6 +35,16 @@ urlpatterns = [
         name="track-purchase-status",
     ),
     path("purchases", purchases.MyPurchasesView.as_view(), name="purchases"),
+    path(
+        "purchases/refund-requests",
+        refunds.MyRefundRequestsView.as_view(),
+        name="purchases-refund-requests",
+    ),
+    path(
+        "purchases/<int:purchase_id>/refund-request",
+        refunds.PurchaseRefundRequestView.as_view(),
+        name="purchase-refund-request",
+    ),
     path("webhooks/stripe", webhooks.StripeWebhookView.as_view(), name="webhooks-stripe"),
     path("artist/sales", sales.ArtistSalesView.as_view(), name="artist-sales"),
     path(

@@ -91,7 +91,7 @@ class PlaylistViewSet(ViewSet):
     )
     def list(self, request):
         owner = request.query_params.get("owner")
-        if owner is not None and (not owner.isdigit() or len(owner) > 18):
+        if owner is not None and (not (owner.isascii() and owner.isdigit()) or len(owner) > 18):
             raise ValidationError({"owner": ["The owner field must be an integer."]})
         queryset = selectors.playlist_list(
             viewer=request.user,

@@ -114,6 +114,6 @@ def radio_seed(params) -> int | None:
     raw = params.get("seed")
     if raw is None or raw == "":
         return None
-    if not raw.isdigit() or int(raw) > MAX_SEED:
+    if not (raw.isascii() and raw.isdigit()) or int(raw) > MAX_SEED:
         raise ValidationError({"seed": [f"The seed must be an integer from 0 to {MAX_SEED}."]})
     return int(raw)

@@ -110,7 +110,7 @@ class Station:
 def _by_id_or_name(raw: str, *, by_name: Q, model):
     if len(raw) > 255:
         raise NotFound()
-    if raw.isdigit() and len(raw) <= 18:
+    if raw.isascii() and raw.isdigit() and len(raw) <= 18:
         found = model.objects.filter(pk=int(raw)).first()
         if found is not None:
             return found
@@ -133,7 +133,7 @@ def radio_seed(*, viewer, kind: str, identifier: str):
         )
     if kind == "tag":
         return _by_id_or_name(identifier, by_name=Q(name__iexact=identifier), model=Tag)
-    if identifier.isdigit() and len(identifier) <= 18:
+    if identifier.isascii() and identifier.isdigit() and len(identifier) <= 18:
         return track_get(viewer=viewer, track_id=int(identifier))
     track = listed_tracks().filter(name__iexact=identifier[:255]).order_by("-plays", "pk").first()
     if track is None:

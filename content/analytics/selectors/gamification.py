@@ -147,7 +147,7 @@ def achievements_status(*, artist: Artist) -> dict:
 
 def achievement_get(*, key: str) -> Achievement | None:
     """By id or slug."""
-    if key.isdigit() and len(key) <= 18:
+    if key.isascii() and key.isdigit() and len(key) <= 18:
         return Achievement.objects.filter(pk=int(key)).first()
     return Achievement.objects.filter(slug=key[:64]).first()
 

@@ -2,9 +2,10 @@
 
 Octave choice, minor keys and speed-changed duplicates on music nobody on the project wrote:
 MMA's groove library over chord charts and OpenMSX compositions, played by fluidsynth (see
-``realmusic``). Each case is one the estimator gets right today; if a change breaks one, the
-bench will have lost it too. The tools are installed by ``make test-system-deps``; without them
-these tests fail with what to install, they do not skip.
+``bench/_realcorpus.py``, shared with the bench). Each case is one the estimator gets right
+today; if a change breaks one, the bench will have lost it too. The tools are installed by
+``make test-system-deps``; without them these tests fail with what to install, they do not
+skip.
 """
 
 from __future__ import annotations
@@ -13,18 +14,18 @@ import numpy as np
 import pytest
 from django.conf import settings
 
-from content.audio import digest, estimate, fpmatch
-from content.audio.tests.realmusic import (
+from bench._realcorpus import (
     RATE,
     Renders,
     clip,
     mma_chart,
     read_wav,
-    speed,
+    speed_exact,
     stereo_excerpt,
     tempo,
     write_wav,
 )
+from content.audio import digest, estimate, fpmatch
 
 SECONDS = 20.0  # the excerpt analysed: long enough for a stable answer, quick to render
 
@@ -174,7 +175,7 @@ def _check(stored: digest.AudioDigest, upload: digest.AudioDigest) -> fpmatch.Ma
 )
 def test_a_copy_three_percent_faster_or_slower_is_a_duplicate(original, tmp_path, change, factor):
     audio, stored = original
-    copy = (speed if change == "speed" else tempo)(audio, factor)
+    copy = speed_exact(audio, factor) if change == "speed" else tempo(audio, factor, rate=RATE)
     assert abs(copy.shape[0] / audio.shape[0] - 1 / factor) < 0.01  # really 3 % shorter/longer
     path = tmp_path / "copy.wav"
     write_wav(path, copy)

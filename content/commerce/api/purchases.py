@@ -34,7 +34,8 @@ class CalculatePriceView(APIView):
         description=(
             "The producer's price plus the platform fee (12% + 3.00 by default, paid by the "
             "buyer), as exact two-decimal amounts. 400 `track_not_for_sale` when no exclusive "
-            "is offered, 410 `exclusive_sold` once sold. With a `coupon` the quote adds "
+            "is offered or the track is private (a draft is not on the market), 410 "
+            "`exclusive_sold` once sold. With a `coupon` the quote adds "
             "`discount_amount` and `coupon`: the discount is computed on the total and comes "
             "off the platform fee (at most all of it; the producer's price is never reduced); "
             "422 under `coupon` with commerce.mdx's messages when it does not apply."
@@ -68,9 +69,12 @@ class InitiatePurchaseView(APIView):
         description=(
             "Creates a `pending` purchase and a PaymentIntent; returns its `client_secret`. "
             "The exclusive is held for this buyer (15 minutes by default): others get 409 "
-            "`exclusive_pending` meanwhile. Errors: 403 `purchases_disabled`; 422 "
-            "`cannot_purchase_own_track`, `already_purchased`, `artist_payments_not_setup`; "
-            "400 `track_not_for_sale`; 410 `exclusive_sold`; 409 `price_changed` (when "
+            "`exclusive_pending` meanwhile. Errors: 403 `purchases_disabled`, "
+            "`staff_cannot_purchase` (a staff account never buys; use a personal one); 422 "
+            "`cannot_purchase_own_track` (you manage an artist credited on the track: main, "
+            "featured or co-producer), `already_purchased`, `artist_payments_not_setup`; "
+            "400 `track_not_for_sale` (also a private track); 410 `exclusive_sold`; 409 "
+            "`price_changed` (when "
             "`expected_total` differs from the current total), `exclusive_pending`, "
             "`too_many_pending_purchases` (the buyer already holds "
             "`COMMERCE_MAX_HOLDS_PER_BUYER` other exclusives, 3 by default; `retry_after` is "
@@ -115,8 +119,9 @@ class PurchaseStatusView(APIView):
         summary="Whether you bought, or may buy, a track's exclusive",
         description=(
             "`has_purchased`: you hold this track's exclusive; `can_purchase`: initiating a "
-            "purchase would be accepted now; `reason`: why not (own track, sold, on hold, not "
-            "for sale, artist not set up for payments)."
+            "purchase would be accepted now; `reason`: why not (`already_purchased`, "
+            "`staff_account`, `own_track` — you manage an artist credited on it —, `sold`, "
+            "`not_for_sale`, `purchases_disabled`, `pending`, `artist_not_set_up`)."
         ),
         responses={200: PurchaseStatusEnvelope, **errors(401, 404)},
         tags=[TAG],

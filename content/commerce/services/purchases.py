@@ -33,7 +33,6 @@ from content.commerce.errors import (
     ExclusivePending,
     GatewayError,
     GatewayNotConfigured,
-    OwnTrack,
     PriceChanged,
     PurchasesDisabled,
     TooManyHolds,
@@ -103,7 +102,8 @@ def purchase_initiate(
     expected_total: Decimal | None = None,
     coupon_code: str | None = None,
 ) -> tuple[Purchase, PaymentIntent]:
-    """Start buying ``track``'s exclusive: check the commerce.mdx error rows, hold the
+    """Start buying ``track``'s exclusive: check the commerce.mdx error rows (and who may
+    never buy it: ``selectors.purchase_refusal``; a private track is not for sale), hold the
     exclusive, record a ``pending`` Purchase, then create the PaymentIntent (idempotency key
     derived from the purchase). A buyer who already holds the track gets their purchase back.
     If the gateway fails, the hold is released and the purchase marked ``failed``.
@@ -113,10 +113,8 @@ def purchase_initiate(
     transaction as the hold (given back if the purchase fails or is refunded)."""
     if not settings.COMMERCE_PURCHASES_ENABLED:
         raise PurchasesDisabled()
-    if TrackArtist.objects.filter(
-        track=track, role=TrackArtist.Role.MAIN, artist__managers=buyer
-    ).exists():
-        raise OwnTrack()
+    if refusal := selectors.purchase_refusal(buyer=buyer, track=track):
+        raise refusal  # staff, or a manager of any credited artist
     if (
         track.exclusive_buyer_id == buyer.pk
         or Purchase.objects.filter(
@@ -302,7 +300,7 @@ def purchase_for_intent(intent: dict) -> Purchase | None:
     found = Purchase.objects.filter(payment_intent_id=intent.get("id")).first()
     if found is None:
         purchase_id = (intent.get("metadata") or {}).get("purchase_id")
-        if purchase_id and str(purchase_id).isdigit():
+        if purchase_id and str(purchase_id).isascii() and str(purchase_id).isdigit():
             found = Purchase.objects.filter(pk=int(purchase_id)).first()
     return found
 
@@ -460,7 +458,11 @@ def purchase_charge_refunded(*, charge: dict) -> Purchase | None:
         purchase.refunded_at = clock.now()
         purchase.save()
         coupon_release(purchase_ids=[purchase.pk])
+        from content.commerce.services.refunds import refund_requests_mark_refunded
+
+        refund_requests_mark_refunded(purchase=purchase)
         if was_sale:
+            _notify_refunded_sale(purchase=purchase)
             license = License.objects.filter(
                 pk=purchase.license_id, status=License.Status.ACTIVE
             ).first()
@@ -484,6 +486,31 @@ def purchase_charge_refunded(*, charge: dict) -> Purchase | None:
         ):
             _release_hold(track)
         return purchase
+
+
+def _notify_refunded_sale(*, purchase: Purchase) -> None:
+    amount = f"{purchase.total_amount} {purchase.currency}"
+    data = {"purchase_id": purchase.pk, "track_id": purchase.track_id}
+    if purchase.buyer_id:
+        notify(
+            user=purchase.buyer,
+            kind="purchase.refunded",
+            title=f"Your purchase of “{purchase.track_name}” was refunded",
+            body=f"{amount} is on its way back to you. The exclusive license is revoked.",
+            data=data,
+        )
+    managers = purchase.seller_artist.managers.all() if purchase.seller_artist else []
+    for manager in managers:
+        notify(
+            user=manager,
+            kind="sale.refunded",
+            title=f"The exclusive sale of “{purchase.track_name}” was refunded",
+            body=(
+                f"Your payout of {purchase.artist_amount} {purchase.currency} for this sale is "
+                "reversed, and the beat is listed as available again."
+            ),
+            data=data,
+        )
 
 
 # --- hold expiry ----------------------------------------------------------------------------------

@@ -77,7 +77,12 @@ def sign_payload(payload: str, *, timestamp: int | None = None, secret: str | No
 
 
 def webhook_verify(*, payload: bytes, signature: str | None) -> None:
-    """Nothing if ``signature`` is valid and recent; else 400 (nothing is stored)."""
+    """Nothing if ``signature`` is valid and recent; else 400 (nothing is stored). A body that
+    is not UTF-8 was never signed by Stripe (the library would fail decoding it)."""
+    try:
+        payload.decode("utf-8")
+    except UnicodeDecodeError:
+        raise WebhookSignatureInvalid("Invalid webhook signature.") from None
     # The platform endpoint's secret, then the Connect endpoint's (payout.*, account.updated
     # come from an endpoint for connected accounts, which Stripe signs with its own secret).
     secrets = [settings.COMMERCE_WEBHOOK_SECRET]
@@ -271,4 +276,34 @@ def simulated_payment_event(*, purchase, succeeded: bool = True) -> dict[str, An
         "type": "payment_intent.succeeded" if succeeded else "payment_intent.payment_failed",
         "livemode": False,
         "data": {"object": intent},
+    }
+
+
+def simulated_refund_event(*, purchase) -> dict[str, Any]:
+    """A ``charge.refunded`` event refunding ``purchase`` in full, in Stripe's shape, as the
+    gateway sends once a refund (an approved refund request, say) went through."""
+    import uuid
+
+    from content.commerce.pricing import to_minor_units
+
+    total = to_minor_units(purchase.total_amount, purchase.currency)
+    return {
+        "id": f"evt_sim_{uuid.uuid4().hex[:24]}",
+        "object": "event",
+        "api_version": "2024-06-20",
+        "created": int(clock.now().timestamp()),
+        "type": "charge.refunded",
+        "livemode": False,
+        "data": {
+            "object": {
+                "id": f"ch_sim_{purchase.pk}",
+                "object": "charge",
+                "payment_intent": purchase.payment_intent_id,
+                "amount": total,
+                "amount_refunded": total,
+                "currency": purchase.currency.lower(),
+                "refunded": True,
+                "metadata": {"purchase_id": str(purchase.pk)},
+            }
+        },
     }

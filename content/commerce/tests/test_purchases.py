@@ -8,7 +8,6 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from conftest import bearer_client
 from content.catalog.models import ExclusiveStatus, Track
 from content.commerce.models import ConnectAccount, Purchase
 from content.commerce.services.purchases import exclusive_holds_release
@@ -202,16 +201,6 @@ def test_pending_exclusive_cannot_be_withdrawn(user_client, producer_client, for
     )
     assert response.status_code == 409
     assert response.json()["error_code"] == "exclusive_pending"
-
-
-def test_a_buyer_may_not_be_a_featured_artist_manager_check(for_sale):
-    # A manager of a featured (not main) artist may buy: only the main artist's managers own it.
-    from content.tests.factories import ArtistFactory
-
-    manager = UserFactory()
-    featured = ArtistFactory(managers=[manager])
-    for_sale.artists.add(featured, through_defaults={"role": "featured", "position": 1})
-    assert initiate(bearer_client(manager), for_sale).status_code == 200
 
 
 def test_a_buyer_holds_at_most_the_cap_and_an_expired_hold_frees_a_slot(

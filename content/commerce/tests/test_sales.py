@@ -120,6 +120,12 @@ def test_sales_of_another_artist_are_refused(producer_client):
     stranger = ArtistFactory()
     response = producer_client.get(f"/api/v1/artist/sales?artist_id={stranger.pk}")
     assert response.status_code == 403
+    assert response.json()["error_code"] == "not_artist_manager"
+    finances = producer_client.get(
+        f"/api/v1/artist/stripe-connect/finances?artist_id={stranger.pk}"
+    )
+    assert finances.status_code == 403
+    assert finances.json()["error_code"] == "not_artist_manager"
 
 
 def test_test_gateway_onboards_at_once(producer_client, producer_artist):

@@ -39,6 +39,19 @@ def test_in_process_success_sells_the_track(capsys):
 
 
 @pytest.mark.django_db
+def test_in_process_refund_relists_the_track(capsys):
+    purchase, track = _pending_purchase()
+    call_command("simulate_payment", str(purchase.pk))
+
+    call_command("simulate_payment", str(purchase.pk), "--refund")
+
+    purchase.refresh_from_db()
+    assert purchase.status == Purchase.Status.REFUNDED
+    assert Track.objects.get(pk=track.pk).exclusive_status == ExclusiveStatus.AVAILABLE
+    assert "is refunded" in capsys.readouterr().out
+
+
+@pytest.mark.django_db
 def test_in_process_failure_declines(capsys):
     purchase, track = _pending_purchase()
     call_command("simulate_payment", str(purchase.pk), "--fail")

@@ -64,6 +64,21 @@ def test_a_signed_body_that_is_not_a_usable_event_is_rejected_once_with_200(
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("signed", [True, False])
+def test_a_body_that_is_not_utf8_is_400_and_stores_nothing(api_client, signed):
+    body = b'{"id": "evt_x", "type": "payment_intent.succeeded", "x": "\xff\xfe"}'
+    headers = {"HTTP_STRIPE_SIGNATURE": "t=1,v1=00"}
+    if signed:  # signed over the bytes read as Latin-1: as close to valid as such a body gets
+        headers["HTTP_STRIPE_SIGNATURE"] = sign_payload(body.decode("latin-1"))
+
+    response = api_client.post(WEBHOOK_URL, data=body, content_type="application/json", **headers)
+
+    assert response.status_code == 400
+    assert response.json()["error_code"] == "invalid_signature"
+    assert not WebhookEvent.objects.exists()
+
+
+@pytest.mark.django_db
 def test_an_event_with_nul_characters_is_stored_without_them_and_rejected(api_client):
     body = json.dumps(event("payment_intent.succeeded", {"id": "pi_\x00x"}, event_id="evt_\x00n"))
     row = assert_rejected_once(

@@ -1,9 +1,9 @@
 """The duplicate check of ``POST /tracks`` on real music played 3 % faster or slower.
 
-A real composition (OpenMSX, rendered by fluidsynth at test time: ``content/audio/tests/
-realmusic.py``) is uploaded as a track; a copy of it sped up (pitch and tempo, a resampled
-copy) or time-stretched (tempo only) by 3 % is then refused with 409, as a re-encode is. The
-tools come from ``make test-system-deps``; without them this fails saying what to install.
+A real composition (OpenMSX, rendered by fluidsynth at test time: ``bench/_realcorpus.py``)
+is uploaded as a track; a copy of it sped up (pitch and tempo, a resampled copy) or
+time-stretched (tempo only) by 3 % is then refused with 409, as a re-encode is. The tools come
+from ``make test-system-deps``; without them this fails saying what to install.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import io
 
 import pytest
 
-from content.audio.tests.realmusic import Renders, speed, stereo_excerpt, tempo, write_wav
+from bench._realcorpus import RATE, Renders, speed_exact, stereo_excerpt, tempo, write_wav
 from content.catalog.models import Track
 from content.fingerprints.tests.helpers import audio_entry, create_track
 
@@ -41,7 +41,11 @@ def test_a_real_beat_three_percent_faster_or_slower_is_refused_as_a_duplicate(
         )
     assert response.status_code == 201, response.json()
     original = response.json()["track"]["id"]
-    copy = (speed if change == "speed" else tempo)(original_audio, factor)
+    copy = (
+        speed_exact(original_audio, factor)
+        if change == "speed"
+        else tempo(original_audio, factor, rate=RATE)
+    )
 
     response = create_track(
         producer_client, audio_entry(producer, _wav(copy)), name=f"Basket at {factor}"

@@ -1,7 +1,8 @@
-"""``manage.py simulate_payment <purchase_id> [--fail] [--url URL]``: complete (or decline) a
-purchase offline, as Stripe would.
+"""``manage.py simulate_payment <purchase_id> [--fail | --refund] [--url URL]``: complete (or
+decline, or refund) a purchase offline, as Stripe would.
 
-Builds a ``payment_intent.succeeded`` (``--fail``: ``payment_intent.payment_failed``) event for
+Builds a ``payment_intent.succeeded`` (``--fail``: ``payment_intent.payment_failed``;
+``--refund``: ``charge.refunded`` in full, as after an approved refund request) event for
 the purchase, signs it with the webhook secret (``Stripe-Signature``, current timestamp) and
 delivers it to the webhook view: in-process through the same view and signature check by
 default, over HTTP to ``URL`` (e.g. http://127.0.0.1:8000/api/v1/webhooks/stripe) with --url.
@@ -17,7 +18,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.test import RequestFactory
 
 from content.commerce.models import Purchase
-from content.commerce.services.webhooks import sign_payload, simulated_payment_event
+from content.commerce.services.webhooks import (
+    sign_payload,
+    simulated_payment_event,
+    simulated_refund_event,
+)
 
 
 class Command(BaseCommand):
@@ -25,16 +30,24 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("purchase_id", type=int)
-        parser.add_argument("--fail", action="store_true", help="Decline the payment instead.")
+        choice = parser.add_mutually_exclusive_group()
+        choice.add_argument("--fail", action="store_true", help="Decline the payment instead.")
+        choice.add_argument(
+            "--refund", action="store_true", help="Refund the (succeeded) payment in full."
+        )
         parser.add_argument("--url", help="POST the event to this webhook URL over HTTP.")
 
-    def handle(self, *args, purchase_id: int, fail: bool, url: str | None, **options):
+    def handle(self, *args, purchase_id: int, fail: bool, refund: bool, url: str | None, **options):
         purchase = Purchase.objects.filter(pk=purchase_id).first()
         if purchase is None:
             raise CommandError(f"No purchase {purchase_id}.")
         if not purchase.payment_intent_id:
             raise CommandError(f"Purchase {purchase_id} has no payment intent.")
-        body = json.dumps(simulated_payment_event(purchase=purchase, succeeded=not fail))
+        if refund:
+            event = simulated_refund_event(purchase=purchase)
+        else:
+            event = simulated_payment_event(purchase=purchase, succeeded=not fail)
+        body = json.dumps(event)
         status, text = self._deliver(body, url)
         if status != 200:
             raise CommandError(f"The webhook answered {status}: {text}")

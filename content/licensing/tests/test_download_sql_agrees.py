@@ -1,0 +1,263 @@
+"""The lean download's one statement (``download_read_and_record``) restates the download
+policy in SQL to record the ``Download`` row of the common case; the Python policy
+(``download_policy``) stays the authority and the lean path deletes the row when the two
+disagree. This table puts both to every branch and pins what each answers, so a change to
+one that the other does not follow fails here (rather than only costing a deleted row).
+
+Agreement, for a non-staff user: the statement records a row with license L ⇔ the policy
+serves without issuing anything, under license L (None: owner or free download); it records
+nothing ⇔ the policy refuses or must issue a first license; it finds no track ⇔ the track is
+hidden from the user (404). Staff are never recorded by the statement (the DRF view serves
+them). Stem downloads have their own route and rule (``commerce.selectors.stem_access``), not
+this statement."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from rest_framework.exceptions import APIException, NotFound
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.tokens import AccessToken
+
+from beatpass.api.errors import ApplicationError
+from content.catalog.models import ExclusiveStatus, Track, Visibility
+from content.commerce.models import Subscription
+from content.fingerprints.models import Fingerprint
+from content.licensing.models import License
+from content.licensing.selectors import download_facts_of, download_policy
+from content.licensing.services import IssuanceContext, license_issue, license_revoke
+from content.licensing.tests.conftest import make_plan, subscribe
+from content.media.models import Download
+from content.media.selectors import download_track_get
+from content.media.services.downloads import download_read_and_record, download_unrecord
+from content.tests.factories import ArtistFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+HIDDEN = "hidden"
+NOT_RECORDED = "not recorded"
+
+
+def statement_answer(user, track_id: int):
+    """What the SQL does: HIDDEN, NOT_RECORDED, or ("recorded", license id)."""
+    claim = AccessToken.for_user(user).get(jwt_settings.REVOKE_TOKEN_CLAIM)
+    found = download_read_and_record(
+        user_id=user.pk, track_id=track_id, fmt="wav", ip="198.51.100.7", revoke_claim=claim
+    )
+    if found is None:
+        return HIDDEN
+    _, _, recorded = found
+    if recorded is None:
+        return NOT_RECORDED
+    download_unrecord(recorded=recorded)
+    return ("recorded", recorded["license_id"])
+
+
+def policy_answer(user, track_id: int):
+    """What the Python policy does: HIDDEN, ("refused", error code), ("issues",) or
+    ("serves", license id)."""
+    try:
+        track = download_track_get(viewer=user, track_id=track_id, fmt="wav")
+    except NotFound:
+        return HIDDEN
+    try:
+        decision = download_policy(
+            user=user, track=track, facts=download_facts_of(track, user=user)
+        )
+    except ApplicationError as exc:
+        return ("refused", exc.code)
+    except APIException as exc:
+        return ("refused", exc.get_codes())
+    if decision.needs_license and decision.license is None:
+        return ("issues",)
+    return ("serves", decision.license.pk if decision.license else None)
+
+
+def _license(user, track, *, kind=License.Type.NON_EXCLUSIVE, subscription=None) -> License:
+    license, _ = license_issue(
+        user=user,
+        track=track,
+        license_type=kind,
+        context=IssuanceContext(platform="test"),
+        subscription=subscription,
+    )
+    return license
+
+
+def _subscriber_with_license(track, *, quota=None):
+    user = UserFactory()
+    subscription = subscribe(user, make_plan(name=f"Plan {user.pk}", quota=quota))
+    return user, _license(user, track, subscription=subscription)
+
+
+def _sold_to(track, buyer) -> None:
+    Track.objects.filter(pk=track.pk).update(
+        exclusive_status=ExclusiveStatus.SOLD, exclusive_buyer=buyer
+    )
+
+
+# Each case: given the track (licensable, public, fingerprint completed), set the state up and
+# return (user, the license expected to be served or None); then both answers are pinned.
+def owner(track, producer):
+    return producer, None
+
+
+def featured_artist_manager_without_subscription(track, producer):
+    manager = UserFactory()
+    track.artists.add(ArtistFactory(managers=[manager]), through_defaults={"role": "featured"})
+    return manager, None
+
+
+def subscriber_holding_a_license(track, producer):
+    return _subscriber_with_license(track)
+
+
+def subscriber_without_a_license_yet(track, producer):
+    user = UserFactory()
+    subscribe(user)
+    return user, None
+
+
+def quota_used_up_but_this_track_licensed(track, producer):
+    return _subscriber_with_license(track, quota=1)
+
+
+def quota_used_up_on_other_tracks(track, producer):
+    user = UserFactory()
+    subscription = subscribe(user, make_plan(name=f"Quota {user.pk}", quota=1))
+    other = Track.objects.create(name="Other", duration=3000)
+    from content.licensing.tests.conftest import complete_fingerprint
+
+    complete_fingerprint(other, hash_value="cd" * 32)
+    _license(user, other, subscription=subscription)
+    return user, None
+
+
+def no_subscription_any_more(track, producer):
+    user, _ = _subscriber_with_license(track)
+    Subscription.objects.filter(user=user).delete()
+    return user, None
+
+
+def subscription_expired(track, producer):
+    user, _ = _subscriber_with_license(track)
+    Subscription.objects.filter(user=user).update(
+        current_period_start=track.created_at - timedelta(days=31),
+        current_period_end=track.created_at - timedelta(days=1),
+    )
+    return user, None
+
+
+def fingerprint_pending(track, producer):
+    user, _ = _subscriber_with_license(track)
+    Fingerprint.objects.filter(track=track).update(status=Fingerprint.Status.PENDING)
+    return user, None
+
+
+def fingerprint_failed(track, producer):
+    user, _ = _subscriber_with_license(track)
+    Fingerprint.objects.filter(track=track).update(status=Fingerprint.Status.FAILED)
+    return user, None
+
+
+def exclusive_sold_to_someone_else(track, producer):
+    user, _ = _subscriber_with_license(track)
+    _sold_to(track, UserFactory())
+    return user, None
+
+
+def exclusive_sold_to_me(track, producer):
+    buyer = UserFactory()
+    license = _license(buyer, track, kind=License.Type.EXCLUSIVE)
+    _sold_to(track, buyer)
+    return buyer, license
+
+
+def exclusive_sold_to_me_and_hidden_since(track, producer):
+    buyer, license = exclusive_sold_to_me(track, producer)
+    Track.objects.filter(pk=track.pk).update(visibility=Visibility.PRIVATE)
+    return buyer, license
+
+
+def exclusive_sold_to_me_then_license_revoked(track, producer):
+    buyer, license = exclusive_sold_to_me(track, producer)
+    license_revoke(license=license, actor=None, reason="refund approved")
+    return buyer, None
+
+
+def revoked_license(track, producer):
+    user, license = _subscriber_with_license(track)
+    license_revoke(license=license, actor=None, reason="terms violation")
+    return user, None
+
+
+def hidden_track(track, producer):
+    user, _ = _subscriber_with_license(track)
+    Track.objects.filter(pk=track.pk).update(visibility=Visibility.PRIVATE)
+    return user, None
+
+
+def free_download_stranger(track, producer):
+    Track.objects.filter(pk=track.pk).update(free_download=True)
+    return UserFactory(), None
+
+
+def free_download_sold_to_someone_else(track, producer):
+    Track.objects.filter(pk=track.pk).update(free_download=True)
+    _sold_to(track, UserFactory())
+    subscriber = UserFactory()
+    subscribe(subscriber)
+    return subscriber, None
+
+
+SERVES = "serves"
+CASES = [
+    # case, what the policy answers (SERVES: without issuing, with the expected license)
+    (owner, SERVES),
+    (featured_artist_manager_without_subscription, ("refused", "subscription_required")),
+    (subscriber_holding_a_license, SERVES),
+    (subscriber_without_a_license_yet, ("issues",)),
+    (quota_used_up_but_this_track_licensed, SERVES),
+    (quota_used_up_on_other_tracks, ("refused", "download_quota_exceeded")),
+    (no_subscription_any_more, ("refused", "subscription_required")),
+    (subscription_expired, ("refused", "subscription_required")),
+    (fingerprint_pending, ("refused", "fingerprint_pending")),
+    (fingerprint_failed, ("refused", "fingerprint_failed")),
+    (exclusive_sold_to_someone_else, ("refused", "exclusive_sold")),
+    (exclusive_sold_to_me, SERVES),
+    (exclusive_sold_to_me_and_hidden_since, SERVES),
+    (exclusive_sold_to_me_then_license_revoked, ("refused", "license_revoked")),
+    (revoked_license, ("refused", "license_revoked")),
+    (hidden_track, HIDDEN),
+    (free_download_stranger, SERVES),
+    (free_download_sold_to_someone_else, ("refused", "exclusive_sold")),
+]
+
+
+@pytest.mark.parametrize(("setup", "expected"), CASES, ids=[c[0].__name__ for c in CASES])
+def test_the_statement_and_the_policy_agree(track, producer, setup, expected):
+    user, license = setup(track, producer)
+    downloads = Download.objects.count()
+
+    policy = policy_answer(user, track.pk)
+    statement = statement_answer(user, track.pk)
+
+    if expected == SERVES:
+        expected = ("serves", license.pk if license else None)
+    assert policy == expected
+    if policy == HIDDEN:
+        assert statement == HIDDEN
+    elif policy[0] == "serves":
+        assert statement == ("recorded", policy[1])
+    else:
+        assert statement == NOT_RECORDED
+    assert Download.objects.count() == downloads
+
+
+def test_staff_are_served_by_the_policy_and_never_recorded_by_the_statement(track):
+    staff = UserFactory(is_staff=True)
+    Track.objects.filter(pk=track.pk).update(visibility=Visibility.PRIVATE)
+
+    assert policy_answer(staff, track.pk) == ("serves", None)
+    assert statement_answer(staff, track.pk) in (HIDDEN, NOT_RECORDED)
