@@ -7,4 +7,4 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
-        from beatpass.api import checks, schema  # noqa: F401  (the site-only middleware check; the OpenAPI auth extension)
+        from beatpass.api import schema  # noqa: F401  (registers the OpenAPI auth extension)

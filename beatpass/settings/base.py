@@ -37,23 +37,17 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "beatpass.api.middleware.RejectNulBytesMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "beatpass.api.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    # Sessions, CSRF, request.user and messages: the admin's and the site's, not the API's
-    # (Bearer tokens only); the wrapper runs them, in this order, for every other path.
-    "beatpass.api.middleware.SiteOnlyMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "beatpass.api.middleware.AuthenticationMiddleware",
+    "beatpass.api.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "beatpass.api.middleware.RateLimitHeadersMiddleware",
 ]
-SITE_ONLY_MIDDLEWARE = [
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
-]
+# Sessions, request.user and messages (the admin's) skip requests under this prefix: the API
+# authenticates with Bearer tokens only (beatpass.api.middleware).
 SITE_ONLY_SKIP_PREFIX = "/api/"
-# The admin's checks look for those three in MIDDLEWARE itself; `beatpass.api.checks` checks
-# them in SITE_ONLY_MIDDLEWARE instead (and that the wrapper is installed).
-SILENCED_SYSTEM_CHECKS = ["admin.E408", "admin.E409", "admin.E410"]
 
 ROOT_URLCONF = "beatpass.urls"
 WSGI_APPLICATION = "beatpass.wsgi.application"

@@ -7,4 +7,4 @@ DEBUG = env.bool("DEBUG", default=True)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 # SQLite cannot create the deferrable unique (playlist, position) constraint; on SQLite the
 # playlist row lock still serialises writes, and PostgreSQL (tests, production) has it.
-SILENCED_SYSTEM_CHECKS = [*SILENCED_SYSTEM_CHECKS, "models.W038"]  # noqa: F405
+SILENCED_SYSTEM_CHECKS = ["models.W038"]

@@ -1,4 +1,4 @@
-"""Sessions, CSRF, request.user and messages run for the site (the admin), not for the API."""
+"""Sessions, request.user and messages run for the site (the admin), not for the API."""
 
 from __future__ import annotations
 
@@ -7,8 +7,6 @@ from django.contrib.auth import get_user_model
 from django.http import HttpResponse
 from django.test import Client, override_settings
 from django.urls import path
-
-from beatpass.api.checks import site_only_middleware
 
 pytestmark = pytest.mark.django_db
 
@@ -23,14 +21,11 @@ urlpatterns = [path("site/echo", _echo), path("api/echo", _echo)]
 
 
 @override_settings(ROOT_URLCONF=__name__)
-def test_site_paths_get_the_csrf_check_and_api_paths_do_not():
+def test_site_paths_get_sessions_and_users_and_api_paths_do_not():
     client = Client(enforce_csrf_checks=True)
-    assert client.post("/site/echo").status_code == 403  # CsrfViewMiddleware.process_view
-    site = client.get("/site/echo")
-    assert site.content == b"GET session=True user=True"
-    api = client.post("/api/echo")
-    assert api.status_code == 200
-    assert api.content == b"POST session=False user=False"
+    assert client.post("/site/echo").status_code == 403  # CSRF still checked
+    assert client.get("/site/echo").content == b"GET session=True user=True"
+    assert client.get("/api/echo").content == b"GET session=False user=False"
 
 
 @pytest.fixture
@@ -83,18 +78,3 @@ def test_api_requests_get_no_session_cookie_or_csrf_check(staff):
     me = client.get("/api/v1/users/me")
     assert me.status_code == 401  # the session never authenticates the API
     assert me.json() == {"message": "Unauthenticated."}
-
-
-def test_check_reports_missing_admin_middleware():
-    assert site_only_middleware() == []
-    with override_settings(SITE_ONLY_MIDDLEWARE=["django.middleware.csrf.CsrfViewMiddleware"]):
-        ids = {error.id for error in site_only_middleware()}
-    assert ids == {"beatpass.admin.E408", "beatpass.admin.E409", "beatpass.admin.E410"}
-    with override_settings(
-        MIDDLEWARE=[
-            m
-            for m in __import__("django.conf").conf.settings.MIDDLEWARE
-            if not m.endswith("SiteOnlyMiddleware")
-        ]
-    ):
-        assert len(site_only_middleware()) == 3  # listed but not installed
