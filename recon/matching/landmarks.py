@@ -28,6 +28,26 @@ from scipy import ndimage, signal
 from recon.matching.base import Candidate, Hits, Landmarks
 from recon.matching.calibration import DEFAULT_CALIBRATION, Calibration
 
+
+def triplet_hash(
+    f1: np.ndarray, df2: np.ndarray, dt2: np.ndarray, df3: np.ndarray, dt3: np.ndarray
+) -> np.ndarray:
+    """int32 hash of a peak triplet: the anchor's bin ``f1`` (9 bits), each target's bin
+    offset (+64: 7 bits) and frame offset (6 bits), packed into 35 bits and folded onto the
+    whole int32 range by a multiplicative (Fibonacci) hash: near-uniform values, so the hash
+    partitions hold equal shares and a posting list is as short as the 32 bits allow."""
+    packed = (
+        (f1.astype(np.uint64) << np.uint64(26))
+        | ((df2 + 64).astype(np.uint64) << np.uint64(19))
+        | (dt2.astype(np.uint64) << np.uint64(13))
+        | ((df3 + 64).astype(np.uint64) << np.uint64(6))
+        | dt3.astype(np.uint64)
+    )
+    return (
+        ((packed * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(32)).astype(np.uint32).view(np.int32)
+    )
+
+
 # Frequency bands (in bins of the 1024-point STFT at 11025 Hz, ~10.8 Hz each) in which peaks
 # are picked separately: sub/bass, low-mid, mid, presence, air.
 BAND_EDGES = (2, 24, 60, 140, 280, 512)
@@ -35,7 +55,9 @@ BAND_EDGES = (2, 24, 60, 140, 280, 512)
 
 @dataclass
 class LandmarkMatcher:
-    name: str = "landmark-v1"
+    # Stored with every indexed recording and scanned track: rows of another matcher are never
+    # compared with this one's (see recon.services); change it whenever the hashes change.
+    name: str = "landmark-v2"
     sample_rate: int = 11025
     n_fft: int = 1024
     hop: int = 256
@@ -44,10 +66,15 @@ class LandmarkMatcher:
     # almost none of the beat's peaks, while the kick/808 and the hats survive it.
     peaks_per_band_per_second: tuple[float, ...] = (16.0, 2.0, 1.0, 1.0, 16.0)
     neighbourhood: tuple[int, int] = (9, 5)  # (bins, frames) of the local-maximum test
-    fan_out: int = 6
-    # the query side (``landmarks(..., query=True)``: the scanned beats) is denser
+    # Each anchor's first ``fan_out`` targets; a hash covers the anchor and two of them, i < j
+    # ≤ i + ``gap`` (the reference side: the rows of the index).
+    fan_out: int = 4
+    gap: int = 3
+    # the query side (``landmarks(..., query=True)``: the scanned beats) is denser: every pair
+    # of its first ``query_fan_out`` targets, so it holds the reference side's triplets although
+    # its extra peaks shift their target ranks
     query_peaks_per_band_per_second: tuple[float, ...] = (24.0, 8.0, 4.0, 4.0, 24.0)
-    query_fan_out: int = 10
+    query_fan_out: int = 8
     max_dt: int = 48  # frames (~1.1 s)
     max_df: int = 63  # bins
     # votes within ±tolerance frames of the best offset count together (hop jitter)
@@ -131,40 +158,67 @@ class LandmarkMatcher:
         with (``query=True``: a beat, denser, see the module docstring)."""
         mono = self.resample(samples, sample_rate)
         duration = len(mono) / self.sample_rate
-        if query:
-            per_second, fan_out = self.query_peaks_per_band_per_second, self.query_fan_out
-        else:
-            per_second, fan_out = self.peaks_per_band_per_second, self.fan_out
+        per_second = (
+            self.query_peaks_per_band_per_second if query else self.peaks_per_band_per_second
+        )
         times, bins = self.peaks(mono, per_second=per_second)
-        hashes, anchor_times = self._pairs(times, bins, fan_out=fan_out)
+        return self.landmarks_of_peaks(times, bins, duration, query=query)
+
+    def landmarks_of_peaks(
+        self, times: np.ndarray, bins: np.ndarray, duration: float, *, query: bool = False
+    ) -> Landmarks:
+        """The hashes of peaks (``times``, ``bins``: sorted by time, then bin)."""
+        if query:
+            fan_out, gap = self.query_fan_out, self.query_fan_out
+        else:
+            fan_out, gap = self.fan_out, self.gap
+        hashes, anchor_times = self._triplets(times, bins, fan_out=fan_out, gap=gap)
         return Landmarks(hashes, anchor_times, self.frames_per_second, duration)
 
-    def _pairs(
-        self, times: np.ndarray, bins: np.ndarray, *, fan_out: int
-    ) -> tuple[np.ndarray, np.ndarray]:
+    def _targets(self, times: np.ndarray, bins: np.ndarray, fan_out: int) -> np.ndarray:
+        """(n, fan_out) indices of each peak's first ``fan_out`` following peaks in its target
+        zone (1..max_dt frames later, within ±max_df bins), -1 where it has fewer."""
         n = len(times)
-        out_h, out_t = [], []
-        # For each anchor, pair with up to ``fan_out`` following peaks in the target zone.
-        # Vectorised over anchors: the k-th candidate after each anchor, k = 1..search.
-        search = fan_out * 6
-        taken = np.zeros(n, np.int32)
-        for k in range(1, search + 1):
-            if k >= n:
-                break
+        targets = np.full((n, fan_out), -1, np.int64)
+        taken = np.zeros(n, np.int64)
+        # Vectorised over anchors: the k-th peak after each anchor, k = 1..search.
+        for k in range(1, min(fan_out * 6, n - 1) + 1):
             a = np.arange(n - k)
-            b = a + k
-            dt = times[b] - times[a]
-            df = bins[b] - bins[a]
+            dt = times[a + k] - times[a]
+            df = bins[a + k] - bins[a]
             ok = (dt >= 1) & (dt <= self.max_dt) & (np.abs(df) <= self.max_df)
-            ok &= taken[a] < fan_out
-            a, dt, df = a[ok], dt[ok], df[ok]
+            a = a[ok & (taken[a] < fan_out)]
+            targets[a, taken[a]] = a + k
             taken[a] += 1
-            h = (bins[a].astype(np.int64) << 13) | ((df + 64).astype(np.int64) << 6) | dt
-            out_h.append(h.astype(np.int32))
-            out_t.append(times[a])
-        if not out_h:
+        return targets
+
+    def _triplets(
+        self, times: np.ndarray, bins: np.ndarray, *, fan_out: int, gap: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Hashes of (anchor, target i, target j) for i < j ≤ i + ``gap`` among the anchor's
+        first ``fan_out`` targets, with the anchor's time."""
+        if len(times) < 3:
             return np.empty(0, np.int32), np.empty(0, np.int32)
-        return np.concatenate(out_h), np.concatenate(out_t).astype(np.int32)
+        targets = self._targets(times, bins, fan_out)
+        times, bins = times.astype(np.int64), bins.astype(np.int64)
+        out_h, out_t = [], []
+        for i in range(fan_out):
+            for j in range(i + 1, min(fan_out, i + gap + 1)):
+                a = np.nonzero((targets[:, i] >= 0) & (targets[:, j] >= 0))[0]
+                b, c = targets[a, i], targets[a, j]
+                out_h.append(
+                    triplet_hash(
+                        bins[a],
+                        bins[b] - bins[a],
+                        times[b] - times[a],
+                        bins[c] - bins[a],
+                        times[c] - times[a],
+                    )
+                )
+                out_t.append(times[a])
+        hashes, anchor_times = np.concatenate(out_h), np.concatenate(out_t).astype(np.int32)
+        order = np.argsort(anchor_times, kind="stable")
+        return hashes[order], anchor_times[order]
 
     # --- scoring --------------------------------------------------------------------------
 
