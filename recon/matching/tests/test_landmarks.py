@@ -8,7 +8,7 @@ import pytest
 
 from content.beatgen import render_beat
 from recon.matching import Calibration, LandmarkMatcher, MemoryIndex
-from recon.matching.landmarks import BAND_EDGES
+from recon.matching.landmarks import BAND_EDGES, _maximum_filter, triplet_hash
 from recon.matching.synth import song_with_excerpt, voice
 
 SR = 22050
@@ -76,13 +76,13 @@ def test_unrelated_voiced_songs_score_below_the_storage_threshold(beats, matcher
     assert [c.recording_id for c in found] == [0]
 
 
-def test_the_query_side_is_denser_and_holds_the_reference_sides_pairs(beats, matcher):
+def test_the_query_side_is_denser_and_holds_the_reference_sides_triplets(beats, matcher):
     # the same audio extracted as a reference (indexed) and as a query (a scanned beat)
     mono = beats[1].mean(axis=1)
     reference = matcher.landmarks(mono, SR)
     query = matcher.landmarks(mono, SR, query=True)
     assert len(query) > 2 * len(reference)
-    # the query keeps most (time, hash) pairs of the reference, so a clean copy votes fully
+    # the query keeps most (time, hash) of the reference, so a clean copy votes fully
     ref_pairs = set(zip(reference.times.tolist(), reference.hashes.tolist(), strict=True))
     query_pairs = set(zip(query.times.tolist(), query.hashes.tolist(), strict=True))
     assert len(ref_pairs & query_pairs) >= 0.8 * len(ref_pairs)
@@ -90,6 +90,48 @@ def test_the_query_side_is_denser_and_holds_the_reference_sides_pairs(beats, mat
     times, bins = matcher.peaks(matcher.resample(mono, SR))
     outer = (bins < BAND_EDGES[1]) | (bins >= BAND_EDGES[4])
     assert outer.mean() > 0.8
+
+
+def test_triplet_hashes_move_with_the_audio_and_spread_over_the_int32_range(beats, matcher):
+    # the same peaks 100 frames later give the same hashes 100 frames later
+    times, bins = matcher.peaks(matcher.resample(beats[2].mean(axis=1), SR))
+    first = matcher.landmarks_of_peaks(times, bins, 40.0)
+    later = matcher.landmarks_of_peaks(times + 100, bins, 40.0)
+    assert len(first) > 1000
+    assert np.array_equal(first.hashes, later.hashes)
+    assert np.array_equal(first.times + 100, later.times)
+    # distinct triplets almost never share a hash, and the values fill the 16 hash partitions
+    # evenly (the index's range partitions assume it)
+    rng = np.random.default_rng(1)
+    n = 200_000
+    fields = np.unique(
+        np.stack(
+            [
+                rng.integers(0, 512, n),
+                rng.integers(-63, 64, n),
+                rng.integers(1, 49, n),
+                rng.integers(-63, 64, n),
+                rng.integers(1, 49, n),
+            ],
+            axis=1,
+        ),
+        axis=0,
+    )
+    hashes = triplet_hash(*fields.T)
+    assert hashes.dtype == np.int32
+    assert len(np.unique(hashes)) > 0.999 * len(fields)
+    shares = np.bincount((hashes.astype(np.int64) + (1 << 31)) >> 28, minlength=16) / len(hashes)
+    assert shares.min() > 0.055
+    assert shares.max() < 0.07
+
+
+def test_the_fast_maximum_filter_equals_scipys():
+    from scipy import ndimage
+
+    values = np.random.default_rng(2).standard_normal((41, 29)).astype(np.float32)
+    for size in ((9, 5), (3, 3), (4, 2), (1, 1)):
+        expected = ndimage.maximum_filter(values, size=size, mode="nearest")
+        assert np.array_equal(_maximum_filter(values, size), expected)
 
 
 def test_silence_and_tiny_inputs_give_no_landmarks(matcher):
