@@ -50,4 +50,4 @@ class Calibration:
 # null median 5, p99 11, p99.9 14, max 20, fit (14, 1.3)): kept as the more conservative.
 # Under these constants 80 needs 30 votes and 90 needs 42, while true 20–30 s excerpts under
 # 0 dB of speech carry ≥ 61 there.
-DEFAULT_CALIBRATION = Calibration(null_p999=18.0, null_tail=4.0)
+DEFAULT_CALIBRATION = Calibration(null_p999=7.0, null_tail=1.5)

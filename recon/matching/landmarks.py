@@ -90,7 +90,7 @@ class LandmarkMatcher:
     # of its first ``query_fan_out`` targets, so it holds the reference side's triplets although
     # its extra peaks shift their target ranks
     query_peaks_per_band_per_second: tuple[float, ...] = (24.0, 8.0, 4.0, 4.0, 24.0)
-    query_fan_out: int = 8
+    query_fan_out: int = 7
     max_dt: int = 48  # frames (~1.1 s)
     max_df: int = 63  # bins
     # votes within ±tolerance frames of the best offset count together (hop jitter)
