@@ -2,11 +2,14 @@
 
 The index is filled through the production path (``recon.store.write_landmarks``: COPY into the
 hash-partitioned table) with *synthesized* landmarks, because decoding N × duration of audio is
-too slow here: each recording gets the measured landmark density of real generated songs
-(hashes per second, from recon/matching on beatgen + voice songs), times uniform over its length,
-and hashes whose frequency field is drawn from real landmarks (the skew that matters for the
-B-tree) with the other fields uniform. One real song containing the scanned beat is indexed too,
-and must be found.
+too slow here: each recording gets spectral peaks at the rate of a real generated song (beatgen +
+voice, the reference-side density), with that song's peak bins (the skew that matters: bass-band
+bins dominate) at uniform random times, hashed by the matcher itself
+(``LandmarkMatcher.landmarks_of_peaks``: the real triplets of those peaks). Every recording
+draws from one song's bins, so a scan reads more rows here than bench/recon_quality.py's varied
+songs predict (~780 vs ~450 per indexed hour for a 3-min beat): pessimistic; the index probes,
+which dominate, are the same. One real song containing the scanned beat is indexed too, and must
+be found.
 
 Reported per size: the scan time (decode the 3-min MP3 track + landmarks + index lookup +
 voting, as ``recon.services.scan_run`` does) and its ratio to decoding the track once (target

@@ -19,7 +19,7 @@ OWNER_COLUMN = {REFERENCE_LANDMARK_TABLE: "recording_id", TRACK_LANDMARK_TABLE: 
 # would probe every partition with the whole array).
 PARTITIONS = 16
 PARTITION_SHIFT = 32 - 4
-LOOKUP_CHUNK = 5_000  # hashes per query: bounds one aggregated bytea (~50 MB at 10k songs)
+LOOKUP_CHUNK = 5_000  # hashes per query: bounds one aggregated bytea
 
 
 def write_landmarks(*, table: str, owner_id: int, landmarks: Landmarks, replace: bool) -> int:

@@ -100,8 +100,8 @@ class LandmarkMatcher:
     # ``max_occurrences`` consecutive repetitions align with an excerpt up to that many loops
     # long (8 four-bar loops at 90 BPM: 85 s)
     max_occurrences: int = 8
-    # cells of one block of the vote's (recording × offset) histogram (int64: 32 MB)
-    histogram_cells: int = 1 << 22
+    # (hit, query occurrence) pairs counted by one sort of the vote (a block of recordings)
+    vote_block_pairs: int = 1 << 22
     calibration: Calibration = field(default_factory=lambda: DEFAULT_CALIBRATION)
 
     @property
@@ -271,36 +271,53 @@ class LandmarkMatcher:
         lo, counts = lo[present], counts[present]
         rec_ids, rec_idx = np.unique(hits.recording_ids[present], return_inverse=True)
         ref_t = hits.times[present]
-        # Histogram of (recording, offset) in dense blocks of recordings (a bincount, not a sort
-        # of every (hit, occurrence) pair: millions at 10k songs); a true copy puts its hits in
-        # one offset (±jitter).
-        low = int(ref_t.min()) - int(q_time.max()) - self.tolerance
-        span = int(ref_t.max()) - int(q_time.min()) + self.tolerance - low + 1
-        per_block = max(1, self.histogram_cells // span)
+        # Sparse histogram of (recording, offset): a true copy puts its hits in one offset
+        # (±jitter). Triplet hits are few and scattered (a few hundred thousand over 10k songs ×
+        # ~15 000 offsets), so the (recording, offset) keys of every (hit, occurrence) pair are
+        # counted by one sort, in blocks of recordings of at most ``vote_block_pairs`` pairs; a
+        # dense per-recording histogram would clear and scan ~15 000 cells per recording.
+        tol = self.tolerance
+        low = int(ref_t.min()) - int(q_time.max())
+        width = int(ref_t.max()) - int(q_time.min()) - low + 1 + 2 * tol  # per recording
         by_rec = np.argsort(rec_idx, kind="stable")
         rec_idx, lo, counts, ref_t = rec_idx[by_rec], lo[by_rec], counts[by_rec], ref_t[by_rec]
-        edges = np.searchsorted(rec_idx, np.arange(0, len(rec_ids) + per_block, per_block))
+        pairs_before = np.concatenate(([0], np.cumsum(counts)))
         out: dict[int, tuple[int, int]] = {}
-        for block, (a, b) in enumerate(zip(edges[:-1], edges[1:], strict=True)):
-            if a == b:
-                continue
+        a = 0
+        while a < len(rec_idx):
+            # hits a..b: up to the pair budget, then to the end of the last one's recording
+            budget = pairs_before[a] + self.vote_block_pairs
+            b = max(int(np.searchsorted(pairs_before, budget, "right")) - 1, a + 1)
+            b = int(np.searchsorted(rec_idx, rec_idx[b - 1], "right"))
             c = counts[a:b]
-            total = int(c.sum())
             row = np.repeat(np.arange(b - a), c)
-            within = np.arange(total) - np.repeat(np.cumsum(c) - c, c)
+            within = np.arange(int(c.sum())) - np.repeat(np.cumsum(c) - c, c)
             diffs = ref_t[a:b][row].astype(np.int64) - q_time[lo[a:b][row] + within]
-            local = rec_idx[a:b][row] - block * per_block
-            n_recs = int(rec_idx[b - 1]) - block * per_block + 1
-            hist = np.bincount(local * span + (diffs - low), minlength=n_recs * span)
-            hist = hist.reshape(n_recs, span)
-            # Add the counts within ±tolerance; only offsets that hold hits are candidates.
+            keys, hist = np.unique(
+                rec_idx[a:b][row].astype(np.int64) * width + (diffs - low + tol),
+                return_counts=True,
+            )
+            # Add the counts within ±tolerance (the keys' neighbours, if present); only offsets
+            # that hold hits are candidates. The 2·tol margin keeps neighbours in one recording.
             smoothed = hist.copy()
-            for d in range(1, self.tolerance + 1):
-                smoothed[:, d:] += hist[:, :-d]
-                smoothed[:, :-d] += hist[:, d:]
-            smoothed[hist == 0] = 0
-            best = smoothed.argmax(axis=1)
-            value = smoothed[np.arange(n_recs), best]
-            for i in np.nonzero(value)[0]:
-                out[int(rec_ids[block * per_block + i])] = (int(value[i]), int(best[i]) + low)
+            for d in (*range(-tol, 0), *range(1, tol + 1)):
+                at = np.searchsorted(keys, keys + d)
+                found = at < len(keys)
+                found[found] = keys[at[found]] == keys[found] + d
+                smoothed[found] += hist[at[found]]
+            # The best offset per recording (the earliest among equals).
+            rec_of = keys // width
+            starts = np.flatnonzero(np.concatenate(([True], rec_of[1:] != rec_of[:-1])))
+            best_value = np.maximum.reduceat(smoothed, starts)
+            is_best = smoothed == np.repeat(best_value, np.diff(np.append(starts, len(keys))))
+            first_best = np.flatnonzero(is_best)
+            group = np.searchsorted(starts, first_best, "right") - 1
+            keep = np.concatenate(([True], group[1:] != group[:-1]))
+            first_best, group = first_best[keep], group[keep]
+            offsets = keys[first_best] % width - tol + low
+            for g, value, offset in zip(
+                group.tolist(), best_value.tolist(), offsets.tolist(), strict=True
+            ):
+                out[int(rec_ids[rec_of[starts[g]]])] = (int(value), int(offset))
+            a = b
         return out

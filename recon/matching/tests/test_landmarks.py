@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from content.beatgen import render_beat
-from recon.matching import Calibration, LandmarkMatcher, MemoryIndex
+from recon.matching import Calibration, Hits, LandmarkMatcher, Landmarks, MemoryIndex
 from recon.matching.landmarks import BAND_EDGES, _maximum_filter, triplet_hash
 from recon.matching.synth import song_with_excerpt, voice
 
@@ -132,6 +132,51 @@ def test_the_fast_maximum_filter_equals_scipys():
     for size in ((9, 5), (3, 3), (4, 2), (1, 1)):
         expected = ndimage.maximum_filter(values, size=size, mode="nearest")
         assert np.array_equal(_maximum_filter(values, size), expected)
+
+
+def _brute_force_votes(matcher, query, hits):
+    """recording → (best votes, earliest best offset), by counting every pair in Python."""
+    occurrences: dict[int, list[int]] = {}
+    for h, t in zip(query.hashes.tolist(), query.times.tolist(), strict=True):
+        occurrences.setdefault(h, []).append(t)
+    for times in occurrences.values():
+        times.sort()
+    per_rec: dict[int, dict[int, int]] = {}
+    for h, rec, t in zip(
+        hits.hashes.tolist(), hits.recording_ids.tolist(), hits.times.tolist(), strict=True
+    ):
+        for qt in occurrences.get(h, [])[: matcher.max_occurrences]:
+            hist = per_rec.setdefault(rec, {})
+            hist[t - qt] = hist.get(t - qt, 0) + 1
+    out = {}
+    tol = matcher.tolerance
+    for rec, hist in per_rec.items():
+        scored = [(sum(hist.get(o + d, 0) for d in range(-tol, tol + 1)), -o) for o in hist]
+        value, neg = max(scored)
+        out[rec] = (value, -neg)
+    return out
+
+
+@pytest.mark.parametrize("block_pairs", [1 << 22, 50])
+def test_the_vote_counts_every_pair_at_the_best_offset_like_a_brute_force_count(block_pairs):
+    # given a query whose hashes repeat (a loop) and hits of 40 recordings, some holding a
+    # true copy at an offset, with times close enough for the ±1 tolerance to merge neighbours
+    rng = np.random.default_rng(7)
+    q_hash = rng.integers(0, 300, 2_000).astype(np.int32)
+    q_time = np.sort(rng.integers(0, 400, 2_000)).astype(np.int32)
+    query = Landmarks(q_hash, q_time, 43.07, 10.0)
+    n = 6_000
+    hits = Hits(
+        rng.integers(0, 320, n).astype(np.int32),
+        rng.integers(1, 41, n).astype(np.int64) * 1_000,
+        rng.integers(0, 500, n).astype(np.int32),
+    )
+    matcher = LandmarkMatcher(vote_block_pairs=block_pairs)
+    # when voted
+    got = matcher.votes(query, hits)
+    # then every recording gets the brute-force count and offset
+    assert got == _brute_force_votes(matcher, query, hits)
+    assert len(got) == 40
 
 
 def test_silence_and_tiny_inputs_give_no_landmarks(matcher):
