@@ -1,20 +1,25 @@
-"""Spectral-peak landmarks (constellation pairs) with offset-consistency voting.
+"""Spectral-peak landmarks (constellation triplets) with offset-consistency voting.
 
 Why this works for a beat under a vocal: a released song keeps most of the beat's strong
 time-frequency peaks wherever the voice is not louder in that band and instant. Peaks are picked
 per frequency band (not per frame), so a loud voice in the mids cannot crowd out the kick, bass
-and hats; the pairs hash (f1, f2 - f1, t2 - t1), which survives a time shift, and a true copy
-shows up as many hash hits sharing one time offset, while chance hits scatter over offsets.
+and hats; a hash covers an anchor peak and two of its following peaks (f1, f2 - f1, t2 - t1,
+f3 - f1, t3 - t1), which survives a time shift, and a true copy shows up as many hash hits
+sharing one time offset, while chance hits scatter over offsets.
+
+Why triplets (``landmark-v2``) rather than pairs (``landmark-v1``, 22 bits): a pair says too
+little to be selective, so every looked-up hash returned a posting list that grew with the
+catalog (342 rows per hash at 10k indexed songs). A triplet carries 35 bits, folded onto int32:
+a scan reads ~35× fewer rows and its cost is its index probes, which do not grow with the
+catalog. The price is robustness (three peaks must survive the voice instead of two), paid back
+by a null distribution that shrinks more than the true votes (see calibration.py).
 
 The two sides are extracted at different densities. A reference song (indexed by the million) is
-sparse; the scanned beat (the query, few of them) is dense: twice the peaks per band and more
-pairs per anchor. Under a voice the song keeps only some of the beat's peaks, and not always the
-beat's own strongest ones (the voice changes which peaks stand out locally), so a song pair
-matches only if the beat side holds it too: the denser query holds it far more often, for no
-extra index bytes. With espeak-ng speech at 0 dB over the beat, compressed and MP3-encoded, the
-per-band allocation and the dense query together raise a true copy's median votes from 34 to 127
-over 7 peaks in every band on both sides (bench/recon_quality.py at full size, slightly lower
-index density).
+sparse; the scanned beat (the query, few of them) is dense: more peaks per band, and every pair of
+its anchor's first ``query_fan_out`` targets. Under a voice the song keeps only some of the beat's
+peaks, and not always the beat's own strongest ones (the voice changes which peaks stand out
+locally), so a song triplet matches only if the beat side holds it too: the denser query holds it
+far more often, for no extra index bytes (bench/recon_quality.py; README "Audio Recon").
 """
 
 from __future__ import annotations
