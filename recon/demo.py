@@ -14,7 +14,7 @@ from content.uploads.services import local_path
 from recon import selectors, services
 from recon.matching import default_matcher
 from recon.matching.synth import compress, song_with_excerpt, voice
-from recon.models import ReferenceRecording, ReferenceSource, TrackScan
+from recon.models import ReferenceSource, TrackScan
 
 SR = 22050
 
@@ -48,9 +48,11 @@ def seed_placements(*, tracks: list[Track]) -> int:
         mixed = compress(other + 0.6 * voice(20.0, SR, seed=50 + i), sample_rate=SR)
         songs.append((f"demo-other-{i}", title, artist, "", mixed))
     for external_id, title, artist, album, audio in songs:
-        if ReferenceRecording.objects.filter(
-            source=ReferenceSource.LOCAL, external_id=external_id, ingested_at__isnull=False
-        ).exists():
+        if (
+            selectors.indexed_recordings()
+            .filter(source=ReferenceSource.LOCAL, external_id=external_id)
+            .exists()
+        ):
             continue
         slug = external_id.replace("demo-", "")
         services.reference_ingest(

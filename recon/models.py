@@ -95,6 +95,9 @@ class TrackScan(TimeStampedModel):
         max_length=64, blank=True, help_text="Audio the track's landmarks were computed from."
     )
     landmark_count = models.PositiveIntegerField(default=0)
+    matcher = models.CharField(
+        max_length=32, blank=True, help_text="Matcher that computed the stored landmarks."
+    )
 
     class Meta:
         constraints = [

@@ -10,7 +10,8 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from content.catalog.models import Artist, Track, TrackArtist
 from content.fingerprints.models import Fingerprint
 from content.uploads.models import FileEntry
-from recon.models import DISPLAY_THRESHOLD, Match, ScanStatus, TrackScan
+from recon.matching import default_matcher
+from recon.models import DISPLAY_THRESHOLD, Match, ReferenceRecording, ScanStatus, TrackScan
 
 # A beat's producers are its main artist (the uploader's profile) and its co-producers; a
 # featured artist (a vocalist on the beat) is not a producer.
@@ -92,6 +93,15 @@ def due_scans(*, now: datetime) -> QuerySet[TrackScan]:
             F("scanned_at").asc(nulls_first=True),  # then never scanned, then the oldest
             "id",
         )
+    )
+
+
+def indexed_recordings() -> QuerySet[ReferenceRecording]:
+    """Recordings whose landmarks are in the index *for the current matcher*: one indexed by
+    another matcher (its hashes mean something else) is neither matched nor counted as done, and
+    ``recon_ingest`` / ``source_ingest`` re-index it on their next run."""
+    return ReferenceRecording.objects.filter(
+        ingested_at__isnull=False, matcher=default_matcher().name
     )
 
 

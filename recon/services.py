@@ -124,9 +124,11 @@ def reference_match_catalog(*, recording: ReferenceRecording, landmarks: Landmar
     candidates = matcher.score(landmarks, hits, minimum=STORE_THRESHOLD)
     if not candidates:
         return []
+    # Only tracks whose stored landmarks come from the current matcher (the others are
+    # recomputed at their next scan, which meets this recording then).
     eligible = set(
         selectors.eligible_tracks()
-        .filter(pk__in=[c.recording_id for c in candidates])
+        .filter(pk__in=[c.recording_id for c in candidates], recon__matcher=matcher.name)
         .values_list("pk", flat=True)
     )
     created: list[Match] = []
@@ -157,9 +159,11 @@ def source_ingest(*, source, query: str, limit: int = 20, match: bool = True) ->
 
     counts = {"ingested": 0, "skipped": 0, "metadata_only": 0, "failed": 0}
     for found in source.search(query, limit=limit):
-        if ReferenceRecording.objects.filter(
-            source=found.source, external_id=found.external_id, ingested_at__isnull=False
-        ).exists():
+        if (
+            selectors.indexed_recordings()
+            .filter(source=found.source, external_id=found.external_id)
+            .exists()
+        ):
             counts["skipped"] += 1
             continue
         metadata = ReferenceMetadata(
@@ -270,10 +274,11 @@ def scan_run(*, track_id: int) -> TrackScan:
         hits = store.lookup(table=REFERENCE_LANDMARK_TABLE, hashes=landmarks.hashes)
         candidates = default_matcher().score(landmarks, hits, minimum=STORE_THRESHOLD)
         # Index rows of a recording deleted since are ignored (deletes clean up after commit).
+        # So are rows of a recording indexed by another matcher (not re-ingested yet).
         live = set(
-            ReferenceRecording.objects.filter(
-                pk__in=[c.recording_id for c in candidates], ingested_at__isnull=False
-            ).values_list("pk", flat=True)
+            selectors.indexed_recordings()
+            .filter(pk__in=[c.recording_id for c in candidates])
+            .values_list("pk", flat=True)
         )
         candidates = [c for c in candidates if c.recording_id in live]
     except Exception as exc:  # noqa: BLE001 - any decoding/IO error fails this scan only
@@ -287,9 +292,10 @@ def scan_run(*, track_id: int) -> TrackScan:
         return scan
     with transaction.atomic():
         scan = TrackScan.objects.select_for_update().get(pk=scan.pk)
-        # Also when the stored count differs: the matcher's query density changed since.
+        # Also when another matcher computed them or the stored count differs.
         replace = (
             scan.source_sha256 != entry.sha256
+            or scan.matcher != default_matcher().name
             or scan.landmark_count == 0
             or scan.landmark_count != len(landmarks)
         )
@@ -298,6 +304,7 @@ def scan_run(*, track_id: int) -> TrackScan:
                 table=TRACK_LANDMARK_TABLE, owner_id=track.pk, landmarks=landmarks, replace=True
             )
             scan.source_sha256 = entry.sha256
+            scan.matcher = default_matcher().name
         _record_matches(track=track, candidates=candidates)
         has_matches = Match.objects.filter(track=track).exists()
         scan.status = ScanStatus.COMPLETE if has_matches else ScanStatus.NO_RESULTS

@@ -13,12 +13,13 @@ from recon.matching import Hits, Landmarks
 from recon.models import REFERENCE_LANDMARK_TABLE, TRACK_LANDMARK_TABLE
 
 OWNER_COLUMN = {REFERENCE_LANDMARK_TABLE: "recording_id", TRACK_LANDMARK_TABLE: "track_id"}
-# Must match migration 0002: 16 range partitions of the 22-bit hash. A lookup sends each
-# partition only the hashes in its range (``hash = ANY(array)`` on one partition is one B-tree
-# descent per value; on the parent it would probe every partition with the whole array).
+# Must match migration 0004: 16 equal range partitions of the int32 hash (partition i holds
+# [-2^31 + i·2^28, -2^31 + (i+1)·2^28)). A lookup sends each partition only the hashes in its
+# range (``hash = ANY(array)`` on one partition is one B-tree descent per value; on the parent it
+# would probe every partition with the whole array).
 PARTITIONS = 16
-PARTITION_SHIFT = 22 - 4
-LOOKUP_CHUNK = 5_000  # hashes per query: bounds one aggregated bytea (~50 MB at 10k songs)
+PARTITION_SHIFT = 32 - 4
+LOOKUP_CHUNK = 5_000  # hashes per query: bounds one aggregated bytea
 
 
 def write_landmarks(*, table: str, owner_id: int, landmarks: Landmarks, replace: bool) -> int:
@@ -110,6 +111,11 @@ def lookup(*, table: str, hashes: np.ndarray, exclude_owner: int | None = None) 
     return Hits(rows[:, 0].astype(np.int32), rows[:, 1], rows[:, 2].astype(np.int32))
 
 
+def partition_of(hashes: np.ndarray) -> np.ndarray:
+    """The partition number of each (int32) hash."""
+    return (np.asarray(hashes, dtype=np.int64) + (1 << 31)) >> PARTITION_SHIFT
+
+
 def _lookup_postgresql(prefix: str, owner: str, wanted: np.ndarray) -> np.ndarray:
     """Rows of the partitions ``prefix``NN whose hash is in ``wanted`` (sorted, unique), as a
     structured array (hash, owner, t). Each partition gets only the hashes in its range; its rows
@@ -118,7 +124,7 @@ def _lookup_postgresql(prefix: str, owner: str, wanted: np.ndarray) -> np.ndarra
     (``fetchall``) or as COPY messages (one per row) they cost more than the database's own
     work (1.4M rows: 1.6–2.7 s vs 3.1–3.3 s fetchall and ~6 s binary COPY, bench/recon_speed.py's
     index at 1,000 recordings)."""
-    part_of = np.clip(wanted >> PARTITION_SHIFT, 0, PARTITIONS - 1)
+    part_of = partition_of(wanted)
     bounds = np.searchsorted(part_of, np.arange(PARTITIONS + 1))
     chunks: list[bytes] = []
     with connection.cursor() as cursor:

@@ -1,7 +1,7 @@
 """Audio Recon matching: find a (partial, time-shifted) copy of a beat inside a released song.
 
 Pure numpy/scipy, no Django. ``Matcher`` is the interface the services use; ``LandmarkMatcher``
-(spectral-peak constellation pairs with offset-consistency voting, after Wang 2003) is the
+(spectral-peak constellation triplets with offset-consistency voting, after Wang 2003) is the
 implementation. Another algorithm can replace it by providing the same three operations.
 """
 

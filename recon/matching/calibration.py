@@ -43,11 +43,10 @@ class Calibration:
         return cls(null_p999=max(p999, 1.0), null_tail=tail)
 
 
-# Fitted by bench/recon_quality.py (16 beats, 128 MP3 songs, 2,000 unrelated pairs, synthetic
-# voice: null votes median 4, p99 9, p99.9 18, max 24) and rounded up; refit when the matcher's
-# parameters change. Checked with espeak-ng speech and the current matcher on a separate
-# calibration corpus (``--seed-base 500000 --beats 40 --unrelated 115``: 9,280 unrelated pairs,
-# null median 5, p99 11, p99.9 14, max 20, fit (14, 1.3)): kept as the more conservative.
-# Under these constants 80 needs 30 votes and 90 needs 42, while true 20–30 s excerpts under
-# 0 dB of speech carry ≥ 61 there.
-DEFAULT_CALIBRATION = Calibration(null_p999=18.0, null_tail=4.0)
+# Matcher landmark-v2 (triplets): fitted on the separate calibration corpus of
+# bench/recon_quality.py (``--seed-base 500000 --beats 40 --unrelated 115``, espeak-ng speech:
+# 9,280 unrelated pairs, null votes median 1, p99 4, p99.9 7, max 13, fit (7, 1.3)), the tail
+# rounded up to 1.5; refit when the matcher's parameters change. Under these constants 80 needs
+# 12 votes and 90 needs 16, while true 20–30 s excerpts under 0 dB of speech carry ≥ 22 there.
+# (landmark-v1, pairs, had (18, 4): its null was wider, median 5, p99.9 14, max 20.)
+DEFAULT_CALIBRATION = Calibration(null_p999=7.0, null_tail=1.5)

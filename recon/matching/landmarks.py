@@ -1,20 +1,25 @@
-"""Spectral-peak landmarks (constellation pairs) with offset-consistency voting.
+"""Spectral-peak landmarks (constellation triplets) with offset-consistency voting.
 
 Why this works for a beat under a vocal: a released song keeps most of the beat's strong
 time-frequency peaks wherever the voice is not louder in that band and instant. Peaks are picked
 per frequency band (not per frame), so a loud voice in the mids cannot crowd out the kick, bass
-and hats; the pairs hash (f1, f2 - f1, t2 - t1), which survives a time shift, and a true copy
-shows up as many hash hits sharing one time offset, while chance hits scatter over offsets.
+and hats; a hash covers an anchor peak and two of its following peaks (f1, f2 - f1, t2 - t1,
+f3 - f1, t3 - t1), which survives a time shift, and a true copy shows up as many hash hits
+sharing one time offset, while chance hits scatter over offsets.
+
+Why triplets (``landmark-v2``) rather than pairs (``landmark-v1``, 22 bits): a pair says too
+little to be selective, so every looked-up hash returned a posting list that grew with the
+catalog (342 rows per hash at 10k indexed songs). A triplet carries 35 bits, folded onto int32:
+a scan reads ~35× fewer rows and its cost is its index probes, which do not grow with the
+catalog. The price is robustness (three peaks must survive the voice instead of two), paid back
+by a null distribution that shrinks more than the true votes (see calibration.py).
 
 The two sides are extracted at different densities. A reference song (indexed by the million) is
-sparse; the scanned beat (the query, few of them) is dense: twice the peaks per band and more
-pairs per anchor. Under a voice the song keeps only some of the beat's peaks, and not always the
-beat's own strongest ones (the voice changes which peaks stand out locally), so a song pair
-matches only if the beat side holds it too: the denser query holds it far more often, for no
-extra index bytes. With espeak-ng speech at 0 dB over the beat, compressed and MP3-encoded, the
-per-band allocation and the dense query together raise a true copy's median votes from 34 to 127
-over 7 peaks in every band on both sides (bench/recon_quality.py at full size, slightly lower
-index density).
+sparse; the scanned beat (the query, few of them) is dense: more peaks per band, and every pair of
+its anchor's first ``query_fan_out`` targets. Under a voice the song keeps only some of the beat's
+peaks, and not always the beat's own strongest ones (the voice changes which peaks stand out
+locally), so a song triplet matches only if the beat side holds it too: the denser query holds it
+far more often, for no extra index bytes (bench/recon_quality.py; README "Audio Recon").
 """
 
 from __future__ import annotations
@@ -23,10 +28,46 @@ from dataclasses import dataclass, field
 from math import gcd
 
 import numpy as np
+from scipy import fft as sp_fft
 from scipy import ndimage, signal
 
 from recon.matching.base import Candidate, Hits, Landmarks
 from recon.matching.calibration import DEFAULT_CALIBRATION, Calibration
+
+
+def triplet_hash(
+    f1: np.ndarray, df2: np.ndarray, dt2: np.ndarray, df3: np.ndarray, dt3: np.ndarray
+) -> np.ndarray:
+    """int32 hash of a peak triplet: the anchor's bin ``f1`` (9 bits), each target's bin
+    offset (+64: 7 bits) and frame offset (6 bits), packed into 35 bits and folded onto the
+    whole int32 range by a multiplicative (Fibonacci) hash: near-uniform values, so the hash
+    partitions hold equal shares and a posting list is as short as the 32 bits allow."""
+    packed = (
+        (f1.astype(np.uint64) << np.uint64(26))
+        | ((df2 + 64).astype(np.uint64) << np.uint64(19))
+        | (dt2.astype(np.uint64) << np.uint64(13))
+        | ((df3 + 64).astype(np.uint64) << np.uint64(6))
+        | dt3.astype(np.uint64)
+    )
+    return (
+        ((packed * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(32)).astype(np.uint32).view(np.int32)
+    )
+
+
+def _maximum_filter(values: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """``ndimage.maximum_filter(values, size, mode="nearest")`` (identical values) as running
+    maxima of shifted views, one axis then the other: ~4× faster on a spectrogram."""
+    (rows, cols), (pr, pc) = size, (size[0] // 2, size[1] // 2)
+    padded = np.pad(values, ((pr, rows - 1 - pr), (pc, cols - 1 - pc)), mode="edge")
+    n_rows, n_cols = values.shape
+    across = padded[:, :n_cols].copy()
+    for k in range(1, cols):
+        np.maximum(across, padded[:, k : k + n_cols], out=across)
+    out = across[:n_rows].copy()
+    for k in range(1, rows):
+        np.maximum(out, across[k : k + n_rows], out=out)
+    return out
+
 
 # Frequency bands (in bins of the 1024-point STFT at 11025 Hz, ~10.8 Hz each) in which peaks
 # are picked separately: sub/bass, low-mid, mid, presence, air.
@@ -35,7 +76,9 @@ BAND_EDGES = (2, 24, 60, 140, 280, 512)
 
 @dataclass
 class LandmarkMatcher:
-    name: str = "landmark-v1"
+    # Stored with every indexed recording and scanned track: rows of another matcher are never
+    # compared with this one's (see recon.services); change it whenever the hashes change.
+    name: str = "landmark-v2"
     sample_rate: int = 11025
     n_fft: int = 1024
     hop: int = 256
@@ -44,10 +87,15 @@ class LandmarkMatcher:
     # almost none of the beat's peaks, while the kick/808 and the hats survive it.
     peaks_per_band_per_second: tuple[float, ...] = (16.0, 2.0, 1.0, 1.0, 16.0)
     neighbourhood: tuple[int, int] = (9, 5)  # (bins, frames) of the local-maximum test
-    fan_out: int = 6
-    # the query side (``landmarks(..., query=True)``: the scanned beats) is denser
+    # Each anchor's first ``fan_out`` targets; a hash covers the anchor and two of them, i < j
+    # ≤ i + ``gap`` (the reference side: the rows of the index).
+    fan_out: int = 4
+    gap: int = 3
+    # the query side (``landmarks(..., query=True)``: the scanned beats) is denser: every pair
+    # of its first ``query_fan_out`` targets, so it holds the reference side's triplets although
+    # its extra peaks shift their target ranks
     query_peaks_per_band_per_second: tuple[float, ...] = (24.0, 8.0, 4.0, 4.0, 24.0)
-    query_fan_out: int = 10
+    query_fan_out: int = 7
     max_dt: int = 48  # frames (~1.1 s)
     max_df: int = 63  # bins
     # votes within ±tolerance frames of the best offset count together (hop jitter)
@@ -57,8 +105,8 @@ class LandmarkMatcher:
     # ``max_occurrences`` consecutive repetitions align with an excerpt up to that many loops
     # long (8 four-bar loops at 90 BPM: 85 s)
     max_occurrences: int = 8
-    # cells of one block of the vote's (recording × offset) histogram (int64: 32 MB)
-    histogram_cells: int = 1 << 22
+    # (hit, query occurrence) pairs counted by one sort of the vote (a block of recordings)
+    vote_block_pairs: int = 1 << 22
     calibration: Calibration = field(default_factory=lambda: DEFAULT_CALIBRATION)
 
     @property
@@ -85,15 +133,15 @@ class LandmarkMatcher:
         for all; default the reference density), sorted by time."""
         if len(samples) < self.n_fft:
             return np.empty(0, np.int32), np.empty(0, np.int32)
-        _, _, spec = signal.stft(
-            samples,
-            nperseg=self.n_fft,
-            noverlap=self.n_fft - self.hop,
-            boundary=None,
-            padded=False,
-        )
-        log_mag = np.log(np.abs(spec[: BAND_EDGES[-1]]) + 1e-6).astype(np.float32)
-        local_max = ndimage.maximum_filter(log_mag, size=self.neighbourhood, mode="nearest")
+        # The STFT (Hann window, scaled like scipy.signal.stft: the same values) by one real
+        # FFT of a strided view of the frames; float32 in, complex64 out.
+        window = signal.get_window("hann", self.n_fft).astype(np.float32)
+        frames = np.lib.stride_tricks.sliding_window_view(
+            np.asarray(samples, dtype=np.float32), self.n_fft
+        )[:: self.hop]
+        spec = sp_fft.rfft(frames * (window / window.sum()), axis=1)[:, : BAND_EDGES[-1]]
+        log_mag = np.ascontiguousarray(np.log(np.abs(spec) + 1e-6).T, dtype=np.float32)
+        local_max = _maximum_filter(log_mag, self.neighbourhood)
         # Prominence over the local mean: a peak must stand out from its surroundings, which
         # makes the choice independent of overall loudness and mastering.
         prominence = log_mag - ndimage.uniform_filter(log_mag, size=(31, 31), mode="nearest")
@@ -131,40 +179,67 @@ class LandmarkMatcher:
         with (``query=True``: a beat, denser, see the module docstring)."""
         mono = self.resample(samples, sample_rate)
         duration = len(mono) / self.sample_rate
-        if query:
-            per_second, fan_out = self.query_peaks_per_band_per_second, self.query_fan_out
-        else:
-            per_second, fan_out = self.peaks_per_band_per_second, self.fan_out
+        per_second = (
+            self.query_peaks_per_band_per_second if query else self.peaks_per_band_per_second
+        )
         times, bins = self.peaks(mono, per_second=per_second)
-        hashes, anchor_times = self._pairs(times, bins, fan_out=fan_out)
+        return self.landmarks_of_peaks(times, bins, duration, query=query)
+
+    def landmarks_of_peaks(
+        self, times: np.ndarray, bins: np.ndarray, duration: float, *, query: bool = False
+    ) -> Landmarks:
+        """The hashes of peaks (``times``, ``bins``: sorted by time, then bin)."""
+        if query:
+            fan_out, gap = self.query_fan_out, self.query_fan_out
+        else:
+            fan_out, gap = self.fan_out, self.gap
+        hashes, anchor_times = self._triplets(times, bins, fan_out=fan_out, gap=gap)
         return Landmarks(hashes, anchor_times, self.frames_per_second, duration)
 
-    def _pairs(
-        self, times: np.ndarray, bins: np.ndarray, *, fan_out: int
-    ) -> tuple[np.ndarray, np.ndarray]:
+    def _targets(self, times: np.ndarray, bins: np.ndarray, fan_out: int) -> np.ndarray:
+        """(n, fan_out) indices of each peak's first ``fan_out`` following peaks in its target
+        zone (1..max_dt frames later, within ±max_df bins), -1 where it has fewer."""
         n = len(times)
-        out_h, out_t = [], []
-        # For each anchor, pair with up to ``fan_out`` following peaks in the target zone.
-        # Vectorised over anchors: the k-th candidate after each anchor, k = 1..search.
-        search = fan_out * 6
-        taken = np.zeros(n, np.int32)
-        for k in range(1, search + 1):
-            if k >= n:
-                break
+        targets = np.full((n, fan_out), -1, np.int64)
+        taken = np.zeros(n, np.int64)
+        # Vectorised over anchors: the k-th peak after each anchor, k = 1..search.
+        for k in range(1, min(fan_out * 6, n - 1) + 1):
             a = np.arange(n - k)
-            b = a + k
-            dt = times[b] - times[a]
-            df = bins[b] - bins[a]
+            dt = times[a + k] - times[a]
+            df = bins[a + k] - bins[a]
             ok = (dt >= 1) & (dt <= self.max_dt) & (np.abs(df) <= self.max_df)
-            ok &= taken[a] < fan_out
-            a, dt, df = a[ok], dt[ok], df[ok]
+            a = a[ok & (taken[a] < fan_out)]
+            targets[a, taken[a]] = a + k
             taken[a] += 1
-            h = (bins[a].astype(np.int64) << 13) | ((df + 64).astype(np.int64) << 6) | dt
-            out_h.append(h.astype(np.int32))
-            out_t.append(times[a])
-        if not out_h:
+        return targets
+
+    def _triplets(
+        self, times: np.ndarray, bins: np.ndarray, *, fan_out: int, gap: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Hashes of (anchor, target i, target j) for i < j ≤ i + ``gap`` among the anchor's
+        first ``fan_out`` targets, with the anchor's time."""
+        if len(times) < 3:
             return np.empty(0, np.int32), np.empty(0, np.int32)
-        return np.concatenate(out_h), np.concatenate(out_t).astype(np.int32)
+        targets = self._targets(times, bins, fan_out)
+        times, bins = times.astype(np.int64), bins.astype(np.int64)
+        out_h, out_t = [], []
+        for i in range(fan_out):
+            for j in range(i + 1, min(fan_out, i + gap + 1)):
+                a = np.nonzero((targets[:, i] >= 0) & (targets[:, j] >= 0))[0]
+                b, c = targets[a, i], targets[a, j]
+                out_h.append(
+                    triplet_hash(
+                        bins[a],
+                        bins[b] - bins[a],
+                        times[b] - times[a],
+                        bins[c] - bins[a],
+                        times[c] - times[a],
+                    )
+                )
+                out_t.append(times[a])
+        hashes, anchor_times = np.concatenate(out_h), np.concatenate(out_t).astype(np.int32)
+        order = np.argsort(anchor_times, kind="stable")
+        return hashes[order], anchor_times[order]
 
     # --- scoring --------------------------------------------------------------------------
 
@@ -201,36 +276,53 @@ class LandmarkMatcher:
         lo, counts = lo[present], counts[present]
         rec_ids, rec_idx = np.unique(hits.recording_ids[present], return_inverse=True)
         ref_t = hits.times[present]
-        # Histogram of (recording, offset) in dense blocks of recordings (a bincount, not a sort
-        # of every (hit, occurrence) pair: millions at 10k songs); a true copy puts its hits in
-        # one offset (±jitter).
-        low = int(ref_t.min()) - int(q_time.max()) - self.tolerance
-        span = int(ref_t.max()) - int(q_time.min()) + self.tolerance - low + 1
-        per_block = max(1, self.histogram_cells // span)
+        # Sparse histogram of (recording, offset): a true copy puts its hits in one offset
+        # (±jitter). Triplet hits are few and scattered (a few hundred thousand over 10k songs ×
+        # ~15 000 offsets), so the (recording, offset) keys of every (hit, occurrence) pair are
+        # counted by one sort, in blocks of recordings of at most ``vote_block_pairs`` pairs; a
+        # dense per-recording histogram would clear and scan ~15 000 cells per recording.
+        tol = self.tolerance
+        low = int(ref_t.min()) - int(q_time.max())
+        width = int(ref_t.max()) - int(q_time.min()) - low + 1 + 2 * tol  # per recording
         by_rec = np.argsort(rec_idx, kind="stable")
         rec_idx, lo, counts, ref_t = rec_idx[by_rec], lo[by_rec], counts[by_rec], ref_t[by_rec]
-        edges = np.searchsorted(rec_idx, np.arange(0, len(rec_ids) + per_block, per_block))
+        pairs_before = np.concatenate(([0], np.cumsum(counts)))
         out: dict[int, tuple[int, int]] = {}
-        for block, (a, b) in enumerate(zip(edges[:-1], edges[1:], strict=True)):
-            if a == b:
-                continue
+        a = 0
+        while a < len(rec_idx):
+            # hits a..b: up to the pair budget, then to the end of the last one's recording
+            budget = pairs_before[a] + self.vote_block_pairs
+            b = max(int(np.searchsorted(pairs_before, budget, "right")) - 1, a + 1)
+            b = int(np.searchsorted(rec_idx, rec_idx[b - 1], "right"))
             c = counts[a:b]
-            total = int(c.sum())
             row = np.repeat(np.arange(b - a), c)
-            within = np.arange(total) - np.repeat(np.cumsum(c) - c, c)
+            within = np.arange(int(c.sum())) - np.repeat(np.cumsum(c) - c, c)
             diffs = ref_t[a:b][row].astype(np.int64) - q_time[lo[a:b][row] + within]
-            local = rec_idx[a:b][row] - block * per_block
-            n_recs = int(rec_idx[b - 1]) - block * per_block + 1
-            hist = np.bincount(local * span + (diffs - low), minlength=n_recs * span)
-            hist = hist.reshape(n_recs, span)
-            # Add the counts within ±tolerance; only offsets that hold hits are candidates.
+            keys, hist = np.unique(
+                rec_idx[a:b][row].astype(np.int64) * width + (diffs - low + tol),
+                return_counts=True,
+            )
+            # Add the counts within ±tolerance (the keys' neighbours, if present); only offsets
+            # that hold hits are candidates. The 2·tol margin keeps neighbours in one recording.
             smoothed = hist.copy()
-            for d in range(1, self.tolerance + 1):
-                smoothed[:, d:] += hist[:, :-d]
-                smoothed[:, :-d] += hist[:, d:]
-            smoothed[hist == 0] = 0
-            best = smoothed.argmax(axis=1)
-            value = smoothed[np.arange(n_recs), best]
-            for i in np.nonzero(value)[0]:
-                out[int(rec_ids[block * per_block + i])] = (int(value[i]), int(best[i]) + low)
+            for d in (*range(-tol, 0), *range(1, tol + 1)):
+                at = np.searchsorted(keys, keys + d)
+                found = at < len(keys)
+                found[found] = keys[at[found]] == keys[found] + d
+                smoothed[found] += hist[at[found]]
+            # The best offset per recording (the earliest among equals).
+            rec_of = keys // width
+            starts = np.flatnonzero(np.concatenate(([True], rec_of[1:] != rec_of[:-1])))
+            best_value = np.maximum.reduceat(smoothed, starts)
+            is_best = smoothed == np.repeat(best_value, np.diff(np.append(starts, len(keys))))
+            first_best = np.flatnonzero(is_best)
+            group = np.searchsorted(starts, first_best, "right") - 1
+            keep = np.concatenate(([True], group[1:] != group[:-1]))
+            first_best, group = first_best[keep], group[keep]
+            offsets = keys[first_best] % width - tol + low
+            for g, value, offset in zip(
+                group.tolist(), best_value.tolist(), offsets.tolist(), strict=True
+            ):
+                out[int(rec_ids[rec_of[starts[g]]])] = (int(value), int(offset))
+            a = b
         return out

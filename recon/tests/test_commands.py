@@ -8,6 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from content import testing
+from recon.matching import default_matcher
 from recon.matching.synth import song_with_excerpt, voice
 from recon.models import Match, ReferenceRecording, ScanStatus, TrackScan
 from recon.tests.conftest import SR
@@ -60,6 +61,15 @@ def test_ingest_then_scan_finds_the_placement_and_a_rerun_skips_done_files(folde
         "recon_ingest", str(folder), "--metadata", str(folder / "meta.csv"), "--no-progress"
     )
     assert "0 ingested, 2 already present" in again
+    assert ReferenceRecording.objects.count() == 2
+    # a recording indexed by another matcher is not done: the next run re-indexes it
+    ReferenceRecording.objects.filter(pk=placed.pk).update(matcher="landmark-v0")
+    rebuilt = run(
+        "recon_ingest", str(folder), "--metadata", str(folder / "meta.csv"), "--no-progress"
+    )
+    assert "1 ingested, 1 already present" in rebuilt
+    placed.refresh_from_db()
+    assert placed.matcher == default_matcher().name
     assert ReferenceRecording.objects.count() == 2
 
     out = run("recon_scan", "--track", str(recon_track.pk))

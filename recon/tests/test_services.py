@@ -11,6 +11,7 @@ from django.db import connection
 from beatpass.accounts.models import Notification
 from content.tests.factories import ArtistFactory, UserFactory
 from recon import selectors, services
+from recon.matching import default_matcher
 from recon.models import TRACK_LANDMARK_TABLE, Match, ScanStatus, TrackScan
 from recon.tests.conftest import ingest, make_track
 
@@ -221,3 +222,29 @@ def test_a_scan_replaces_stored_track_landmarks_extracted_at_another_density(rec
             [recon_track.pk],
         )
         assert cursor.fetchone()[0] == full
+
+
+def test_rows_of_another_matcher_are_never_matched_and_a_track_rescan_rewrites_its_own(
+    recon_track, song_landmarks
+):
+    # given the song indexed by an older matcher (its rows mean other hashes) and a track
+    # whose stored landmarks were computed by that matcher
+    from recon.models import ReferenceRecording
+
+    song = ingest(song_landmarks, title="Old Index")
+    ReferenceRecording.objects.filter(pk=song.pk).update(matcher="landmark-v0")
+    services.scan_track(track_id=recon_track.pk)
+    TrackScan.objects.filter(track=recon_track).update(matcher="landmark-v0", requested_at=None)
+    assert not selectors.indexed_recordings().filter(pk=song.pk).exists()
+    # when the track is scanned
+    scan = services.scan_track(track_id=recon_track.pk)
+    # then the old-matcher recording is not matched although its rows are hit, and the track's
+    # landmarks are recomputed and stamped with the current matcher
+    assert scan.status == ScanStatus.NO_RESULTS
+    assert not Match.objects.exists()
+    scan.refresh_from_db()
+    assert scan.matcher == default_matcher().name
+    # and once the song is re-ingested by the current matcher, it is matched
+    ingest(song_landmarks, title="Old Index")
+    assert services.scan_track(track_id=recon_track.pk).status == ScanStatus.COMPLETE
+    assert Match.objects.get().recording == song

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _landmarks(rng, n):
-    hashes = rng.integers(0, 1 << 22, size=n).astype(np.int32)
+    hashes = rng.integers(-(1 << 31), 1 << 31, size=n).astype(np.int32)
     times = np.sort(rng.integers(0, 8000, size=n)).astype(np.int32)
     return Landmarks(hashes, times, 43.07, n / 170)
 
@@ -29,14 +29,17 @@ def test_lookup_returns_exactly_the_stored_rows_of_the_asked_hashes_in_every_par
         for i in range(3)
     ]
     stored = {rec.pk: _landmarks(rng, 30_000) for rec in recs}
-    shared = stored[recs[0].pk].hashes[:500]
-    stored[recs[1].pk].hashes[:500] = shared
+    stored[recs[1].pk].hashes[:500] = stored[recs[0].pk].hashes[:500]
+    stored[recs[2].pk].hashes[500:600] = stored[recs[0].pk].hashes[500:600]
     for owner, lm in stored.items():
         store.write_landmarks(
             table=REFERENCE_LANDMARK_TABLE, owner_id=owner, landmarks=lm, replace=False
         )
     asked = np.concatenate(
-        [stored[recs[0].pk].hashes[:25_000], rng.integers(0, 1 << 22, 5_000).astype(np.int32)]
+        [
+            stored[recs[0].pk].hashes[:25_000],
+            rng.integers(-(1 << 31), 1 << 31, 5_000).astype(np.int32),
+        ]
     )
     asked_set = set(asked.tolist())
     expected = {
@@ -56,11 +59,41 @@ def test_lookup_returns_exactly_the_stored_rows_of_the_asked_hashes_in_every_par
     )
     assert len(got) == len(set(got))
     assert set(got) == expected
-    assert len({h >> store.PARTITION_SHIFT for h, _, _ in got}) == store.PARTITIONS
+    assert set(store.partition_of(np.array([h for h, _, _ in got])).tolist()) == set(
+        range(store.PARTITIONS)
+    )
     assert hits.hashes.dtype == np.int32
     assert hits.recording_ids.dtype == np.int64
     assert set(excluded.recording_ids.tolist()) == {recs[1].pk, recs[2].pk}
     assert len(excluded.hashes) == sum(1 for _, owner, _ in expected if owner != recs[0].pk)
+
+
+def test_each_partition_holds_exactly_the_hashes_lookup_sends_it():
+    # given hashes at both ends of the int32 range and at every partition boundary
+    width = (1 << 32) // store.PARTITIONS
+    edges = [-(1 << 31) + i * width for i in range(store.PARTITIONS)]
+    hashes = np.array(
+        sorted({*edges, *(e - 1 for e in edges[1:]), (1 << 31) - 1}), dtype=np.int64
+    ).astype(np.int32)
+    rec = ReferenceRecording.objects.create(title="R", source="local", external_id="edges")
+    lm = Landmarks(hashes, np.arange(len(hashes), dtype=np.int32), 43.07, 1.0)
+    store.write_landmarks(
+        table=REFERENCE_LANDMARK_TABLE, owner_id=rec.pk, landmarks=lm, replace=False
+    )
+    # when each partition is read directly
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for part in range(store.PARTITIONS):
+            cursor.execute(f"SELECT hash FROM {REFERENCE_LANDMARK_TABLE}_p{part:02d}")  # noqa: S608
+            held = sorted(h for (h,) in cursor.fetchall())
+            # then it holds exactly the hashes partition_of assigns to it
+            assert held == sorted(int(h) for h in hashes if store.partition_of(h) == part)
+            assert held
+    # and a lookup finds each of them
+    assert sorted(store.lookup(table=REFERENCE_LANDMARK_TABLE, hashes=hashes).hashes) == sorted(
+        hashes.tolist()
+    )
 
 
 def test_lookup_of_absent_hashes_is_empty():

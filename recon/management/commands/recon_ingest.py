@@ -17,8 +17,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from recon import services
-from recon.models import ReferenceRecording, ReferenceSource
+from recon import selectors, services
+from recon.models import ReferenceSource
 
 COLUMNS = (
     "filename",
@@ -69,10 +69,11 @@ class Command(BaseCommand):
         if not folder.is_dir():
             raise CommandError(f"{folder} is not a directory.")
         rows = read_metadata(Path(metadata))
+        # indexed by the current matcher: a matcher change re-indexes every file on the next run
         done = set(
-            ReferenceRecording.objects.filter(
-                source=ReferenceSource.LOCAL, ingested_at__isnull=False
-            ).values_list("external_id", flat=True)
+            selectors.indexed_recordings()
+            .filter(source=ReferenceSource.LOCAL)
+            .values_list("external_id", flat=True)
         )
         todo = [r for r in rows if r["filename"] not in done]
         ingested = failed = matched = 0

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from content.beatgen import render_beat
-from recon.matching import Calibration, LandmarkMatcher, MemoryIndex
-from recon.matching.landmarks import BAND_EDGES
+from recon.matching import Calibration, Hits, LandmarkMatcher, Landmarks, MemoryIndex
+from recon.matching.landmarks import BAND_EDGES, _maximum_filter, triplet_hash
 from recon.matching.synth import song_with_excerpt, voice
 
 SR = 22050
@@ -76,13 +76,13 @@ def test_unrelated_voiced_songs_score_below_the_storage_threshold(beats, matcher
     assert [c.recording_id for c in found] == [0]
 
 
-def test_the_query_side_is_denser_and_holds_the_reference_sides_pairs(beats, matcher):
+def test_the_query_side_is_denser_and_holds_the_reference_sides_triplets(beats, matcher):
     # the same audio extracted as a reference (indexed) and as a query (a scanned beat)
     mono = beats[1].mean(axis=1)
     reference = matcher.landmarks(mono, SR)
     query = matcher.landmarks(mono, SR, query=True)
     assert len(query) > 2 * len(reference)
-    # the query keeps most (time, hash) pairs of the reference, so a clean copy votes fully
+    # the query keeps most (time, hash) of the reference, so a clean copy votes fully
     ref_pairs = set(zip(reference.times.tolist(), reference.hashes.tolist(), strict=True))
     query_pairs = set(zip(query.times.tolist(), query.hashes.tolist(), strict=True))
     assert len(ref_pairs & query_pairs) >= 0.8 * len(ref_pairs)
@@ -90,6 +90,93 @@ def test_the_query_side_is_denser_and_holds_the_reference_sides_pairs(beats, mat
     times, bins = matcher.peaks(matcher.resample(mono, SR))
     outer = (bins < BAND_EDGES[1]) | (bins >= BAND_EDGES[4])
     assert outer.mean() > 0.8
+
+
+def test_triplet_hashes_move_with_the_audio_and_spread_over_the_int32_range(beats, matcher):
+    # the same peaks 100 frames later give the same hashes 100 frames later
+    times, bins = matcher.peaks(matcher.resample(beats[2].mean(axis=1), SR))
+    first = matcher.landmarks_of_peaks(times, bins, 40.0)
+    later = matcher.landmarks_of_peaks(times + 100, bins, 40.0)
+    assert len(first) > 1000
+    assert np.array_equal(first.hashes, later.hashes)
+    assert np.array_equal(first.times + 100, later.times)
+    # distinct triplets almost never share a hash, and the values fill the 16 hash partitions
+    # evenly (the index's range partitions assume it)
+    rng = np.random.default_rng(1)
+    n = 200_000
+    fields = np.unique(
+        np.stack(
+            [
+                rng.integers(0, 512, n),
+                rng.integers(-63, 64, n),
+                rng.integers(1, 49, n),
+                rng.integers(-63, 64, n),
+                rng.integers(1, 49, n),
+            ],
+            axis=1,
+        ),
+        axis=0,
+    )
+    hashes = triplet_hash(*fields.T)
+    assert hashes.dtype == np.int32
+    assert len(np.unique(hashes)) > 0.999 * len(fields)
+    shares = np.bincount((hashes.astype(np.int64) + (1 << 31)) >> 28, minlength=16) / len(hashes)
+    assert shares.min() > 0.055
+    assert shares.max() < 0.07
+
+
+def test_the_fast_maximum_filter_equals_scipys():
+    from scipy import ndimage
+
+    values = np.random.default_rng(2).standard_normal((41, 29)).astype(np.float32)
+    for size in ((9, 5), (3, 3), (4, 2), (1, 1)):
+        expected = ndimage.maximum_filter(values, size=size, mode="nearest")
+        assert np.array_equal(_maximum_filter(values, size), expected)
+
+
+def _brute_force_votes(matcher, query, hits):
+    """recording → (best votes, earliest best offset), by counting every pair in Python."""
+    occurrences: dict[int, list[int]] = {}
+    for h, t in zip(query.hashes.tolist(), query.times.tolist(), strict=True):
+        occurrences.setdefault(h, []).append(t)
+    for times in occurrences.values():
+        times.sort()
+    per_rec: dict[int, dict[int, int]] = {}
+    for h, rec, t in zip(
+        hits.hashes.tolist(), hits.recording_ids.tolist(), hits.times.tolist(), strict=True
+    ):
+        for qt in occurrences.get(h, [])[: matcher.max_occurrences]:
+            hist = per_rec.setdefault(rec, {})
+            hist[t - qt] = hist.get(t - qt, 0) + 1
+    out = {}
+    tol = matcher.tolerance
+    for rec, hist in per_rec.items():
+        scored = [(sum(hist.get(o + d, 0) for d in range(-tol, tol + 1)), -o) for o in hist]
+        value, neg = max(scored)
+        out[rec] = (value, -neg)
+    return out
+
+
+@pytest.mark.parametrize("block_pairs", [1 << 22, 50])
+def test_the_vote_counts_every_pair_at_the_best_offset_like_a_brute_force_count(block_pairs):
+    # given a query whose hashes repeat (a loop) and hits of 40 recordings, some holding a
+    # true copy at an offset, with times close enough for the ±1 tolerance to merge neighbours
+    rng = np.random.default_rng(7)
+    q_hash = rng.integers(0, 300, 2_000).astype(np.int32)
+    q_time = np.sort(rng.integers(0, 400, 2_000)).astype(np.int32)
+    query = Landmarks(q_hash, q_time, 43.07, 10.0)
+    n = 6_000
+    hits = Hits(
+        rng.integers(0, 320, n).astype(np.int32),
+        rng.integers(1, 41, n).astype(np.int64) * 1_000,
+        rng.integers(0, 500, n).astype(np.int32),
+    )
+    matcher = LandmarkMatcher(vote_block_pairs=block_pairs)
+    # when voted
+    got = matcher.votes(query, hits)
+    # then every recording gets the brute-force count and offset
+    assert got == _brute_force_votes(matcher, query, hits)
+    assert len(got) == 40
 
 
 def test_silence_and_tiny_inputs_give_no_landmarks(matcher):
