@@ -183,13 +183,14 @@ def main() -> None:
         action="store_true",
         help=f"Seed {REUSE_DB}_<size> once and keep them: later runs only measure.",
     )
+    parser.add_argument("--reuse-name", default=REUSE_DB, help="Prefix of the kept databases.")
     parser.add_argument("--quick", action="store_true", help="Tiny sizes: checks the bench runs.")
     args = parser.parse_args()
     if args.quick:
         args.total, args.small, args.beats, args.queries = 300, 150, 2, 10
         args.upload_beats = 1
     if args.reuse:
-        name = f"{REUSE_DB}_{args.small}"
+        name = f"{args.reuse_name}_{args.small}"
         with _common.django_scratch_database(name, reuse=True):
             result = run(args)
     else:
@@ -245,7 +246,7 @@ def seed(connection, real, target: int, loaded: int, rng, fpmatch, chance=None) 
     if reals and pseudo_count <= 0:
         load(connection, next_id, reals[: target - loaded], fpmatch)
     with connection.cursor() as cursor:
-        cursor.execute("SET maintenance_work_mem = '256MB'")
+        cursor.execute("SET maintenance_work_mem = '1GB'")
         cursor.execute(
             "CREATE INDEX fingerprint_terms_gin ON content_fingerprint "
             "USING gin (terms gin__int_ops)"
@@ -302,7 +303,7 @@ def run(args) -> dict:
     loaded, shares = 0, chance()
     for target in (args.small, args.total):
         if args.reuse:
-            use_database(f"{REUSE_DB}_{target}")
+            use_database(f"{args.reuse_name}_{target}")
             with connection.cursor() as cursor:
                 cursor.execute("CREATE TABLE IF NOT EXISTS bench_seed (signature text)")
                 cursor.execute("SELECT signature FROM bench_seed")

@@ -1,0 +1,71 @@
+"""The candidate lookup of the duplicate search (``selectors._candidates``): on PostgreSQL the
+``fingerprint_candidates`` function over the GIN index, elsewhere ``fpmatch.rank_candidates``;
+both keep the rows sharing at least two terms with the query, one in each half of it."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from content.audio import fpmatch
+from content.fingerprints import selectors
+from content.fingerprints.models import Fingerprint
+from content.tests.factories import TrackFactory
+
+pytestmark = pytest.mark.django_db
+
+QUERY = [2, 3, 4, 5, 7, 8, 11]  # even terms (2, 4, 8) form one half, odd terms the other
+
+
+def stored(terms: list[int], status: str = Fingerprint.Status.COMPLETED) -> int:
+    track = TrackFactory()
+    Fingerprint.objects.create(
+        track=track, status=status, items=[1, 2, 3], hash="h" * 64, terms=terms
+    )
+    return track.pk
+
+
+def test_query_halves_split_terms_by_their_low_bit():
+    assert fpmatch.query_halves(QUERY) == ([2, 4, 8], [3, 5, 7, 11])
+
+
+def test_a_candidate_shares_a_term_with_each_half_of_the_query():
+    best = stored([2, 3, 5, 7, 100])  # 4 shared, both halves
+    pair = stored([4, 11, 101])  # 2 shared, one in each half
+    stored([2, 4, 8, 102])  # 3 shared, all even: dropped by the index
+    stored([3, 5, 7, 11])  # 4 shared, all odd: dropped too
+    stored([8, 103])  # a single chance term
+    stored([200, 201])  # nothing in common
+
+    rows = selectors._candidates(QUERY, exclude=[], limit=10)
+
+    assert [row[0] for row in rows] == [best, pair]
+    assert rows[0][1] == [1, 2, 3]
+
+
+def test_excluded_tracks_and_unfinished_rows_are_not_candidates():
+    mine = stored([2, 3])
+    stored([4, 5], status=Fingerprint.Status.PENDING)
+    other = stored([8, 11])
+
+    rows = selectors._candidates(QUERY, exclude=[mine], limit=10)
+
+    assert [row[0] for row in rows] == [other]
+
+
+def test_on_postgresql_the_lookup_is_one_statement_that_leaves_the_session_settings_alone():
+    # the function sets its planner options for its own run only (the GIN index, see 0021)
+    stored([2, 3])
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('enable_seqscan')")
+        before = cursor.fetchone()[0]
+
+    with CaptureQueriesContext(connection) as queries:
+        assert len(selectors._candidates(QUERY, exclude=[], limit=10)) == 1
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('enable_seqscan')")
+        after = cursor.fetchone()[0]
+
+    assert len(queries.captured_queries) == 1
+    assert after == before
