@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import numpy as np
 from django.conf import settings
 from django.db import connection
 from django.db.models import Q
@@ -70,15 +71,33 @@ def tracks_with_same_audio(
 _CANDIDATES_SQL = "SELECT * FROM fingerprint_candidates(%s::int4[], %s::int8[], %s, %s)"
 
 
+def int4_array(data: bytes | memoryview | None) -> np.ndarray | None:
+    """A one-dimensional ``integer[]`` without NULL elements from PostgreSQL's binary array
+    format (``array_send``): a 12-byte header (dimensions, NULL flag, element type), then per
+    dimension its size and lower bound, then each element's length (4) and big-endian value."""
+    if data is None:
+        return None
+    header = np.frombuffer(data, ">i4", count=3)
+    if header[0] == 0:
+        return np.empty(0, np.int32)
+    if header[0] != 1 or header[1] != 0:
+        raise ValueError("Expected a one-dimensional integer array without NULLs.")
+    pairs = np.frombuffer(data, ">i4", offset=20).reshape(-1, 2)
+    return pairs[:, 1].astype(np.int32)
+
+
 def _candidates(
     query: list[int], *, exclude: Sequence[int], limit: int
-) -> list[tuple[int, list[int], list[int] | None, datetime | None]]:
+) -> list[tuple[int, Any, Any, datetime | None]]:
     if not query:
         return []
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(_CANDIDATES_SQL, [query, list(exclude), MIN_SHARED_TERMS, limit])
-            return list(cursor.fetchall())
+            return [
+                (track_id, int4_array(items), int4_array(tuned), at)
+                for track_id, items, tuned, at in cursor.fetchall()
+            ]
     rows = (
         Fingerprint.objects.filter(status=Fingerprint.Status.COMPLETED)
         .exclude(track_id__in=exclude)

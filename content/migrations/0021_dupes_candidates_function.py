@@ -8,7 +8,9 @@ is one statement and one round trip instead of five (savepoint, set, query, rese
 A row must share a term with each half of the query (even and odd terms,
 ``content.audio.fpmatch.query_halves``): the GIN index answers both conditions itself, so the
 unrelated rows that meet a query by one chance term are dropped before their row is read.
-Read by ``content.fingerprints.selectors``; SQLite (dev) scans in Python instead.
+The candidates' fingerprints come back in PostgreSQL's binary array format
+(``array_send``), which the caller reads with numpy instead of parsing thousands of integers
+from text. Read by ``content.fingerprints.selectors``; SQLite (dev) scans in Python instead.
 """
 
 from django.db import migrations
@@ -17,13 +19,13 @@ FORWARD = """
 CREATE FUNCTION fingerprint_candidates(
     query int4[], excluded int8[], min_hits int, max_rows int
 ) RETURNS TABLE (
-    track_id int8, items int4[], tuned_items int4[], fingerprinted_at timestamptz
+    track_id int8, items bytea, tuned_items bytea, fingerprinted_at timestamptz
 )
 LANGUAGE sql STABLE
 SET enable_seqscan = off
 SET max_parallel_workers_per_gather = 0
 AS $$
-    SELECT f.track_id, f.items, f.tuned_items, f.fingerprinted_at
+    SELECT f.track_id, array_send(f.items), array_send(f.tuned_items), f.fingerprinted_at
     FROM (
         SELECT id, icount(terms & query) AS hits
         FROM content_fingerprint

@@ -4,6 +4,7 @@ both keep the rows sharing at least two terms with the query, one in each half o
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -41,7 +42,7 @@ def test_a_candidate_shares_a_term_with_each_half_of_the_query():
     rows = selectors._candidates(QUERY, exclude=[], limit=10)
 
     assert [row[0] for row in rows] == [best, pair]
-    assert rows[0][1] == [1, 2, 3]
+    assert list(rows[0][1]) == [1, 2, 3]
 
 
 def test_excluded_tracks_and_unfinished_rows_are_not_candidates():
@@ -69,3 +70,29 @@ def test_on_postgresql_the_lookup_is_one_statement_that_leaves_the_session_setti
 
     assert len(queries.captured_queries) == 1
     assert after == before
+
+
+def test_fingerprints_come_back_whole_from_the_binary_array_format():
+    items = [0, -1, 2**31 - 1, -(2**31), 123456789] * 300
+    track = TrackFactory()
+    Fingerprint.objects.create(
+        track=track, status="completed", items=items, tuned_items=[], hash="h" * 64, terms=[2, 3]
+    )
+    other = TrackFactory()
+    Fingerprint.objects.create(
+        track=other, status="completed", items=[5], tuned_items=None, hash="h" * 64, terms=[4, 5]
+    )
+
+    rows = {row[0]: row for row in selectors._candidates(QUERY, exclude=[], limit=10)}
+
+    assert rows[track.pk][1].tolist() == items
+    assert rows[track.pk][2].tolist() == []
+    assert rows[other.pk][1].tolist() == [5]
+    assert rows[other.pk][2] is None
+
+
+def test_int4_array_refuses_what_it_cannot_read():
+    two_dimensional = np.array([2, 0, 23, 1, 1, 1, 1], ">i4").tobytes()
+
+    with pytest.raises(ValueError, match="one-dimensional"):
+        selectors.int4_array(two_dimensional)
