@@ -448,36 +448,18 @@ def best_match(stored, stored_tuned, items, retuned=(), *, enough: float = 100.0
     return match
 
 
-def in_first_half(term: int) -> bool:
-    """Which half of a query a term falls in (its low bit: terms are hashes, see
-    ``pair_terms``)."""
-    return term & 1 == 0
-
-
-def query_halves(query: list[int]) -> tuple[list[int], list[int]]:
-    """The query's terms in two halves (``in_first_half``). A candidate must share a term
-    with each: a copy shares dozens of terms with its original, spread over both halves alike,
-    while most unrelated rows that meet a query share a term or two by chance, which the index
-    then drops without reading their row (``content.fingerprints``: the GIN index answers
-    ``terms && first AND terms && second`` itself)."""
-    first = [t for t in query if in_first_half(t)]
-    return first, [t for t in query if not in_first_half(t)]
-
-
 def rank_candidates(
     query: list[int], rows, *, limit: int, min_hits: int = 1
 ) -> list[tuple[int, int]]:
     """The index lookup without an index (SQLite fallback, tests): ``rows`` are (key, terms).
 
-    Returns up to ``limit`` (key, shared terms) pairs, most shared first, like the SQL path:
-    rows sharing at least ``min_hits`` terms, at least one in each of ``query_halves``.
+    Returns up to ``limit`` (key, shared terms) pairs, most shared first, like the SQL path.
     """
-    first, second = (set(half) for half in query_halves(query))
+    wanted = set(query)
     scored = []
     for key, terms in rows:
-        terms = set(terms or ())
-        in_first, in_second = len(first & terms), len(second & terms)
-        if in_first and in_second and in_first + in_second >= min_hits:
-            scored.append((key, in_first + in_second))
+        hits = len(wanted.intersection(terms or ()))
+        if hits >= min_hits:
+            scored.append((key, hits))
     scored.sort(key=lambda kv: (-kv[1], kv[0]))
     return scored[:limit]

@@ -5,9 +5,6 @@ it matches most rows: left alone the planner picks a sequential scan (150 ms at 
 1 ms through the GIN index) and, past ~50k rows, a parallel plan. The function carries its own
 planner settings (``SET`` clauses apply while it runs, then the session's return), so the search
 is one statement and one round trip instead of five (savepoint, set, query, reset, release).
-A row must share a term with each half of the query (even and odd terms,
-``content.audio.fpmatch.query_halves``): the GIN index answers both conditions itself, so the
-unrelated rows that meet a query by one chance term are dropped before their row is read.
 The candidates' fingerprints come back in PostgreSQL's binary array format
 (``array_send``), which the caller reads with numpy instead of parsing thousands of integers
 from text. Read by ``content.fingerprints.selectors``; SQLite (dev) scans in Python instead.
@@ -29,8 +26,7 @@ AS $$
     FROM (
         SELECT id, icount(terms & query) AS hits
         FROM content_fingerprint
-        WHERE terms && ARRAY(SELECT t FROM unnest(query) AS t WHERE t & 1 = 0)
-          AND terms && ARRAY(SELECT t FROM unnest(query) AS t WHERE t & 1 = 1)
+        WHERE terms && query
         ORDER BY hits DESC, id
         LIMIT max_rows + cardinality(excluded)
     ) AS candidate

@@ -135,13 +135,3 @@ def test_rank_candidates_without_an_index_orders_by_shared_terms():
     rows = [(1, [1, 2, 3]), (2, [1, 2, 3, 4, 5]), (3, [9]), (4, None)]
 
     assert fpmatch.rank_candidates([1, 2, 3, 4, 5], rows, limit=5, min_hits=2) == [(2, 5), (1, 3)]
-
-
-def test_rank_candidates_wants_a_shared_term_in_each_half_of_the_query():
-    # even terms are one half, odd ones the other (query_halves)
-    rows = [(1, [2, 4, 6]), (2, [3, 5]), (3, [2, 3]), (4, [4, 5, 6, 7])]
-
-    assert fpmatch.rank_candidates([2, 3, 4, 5, 6, 7], rows, limit=5, min_hits=2) == [
-        (4, 4),
-        (3, 2),
-    ]

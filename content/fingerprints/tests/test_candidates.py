@@ -1,6 +1,6 @@
 """The candidate lookup of the duplicate search (``selectors._candidates``): on PostgreSQL the
 ``fingerprint_candidates`` function over the GIN index, elsewhere ``fpmatch.rank_candidates``;
-both keep the rows sharing at least two terms with the query, one in each half of it."""
+both keep the rows sharing at least two terms with the query, most shared first."""
 
 from __future__ import annotations
 
@@ -9,14 +9,13 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from content.audio import fpmatch
 from content.fingerprints import selectors
 from content.fingerprints.models import Fingerprint
 from content.tests.factories import TrackFactory
 
 pytestmark = pytest.mark.django_db
 
-QUERY = [2, 3, 4, 5, 7, 8, 11]  # even terms (2, 4, 8) form one half, odd terms the other
+QUERY = [2, 3, 4, 5, 7, 8, 11]
 
 
 def stored(terms: list[int], status: str = Fingerprint.Status.COMPLETED) -> int:
@@ -27,22 +26,19 @@ def stored(terms: list[int], status: str = Fingerprint.Status.COMPLETED) -> int:
     return track.pk
 
 
-def test_query_halves_split_terms_by_their_low_bit():
-    assert fpmatch.query_halves(QUERY) == ([2, 4, 8], [3, 5, 7, 11])
-
-
-def test_a_candidate_shares_a_term_with_each_half_of_the_query():
-    best = stored([2, 3, 5, 7, 100])  # 4 shared, both halves
-    pair = stored([4, 11, 101])  # 2 shared, one in each half
-    stored([2, 4, 8, 102])  # 3 shared, all even: dropped by the index
-    stored([3, 5, 7, 11])  # 4 shared, all odd: dropped too
+def test_candidates_share_at_least_two_terms_with_the_query_most_first():
+    pair = stored([4, 11, 101])  # 2 shared
+    best = stored([2, 3, 5, 7, 100])  # 4 shared
+    tie = stored([3, 5, 7, 11])  # 4 shared, a later id
+    three = stored([2, 4, 8, 102])  # 3 shared
     stored([8, 103])  # a single chance term
     stored([200, 201])  # nothing in common
 
     rows = selectors._candidates(QUERY, exclude=[], limit=10)
 
-    assert [row[0] for row in rows] == [best, pair]
+    assert [row[0] for row in rows] == [best, tie, three, pair]
     assert list(rows[0][1]) == [1, 2, 3]
+    assert [row[0] for row in selectors._candidates(QUERY, exclude=[], limit=2)] == [best, tie]
 
 
 def test_excluded_tracks_and_unfinished_rows_are_not_candidates():
