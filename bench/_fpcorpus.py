@@ -191,5 +191,28 @@ def variant(i: int, name: str) -> np.ndarray:
     return cached(f"var-{i}-{name}", lambda: fingerprint_bytes(*TRANSFORMS[name](render(i))))
 
 
+def query_fingerprints(i: int, name: str | None) -> list[np.ndarray]:
+    """What ``POST /tracks/check-duplicates`` looks up for an upload: the fingerprint, the
+    retuned one and the retuned middle 45 s a semitone below and above (``content.audio.digest``
+    with query variants). ``name`` is a transform of beat ``i``; None is its sibling."""
+    key = f"query-{i}-{name or 'sibling'}"
+
+    def make() -> np.ndarray:
+        audio = render(i, sibling=name is None)
+        data, suffix = TRANSFORMS[name](audio) if name else (testing.wav_bytes(audio, SR), ".wav")
+        result = digest_bytes(data, suffix, query_variants=True)
+        parts = [result.items, result.tuned_items, *result.variants.values()]
+        sizes = [len(part) for part in parts]
+        return np.concatenate([[len(parts), *sizes], *[np.asarray(p, np.int64) for p in parts]])
+
+    packed = cached(key, make)  # [count, sizes..., items...]
+    count = int(packed[0])
+    out, at = [], 1 + count
+    for size in packed[1 : 1 + count].tolist():
+        out.append(packed[at : at + size].astype(np.uint32).view(np.int32))
+        at += size
+    return out
+
+
 if __name__ == "__main__":
     print("bench/_fpcorpus.py: corpus helpers only, nothing to measure.")

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import numpy as np
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Q
 
 from content.audio import fpmatch
@@ -62,62 +63,41 @@ def tracks_with_same_audio(
     return [Duplicate(pk, EXACT_SIMILARITY, at, 0.0) for pk, at in rows]
 
 
-# The inner query touches only the GIN index and the matching rows; rows that are not completed
-# have no terms (services clear them), the outer filters are a safety net.
-_CANDIDATES_SQL = """
-    SELECT f.track_id, f.items, f.tuned_items, f.fingerprinted_at
-    FROM (
-        SELECT id, icount(terms & %(query)s::int4[]) AS hits
-        FROM content_fingerprint
-        WHERE terms && %(query)s::int4[]
-        ORDER BY hits DESC, id
-        LIMIT %(inner_limit)s
-    ) AS candidate
-    JOIN content_fingerprint f ON f.id = candidate.id
-    WHERE candidate.hits >= %(min_hits)s
-      AND f.status = 'completed'
-      AND NOT (f.track_id = ANY(%(exclude)s::int8[]))
-    ORDER BY candidate.hits DESC, f.id
-    LIMIT %(limit)s
-"""
+# ``fingerprint_candidates`` (migration 0021): the GIN index ranks rows by shared terms, the
+# best are joined back for their fingerprints. It carries its own planner settings (intarray's
+# estimate of ``terms && query`` would otherwise send the planner to a sequential scan), so the
+# lookup is one statement. Rows that are not completed have no terms (services clear them); its
+# status filter is a safety net.
+_CANDIDATES_SQL = "SELECT * FROM fingerprint_candidates(%s::int4[], %s::int8[], %s, %s)"
 
 
-# Set both planner options for the current transaction only; returns their previous values.
-_PLANNER_SQL = """
-    SELECT current_setting('enable_seqscan'),
-           current_setting('max_parallel_workers_per_gather'),
-           set_config('enable_seqscan', %s, true),
-           set_config('max_parallel_workers_per_gather', %s, true)
-"""
+def int4_array(data: bytes | memoryview | None) -> np.ndarray | None:
+    """A one-dimensional ``integer[]`` without NULL elements from PostgreSQL's binary array
+    format (``array_send``): a 12-byte header (dimensions, NULL flag, element type), then per
+    dimension its size and lower bound, then each element's length (4) and big-endian value."""
+    if data is None:
+        return None
+    header = np.frombuffer(data, ">i4", count=3)
+    if header[0] == 0:
+        return np.empty(0, np.int32)
+    if header[0] != 1 or header[1] != 0:
+        raise ValueError("Expected a one-dimensional integer array without NULLs.")
+    pairs = np.frombuffer(data, ">i4", offset=20).reshape(-1, 2)
+    return pairs[:, 1].astype(np.int32)
 
 
 def _candidates(
     query: list[int], *, exclude: Sequence[int], limit: int
-) -> list[tuple[int, list[int], list[int] | None, datetime | None]]:
+) -> list[tuple[int, Any, Any, datetime | None]]:
     if not query:
         return []
     if connection.vendor == "postgresql":
-        # intarray estimates ``terms && query`` per element, so a query of ~200 terms looks
-        # like it matches most rows: the planner picks a sequential scan (150 ms at 20k rows
-        # for 21 real matches, against 1 ms through the GIN index) and, past ~50k rows, a
-        # parallel plan whose worker start-up alone costs ~8 ms. Steer this statement to a
-        # plain GIN bitmap scan.
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(_PLANNER_SQL, ["off", "0"])
-            previous = cursor.fetchone()
-            cursor.execute(
-                _CANDIDATES_SQL,
-                {
-                    "query": query,
-                    "exclude": list(exclude),
-                    "limit": limit,
-                    "inner_limit": limit + len(exclude),
-                    "min_hits": MIN_SHARED_TERMS,
-                },
-            )
-            rows = list(cursor.fetchall())
-            cursor.execute(_PLANNER_SQL, list(previous[:2]))  # restore for the rest
-            return rows
+        with connection.cursor() as cursor:
+            cursor.execute(_CANDIDATES_SQL, [query, list(exclude), MIN_SHARED_TERMS, limit])
+            return [
+                (track_id, int4_array(items), int4_array(tuned), at)
+                for track_id, items, tuned, at in cursor.fetchall()
+            ]
     rows = (
         Fingerprint.objects.filter(status=Fingerprint.Status.COMPLETED)
         .exclude(track_id__in=exclude)
