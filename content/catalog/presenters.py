@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import cache
 from typing import Any
 
@@ -497,7 +497,7 @@ _keyed_track_pages = CompiledQuery(
 
 
 def track_list_page(
-    rows: QuerySet,
+    rows: QuerySet | Callable[[], QuerySet],
     *,
     viewer,
     scope: str = TrackCount.Scope.ALL,
@@ -515,7 +515,9 @@ def track_list_page(
     tag and liked pages by their index (``_keyed_track_pages``); page 1 of an artist's by a
     query compiled once, its deeper pages by the ORM. ``filters``: the plain list's bpm, key
     and scale filters (``TrackFilter.indexed_filters``). ``after``: a cursor's newest-first
-    key values ``[created_at, id]``, the rows after them (``offset`` 0). PostgreSQL only."""
+    key values ``[created_at, id]``, the rows after them (``offset`` 0). PostgreSQL only.
+    ``rows`` may be a function returning that queryset: called only for the pages the ORM
+    reads (building it costs more than a keyed page)."""
     tier, ids = _tier_and_id(viewer)
     if scope in selectors.PAGE_KEY_TABLES and not (after and scope == TrackCount.Scope.LIKED):
         if scope != TrackCount.Scope.ALL:
@@ -524,9 +526,10 @@ def track_list_page(
             ids["after_at"], ids["after_id"] = after
         ids.update(filters or {})  # the names given are part of the compiled shape
         return _keyed_track_pages.rows((scope, tier, limit), offset=offset, **ids)
-    if after is not None:
-        return page_slice(rows.filter(after_key(NEWEST, after)), 0, limit)
-    if offset:
+    if after is not None or offset:
+        rows = rows() if callable(rows) and not isinstance(rows, QuerySet) else rows
+        if after is not None:
+            return page_slice(rows.filter(after_key(NEWEST, after)), 0, limit)
         return page_slice(rows, offset, limit)
     shape = (scope, tier, share >= selectors.WALK_SHARE, limit)
     return _first_track_pages.rows(shape, ref_id=ref_id, **ids)
