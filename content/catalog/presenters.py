@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Exists, OuterRef, QuerySet
 
-from beatpass.api.compiled import CompiledQuery
+from beatpass.api.compiled import CompiledQuery, prepared_cursor
 from beatpass.api.pagination import after as after_key
 from beatpass.api.pagination import page_query, page_slice
 from content.catalog import selectors
@@ -124,8 +124,10 @@ def _relation_sqls() -> dict[str, str]:
 
 def _relation_rows(name: str, ids: Sequence[int]) -> list[tuple]:
     sql = _relation_sqls()[name]
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+    postgres = connection.vendor == "postgresql"
+    # Prepared (``prepared_cursor``): planning these joins cost more than running them.
+    with prepared_cursor(connection) if postgres else connection.cursor() as cursor:
+        if postgres:
             cursor.execute(sql.format(ids="= ANY(%s)"), [list(ids)])
         else:  # the SQLite dev database has no arrays
             cursor.execute(sql.format(ids=f"IN ({', '.join(['%s'] * len(ids))})"), list(ids))
@@ -213,8 +215,11 @@ def track_relations(
     ``genres_for_tracks`` and ``tags_for_tracks`` return, without two of their round trips."""
     sql = _track_relations_sql()
     ids = list(track_ids)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+    postgres = connection.vendor == "postgresql"
+    # Prepared (``prepared_cursor``): planning the three joins cost PostgreSQL about as much
+    # CPU again as running them (~0.45 ms a page).
+    with prepared_cursor(connection) if postgres else connection.cursor() as cursor:
+        if postgres:
             cursor.execute(sql.format(ids="= ANY(%s)"), [ids, ids, ids])
         else:  # the SQLite dev database has no arrays
             slot = f"IN ({', '.join(['%s'] * len(ids))})"
@@ -306,6 +311,8 @@ def present_tracks(
         artists = artists_for_tracks(ids, rich=False)
         genres = genres_for_tracks(ids) if "genres" in include else None
         tags = None
+    if rich:
+        return [_rich_track(row, artists, genres, tags, "album" in include) for row in rows]
     out = []
     for row in rows:
         track_id = row["id"]
@@ -320,40 +327,70 @@ def present_tracks(
         }
         if genres is not None:
             item["genres"] = genres.get(track_id, [])
-        if rich:
-            album_id = row["album_id"]
-            item.update(
-                {
-                    "duration": row["duration"],
-                    "bpm": row["bpm"],
-                    "key": row["key"] or None,
-                    "scale": row["scale"] or None,
-                    "plays": row["plays"],
-                    "likes_count": row["likes_count"],
-                    "description": row["description"] or None,
-                    "release_date": row["release_date"],
-                    "visibility": row["visibility"],
-                    "number": row["number"],
-                    "updated_at": row["updated_at"],
-                    "album_id": album_id,
-                    "tags": tags.get(track_id, []),
-                    "is_liked": row["is_liked"],
-                    **pricing_fields(row),
-                }
-            )
-            if "album" in include:
-                item["album"] = (
-                    {
-                        "id": album_id,
-                        "name": row["album__name"],
-                        "image": image_or_placeholder(row["album__image"]),
-                        "model_type": "album",
-                    }
-                    if album_id
-                    else None
-                )
         out.append(item)
     return out
+
+
+_SOLD, _EXCLUSIVE_AVAILABLE = ExclusiveStatus.SOLD.value, LicensingType.EXCLUSIVE_AVAILABLE.value
+
+
+def _rich_track(row: dict, artists: dict, genres: dict, tags: dict, album: bool) -> dict:
+    """One signed-in track item: a single dict literal (the rows of a page are built in a
+    loop where every helper call and dict merge showed in the profile). Same keys, order
+    and values as ``pricing_fields`` and the public part."""
+    track_id = row["id"]
+    album_id = row["album_id"]
+    exclusive_price = row["exclusive_price"]
+    status = row["exclusive_status"]
+    if exclusive_price is None:
+        price = exact_price = None
+    else:
+        exact_price = as_json_number(exclusive_price)
+        on_sale = row["licensing_type"] == _EXCLUSIVE_AVAILABLE and status != _SOLD
+        price = exact_price if on_sale else None
+    item = {
+        "id": track_id,
+        "name": row["name"],
+        "image": row["image"] or row["album__image"] or image_or_placeholder(),
+        "created_at": row["created_at"],
+        "model_type": "track",
+        "duration_text": duration_text(row["duration"]),
+        "artists": artists.get(track_id, []),
+        "genres": genres.get(track_id, []),
+        "duration": row["duration"],
+        "bpm": row["bpm"],
+        "key": row["key"] or None,
+        "scale": row["scale"] or None,
+        "plays": row["plays"],
+        "likes_count": row["likes_count"],
+        "description": row["description"] or None,
+        "release_date": row["release_date"],
+        "visibility": row["visibility"],
+        "number": row["number"],
+        "updated_at": row["updated_at"],
+        "album_id": album_id,
+        "tags": tags.get(track_id, []),
+        "is_liked": row["is_liked"],
+        # pricing_fields, inlined
+        "price": price,
+        "currency": row["currency"],
+        "licensing_type": row["licensing_type"],
+        "exclusive_status": status,
+        "exclusive_price": exact_price,
+        "has_stems": bool(row.get("has_stems")),
+    }
+    if album:
+        item["album"] = (
+            {
+                "id": album_id,
+                "name": row["album__name"],
+                "image": image_or_placeholder(row["album__image"]),
+                "model_type": "album",
+            }
+            if album_id
+            else None
+        )
+    return item
 
 
 def pricing_fields(row: dict) -> dict[str, Any]:
