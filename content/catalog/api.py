@@ -68,9 +68,10 @@ def track_page(
         cursor_rows=cursor_read,
         cursor_order=cursor_order,
     )
-    return Response(
-        page.envelope(presenters.present_tracks(page.items, viewer=request.user, include=include))
+    items = presenters.present_tracks(
+        page.items, viewer=request.user, include=include, prepared=True
     )
+    return Response(page.envelope(items))
 
 
 def scoped_track_page(request, scope: str, ref_id: int) -> Response:
@@ -444,8 +445,8 @@ class ArtistViewSet(LikeActionsMixin, ViewSet):
     )
     @action(detail=True, methods=["get"])
     def tracks(self, request, pk=None):
-        artist = selectors.artist_get(artist_id=parse_pk(pk))
-        return scoped_track_page(request, TrackCount.Scope.ARTIST, artist.pk)
+        artist_id = selectors.scope_ref_get(TrackCount.Scope.ARTIST, pk=parse_pk(pk))
+        return scoped_track_page(request, TrackCount.Scope.ARTIST, artist_id)
 
     @extend_schema(
         summary="List an artist's albums",
@@ -501,8 +502,8 @@ class GenreViewSet(ViewSet):
     )
     @action(detail=True, methods=["get"])
     def tracks(self, request, name=None):
-        genre = selectors.genre_get(name=name)
-        return scoped_track_page(request, TrackCount.Scope.GENRE, genre.pk)
+        genre_id = selectors.scope_ref_get(TrackCount.Scope.GENRE, name=name)
+        return scoped_track_page(request, TrackCount.Scope.GENRE, genre_id)
 
 
 @extend_schema_view(
@@ -518,8 +519,8 @@ class TagTracksView(APIView):
         description="Public tracks carrying the tag, one page at a time.",
     )
     def get(self, request, name):
-        tag = selectors.tag_get(name=name)
-        return scoped_track_page(request, TrackCount.Scope.TAG, tag.pk)
+        tag_id = selectors.scope_ref_get(TrackCount.Scope.TAG, name=name)
+        return scoped_track_page(request, TrackCount.Scope.TAG, tag_id)
 
 
 @extend_schema_view(

@@ -10,6 +10,7 @@ from django.db.models import BigAutoField, Exists, Lookup, OuterRef, QuerySet
 from django.db.models.expressions import RawSQL
 from rest_framework.exceptions import NotFound
 
+from beatpass.api.compiled import CompiledQuery
 from content.catalog.models import (
     Album,
     AlbumArtist,
@@ -21,6 +22,7 @@ from content.catalog.models import (
     TrackArtist,
     TrackCount,
     Visibility,
+    squash,
 )
 
 ORDERINGS = {
@@ -412,11 +414,52 @@ def genre_get(*, name: str) -> Genre:
     return genre
 
 
+_COMPILED_NAMES = 20  # up to this many names, the lookup's SQL is compiled once per count
+
+
+def _named_rows(shape: tuple[str, int], **names: str):
+    scope, count = shape
+    model = Genre if scope == TrackCount.Scope.GENRE else Tag
+    wanted = [names[f"name{i}"] for i in range(count)]
+    return model.objects.matching_squashed(wanted).values_list("pk", flat=True)
+
+
+# ``?genre=`` / ``?tag=``: building and compiling the annotated lookup cost ~0.3 ms a request.
+_named = CompiledQuery(_named_rows, **{f"name{i}": str for i in range(_COMPILED_NAMES)})
+
+
 def named_ids(scope: str, names: list[str]) -> list[int]:
     """Ids of the genres (``scope`` genre) or tags matching any of ``names`` (``matching_any``:
-    ignoring case, spaces, hyphens and underscores)."""
+    ignoring case, spaces, hyphens and underscores), in name order."""
     model = Genre if scope == TrackCount.Scope.GENRE else Tag
-    return list(model.objects.matching_any(names).values_list("pk", flat=True))
+    wanted = sorted({squash(n) for n in names} - {""})
+    if not wanted:  # no query, as the ORM (an empty IN)
+        return []
+    if len(wanted) > _COMPILED_NAMES:
+        return list(model.objects.matching_squashed(wanted).values_list("pk", flat=True))
+    values = {f"name{i}": name for i, name in enumerate(wanted)}
+    return _named.rows((scope, len(wanted)), **values)
+
+
+def _scope_ref_rows(scope: str, *, name: str | None = None, pk: int | None = None):
+    if scope == TrackCount.Scope.ARTIST:
+        return Artist.objects.filter(pk=pk).values_list("pk", flat=True)[:1]
+    model = Genre if scope == TrackCount.Scope.GENRE else Tag
+    return model.objects.filter(name__iexact=name).values_list("pk", flat=True)[:1]
+
+
+# The lookup of a scoped list's genre, tag or artist, compiled once (the ORM's ``first()``
+# cost more to build than to run on every page of ``/genres/{name}/tracks`` ...).
+_scope_refs = CompiledQuery(_scope_ref_rows, name=str, pk=int)
+
+
+def scope_ref_get(scope: str, *, name: str | None = None, pk: int | None = None) -> int:
+    """The id of the genre or tag called ``name`` (ignoring case, as ``genre_get`` and
+    ``tag_get``) or of the artist ``pk``, or 404."""
+    found = _scope_refs.first(scope, **({"pk": pk} if pk is not None else {"name": name}))
+    if found is None:
+        raise NotFound()
+    return found
 
 
 def tag_get(*, name: str) -> Tag:
