@@ -191,6 +191,12 @@ def main() -> None:
     parser.add_argument(
         "--db", help="With --reuse: the scratch database's name (default bp_bench_lists_<size>)."
     )
+    parser.add_argument(
+        "--reseed",
+        action="store_true",
+        help="With --reuse: drop the scratch database first (e.g. seeded before a migration "
+        "was renamed), then seed it again.",
+    )
     parser.add_argument("--quick", action="store_true", help="Tiny sizes: checks the bench runs.")
     args = parser.parse_args()
     args.sizes = dict(SIZES[args.size])
@@ -207,6 +213,8 @@ def main() -> None:
     name = os.environ.get("BENCH_SCRATCH_DB", "bp_bench_scratch")
     if args.reuse:
         name = args.db or f"bp_bench_lists_{'quick' if args.quick else args.size.lower()}"
+        if args.reseed:
+            _common.drop_database(name)
     with _common.django_scratch_database(name, env=env, keep=args.keep_db, reuse=args.reuse) as url:
         run(url, args)
 
