@@ -239,6 +239,8 @@ class TrackViewSet(LikeActionsMixin, ViewSet):
             page_rows = partial(presenters.track_list_page, viewer=viewer, filters=indexed)
             index_order = selectors.count_index_order(indexed)
             total = partial(count_capped, queryset, index_order=index_order)
+        if page_rows is not None and total is not None:  # rows() not built for keyed pages
+            return track_page(request, lambda: queryset, total=total, page_rows=page_rows)
         return track_page(request, queryset, total=total, page_rows=page_rows)
 
     @staticmethod
