@@ -10,7 +10,7 @@ from django.db.models import BigAutoField, Exists, Lookup, OuterRef, QuerySet
 from django.db.models.expressions import RawSQL
 from rest_framework.exceptions import NotFound
 
-from beatpass.api.compiled import CompiledQuery
+from beatpass.api.compiled import CompiledQuery, prepared_cursor
 from content.catalog.models import (
     Album,
     AlbumArtist,
@@ -82,7 +82,9 @@ def track_counts(*, viewer, scope: str = TrackCount.Scope.ALL, ref_id: int = 0):
         params += private_params
     sql += f", {SHARE_SQL}"
     params += [scope, [ref_id]]
-    with connection.cursor() as cursor:
+    # Prepared: a handful of statement texts (scope kind × tier), each planned once per
+    # connection instead of on every list request.
+    with prepared_cursor(connection) as cursor:
         cursor.execute(sql, params)
         total, share = cursor.fetchone()
     return ListCounts(int(total), None if scope == TrackCount.Scope.ALL else share)
@@ -348,7 +350,7 @@ def liked_track_count(*, user) -> int | None:
         )
         sql += f" + (SELECT count(*) FROM ({private_sql}) AS own)"  # noqa: S608 - ORM SQL
         params += private_params
-    with connection.cursor() as cursor:
+    with prepared_cursor(connection) as cursor:  # as ``track_counts``
         cursor.execute(sql, params)
         return int(cursor.fetchone()[0])
 
