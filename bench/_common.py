@@ -86,7 +86,8 @@ def django_scratch_database(
     The process id is appended to ``name`` so concurrent runs (two checkouts, the test suite's
     quick runs) never drop each other's database. ``reuse=True``: the database is ``name``
     exactly, created only if missing, migrated (new migrations apply) and kept on exit, so a
-    slow seed is paid once across runs (the caller checks whether it is seeded)."""
+    slow seed is paid once across runs (the caller checks whether it is seeded); one migrated
+    by a migration since renamed stops with ``StaleDatabase`` (reseed it)."""
     if reuse:
         keep = True
         if not name.replace("_", "").isalnum():
@@ -110,6 +111,8 @@ def django_scratch_database(
         if migrate:
             from django.core.management import call_command
 
+            if reuse:
+                _check_reusable(name)
             call_command("migrate", verbosity=0, interactive=False)
         yield url
     finally:
@@ -121,6 +124,32 @@ def django_scratch_database(
             pass
         if not keep:
             drop_database(name)
+
+
+class StaleDatabase(SystemExit):
+    """A reused scratch database was migrated by migrations that no longer exist."""
+
+
+def _check_reusable(name: str) -> None:
+    """A reused database records every migration applied to it; one that is no longer on disk
+    (renamed or renumbered since, e.g. on a merge) means its schema may differ from what the
+    current migrations build, and ``migrate`` would try to apply the new name over it. Say
+    so instead of failing half-way."""
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+
+    loader = MigrationLoader(connection, ignore_no_migrations=True)
+    stale = sorted(
+        f"{app}.{migration}"
+        for app, migration in loader.applied_migrations
+        if app in loader.migrated_apps and (app, migration) not in loader.disk_migrations
+    )
+    if stale:
+        raise StaleDatabase(
+            f"The reused database {name} was migrated by migrations that no longer exist "
+            f"({', '.join(stale)}): it was seeded before a migration was renamed. Reseed it: "
+            f'rerun with --reseed, or drop it (DROP DATABASE "{name}").'
+        )
 
 
 def interleaved(

@@ -19,7 +19,7 @@ import psycopg
 
 from beatpass.wsgi import application as django_application
 
-STATEMENTS: dict[str, list[str]] = orjson.loads(Path(os.environ["BENCH_FLOOR_FILE"]).read_bytes())
+STATEMENTS: dict[str, list] = orjson.loads(Path(os.environ["BENCH_FLOOR_FILE"]).read_bytes())
 PREFIX = "/__floor__/"
 _local = threading.local()
 
@@ -37,11 +37,16 @@ def _connection() -> psycopg.Connection:
     return conn
 
 
-def floor(statements: list[str]) -> bytes:
+def floor(statements: list) -> bytes:
+    """``statements``: SQL with its values bound, or ``[sql, params]`` for one that Django
+    runs as a prepared statement (prepared here too, on first use per connection)."""
     out = []
     with _connection().cursor() as cursor:
-        for sql in statements:
-            cursor.execute(sql)
+        for statement in statements:
+            if isinstance(statement, list):
+                cursor.execute(statement[0], statement[1], prepare=True)
+            else:
+                cursor.execute(statement)
             if cursor.description is None:
                 continue
             names = [column.name for column in cursor.description]

@@ -118,11 +118,16 @@ def endpoints(sizes: dict, artist_id: int) -> dict[str, tuple[str, bool]]:
     }
 
 
-def capture(paths: dict[str, tuple[str, bool]], token: str) -> dict[str, list[str]]:
-    """The SQL each endpoint issues, parameters bound (what psycopg sent)."""
+def capture(paths: dict[str, tuple[str, bool]], token: str) -> dict[str, list]:
+    """The SQL each endpoint issues: parameters bound (what psycopg sent), or for a statement
+    Django runs as a prepared statement (``beatpass.api.compiled.prepared_cursor``) the pair
+    ``[sql, params]``, which the floor prepares too (else the floor would pay a planning
+    that Django skips)."""
+    import psycopg
     from django.db import connection
-    from django.test.utils import CaptureQueriesContext
     from rest_framework.test import APIClient
+
+    from beatpass.api.compiled import _PreparingCursor
 
     out = {}
     for name, (path, signed_in) in paths.items():
@@ -130,11 +135,23 @@ def capture(paths: dict[str, tuple[str, bool]], token: str) -> dict[str, list[st
         if signed_in:
             client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
         client.get(path)  # warm caches (compiled statements, content types)
-        with CaptureQueriesContext(connection) as queries:
+        captured: list = []
+
+        def record(execute, sql, params, many, context, captured=captured):
+            prepared = isinstance(context["cursor"].cursor, _PreparingCursor)
+            result = execute(sql, params, many, context)
+            if prepared:
+                captured.append([sql, list(params)])
+            else:  # the statement as psycopg sent it, values bound
+                raw = context["connection"].connection
+                captured.append(psycopg.ClientCursor(raw).mogrify(sql, params))
+            return result
+
+        with connection.execute_wrapper(record):
             response = client.get(path)
         assert response.status_code == 200, (path, response.content[:300])
         assert response.json().get("data", True), path  # a list page with rows
-        out[name] = [q["sql"] for q in queries.captured_queries]
+        out[name] = captured
     return out
 
 
@@ -155,7 +172,7 @@ def run(url: str, args, env: dict, tmp: Path) -> None:
     }
     statements = capture(paths, seeded["token"])
     floor_file = tmp / "floor.json"
-    floor_file.write_text(json.dumps(statements))
+    floor_file.write_text(json.dumps(statements, default=str))
     for name, sqls in statements.items():
         print(f"{name}: {len(sqls)} statements")
     connection.close()

@@ -188,6 +188,15 @@ def main() -> None:
         help="Keep the seeded scratch db (bp_bench_lists_<size>) between runs: seed it once.",
     )
     parser.add_argument("--seed-only", action="store_true", help="With --reuse: seed, exit.")
+    parser.add_argument(
+        "--db", help="With --reuse: the scratch database's name (default bp_bench_lists_<size>)."
+    )
+    parser.add_argument(
+        "--reseed",
+        action="store_true",
+        help="With --reuse: drop the scratch database first (e.g. seeded before a migration "
+        "was renamed), then seed it again.",
+    )
     parser.add_argument("--quick", action="store_true", help="Tiny sizes: checks the bench runs.")
     args = parser.parse_args()
     args.sizes = dict(SIZES[args.size])
@@ -203,7 +212,9 @@ def main() -> None:
     }
     name = os.environ.get("BENCH_SCRATCH_DB", "bp_bench_scratch")
     if args.reuse:
-        name = f"bp_bench_lists_{'quick' if args.quick else args.size.lower()}"
+        name = args.db or f"bp_bench_lists_{'quick' if args.quick else args.size.lower()}"
+        if args.reseed:
+            _common.drop_database(name)
     with _common.django_scratch_database(name, env=env, keep=args.keep_db, reuse=args.reuse) as url:
         run(url, args)
 

@@ -176,13 +176,20 @@ def paginate(
     total: Callable[[], int | tuple[int, bool]] | None = None,
     page_rows: Callable[[int, int], list] | None = None,
     cursor_rows: Callable[[list | None, int], list] | None = None,
+    cursor_order: list[tuple[str, bool]] | None = None,
 ) -> Page:
     """``per_page`` is clamped to 1..100, ``page`` to >= 1; non-integers 422. ``total`` is an
     exact counter for this list, or ``(count, is_estimate)`` (else a capped count);
     ``?cursor=`` switches to keyset mode.
     ``page_rows(offset, limit)``: reads a page's rows in place of ``page_slice`` (the same
     rows; e.g. a page query compiled once); ``cursor_rows(after, limit)`` likewise for a
-    cursor page: the rows after the cursor's key values (None: the first page)."""
+    cursor page: the rows after the cursor's key values (None: the first page), in
+    ``cursor_order`` (default: the queryset's ordering).
+    ``queryset`` may also be a function returning it, called only when something needs the
+    queryset (a capped count, a page without ``page_rows``...): building a rich queryset
+    costs more than a page read by ``page_rows``."""
+    if callable(queryset) and not isinstance(queryset, QuerySet):
+        queryset = _Deferred(queryset)
     per_page = _int_param(
         request,
         ("per_page", "perPage", "limit"),
@@ -191,17 +198,36 @@ def paginate(
     )
     per_page = min(max(per_page, 1), MAX_PER_PAGE)
     if "cursor" in request.query_params:
-        return cursor_page(queryset, request.query_params["cursor"], per_page, read=cursor_rows)
+        return cursor_page(
+            queryset, request.query_params["cursor"], per_page, read=cursor_rows, order=cursor_order
+        )
     number = max(_int_param(request, ("page",), 1, bounds="of at least 1"), 1)
     if total is not None:
         count = total()
         count, estimated = count if isinstance(count, tuple) else (count, False)
     else:
-        count, estimated = count_capped(queryset)
+        count, estimated = count_capped(_built(queryset))
     offset = (number - 1) * per_page
-    read = page_rows or (lambda offset, limit: page_slice(queryset, offset, limit))
+    read = page_rows or (lambda offset, limit: page_slice(_built(queryset), offset, limit))
     items = read(offset, per_page) if estimated or offset < count else []
     return Page(items, number=number, per_page=per_page, total=count, estimated=estimated)
+
+
+class _Deferred:
+    """A queryset not built yet (``paginate``'s ``queryset`` given as a function)."""
+
+    def __init__(self, build: Callable[[], Any]) -> None:
+        self._build = build
+        self._built = None
+
+    def get(self):
+        if self._built is None:
+            self._built = self._build()
+        return self._built
+
+
+def _built(queryset):
+    return queryset.get() if isinstance(queryset, _Deferred) else queryset
 
 
 # --- cursor (keyset) mode -------------------------------------------------------------------------
@@ -278,12 +304,20 @@ def after(order: list[tuple[str, bool]], values: list) -> Q:
 
 
 def cursor_page(
-    queryset, token: str, per_page: int, *, read: Callable[[list | None, int], list] | None = None
+    queryset,
+    token: str,
+    per_page: int,
+    *,
+    read: Callable[[list | None, int], list] | None = None,
+    order: list[tuple[str, bool]] | None = None,
 ) -> Page:
     """``read(after, limit)``: reads the rows after the key values ``after`` (None: from the
-    start) in place of ``page_slice`` of the filtered queryset (the same rows)."""
+    start) in place of ``page_slice`` of the filtered queryset (the same rows), whose
+    ordering is ``order`` (default: read from the queryset)."""
+    if read is None or order is None:
+        queryset = _built(queryset)
+        order = _ordering(queryset)
     model_qs = queryset
-    order = _ordering(model_qs)
     values = read_cursor(token, order)
     if any(v is None for v in values or []):
         raise _cursor_error()
@@ -301,6 +335,7 @@ def cursor_page(
             key = [last[n] for n in names]
         else:
             pk = last["id"] if isinstance(last, dict) else last.pk
+            model_qs = _built(model_qs)
             key = list(model_qs.model._default_manager.filter(pk=pk).values_list(*names).get())
         next_cursor = make_cursor(order, key) if None not in key else None
     return Page(items, number=1, per_page=per_page, total=0, next_cursor=next_cursor,

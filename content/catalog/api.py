@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import partial
 
 from django.db import connection
+from django.db.models import QuerySet
 from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
@@ -30,11 +31,26 @@ from content.catalog.schemas import AlbumOut, ArtistOut, GenreOut, TrackOut, res
 from content.credits.presenters import present_pinned_track
 
 
-def track_page(request, queryset, *, include=(), total=None, page_rows=None) -> Response:
+def track_page(
+    request, queryset, *, include=(), total=None, page_rows=None, cursor_order=None
+) -> Response:
     """``total``: an exact counter for this list (``selectors.track_counts``), else capped.
     ``page_rows(rows, offset, limit, after=None)``: reads a page of the rows (default
-    ``page_slice``), or with ``after`` (a cursor's key values) the rows after them."""
-    rows = presenters.track_rows(queryset, viewer=request.user, include=include)
+    ``page_slice``), or with ``after`` (a cursor's key values) the rows after them, newest
+    first. ``queryset`` may be a function returning it: with ``page_rows`` and ``total`` a
+    page read by keys never builds it (building it cost more than the page's SQL); a cursor
+    page then needs ``cursor_order``, the queryset's ordering (else it is built to read it)."""
+    if callable(queryset) and not isinstance(queryset, QuerySet):
+        build = queryset
+        built: list = []
+
+        def rows():
+            if not built:
+                built.append(presenters.track_rows(build(), viewer=request.user, include=include))
+            return built[0]
+
+    else:
+        rows = presenters.track_rows(queryset, viewer=request.user, include=include)
     read = cursor_read = None
     if page_rows is not None:
 
@@ -44,10 +60,18 @@ def track_page(request, queryset, *, include=(), total=None, page_rows=None) -> 
         def cursor_read(after, limit):
             return page_rows(rows, offset=0, limit=limit, after=after)
 
-    page = paginate(rows, request, total=total, page_rows=read, cursor_rows=cursor_read)
-    return Response(
-        page.envelope(presenters.present_tracks(page.items, viewer=request.user, include=include))
+    page = paginate(
+        rows,
+        request,
+        total=total,
+        page_rows=read,
+        cursor_rows=cursor_read,
+        cursor_order=cursor_order,
     )
+    items = presenters.present_tracks(
+        page.items, viewer=request.user, include=include, prepared=True
+    )
+    return Response(page.envelope(items))
 
 
 def scoped_track_page(request, scope: str, ref_id: int) -> Response:
@@ -55,15 +79,24 @@ def scoped_track_page(request, scope: str, ref_id: int) -> Response:
     total and plan, page 1 by a query compiled once (``presenters.track_list_page``)."""
     counts = selectors.track_counts(viewer=request.user, scope=scope, ref_id=ref_id)
     share = counts and counts.share
-    tracks = selectors.tracks_in(
-        selectors.track_list(viewer=request.user), scope, [ref_id], share=share
-    )
+
+    def tracks():  # built only for the pages the ORM reads (an artist's deeper pages)
+        return selectors.tracks_in(
+            selectors.track_list(viewer=request.user), scope, [ref_id], share=share
+        )
+
     if counts is None:  # no counters (SQLite): the ORM, with a capped count
-        return track_page(request, tracks)
+        return track_page(request, tracks())
     page_rows = partial(
         presenters.track_list_page, viewer=request.user, scope=scope, ref_id=ref_id, share=share
     )
-    return track_page(request, tracks, total=counts.total_callable(), page_rows=page_rows)
+    return track_page(
+        request,
+        tracks,
+        total=counts.total_callable(),
+        page_rows=page_rows,
+        cursor_order=presenters.NEWEST,
+    )
 
 
 def album_page(request, queryset) -> Response:
@@ -152,46 +185,81 @@ class TrackViewSet(LikeActionsMixin, ViewSet):
         return selectors.track_get(viewer=request.user, track_id=pk)
 
     def list(self, request):
-        queryset = selectors.track_list(viewer=request.user)
-        # Building and validating a FilterSet costs ~1 ms; without any filter parameter it
-        # would return the queryset unchanged, so the plain list skips it.
+        viewer, params = request.user, request.query_params
+        given = TrackFilter.base_filters.keys() & params.keys()
+        postgres = connection.vendor == "postgresql"
+        if postgres and not given:
+            # The plain newest-first list: every page by one keyed statement, the exact total
+            # from the counters; the ORM queryset (and a ~1 ms FilterSet) is never built.
+            return track_page(
+                request,
+                partial(selectors.track_list, viewer=viewer),
+                total=partial(self._counted, viewer, TrackCount.Scope.ALL, 0),
+                page_rows=partial(presenters.track_list_page, viewer=viewer),
+                cursor_order=presenters.NEWEST,
+            )
+        known = {}
+        if postgres:
+            # One genre or tag, newest first: pages by the link index, the exact total from
+            # the counters; the FilterSet is built only if something asks for the queryset.
+            single = TrackFilter.single_name_filter(params)
+            if single is not None:
+                scope, names = single
+                ids = selectors.named_ids(scope, names)
+                known[scope] = ids
+                if len(ids) == 1:
+                    return track_page(
+                        request,
+                        partial(self._filtered, request, known),
+                        total=partial(self._counted, viewer, scope, ids[0]),
+                        page_rows=partial(
+                            presenters.track_list_page, viewer=viewer, scope=scope, ref_id=ids[0]
+                        ),
+                        cursor_order=presenters.NEWEST,
+                    )
+        filterset = self._filterset(request, known)
+        queryset = filterset.qs
         scope: tuple[str, int] | None = ("all", 0)
-        filtered = not TrackFilter.base_filters.keys().isdisjoint(request.query_params.keys())
         indexed = None  # bpm / key / scale filters the covering index applies
-        if filtered:
-            filterset = TrackFilter(request.query_params, queryset=queryset)
-            if not filterset.is_valid():
-                raise ValidationError(filterset.errors)
-            queryset = filterset.qs
-            if set(request.query_params) & (TrackFilter.base_filters.keys() - {"order"}):
-                scope = filterset.single_scope()
-                indexed = filterset.indexed_filters()
+        if set(params) & (TrackFilter.base_filters.keys() - {"order"}):
+            scope = filterset.single_scope()
+            indexed = filterset.indexed_filters()
         # Unfiltered or one genre/tag/artist: the exact, trigger-kept total; else capped.
         total = page_rows = None
-        if scope and connection.vendor == "postgresql":  # read once paging is validated
-
-            def total():
-                counts = selectors.track_counts(
-                    viewer=request.user, scope=scope[0], ref_id=scope[1]
-                )
-                return counts.total
-
-            if not filtered:  # the plain newest-first list: every page by one keyed statement
-                page_rows = partial(presenters.track_list_page, viewer=request.user)
-            elif scope[0] in selectors.PAGE_KEY_TABLES and request.query_params.get(
-                "order", "newest"
-            ) in ("", "newest"):  # one genre or tag, newest first: pages by the link index
+        if scope and postgres:  # read once paging is validated
+            total = partial(self._counted, viewer, scope[0], scope[1])
+            if scope[0] in selectors.PAGE_KEY_TABLES and params.get("order", "newest") in (
+                "",
+                "newest",
+            ):  # one genre or tag (several spellings of one), newest first: the link index
                 page_rows = partial(
-                    presenters.track_list_page,
-                    viewer=request.user,
-                    scope=scope[0],
-                    ref_id=scope[1],
+                    presenters.track_list_page, viewer=viewer, scope=scope[0], ref_id=scope[1]
                 )
-        elif indexed is not None and connection.vendor == "postgresql":
-            page_rows = partial(presenters.track_list_page, viewer=request.user, filters=indexed)
+        elif indexed is not None and postgres:
+            page_rows = partial(presenters.track_list_page, viewer=viewer, filters=indexed)
             index_order = selectors.count_index_order(indexed)
             total = partial(count_capped, queryset, index_order=index_order)
+        if page_rows is not None and total is not None:  # rows() not built for keyed pages
+            return track_page(request, lambda: queryset, total=total, page_rows=page_rows)
         return track_page(request, queryset, total=total, page_rows=page_rows)
+
+    @staticmethod
+    def _counted(viewer, scope: str, ref_id: int) -> int:
+        return selectors.track_counts(viewer=viewer, scope=scope, ref_id=ref_id).total
+
+    @staticmethod
+    def _filterset(request, known: dict) -> TrackFilter:
+        """A valid ``TrackFilter`` of the request (else 422); ``known``: the genre or tag ids
+        already looked up for its names (not read again)."""
+        queryset = selectors.track_list(viewer=request.user)
+        filterset = TrackFilter(request.query_params, queryset=queryset, known_ids=known)
+        if not filterset.is_valid():
+            raise ValidationError(filterset.errors)
+        return filterset
+
+    @classmethod
+    def _filtered(cls, request, known: dict):
+        return cls._filterset(request, known).qs
 
     def retrieve(self, request, pk=None):
         track_id = parse_pk(pk)
@@ -379,8 +447,8 @@ class ArtistViewSet(LikeActionsMixin, ViewSet):
     )
     @action(detail=True, methods=["get"])
     def tracks(self, request, pk=None):
-        artist = selectors.artist_get(artist_id=parse_pk(pk))
-        return scoped_track_page(request, TrackCount.Scope.ARTIST, artist.pk)
+        artist_id = selectors.scope_ref_get(TrackCount.Scope.ARTIST, pk=parse_pk(pk))
+        return scoped_track_page(request, TrackCount.Scope.ARTIST, artist_id)
 
     @extend_schema(
         summary="List an artist's albums",
@@ -436,8 +504,8 @@ class GenreViewSet(ViewSet):
     )
     @action(detail=True, methods=["get"])
     def tracks(self, request, name=None):
-        genre = selectors.genre_get(name=name)
-        return scoped_track_page(request, TrackCount.Scope.GENRE, genre.pk)
+        genre_id = selectors.scope_ref_get(TrackCount.Scope.GENRE, name=name)
+        return scoped_track_page(request, TrackCount.Scope.GENRE, genre_id)
 
 
 @extend_schema_view(
@@ -453,8 +521,8 @@ class TagTracksView(APIView):
         description="Public tracks carrying the tag, one page at a time.",
     )
     def get(self, request, name):
-        tag = selectors.tag_get(name=name)
-        return scoped_track_page(request, TrackCount.Scope.TAG, tag.pk)
+        tag_id = selectors.scope_ref_get(TrackCount.Scope.TAG, name=name)
+        return scoped_track_page(request, TrackCount.Scope.TAG, tag_id)
 
 
 @extend_schema_view(
@@ -498,9 +566,9 @@ class LikedTracksView(APIView):
             scope=TrackCount.Scope.LIKED,
             ref_id=request.user.pk,
         )
-        return track_page(
-            request, selectors.liked_tracks(user=request.user), total=total, page_rows=page_rows
-        )
+        # The queryset is built only for what the keys do not read (a cursor: its 422).
+        liked = partial(selectors.liked_tracks, user=request.user)
+        return track_page(request, liked, total=total, page_rows=page_rows)
 
 
 @extend_schema_view(

@@ -76,7 +76,10 @@ class NamedQuerySet(models.QuerySet):
     def matching_any(self, names: list[str], *, fields=("name",)) -> models.QuerySet:
         """Rows whose name (or another of ``fields``) equals one of ``names`` ignoring case,
         spaces, hyphens and underscores. Genres and tags are small tables: no index needed."""
-        wanted = {squash(n) for n in names} - {""}
+        return self.matching_squashed({squash(n) for n in names} - {""}, fields=fields)
+
+    def matching_squashed(self, wanted, *, fields=("name",)) -> models.QuerySet:
+        """``matching_any`` of names already squashed (``squash``), none of them empty."""
         condition = Q()
         for field in fields:
             condition |= Q(**{f"_squashed_{field}__in": wanted})
@@ -86,6 +89,9 @@ class NamedQuerySet(models.QuerySet):
 class GenreQuerySet(NamedQuerySet):
     def matching_any(self, names, *, fields=("name", "display_name")):
         return super().matching_any(names, fields=fields)
+
+    def matching_squashed(self, wanted, *, fields=("name", "display_name")):
+        return super().matching_squashed(wanted, fields=fields)
 
 
 class Genre(TimeStampedModel):

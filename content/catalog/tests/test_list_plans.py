@@ -9,7 +9,6 @@ import json
 
 import pytest
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from conftest import bearer_client
 from content.tests.factories import ArtistFactory, UserFactory
@@ -96,6 +95,27 @@ def seed(viewer) -> int:
         return cursor.fetchone()[0]
 
 
+def statements_of(client, url: str) -> tuple[object, list[tuple[str, list]]]:
+    """The response and every statement (SQL, parameters) the request ran, prepared ones
+    included (their logged SQL has server-side ``$n`` placeholders, not the values)."""
+    statements: list[tuple[str, list]] = []
+
+    def record(execute, sql, params, many, context):
+        statements.append((sql, list(params or ())))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        response = client.get(url)
+    return response, statements
+
+
+def plan_of(sql: str, params: list) -> dict:
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        raw = cursor.fetchone()[0]
+    return (json.loads(raw) if isinstance(raw, str) else raw)[0]["Plan"]
+
+
 def seq_scans_on_tracks(plan: dict) -> list[dict]:
     found = []
     if plan.get("Node Type") == "Seq Scan" and plan.get("Relation Name") == "content_track":
@@ -145,23 +165,18 @@ def test_list_statements_read_tracks_through_indexes(seeded, api_client):
     violations = []
     for url, signed_in in CASES:
         client = bearer_client(seeded["viewer"]) if signed_in else api_client
-        with CaptureQueriesContext(connection) as ctx:
-            response = client.get(url.format(artist=seeded["artist_id"]))
+        response, ran = statements_of(client, url.format(artist=seeded["artist_id"]))
         assert response.status_code == 200, (url, response.content[:300])
         assert response.json()["data"], url
         statements = [
-            q["sql"]
-            for q in ctx.captured_queries
-            if "content_track" in q["sql"] and not q["sql"].startswith("EXPLAIN")
+            (sql, params)
+            for sql, params in ran
+            if "content_track" in sql and not sql.startswith("EXPLAIN")
         ]
         assert statements, url
-        with connection.cursor() as cursor:
-            for sql in statements:
-                cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}")
-                raw = cursor.fetchone()[0]
-                plan = (json.loads(raw) if isinstance(raw, str) else raw)[0]["Plan"]
-                if seq_scans_on_tracks(plan):
-                    violations.append((url, "signed in" if signed_in else "anonymous", sql))
+        for sql, params in statements:
+            if seq_scans_on_tracks(plan_of(sql, params)):
+                violations.append((url, "signed in" if signed_in else "anonymous", sql))
     assert [(url, who) for url, who, _sql in violations] == [], violations[:1]
 
 
@@ -189,15 +204,11 @@ def test_keyed_pages_skip_their_offset_in_one_index(vacuumed, api_client):
     for url in KEYED:
         for signed_in in (True, False) if "/me/" not in url else (True,):
             client = bearer_client(seeded["viewer"]) if signed_in else api_client
-            with CaptureQueriesContext(connection) as ctx:
-                response = client.get(url)
+            response, ran = statements_of(client, url)
             assert response.status_code == 200, (url, response.content[:300])
             assert response.json()["data"], url
-            (page_sql,) = [q["sql"] for q in ctx.captured_queries if "OFFSET" in q["sql"]]
-            with connection.cursor() as cursor:
-                cursor.execute(f"EXPLAIN (FORMAT JSON) {page_sql}")
-                raw = cursor.fetchone()[0]
-            nodes = scans((json.loads(raw) if isinstance(raw, str) else raw)[0]["Plan"])
+            ((page_sql, params),) = [(sql, p) for sql, p in ran if "OFFSET" in sql]
+            nodes = scans(plan_of(page_sql, params))
             expected = next(
                 (index for word, index in KEY_INDEXES.items() if word in url),
                 "track_newest_covering",
