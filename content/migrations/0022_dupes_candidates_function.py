@@ -56,7 +56,7 @@ class RunSQLOnPostgres(migrations.RunSQL):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("content", "0020_lists_page_keys"),
+        ("content", "0021_gaps_refund_requests"),
     ]
 
     operations = [RunSQLOnPostgres(FORWARD, REVERSE)]
