@@ -360,7 +360,11 @@ def _rich_track(row: dict, artists: dict, genres: dict, tags: dict, album: bool)
         price = exact_price = None
     else:
         exact_price = as_json_number(exclusive_price)
-        on_sale = row["licensing_type"] == _EXCLUSIVE_AVAILABLE and status != _SOLD
+        on_sale = (
+            row["licensing_type"] == _EXCLUSIVE_AVAILABLE
+            and status != _SOLD
+            and row["visibility"] == "public"  # a private draft is not for sale (commerce rule)
+        )
         price = exact_price if on_sale else None
     item = {
         "id": track_id,
