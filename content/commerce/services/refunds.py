@@ -53,10 +53,16 @@ def refund_key(purchase: Purchase) -> str:
 
 def _downloaded(purchase: Purchase) -> bool:
     """Has the buyer downloaded any file of the track — the WAV/MP3, one stem or the stems
-    zip (all recorded as ``Download`` rows of the track), at any time?"""
+    zip (all recorded as ``Download`` rows of the track) — since the payment succeeded?
+    Downloads before it (a subscriber's non-exclusive copy, which the refund leaves alone)
+    don't make the exclusive sale final."""
     from content.media.models import Download
 
-    return Download.objects.filter(track_id=purchase.track_id, user_id=purchase.buyer_id).exists()
+    return Download.objects.filter(
+        track_id=purchase.track_id,
+        user_id=purchase.buyer_id,
+        created_at__gte=purchase.succeeded_at,
+    ).exists()
 
 
 def refund_request_create(*, buyer, purchase_id: int, reason: str) -> RefundRequest:
@@ -65,7 +71,7 @@ def refund_request_create(*, buyer, purchase_id: int, reason: str) -> RefundRequ
     ``purchase_not_refundable``), a request is already in review (409
     ``refund_request_open``) or was denied (409 ``refund_request_denied``), more than 24 hours
     passed since the payment (422 ``refund_window_closed``) or the buyer downloaded any file of
-    the track (422 ``refund_files_downloaded``). The producers are notified.
+    the track since the payment (422 ``refund_files_downloaded``). The producers are notified.
 
     Holds the track and purchase row locks: two simultaneous requests run one after the
     other, the second sees the first; the partial unique constraint backs it."""

@@ -123,6 +123,21 @@ def test_downloads_of_other_people_or_other_tracks_do_not_count(user_client, use
     assert ask(user_client, sold.pk).status_code == 201
 
 
+def test_a_download_before_the_purchase_does_not_close_the_refund(user_client, user, sold):
+    """A subscriber who downloaded the beat (non-exclusive) and then bought it exclusively can
+    still ask: the refund revokes only the exclusive license."""
+    earlier = Download.objects.create(track_id=sold.track_id, user=user, format="wav")
+    Download.objects.filter(pk=earlier.pk).update(
+        created_at=sold.succeeded_at - timedelta(minutes=5)
+    )
+
+    assert ask(user_client, sold.pk).status_code == 201
+
+    Download.objects.filter(pk=earlier.pk).update(created_at=sold.succeeded_at)
+    RefundRequest.objects.all().delete()
+    assert ask(user_client, sold.pk).json()["error_code"] == "refund_files_downloaded"
+
+
 @pytest.mark.parametrize("status", ["pending", "failed", "refunded"])
 def test_only_a_completed_purchase_can_be_refunded(user_client, for_sale, api_client, status):
     purchase = Purchase.objects.get(
