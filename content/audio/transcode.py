@@ -1,8 +1,11 @@
 """Transcode a lossless (or any decodable) file to MP3 or PCM WAV with PyAV, streaming: memory
 stays constant whatever the duration. Pure: paths in, a file out, no Django.
 
-MP3 is LAME at a constant bitrate (320 kbps by default) at the source rate when LAME supports
-it (else the nearest supported rate not above it), mono or stereo. FFmpeg's MP3 muxer writes a
+MP3 is LAME at a constant bitrate (320 kbps by default), mono or stereo. Above 160 kbps only
+MPEG-1 rates (32, 44.1, 48 kHz) carry the bitrate (MPEG-2's 16-24 kHz stop at 160 kbps), so a
+320 kbps MP3 of a 22.05 kHz source is resampled to 44.1 kHz rather than quietly capped at
+160 kbps; 88.2 kHz goes to 44.1, 96 and 192 kHz to 48. Lower bitrates keep the source rate when
+LAME supports it (else the nearest supported rate not above it). FFmpeg's MP3 muxer writes a
 Xing/LAME header with the encoder delay and padding, so decoders trim them and the duration
 matches the source. WAV is 16-bit PCM, or 24-bit when the source has more than 16 bits.
 """
@@ -30,7 +33,19 @@ class TranscodeResult:
         return self.frames / self.sample_rate if self.sample_rate else 0.0
 
 
-def _lame_rate(rate: int) -> int:
+MPEG1_RATES = (32000, 44100, 48000)
+MPEG2_MAX_BITRATE = 160_000
+
+
+def _lame_rate(rate: int, bitrate: int = 320_000) -> int:
+    """The MP3's sample rate for a source at ``rate``: the source's own when LAME can encode it
+    at ``bitrate``, else the closest one that can."""
+    if bitrate > MPEG2_MAX_BITRATE:
+        if rate in MPEG1_RATES:
+            return rate
+        if rate > MPEG1_RATES[-1]:
+            return 48000 if rate % 48000 == 0 else 44100
+        return 44100
     supported = [r for r in LAME_RATES if r <= rate]
     return supported[-1] if supported else LAME_RATES[0]
 
@@ -55,7 +70,7 @@ def transcode(
         channels = 2 if (in_ctx.channels or 1) >= 2 else 1
         layout = "stereo" if channels == 2 else "mono"
         if fmt == "mp3":
-            rate = _lame_rate(in_ctx.sample_rate)
+            rate = _lame_rate(in_ctx.sample_rate, mp3_bitrate)
             codec, sample_format, container_format = "libmp3lame", "fltp", "mp3"
         else:
             rate = in_ctx.sample_rate
