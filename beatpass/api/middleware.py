@@ -14,31 +14,28 @@ from django.contrib.sessions import middleware as session_middleware
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.http import JsonResponse
+from django.utils.deprecation import MiddlewareMixin
 
 from .parsers import NUL_MESSAGE
 
+# The API's own middleware are ``MiddlewareMixin`` ones (a request half, a response half): the
+# project's handler runs them in its flat lane for API requests (``beatpass.api.handler``).
 
-class RejectNulBytesMiddleware:
+
+class RejectNulBytesMiddleware(MiddlewareMixin):
     """400 for a NUL byte in the path or query string, before any view or ORM sees it."""
 
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
+    def process_request(self, request):
         query = request.META.get("QUERY_STRING", "")
         if b"\x00" in unquote_to_bytes(query) or "\x00" in request.path:
             return JsonResponse({"message": NUL_MESSAGE}, status=400)
-        return self.get_response(request)
+        return None
 
 
-class RateLimitHeadersMiddleware:
+class RateLimitHeadersMiddleware(MiddlewareMixin):
     """Copies the tightest throttle's numbers (recorded by our throttles) onto the response."""
 
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        response = self.get_response(request)
+    def process_response(self, request, response):
         info = getattr(request, "ratelimit", None)
         if info is not None:
             response["X-RateLimit-Limit"] = str(info.limit)
@@ -47,7 +44,7 @@ class RateLimitHeadersMiddleware:
         return response
 
 
-class DrainUnreadBodyMiddleware:
+class DrainUnreadBodyMiddleware(MiddlewareMixin):
     """Reads and discards the rest of a request body an error answer left unread.
 
     A view may refuse a request before reading its body (401, 429, a NUL in the query) or
@@ -62,11 +59,7 @@ class DrainUnreadBodyMiddleware:
 
     BLOCK = 64 * 1024
 
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        response = self.get_response(request)
+    def process_response(self, request, response):
         if response.status_code >= 400:
             self._drain(request)
         return response
