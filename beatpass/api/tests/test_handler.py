@@ -289,3 +289,43 @@ def test_the_wsgi_application_is_the_projects_handler():
     from beatpass.wsgi import application
 
     assert isinstance(application, WSGIHandler)
+
+
+# --- the CORS middleware: django-cors-headers' answers -------------------------------------------
+
+_STOCK_CORS = [
+    "corsheaders.middleware.CorsMiddleware"
+    if name == "beatpass.api.middleware.CorsMiddleware"
+    else name
+    for name in settings.MIDDLEWARE
+]
+
+
+@override_settings(CORS_ALLOWED_ORIGINS=["https://front.example"])
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {},
+        {"HTTP_ORIGIN": ""},
+        {"HTTP_ORIGIN": "https://front.example"},
+        {"HTTP_ORIGIN": "https://other.example"},
+        {"HTTP_ORIGIN": "null"},
+    ],
+)
+@pytest.mark.parametrize("method", ["GET", "OPTIONS", "POST"])
+@pytest.mark.parametrize(
+    "url", ["/api/v1/tracks", "/api/v1/tracks/1/producer-analytics?period=1-year", "/"]
+)
+def test_the_cors_middleware_answers_as_django_cors_headers(user, extra, method, url):
+    assert "beatpass.api.middleware.CorsMiddleware" in settings.MIDDLEWARE
+    auth = {"HTTP_AUTHORIZATION": bearer_client(user)._credentials["HTTP_AUTHORIZATION"]}
+    if method == "OPTIONS":
+        extra = {**extra, "HTTP_ACCESS_CONTROL_REQUEST_METHOD": "GET"}
+    ours = _answer(Client(enforce_csrf_checks=True, **auth), method, url, **extra)
+    with override_settings(MIDDLEWARE=_STOCK_CORS):
+        stock = _answer(Client(enforce_csrf_checks=True, **auth), method, url, **extra)
+    assert ours == stock
+    if url.startswith("/api/"):
+        assert ("Vary", "Accept, origin") in ours[1] or any(
+            name == "Vary" and "origin" in value for name, value in ours[1]
+        )
