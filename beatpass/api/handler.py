@@ -132,7 +132,6 @@ class ApiLaneMixin:
         responses = tuple(
             (i, res) for i, (_req, res) in reversed(list(enumerate(halves))) if res is not None
         )
-        prefix = settings.SITE_ONLY_SKIP_PREFIX
         chain = self._middleware_chain
         get_response = self._get_response
         bottom = len(halves)
@@ -163,7 +162,8 @@ class ApiLaneMixin:
             return response
 
         def dispatch(request):
-            if request.path_info.startswith(prefix):
+            # Read per request, as ``_NotForTheAPI`` reads it: the lane skips those middleware.
+            if request.path_info.startswith(settings.SITE_ONLY_SKIP_PREFIX):
                 return lane(request)
             return chain(request)
 
