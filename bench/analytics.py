@@ -7,7 +7,8 @@ Method (see bench/README.md):
    generated with numpy in day order and loaded with COPY (secondary indexes are dropped for
    the load and rebuilt after). The events arrive already folded; the rollups are then built
    by the backfill (``manage.py backfill_analytics``'s service), timed.
-2. Reads: side A is the endpoint through Django's WSGI handler (``WSGIHandler`` called with a
+2. Reads: side A is the endpoint through the WSGI handler gunicorn serves (the project's
+   ``beatpass.api.handler.WSGIHandler``; Django's stock one is timed alongside) called with a
    prebuilt environ carrying a Bearer JWT, its body read and closed as a server would: the
    whole middleware stack, routing, authentication, view and rendering, but no socket), side
    B the floor: one hand-written SQL statement over the rollup table that returns the same
@@ -453,6 +454,9 @@ def run(url: str, args) -> None:
     connection.settings_dict["CONN_MAX_AGE"] = 600
     client = _WSGIClient(seeded["token"])
     small = _WSGIClient(seeded["small_token"])
+    # Django's own handler (nested middleware, its URL resolution): the request path before
+    # the project's handler (``beatpass.api.handler``), interleaved with it.
+    stock = _WSGIClient(seeded["token"], stock=True)
     test_client = APIClient()  # the method of the runs before the WSGI handler's
     test_client.credentials(HTTP_AUTHORIZATION=f"Bearer {seeded['token']}")
     year = periods.ending_today(365, today)
@@ -543,10 +547,12 @@ def run(url: str, args) -> None:
         small_queries = len(captured.captured_queries)
         # Both clients give the same body (the WSGI one is no shortcut).
         assert endpoint(path)(0) == endpoint(path, test_client)(0), name
-        a, b, old_a = _common.interleaved(
+        assert endpoint(path)(0) == endpoint(path, stock)(0), name
+        a, b, old_a, stock_a = _common.interleaved(
             endpoint(path),
             floor_of(floor_sql),
             endpoint(path, test_client),
+            endpoint(path, stock),
             repetitions=args.repetitions,
             warmup=args.warmup,
         )
@@ -555,6 +561,9 @@ def run(url: str, args) -> None:
         cpu_calls = max(5, args.repetitions // 5)
         cpu_a = _cpu_per_call(endpoint(path), cpu_calls, _django_backend_pid)
         cpu_b = _cpu_per_call(floor_of(floor_sql), cpu_calls, lambda: raw.info.backend_pid)
+        cpu_stock = _cpu_per_call(endpoint(path, stock), cpu_calls, _django_backend_pid)
+        cpu_a2 = _cpu_per_call(endpoint(path), cpu_calls, _django_backend_pid)
+        cpu_a = (cpu_a + cpu_a2) / 2  # either side of the stock handler's, for the drift
         # The raw-events alternative takes seconds to a minute a call: three calls, no warm-up.
         raw_samples = (
             [float("nan")]
@@ -563,6 +572,7 @@ def run(url: str, args) -> None:
         )
         sa, sb, sr = _common.summary(a), _common.summary(b), _common.summary(raw_samples)
         old_median = _common.summary(old_a)["median"]
+        stock_median = _common.summary(stock_a)["median"]
         ratio = sa["median"] / sb["median"]
         ratios.append(ratio)
         results[name] = {
@@ -574,6 +584,10 @@ def run(url: str, args) -> None:
             "cpu_ratio": round(cpu_a / cpu_b, 2),
             "apiclient_ms": round(old_median * 1000, 2),
             "apiclient_ratio": round(old_median / sb["median"], 2),
+            "django_handler_ms": round(stock_median * 1000, 2),
+            "django_handler_ratio": round(stock_median / sb["median"], 2),
+            "django_handler_cpu_ms": round(cpu_stock * 1000, 3),
+            "load": Path("/proc/loadavg").read_text().split()[0],
             "raw_events_ms": round(sr["median"] * 1000, 1),
             "beyond_signed_in_noop_ratio": round((sa["median"] - bare) / sb["median"], 2),
             "queries": (big_queries, small_queries),
@@ -586,6 +600,11 @@ def run(url: str, args) -> None:
         print(
             f"  CPU per call (this process + its PostgreSQL backend): endpoint "
             f"{_common.fmt_ms(cpu_a)}, floor {_common.fmt_ms(cpu_b)}: {cpu_a / cpu_b:.2f}"
+        )
+        print(
+            f"  through Django's stock handler (before beatpass.api.handler) "
+            f"{_common.fmt_ms(stock_median)}: ratio {stock_median / sb['median']:.2f}, CPU "
+            f"{_common.fmt_ms(cpu_stock)}"
         )
         print(
             f"  through APIClient (the former method) {_common.fmt_ms(old_median)}: ratio "
@@ -655,14 +674,18 @@ class _WSGIResponse:
 
 
 class _WSGIClient:
-    """GET requests straight into Django's WSGI handler, as a server would hand them over:
+    """GET requests straight into the WSGI handler gunicorn serves (the project's,
+    ``beatpass.api.handler``; ``stock=True``: Django's own), as a server would hand them over:
     a prebuilt environ (copied per request), the body read, then ``close()`` (which sends
     ``request_finished``)."""
 
-    def __init__(self, token: str) -> None:
+    def __init__(self, token: str, *, stock: bool = False) -> None:
         import io
 
-        from django.core.handlers.wsgi import WSGIHandler
+        if stock:
+            from django.core.handlers.wsgi import WSGIHandler
+        else:
+            from beatpass.api.handler import WSGIHandler
 
         self.handler = WSGIHandler()
         self.environ = {

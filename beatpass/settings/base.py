@@ -252,7 +252,9 @@ MIDDLEWARE.insert(0, "beatpass.api.middleware.DrainUnreadBodyMiddleware")
 # CORS: browser clients on other origins (a web or mobile front end) may call /api/ with their
 # Bearer token; no cookies cross origins (Bearer auth needs none). Empty = same origin only.
 INSTALLED_APPS += ["corsheaders", "csp"]
-MIDDLEWARE.insert(1, "corsheaders.middleware.CorsMiddleware")  # before anything that answers
+# django-cors-headers' (beatpass.api.middleware.CorsMiddleware: the same headers, without
+# parsing every request header when there is no Origin); before anything that answers.
+MIDDLEWARE.insert(1, "beatpass.api.middleware.CorsMiddleware")
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
 CORS_URLS_REGEX = r"^/api/"
 CORS_ALLOW_CREDENTIALS = False
