@@ -373,8 +373,36 @@ def _lean_download(request, track_id):
     except NotFound:
         return None
     whole_file = not request.headers.get("Range")
+    scope, ident = UserRateThrottle.scope, str(user_id)
+    counted = False  # a throttle hit counted here, to take back before a hand-over
     recorded = None
-    if whole_file:
+    if whole_file and lean.throttle_keeps_off_the_database():
+        # The statement is sent first and read last: the throttle's hit (with Redis, one
+        # EVALSHA) is counted while PostgreSQL runs it. A throttled request's row is deleted.
+        pending = download_services.download_read_and_record_send(
+            user_id=user_id,
+            track_id=pk,
+            fmt=fmt,
+            ip=client_ip(request),
+            revoke_claim=token.get(jwt_settings.REVOKE_TOKEN_CLAIM),
+        )
+        try:
+            hit = lean.throttle_send(request, scope=scope, ident=ident)
+            try:
+                counted = hit.allowed()
+            finally:
+                hit.close()
+            found = pending.result()
+        finally:
+            pending.close()
+        if found is not None and found[2] is not None and not counted:
+            download_services.download_unrecord(recorded=found[2])
+        if found is None or not counted:
+            if counted:
+                lean.throttle_undo(request, scope=scope, ident=ident)
+            return None  # a refused hit is not counted: the DRF view refuses it again
+        track, viewer, recorded = found
+    elif whole_file:
         found = download_services.download_read_and_record(
             user_id=user_id,
             track_id=pk,
@@ -398,11 +426,15 @@ def _lean_download(request, track_id):
         expected = decision.license.pk if decision.license is not None else None
         if recorded is not None and recorded["license_id"] != expected:
             served = None  # the statement and the policy disagree: the policy decides
-    if served is None or not lean.throttle_hit(
-        request, scope=UserRateThrottle.scope, ident=str(user_id)
-    ):
+    if served is not None and not counted:
+        counted = lean.throttle_hit(request, scope=scope, ident=ident)
+        if not counted:
+            served = None  # refused, so not counted
+    if served is None:
         if recorded is not None:
             download_services.download_unrecord(recorded=recorded)
+        if counted:
+            lean.throttle_undo(request, scope=scope, ident=ident)
         return None
     request.user = user
     try:

@@ -156,14 +156,69 @@ def download_read_and_record(
     ``Download`` row when the common case holds (see ``_READ_AND_RECORD``): (track, the
     user's row, the recorded row as ``{"id", "license_id"}`` or None), or None (no such
     visible track). ``revoke_claim``: the token's password-hash claim."""
+    pending = download_read_and_record_send(
+        user_id=user_id, track_id=track_id, fmt=fmt, ip=ip, revoke_claim=revoke_claim
+    )
+    try:
+        return pending.result()
+    finally:
+        pending.close()
+
+
+class PendingReadAndRecord:
+    """``download_read_and_record`` sent (``download_read_and_record_send``): PostgreSQL runs
+    it while the caller does other work (the throttle's Redis round trip), without using the
+    connection. ``result()`` reads it (or runs it whole when it could not be sent apart);
+    ``close()`` always, in a ``finally``."""
+
+    __slots__ = ("_around", "_kwargs", "_pending")
+
+    def __init__(self, pending, around, kwargs: dict) -> None:
+        self._pending, self._around, self._kwargs = pending, around, kwargs
+
+    def result(self):
+        from content.media.selectors import (
+            download_track_and_viewer_get,
+            download_track_and_viewer_of,
+        )
+
+        if self._pending is not None:
+            found = download_track_and_viewer_of(self._pending.first(), around=self._around)
+        elif self._around is None:  # make run's SQLite: read only, the view records
+            found = download_track_and_viewer_get(**self._kwargs)
+            return None if found is None else (found[0], found[1], None)
+        else:
+            found = download_track_and_viewer_get(**self._kwargs, around=self._around)
+        if found is None:
+            return None
+        track, viewer, extra = found
+        recorded = None
+        if extra["dl_recorded_id"] is not None:
+            recorded = {
+                "id": extra["dl_recorded_id"],
+                "license_id": extra["dl_recorded_license_id"],
+            }
+        return track, viewer, recorded
+
+    def close(self) -> None:
+        if self._pending is not None:
+            self._pending.close()
+
+
+def download_read_and_record_send(
+    *, user_id: int, track_id: int, fmt: str, ip: str | None, revoke_claim: str | None
+) -> PendingReadAndRecord:
+    """``download_read_and_record`` in two halves: the statement is sent now (when the
+    connection allows it, see ``content.media.selectors.download_track_and_viewer_send``) and
+    read by ``result()``."""
     from content.catalog.models import ExclusiveStatus
     from content.fingerprints.models import Fingerprint
-    from content.media.selectors import download_track_and_viewer_get
+    from content.media.selectors import download_track_and_viewer_send
 
-    if connection.vendor != "postgresql":  # make run's SQLite: read only, the view records
-        found = download_track_and_viewer_get(user_id=user_id, track_id=track_id, fmt=fmt)
-        return None if found is None else (found[0], found[1], None)
     now = timezone.now()
+    kwargs = {"user_id": user_id, "track_id": track_id, "fmt": fmt, "now": now}
+    if connection.vendor != "postgresql":
+        return PendingReadAndRecord(None, None, kwargs)
     sold = ExclusiveStatus.SOLD.value
     around = Around(
         sql=_read_and_record_sql,
@@ -187,16 +242,8 @@ def download_read_and_record(
         ),  # fmt: skip
         names=("dl_recorded_id", "dl_recorded_license_id"),
     )
-    found = download_track_and_viewer_get(
-        user_id=user_id, track_id=track_id, fmt=fmt, now=now, around=around
-    )
-    if found is None:
-        return None
-    track, viewer, extra = found
-    recorded = None
-    if extra["dl_recorded_id"] is not None:
-        recorded = {"id": extra["dl_recorded_id"], "license_id": extra["dl_recorded_license_id"]}
-    return track, viewer, recorded
+    pending = download_track_and_viewer_send(**kwargs, around=around)
+    return PendingReadAndRecord(pending, around, kwargs)
 
 
 def download_unrecord(*, recorded: dict) -> None:
