@@ -14,7 +14,7 @@ from django.db.models import F, FilteredRelation, JSONField, OuterRef, Q, QueryS
 from django.db.models.functions import JSONObject
 from rest_framework.exceptions import NotFound
 
-from beatpass.api.compiled import CompiledQuery, PendingRow, prepared_send
+from beatpass.api.compiled import CompiledQuery
 from content import clock
 from content.catalog.models import Track, TrackArtist
 from content.licensing.selectors import with_download_facts
@@ -95,22 +95,16 @@ def _download_with_viewer_rows(shape: str, *, track_id: int, user_id: int, now: 
     return rows.annotate(dl_viewer=Subquery(viewer[:1], output_field=JSONField()))
 
 
-class _SendableQuery(CompiledQuery):
-    """A prepared ``CompiledQuery`` whose statement can also be sent now and its row read
-    later (``send``): the lean download sends it, counts the throttle hit while PostgreSQL
-    runs it (one Redis round trip hidden behind the statement's), then reads the row."""
+class _EmbeddableQuery(CompiledQuery):
+    """A ``CompiledQuery`` whose compiled SQL can also be run inside a statement of the
+    caller's (``sql``): the lean download's ``download_serve_and_record_send``."""
 
-    def send(
-        self, shape, /, *, using: str = DEFAULT_DB_ALIAS, around=None, **values
-    ) -> _PendingFirst | None:
-        """``first(shape, using=using, around=around, **values)`` sent: a ``_PendingFirst``
-        whose ``first()`` reads it, or None where ``prepared_send`` declines (a query log or
-        an execute wrapper observes the connection, prepared statements are off, not
-        PostgreSQL): the caller then runs ``first`` whole."""
+    def sql(self, shape, /, *, using: str = DEFAULT_DB_ALIAS, **values) -> tuple[str, list]:
+        """The compiled statement's SQL and its parameters for ``values`` (PostgreSQL only:
+        elsewhere the queryset is not compiled), as ``rows`` would run it."""
+        if connections[using].vendor != "postgresql":
+            raise TypeError("sql needs PostgreSQL")
         self._check(values)
-        conn = connections[using]
-        if conn.vendor != "postgresql":
-            return None
         key = (shape, tuple(sorted(values)), using)
         statement = self._statements.get(key)
         if statement is None:
@@ -118,50 +112,14 @@ class _SendableQuery(CompiledQuery):
                 statement = self._statements.get(key)
                 if statement is None:
                     statement = self._statements[key] = self._compile(shape, sorted(values), using)
-        if statement.names is None:
-            raise TypeError("send needs a values() queryset")
         params = list(statement.params)
         for position, name in statement.slots:
             params[position] = values[name]
-        sql = statement.sql
-        if around is not None:
-            sql, params = around.sql(sql), [*params, *around.params]
-        pending = prepared_send(conn, sql, params)
-        return None if pending is None else _PendingFirst(conn, statement, around, pending)
-
-
-class _PendingFirst:
-    """A ``_SendableQuery.send`` in flight: ``first()`` reads the row as ``first`` returns it
-    (``values()`` dict, converters applied, ``around``'s columns under their names), or None;
-    ``close()`` (always, in a ``finally``) leaves the connection ready."""
-
-    __slots__ = ("_around", "_conn", "_pending", "_statement")
-
-    def __init__(self, conn, statement, around, pending: PendingRow) -> None:
-        self._conn, self._statement, self._around, self._pending = conn, statement, around, pending
-
-    def first(self) -> dict | None:
-        raw = self._pending.fetchone()
-        if raw is None:
-            return None
-        statement, around = self._statement, self._around
-        row = list(raw[: statement.col_count])
-        for position, (converters, expression) in statement.converters:
-            value = row[position]
-            for converter in converters:
-                value = converter(value, expression, self._conn)
-            row[position] = value
-        out = dict(zip(statement.names, row, strict=True))
-        if around is not None:
-            out.update(zip(around.names, raw[len(raw) - len(around.names) :], strict=True))
-        return out
-
-    def close(self) -> None:
-        self._pending.close()
+        return statement.sql, params
 
 
 # Prepared: planning this statement cost 3x running it (1.5 ms vs 0.5 ms a round trip).
-_download_with_viewer = _SendableQuery(
+_download_with_viewer = _EmbeddableQuery(
     _download_with_viewer_rows, prepared=True, track_id=int, user_id=int, now=datetime
 )
 
@@ -180,26 +138,18 @@ def download_track_and_viewer_get(
     values = _download_with_viewer.first(
         fmt, track_id=track_id, user_id=user_id, now=now or clock.now(), around=around
     )
-    return download_track_and_viewer_of(values, around=around)
-
-
-def download_track_and_viewer_send(
-    *, user_id: int, track_id: int, fmt: str, now: datetime, around
-) -> _PendingFirst | None:
-    """``download_track_and_viewer_get``'s statement (in ``around``) sent now, its row read
-    later (``.first()``, then ``download_track_and_viewer_of``); None when it cannot be sent
-    apart (see ``_SendableQuery.send``): call ``download_track_and_viewer_get`` then."""
-    return _download_with_viewer.send(
-        fmt, track_id=track_id, user_id=user_id, now=now, around=around
-    )
-
-
-def download_track_and_viewer_of(values: dict | None, *, around=None):
-    """``download_track_and_viewer_get``'s answer from its statement's row."""
     if values is None:
         return None
     extra = {name: values.pop(name) for name in (around.names if around else ())}
     return _download_track_of(values), values["dl_viewer"], extra
+
+
+def download_track_and_viewer_statement(
+    *, fmt: str, track_id: int, user_id: int, now: datetime
+) -> tuple[str, list]:
+    """``download_track_and_viewer_get``'s statement as (SQL, parameters), for a statement
+    built around it (the lean download's ``download_serve_and_record_send``). PostgreSQL."""
+    return _download_with_viewer.sql(fmt, track_id=track_id, user_id=user_id, now=now)
 
 
 def download_track_get(*, viewer, track_id: int, fmt: str) -> Track:
