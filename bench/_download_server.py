@@ -13,6 +13,10 @@ from django.core.handlers.wsgi import WSGIHandler
 
 # Persistent connections, as in production (the test settings close them per request).
 settings.DATABASES["default"]["CONN_MAX_AGE"] = 600
+if os.environ.get("BENCH_CACHE_URL"):  # the throttle counters in Redis, as deployed
+    import environ
+
+    settings.CACHES = {"default": environ.Env.cache_url_config(os.environ["BENCH_CACHE_URL"])}
 if os.environ.get("BENCH_DB_SOCKET_DIR"):  # PostgreSQL over its Unix-domain socket
     settings.DATABASES["default"]["HOST"] = os.environ["BENCH_DB_SOCKET_DIR"]
     settings.DATABASES["default"]["PORT"] = ""

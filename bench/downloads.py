@@ -7,7 +7,8 @@ Method:
    rendition transcoded once, before measuring (the cached case).
 2. A gunicorn server (one sync worker, loopback, a port in 8380-8399 or ``--port``) serves
    the project plus a floor view: ``FileResponse(open(path))`` of the same stored file, no
-   auth, no queries.
+   auth, no queries. Kept database connections and, when Redis answers (``--cache``), the
+   throttle counters in Redis, as deployed.
 3. Each sample opens a connection, sends the GET (Bearer token for the endpoint) and stops the
    clock at the first byte of the body. Endpoint and floor run interleaved (A, B, A, B ...);
    the reported ratio is the worse of the two formats' median ratios. Target <= 1.5.
@@ -103,6 +104,20 @@ def seed(seconds: float) -> dict:
     }
 
 
+def _redis_cache_url() -> str | None:
+    """The Redis the throttle counters live in (``REDIS_URL``, else the local default) as a
+    Django ``CACHE_URL``, or None when nothing answers there."""
+    from urllib.parse import urlsplit
+
+    redis_url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+    parts = urlsplit(redis_url)
+    with socket.socket() as sock:
+        sock.settimeout(1)
+        if sock.connect_ex((parts.hostname or "127.0.0.1", parts.port or 6379)) != 0:
+            return None
+    return "rediscache://" + redis_url.split("://", 1)[1]
+
+
 def first_byte(port: int, path: str, headers: dict) -> tuple[float, float]:
     """(time to the first byte of the body, time to the last byte), in seconds."""
     start = time.perf_counter()
@@ -165,6 +180,13 @@ def main() -> None:
     parser.add_argument("--database", default="bp_bench_downloads", help="scratch database name")
     parser.add_argument("--repetitions", type=int, help="samples per side (default 300)")
     parser.add_argument(
+        "--cache",
+        choices=("auto", "redis", "locmem"),
+        default="auto",
+        help="the throttles' cache in the server: Redis at $REDIS_URL (else 127.0.0.1:6379/0), "
+        "as deployed; auto: Redis when it answers, else locmem (default auto)",
+    )
+    parser.add_argument(
         "--db-socket",
         metavar="DIR",
         help="also run a second gunicorn whose PostgreSQL connection goes through the Unix-domain "
@@ -190,6 +212,11 @@ def main() -> None:
             "DATABASE_URL": url,
             "DJANGO_SETTINGS_MODULE": "beatpass.settings.test",
         }
+        cache_url = None if args.cache == "locmem" else _redis_cache_url()
+        if args.cache == "redis" and cache_url is None:
+            raise SystemExit("--cache redis: nothing answers at $REDIS_URL")
+        if cache_url:
+            server_env["BENCH_CACHE_URL"] = cache_url
         servers = [_start_server(port, server_env)]
         socket_port = None
         if args.db_socket:
@@ -260,7 +287,10 @@ def main() -> None:
             f"ratio {u['median'] / _common.summary([f for f, _ in mp3_floor])['median']:.2f}"
         )
     load = os.getloadavg()[0]
-    print(f"median of {repetitions}, one gunicorn worker, loopback HTTP, load average {load:.2f}")
+    print(
+        f"median of {repetitions}, one gunicorn worker, loopback HTTP, throttle counters in "
+        f"{'Redis' if cache_url else 'locmem'}, load average {load:.2f}"
+    )
     print("\n".join(rows))
     print(_common.result_line("downloads", max(ratios.values()), target=TARGET))
 

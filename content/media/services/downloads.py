@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.utils import timezone
@@ -162,6 +162,9 @@ _SERVE = """SELECT r.id, r.license_id, f.dl_license ->> 'uuid', f.name, f.dl_art
 FROM facts f JOIN recorded r ON true"""
 
 
+_SERVE_SQL: dict[str, str] = {}  # inner statement -> the lean statement around it
+
+
 def _serve_and_record_sql(inner: str) -> str:
     return _read_and_record_sql(inner, _SERVE)
 
@@ -280,20 +283,20 @@ def download_serve_and_record_send(
     ``download_read_and_record``."""
     from content.media.selectors import download_track_and_viewer_statement
 
-    if connection.vendor != "postgresql":
+    conn = connections[DEFAULT_DB_ALIAS]  # the wrapper itself: no proxy lookups per attribute
+    if conn.vendor != "postgresql":
         return None
     now = timezone.now()
     sql, params = download_track_and_viewer_statement(
         fmt=fmt, track_id=track_id, user_id=user_id, now=now
     )
-    pending = prepared_send(
-        connection,
-        _serve_and_record_sql(sql),
-        [
-            *params,
-            *_record_params(user_id=user_id, fmt=fmt, ip=ip, revoke_claim=revoke_claim, now=now),
-        ],
-    )
+    outer = _SERVE_SQL.get(sql)
+    if outer is None:
+        if len(_SERVE_SQL) >= 16:  # one per format: bounded all the same
+            _SERVE_SQL.clear()
+        outer = _SERVE_SQL[sql] = _serve_and_record_sql(sql)
+    record = _record_params(user_id=user_id, fmt=fmt, ip=ip, revoke_claim=revoke_claim, now=now)
+    pending = prepared_send(conn, outer, [*params, *record])
     return None if pending is None else PendingServe(pending, fmt)
 
 
