@@ -352,6 +352,10 @@ def _serve_download(request, *, track, user, decision, fmt: str, served, recorde
     return response
 
 
+# The query strings of nearly every download, and the format each means (as parsed below).
+_LEAN_FORMATS = {"": "wav", "format=wav": "wav", "format=mp3": "mp3"}
+
+
 def _lean_download(request, track_id):
     """The common download, a signed-in non-staff user getting a whole file they hold a
     license for (or own, or a free download), served without DRF (``beatpass.api.lean``) in
@@ -366,7 +370,9 @@ def _lean_download(request, track_id):
     if token is None:
         return None
     user_id = lean.token_user_id(token)
-    fmt = (request.GET.get("format") or "wav").lower()
+    fmt = _LEAN_FORMATS.get(request.META.get("QUERY_STRING", ""))
+    if fmt is None:  # any other query: parsed (Django's QueryDict, as DRF's ``query_params``)
+        fmt = (request.GET.get("format") or "wav").lower()
     raw_pk = str(track_id)
     if user_id is None or fmt not in download_services.FORMATS or not raw_pk.isdigit():
         return None
@@ -374,7 +380,7 @@ def _lean_download(request, track_id):
         pk = parse_pk(raw_pk)
     except NotFound:
         return None
-    whole_file = not request.headers.get("Range")
+    whole_file = not request.META.get("HTTP_RANGE")  # ``request.headers["Range"]``, unbuilt
     scope, ident = UserRateThrottle.scope, str(user_id)
     if whole_file and lean.throttle_keeps_off_the_database():
         pending = download_services.download_serve_and_record_send(
