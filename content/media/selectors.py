@@ -4,6 +4,7 @@ query)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -12,6 +13,7 @@ from django.contrib.postgres.expressions import ArraySubquery
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import F, FilteredRelation, JSONField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import JSONObject
+from psycopg import sql as psycopg_sql
 from rest_framework.exceptions import NotFound
 
 from beatpass.api.compiled import CompiledQuery
@@ -112,10 +114,44 @@ class _EmbeddableQuery(CompiledQuery):
                 statement = self._statements.get(key)
                 if statement is None:
                     statement = self._statements[key] = self._compile(shape, sorted(values), using)
-        params = list(statement.params)
-        for position, name in statement.slots:
-            params[position] = values[name]
-        return statement.sql, params
+        inlined = self._inlined.get(key)
+        if inlined is None:
+            inlined = self._inlined[key] = _inline_constants(statement, connections[using])
+        sql, names = inlined
+        return sql, [values[name] for name in names]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._inlined: dict[tuple, tuple[str, tuple[str, ...]]] = {}
+
+
+_PLACEHOLDER = re.compile(r"(%%|%s)")
+
+
+def _inline_constants(statement, conn) -> tuple[str, tuple[str, ...]]:
+    """``statement``'s SQL with its constant parameters (every one but the stood-in values:
+    the same for every request of the shape) written as SQL literals, and the names of the
+    values its remaining placeholders take, in order: fewer parameters to adapt and send per
+    request (they were two thirds of the download statement's). Literals by psycopg
+    (``sql.Literal``: quoting and escaping), a ``%`` in one doubled as the placeholders
+    need."""
+    slots = dict(statement.slots)
+    conn.ensure_connection()
+    out, names, index = [], [], 0
+    for part in _PLACEHOLDER.split(statement.sql):
+        if part != "%s":
+            out.append(part)
+            continue
+        if index in slots:
+            out.append(part)
+            names.append(slots[index])
+        else:
+            literal = psycopg_sql.Literal(statement.params[index]).as_string(conn.connection)
+            out.append(literal.replace("%", "%%"))
+        index += 1
+    if index != len(statement.params):  # pragma: no cover - Django's SQL is all %s / %%
+        raise ValueError("placeholders and parameters differ in number")
+    return "".join(out), tuple(names)
 
 
 # Prepared: planning this statement cost 3x running it (1.5 ms vs 0.5 ms a round trip).

@@ -307,3 +307,30 @@ def test_staff_are_served_by_the_policy_and_never_recorded_by_the_statement(trac
     assert policy_answer(staff, track.pk) == ("serves", None)
     assert statement_answer(staff, track.pk) in (HIDDEN, NOT_RECORDED)
     assert served_answer(staff, track.pk) == NOT_RECORDED
+
+
+def test_constants_are_inlined_as_literals_and_only_stood_in_values_stay_parameters():
+    """``_inline_constants`` (the lean statement's inner read): a constant becomes a quoted
+    literal, a ``%`` in one is doubled for the placeholders, a literal ``%%`` stays, and only
+    the stood-in values are left as placeholders, in order."""
+    from django.db import connection
+
+    from beatpass.api.compiled import _Statement
+    from content.media.selectors import _inline_constants
+
+    statement = _Statement(
+        sql="SELECT %s, %s::text LIKE 'x%%', %s, %s",
+        params=("it's 5%", -1, 7, -2),
+        slots=((1, "track_id"), (3, "user_id")),
+        names=None,
+        flat=False,
+        col_count=4,
+        converters=(),
+    )
+    sql, names = _inline_constants(statement, connection)
+
+    assert sql == "SELECT 'it''s 5%%', %s::text LIKE 'x%%', 7, %s"
+    assert names == ("track_id", "user_id")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [3, 4])
+        assert cursor.fetchone() == ("it's 5%", False, 7, 4)

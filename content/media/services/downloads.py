@@ -119,20 +119,21 @@ recorded AS (
            CASE WHEN f.dl_owner OR (f.free_download AND NOT sold_to_other) THEN NULL
                 ELSE (f.dl_license ->> 'id')::bigint END
     FROM facts f,
-         LATERAL (SELECT f.exclusive_status = %s
+         LATERAL (SELECT f.exclusive_status = {sold}
                          AND f.exclusive_buyer_id IS DISTINCT FROM %s AS sold_to_other) s
     WHERE f.dl_file_id IS NOT NULL
-      AND (f.dl_rendition_status = %s
-           OR (%s = 'wav' AND (lower(f.dl_file_extension) = '.wav' OR f.dl_file_mime = ANY(%s)))
-           OR (%s = 'mp3' AND (lower(f.dl_file_extension) = '.mp3' OR f.dl_file_mime = %s)))
+      AND (f.dl_rendition_status = {completed}
+           OR (%s = 'wav' AND (lower(f.dl_file_extension) = '.wav'
+                               OR f.dl_file_mime = ANY({wav_mimes})))
+           OR (%s = 'mp3' AND (lower(f.dl_file_extension) = '.mp3' OR f.dl_file_mime = {mp3_mime})))
       AND (f.dl_viewer ->> 'is_active')::boolean
       AND NOT (f.dl_viewer ->> 'is_staff')::boolean
       AND upper(md5(f.dl_viewer ->> 'password')) IS NOT DISTINCT FROM %s
       AND (f.dl_owner
            OR (f.free_download AND NOT sold_to_other)
-           OR (f.dl_license IS NOT NULL AND f.dl_fingerprint = %s AND NOT sold_to_other
+           OR (f.dl_license IS NOT NULL AND f.dl_fingerprint = {fingerprinted} AND NOT sold_to_other
                AND (f.dl_subscription IS NOT NULL
-                    OR (f.exclusive_status = %s AND f.exclusive_buyer_id = %s))))
+                    OR (f.exclusive_status = {sold} AND f.exclusive_buyer_id = %s))))
       AND set_config('synchronous_commit', 'off', true) = 'off'
     RETURNING id, license_id
 )
@@ -141,6 +142,9 @@ _READ = "SELECT f.*, r.id, r.license_id FROM facts f LEFT JOIN recorded r ON tru
 
 
 def _read_and_record_sql(inner: str, select: str = _READ) -> str:
+    from content.catalog.models import ExclusiveStatus
+    from content.fingerprints.models import Fingerprint
+
     names = ("created_at", "updated_at", "track", "user", "ip_hash", "format", "license")
     quote = connection.ops.quote_name
     return (
@@ -148,9 +152,22 @@ def _read_and_record_sql(inner: str, select: str = _READ) -> str:
             inner=inner,
             table=quote(Download._meta.db_table),
             columns=", ".join(quote(Download._meta.get_field(n).column) for n in names),
+            # constants, written as literals (not parameters to adapt on every request)
+            sold=_literal(ExclusiveStatus.SOLD.value),
+            completed=_literal(ProcessingStatus.COMPLETED.value),
+            wav_mimes=f"ARRAY[{', '.join(_literal(m) for m in LOSSLESS_WAV_MIMES)}]",
+            mp3_mime=_literal("audio/mpeg"),
+            fingerprinted=_literal(Fingerprint.Status.COMPLETED.value),
         )
         + select
     )
+
+
+def _literal(value: str) -> str:
+    """A constant of ours as an SQL string literal (plain characters only, asserted)."""
+    if not re.fullmatch(r"[a-z0-9_./-]+", value):
+        raise ValueError(f"not a plain constant: {value!r}")
+    return f"'{value}'"
 
 
 # The lean path's statement: the same read and record, but it returns only what serving the
@@ -201,27 +218,17 @@ def download_read_and_record(
 
 def _record_params(*, user_id: int, fmt: str, ip: str | None, revoke_claim, now) -> tuple:
     """The values of ``_READ_AND_RECORD``'s own placeholders, in order."""
-    from content.catalog.models import ExclusiveStatus
-    from content.fingerprints.models import Fingerprint
-
-    sold = ExclusiveStatus.SOLD.value
     return (
         now,
         now,
         user_id,
         hash_ip(ip),
         fmt,  # the row
-        sold,
         user_id,  # sold_to_other
-        ProcessingStatus.COMPLETED.value,
         fmt,
-        list(LOSSLESS_WAV_MIMES),
         fmt,
-        "audio/mpeg",
         revoke_claim,
-        Fingerprint.Status.COMPLETED.value,
-        sold,
-        user_id,
+        user_id,  # the exclusive buyer
     )  # fmt: skip
 
 
