@@ -53,5 +53,9 @@ urlpatterns = [
     path("api/v1/bench-shared-path/<path:name>", SharedPathOnly.as_view()),
     path("", include("beatpass.urls")),
 ]
+if os.environ.get("BENCH_DOWNLOAD_ROUTE_FIRST"):
+    # What resolving the download before the API's other routes would give (the project's
+    # URLconf including ``content.media.download_urls`` first): ``--route-first``.
+    urlpatterns.insert(2, path("api/v1/", include("content.media.download_urls")))
 settings.ROOT_URLCONF = __name__
 application = WSGIHandler()

@@ -192,6 +192,12 @@ def main() -> None:
         help="also run a second gunicorn whose PostgreSQL connection goes through the Unix-domain "
         "socket in DIR (e.g. /var/run/postgresql), its downloads interleaved with the others",
     )
+    parser.add_argument(
+        "--route-first",
+        action="store_true",
+        help="also run a second gunicorn whose URLconf resolves the download's route before the "
+        "API's other routes (content.media.download_urls first), its downloads interleaved",
+    )
     args = parser.parse_args()
     seconds, repetitions, warmup = (2.0, 15, 3) if args.quick else (180.0, 300, 30)
     repetitions = args.repetitions or repetitions
@@ -218,13 +224,18 @@ def main() -> None:
         if cache_url:
             server_env["BENCH_CACHE_URL"] = cache_url
         servers = [_start_server(port, server_env)]
-        socket_port = None
+        socket_port = first_port = None
         if args.db_socket:
             socket_port = free_port(range(port + 1, port + 20))
             socket_env = {**server_env, "BENCH_DB_SOCKET_DIR": args.db_socket}
             servers.append(_start_server(socket_port, socket_env))
+        if args.route_first:
+            first_port = free_port(range((socket_port or port) + 1, port + 20))
+            servers.append(
+                _start_server(first_port, {**server_env, "BENCH_DOWNLOAD_ROUTE_FIRST": "1"})
+            )
         try:
-            for server_port in (port, socket_port):
+            for server_port in (port, socket_port, first_port):
                 if server_port is not None:
                     _wait_for(server_port)
             auth = {"Authorization": f"Bearer {data['token']}"}
@@ -240,8 +251,14 @@ def main() -> None:
             sides.append(
                 lambda i: first_byte(port, f"/api/v1/bench-shared-path/{data['mp3_name']}", auth)
             )
+            extra = {}
             if socket_port is not None:
+                extra["socket"] = len(sides)
                 sides.append(lambda i: first_byte(socket_port, endpoint + "?format=mp3", auth))
+            if first_port is not None:
+                extra["first"] = len(sides)
+                sides.append(lambda i: first_byte(first_port, endpoint + "?format=mp3", auth))
+                sides.append(lambda i: first_byte(first_port, f"/floor/{data['mp3_name']}", {}))
             timings = interleaved_timings(*sides, repetitions=repetitions, warmup=warmup)
             mp3, mp3_floor, wav, wav_floor, shared = timings[:5]
         finally:
@@ -279,12 +296,20 @@ def main() -> None:
         f"over it: ratio {_common.summary([first for first, _ in mp3])['median'] / c['median']:.2f}"
     )
     if socket_port is not None:
-        u = _common.summary([first for first, _ in timings[5]])
+        u = _common.summary([first for first, _ in timings[extra["socket"]]])
         m = _common.summary([first for first, _ in mp3])
         rows.append(
             f"mp3 with PostgreSQL over the Unix socket (second gunicorn): first byte "
             f"{_common.fmt_ms(u['median'])} vs {_common.fmt_ms(m['median'])} over TCP loopback; "
             f"ratio {u['median'] / _common.summary([f for f, _ in mp3_floor])['median']:.2f}"
+        )
+    if first_port is not None:
+        r = _common.summary([first for first, _ in timings[extra["first"]]])
+        f = _common.summary([first for first, _ in timings[extra["first"] + 1]])
+        rows.append(
+            f"mp3 with the download's route resolved first (third gunicorn, --route-first): "
+            f"first byte {_common.fmt_ms(r['median'])}, its floor {_common.fmt_ms(f['median'])}: "
+            f"ratio {r['median'] / f['median']:.2f} (not the reported ratio)"
         )
     load = os.getloadavg()[0]
     print(
