@@ -13,6 +13,10 @@ from django.core.handlers.wsgi import WSGIHandler
 
 # Persistent connections, as in production (the test settings close them per request).
 settings.DATABASES["default"]["CONN_MAX_AGE"] = 600
+if os.environ.get("BENCH_CACHE_URL"):  # the throttle counters in Redis, as deployed
+    import environ
+
+    settings.CACHES = {"default": environ.Env.cache_url_config(os.environ["BENCH_CACHE_URL"])}
 if os.environ.get("BENCH_DB_SOCKET_DIR"):  # PostgreSQL over its Unix-domain socket
     settings.DATABASES["default"]["HOST"] = os.environ["BENCH_DB_SOCKET_DIR"]
     settings.DATABASES["default"]["PORT"] = ""
@@ -49,5 +53,9 @@ urlpatterns = [
     path("api/v1/bench-shared-path/<path:name>", SharedPathOnly.as_view()),
     path("", include("beatpass.urls")),
 ]
+if os.environ.get("BENCH_DOWNLOAD_ROUTE_FIRST"):
+    # What resolving the download before the API's other routes would give (the project's
+    # URLconf including ``content.media.download_urls`` first): ``--route-first``.
+    urlpatterns.insert(2, path("api/v1/", include("content.media.download_urls")))
 settings.ROOT_URLCONF = __name__
 application = WSGIHandler()

@@ -7,7 +7,8 @@ Method:
    rendition transcoded once, before measuring (the cached case).
 2. A gunicorn server (one sync worker, loopback, a port in 8380-8399 or ``--port``) serves
    the project plus a floor view: ``FileResponse(open(path))`` of the same stored file, no
-   auth, no queries.
+   auth, no queries. Kept database connections and, when Redis answers (``--cache``), the
+   throttle counters in Redis, as deployed.
 3. Each sample opens a connection, sends the GET (Bearer token for the endpoint) and stops the
    clock at the first byte of the body. Endpoint and floor run interleaved (A, B, A, B ...);
    the reported ratio is the worse of the two formats' median ratios. Target <= 1.5.
@@ -103,6 +104,20 @@ def seed(seconds: float) -> dict:
     }
 
 
+def _redis_cache_url() -> str | None:
+    """The Redis the throttle counters live in (``REDIS_URL``, else the local default) as a
+    Django ``CACHE_URL``, or None when nothing answers there."""
+    from urllib.parse import urlsplit
+
+    redis_url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+    parts = urlsplit(redis_url)
+    with socket.socket() as sock:
+        sock.settimeout(1)
+        if sock.connect_ex((parts.hostname or "127.0.0.1", parts.port or 6379)) != 0:
+            return None
+    return "rediscache://" + redis_url.split("://", 1)[1]
+
+
 def first_byte(port: int, path: str, headers: dict) -> tuple[float, float]:
     """(time to the first byte of the body, time to the last byte), in seconds."""
     start = time.perf_counter()
@@ -165,10 +180,23 @@ def main() -> None:
     parser.add_argument("--database", default="bp_bench_downloads", help="scratch database name")
     parser.add_argument("--repetitions", type=int, help="samples per side (default 300)")
     parser.add_argument(
+        "--cache",
+        choices=("auto", "redis", "locmem"),
+        default="auto",
+        help="the throttles' cache in the server: Redis at $REDIS_URL (else 127.0.0.1:6379/0), "
+        "as deployed; auto: Redis when it answers, else locmem (default auto)",
+    )
+    parser.add_argument(
         "--db-socket",
         metavar="DIR",
         help="also run a second gunicorn whose PostgreSQL connection goes through the Unix-domain "
         "socket in DIR (e.g. /var/run/postgresql), its downloads interleaved with the others",
+    )
+    parser.add_argument(
+        "--route-first",
+        action="store_true",
+        help="also run a second gunicorn whose URLconf resolves the download's route before the "
+        "API's other routes (content.media.download_urls first), its downloads interleaved",
     )
     args = parser.parse_args()
     seconds, repetitions, warmup = (2.0, 15, 3) if args.quick else (180.0, 300, 30)
@@ -190,14 +218,24 @@ def main() -> None:
             "DATABASE_URL": url,
             "DJANGO_SETTINGS_MODULE": "beatpass.settings.test",
         }
+        cache_url = None if args.cache == "locmem" else _redis_cache_url()
+        if args.cache == "redis" and cache_url is None:
+            raise SystemExit("--cache redis: nothing answers at $REDIS_URL")
+        if cache_url:
+            server_env["BENCH_CACHE_URL"] = cache_url
         servers = [_start_server(port, server_env)]
-        socket_port = None
+        socket_port = first_port = None
         if args.db_socket:
             socket_port = free_port(range(port + 1, port + 20))
             socket_env = {**server_env, "BENCH_DB_SOCKET_DIR": args.db_socket}
             servers.append(_start_server(socket_port, socket_env))
+        if args.route_first:
+            first_port = free_port(range((socket_port or port) + 1, port + 20))
+            servers.append(
+                _start_server(first_port, {**server_env, "BENCH_DOWNLOAD_ROUTE_FIRST": "1"})
+            )
         try:
-            for server_port in (port, socket_port):
+            for server_port in (port, socket_port, first_port):
                 if server_port is not None:
                     _wait_for(server_port)
             auth = {"Authorization": f"Bearer {data['token']}"}
@@ -213,8 +251,14 @@ def main() -> None:
             sides.append(
                 lambda i: first_byte(port, f"/api/v1/bench-shared-path/{data['mp3_name']}", auth)
             )
+            extra = {}
             if socket_port is not None:
+                extra["socket"] = len(sides)
                 sides.append(lambda i: first_byte(socket_port, endpoint + "?format=mp3", auth))
+            if first_port is not None:
+                extra["first"] = len(sides)
+                sides.append(lambda i: first_byte(first_port, endpoint + "?format=mp3", auth))
+                sides.append(lambda i: first_byte(first_port, f"/floor/{data['mp3_name']}", {}))
             timings = interleaved_timings(*sides, repetitions=repetitions, warmup=warmup)
             mp3, mp3_floor, wav, wav_floor, shared = timings[:5]
         finally:
@@ -252,15 +296,26 @@ def main() -> None:
         f"over it: ratio {_common.summary([first for first, _ in mp3])['median'] / c['median']:.2f}"
     )
     if socket_port is not None:
-        u = _common.summary([first for first, _ in timings[5]])
+        u = _common.summary([first for first, _ in timings[extra["socket"]]])
         m = _common.summary([first for first, _ in mp3])
         rows.append(
             f"mp3 with PostgreSQL over the Unix socket (second gunicorn): first byte "
             f"{_common.fmt_ms(u['median'])} vs {_common.fmt_ms(m['median'])} over TCP loopback; "
             f"ratio {u['median'] / _common.summary([f for f, _ in mp3_floor])['median']:.2f}"
         )
+    if first_port is not None:
+        r = _common.summary([first for first, _ in timings[extra["first"]]])
+        f = _common.summary([first for first, _ in timings[extra["first"] + 1]])
+        rows.append(
+            f"mp3 with the download's route resolved first (third gunicorn, --route-first): "
+            f"first byte {_common.fmt_ms(r['median'])}, its floor {_common.fmt_ms(f['median'])}: "
+            f"ratio {r['median'] / f['median']:.2f} (not the reported ratio)"
+        )
     load = os.getloadavg()[0]
-    print(f"median of {repetitions}, one gunicorn worker, loopback HTTP, load average {load:.2f}")
+    print(
+        f"median of {repetitions}, one gunicorn worker, loopback HTTP, throttle counters in "
+        f"{'Redis' if cache_url else 'locmem'}, load average {load:.2f}"
+    )
     print("\n".join(rows))
     print(_common.result_line("downloads", max(ratios.values()), target=TARGET))
 

@@ -1,6 +1,6 @@
 """Routes of the audio pipeline: metadata extraction, waveforms, downloads."""
 
-from django.urls import path
+from django.urls import include, path
 
 from content.media import api
 
@@ -13,5 +13,5 @@ urlpatterns = [
         name="track-extract-metadata",
     ),
     path("tracks/<str:track_id>/wave", api.TrackWaveView.as_view(), name="track-wave"),
-    path("tracks/<str:track_id>/download", api.track_download_view(), name="track-download"),
+    path("", include("content.media.download_urls")),  # the download, alone (see there)
 ]

@@ -67,6 +67,30 @@ def test_quota_holds_under_a_burst_of_different_tracks(producer_artist):
     assert License.objects.count() == 3
 
 
+def test_quota_holds_while_licensed_tracks_are_re_downloaded_on_the_lean_path(producer_artist):
+    """Re-downloads (the lean path: one statement, committed asynchronously) interleaved with a
+    burst of first downloads (the DRF path: the subscription's row lock, the quota re-checked
+    under it): the re-downloads are all served and use no quota, the quota still issues
+    exactly its remaining licenses, and every served download has its row."""
+    user = UserFactory()
+    subscribe(user, make_plan(name="Three", quota=3))
+    licensed = [licensable_track(producer_artist, name=f"Owned {n}") for n in range(2)]
+    for track in licensed:
+        first = download(bearer_client(user), track)
+        body_of(first)
+        assert first.status_code == 200
+    fresh = [licensable_track(producer_artist, name=f"New {n}") for n in range(6)]
+    jobs = [licensed[i % 2] for i in range(10)] + fresh
+
+    responses = run_concurrently(lambda i: download(bearer_client(user), jobs[i]), len(jobs))
+
+    codes = [getattr(r, "status_code", r) for r in responses]
+    assert codes[:10] == [200] * 10
+    assert sorted(codes[10:]) == [200] + [429] * 5
+    assert License.objects.filter(user=user).count() == 3
+    assert Download.objects.filter(user=user).count() == 2 + 10 + 1
+
+
 def test_concurrent_first_mp3_requests_transcode_once(producer, producer_artist, monkeypatch):
     from content.media.services import renditions
 

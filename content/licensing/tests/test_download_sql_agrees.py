@@ -1,8 +1,10 @@
-"""The lean download's one statement (``download_read_and_record``) restates the download
-policy in SQL to record the ``Download`` row of the common case; the Python policy
-(``download_policy``) stays the authority and the lean path deletes the row when the two
-disagree. This table puts both to every branch and pins what each answers, so a change to
-one that the other does not follow fails here (rather than only costing a deleted row).
+"""The download's statements restate the download policy in SQL to record the ``Download``
+row of the common case: ``download_read_and_record`` (the range and fallback read) and the lean
+path's own ``download_serve_and_record_send``, which shares its condition and decides the
+common case by itself (no Python policy after it; the policy, ``download_policy``, decides
+everything else). This table puts the statements and the policy to every branch and pins what
+each answers, so a change to one that the others do not follow fails here; the lean statement
+must also name the file and the license the DRF view would serve.
 
 Agreement, for a non-staff user: the statement records a row with license L ⇔ the policy
 serves without issuing anything, under license L (None: owner or free download); it records
@@ -30,7 +32,12 @@ from content.licensing.services import IssuanceContext, license_issue, license_r
 from content.licensing.tests.conftest import make_plan, subscribe
 from content.media.models import Download
 from content.media.selectors import download_track_get
-from content.media.services.downloads import download_read_and_record, download_unrecord
+from content.media.services.downloads import (
+    download_read_and_record,
+    download_serve_and_record_send,
+    download_unrecord,
+    servable_for,
+)
 from content.tests.factories import ArtistFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -52,6 +59,41 @@ def statement_answer(user, track_id: int):
         return NOT_RECORDED
     download_unrecord(recorded=recorded)
     return ("recorded", recorded["license_id"])
+
+
+def served_answer(user, track_id: int):
+    """What the lean path's statement (``download_serve_and_record_send``: the same read and
+    record, returning only what serving needs) does: NOT_RECORDED (hidden or not recorded) or
+    ("recorded", license id), after checking that what it says to serve (file, license UUID)
+    is what the DRF view serves."""
+    claim = AccessToken.for_user(user).get(jwt_settings.REVOKE_TOKEN_CLAIM)
+    pending = download_serve_and_record_send(
+        user_id=user.pk, track_id=track_id, fmt="wav", ip="198.51.100.7", revoke_claim=claim
+    )
+    assert pending is not None  # sent apart: nothing observes the test's connection
+    try:
+        recorded = pending.result()
+    finally:
+        pending.close()
+    if recorded is None:
+        return NOT_RECORDED
+    download_unrecord(recorded={"id": recorded.id})
+    track = download_track_get(viewer=user, track_id=track_id, fmt="wav")
+    expected = servable_for(entry=track.file, fmt="wav", rendition=track.download_rendition)
+    assert (recorded.served.file.name, recorded.served.size) == (
+        expected.file.name,
+        expected.size,
+    )
+    assert (recorded.served.mime, recorded.served.extension) == (expected.mime, expected.extension)
+    assert (recorded.track_name, recorded.artist_names) == (
+        track.name,
+        track.download_artist_names,
+    )
+    if recorded.license_id is None:
+        assert recorded.license_uuid is None
+    else:
+        assert recorded.license_uuid == str(License.objects.get(pk=recorded.license_id).uuid)
+    return ("recorded", recorded.license_id)
 
 
 def policy_answer(user, track_id: int):
@@ -242,6 +284,7 @@ def test_the_statement_and_the_policy_agree(track, producer, setup, expected):
 
     policy = policy_answer(user, track.pk)
     statement = statement_answer(user, track.pk)
+    served = served_answer(user, track.pk)
 
     if expected == SERVES:
         expected = ("serves", license.pk if license else None)
@@ -252,6 +295,8 @@ def test_the_statement_and_the_policy_agree(track, producer, setup, expected):
         assert statement == ("recorded", policy[1])
     else:
         assert statement == NOT_RECORDED
+    # the lean path's statement records exactly when the read-and-record statement does
+    assert served == (NOT_RECORDED if statement == HIDDEN else statement)
     assert Download.objects.count() == downloads
 
 
@@ -261,3 +306,31 @@ def test_staff_are_served_by_the_policy_and_never_recorded_by_the_statement(trac
 
     assert policy_answer(staff, track.pk) == ("serves", None)
     assert statement_answer(staff, track.pk) in (HIDDEN, NOT_RECORDED)
+    assert served_answer(staff, track.pk) == NOT_RECORDED
+
+
+def test_constants_are_inlined_as_literals_and_only_stood_in_values_stay_parameters():
+    """``_inline_constants`` (the lean statement's inner read): a constant becomes a quoted
+    literal, a ``%`` in one is doubled for the placeholders, a literal ``%%`` stays, and only
+    the stood-in values are left as placeholders, in order."""
+    from django.db import connection
+
+    from beatpass.api.compiled import _Statement
+    from content.media.selectors import _inline_constants
+
+    statement = _Statement(
+        sql="SELECT %s, %s::text LIKE 'x%%', %s, %s",
+        params=("it's 5%", -1, 7, -2),
+        slots=((1, "track_id"), (3, "user_id")),
+        names=None,
+        flat=False,
+        col_count=4,
+        converters=(),
+    )
+    sql, names = _inline_constants(statement, connection)
+
+    assert sql == "SELECT 'it''s 5%%', %s::text LIKE 'x%%', 7, %s"
+    assert names == ("track_id", "user_id")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [3, 4])
+        assert cursor.fetchone() == ("it's 5%", False, 7, 4)

@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.utils import timezone
 
-from beatpass.api.compiled import Around
+from beatpass.api.compiled import Around, prepared_send
 from content.catalog.models import Track
 from content.licensing import services as licensing
 from content.licensing.models import License
@@ -119,34 +119,71 @@ recorded AS (
            CASE WHEN f.dl_owner OR (f.free_download AND NOT sold_to_other) THEN NULL
                 ELSE (f.dl_license ->> 'id')::bigint END
     FROM facts f,
-         LATERAL (SELECT f.exclusive_status = %s
+         LATERAL (SELECT f.exclusive_status = {sold}
                          AND f.exclusive_buyer_id IS DISTINCT FROM %s AS sold_to_other) s
     WHERE f.dl_file_id IS NOT NULL
-      AND (f.dl_rendition_status = %s
-           OR (%s = 'wav' AND (lower(f.dl_file_extension) = '.wav' OR f.dl_file_mime = ANY(%s)))
-           OR (%s = 'mp3' AND (lower(f.dl_file_extension) = '.mp3' OR f.dl_file_mime = %s)))
+      AND (f.dl_rendition_status = {completed}
+           OR (%s = 'wav' AND (lower(f.dl_file_extension) = '.wav'
+                               OR f.dl_file_mime = ANY({wav_mimes})))
+           OR (%s = 'mp3' AND (lower(f.dl_file_extension) = '.mp3' OR f.dl_file_mime = {mp3_mime})))
       AND (f.dl_viewer ->> 'is_active')::boolean
       AND NOT (f.dl_viewer ->> 'is_staff')::boolean
       AND upper(md5(f.dl_viewer ->> 'password')) IS NOT DISTINCT FROM %s
       AND (f.dl_owner
            OR (f.free_download AND NOT sold_to_other)
-           OR (f.dl_license IS NOT NULL AND f.dl_fingerprint = %s AND NOT sold_to_other
+           OR (f.dl_license IS NOT NULL AND f.dl_fingerprint = {fingerprinted} AND NOT sold_to_other
                AND (f.dl_subscription IS NOT NULL
-                    OR (f.exclusive_status = %s AND f.exclusive_buyer_id = %s))))
+                    OR (f.exclusive_status = {sold} AND f.exclusive_buyer_id = %s))))
       AND set_config('synchronous_commit', 'off', true) = 'off'
     RETURNING id, license_id
 )
-SELECT f.*, r.id, r.license_id FROM facts f LEFT JOIN recorded r ON true"""
+"""
+_READ = "SELECT f.*, r.id, r.license_id FROM facts f LEFT JOIN recorded r ON true"
 
 
-def _read_and_record_sql(inner: str) -> str:
+def _read_and_record_sql(inner: str, select: str = _READ) -> str:
+    from content.catalog.models import ExclusiveStatus
+    from content.fingerprints.models import Fingerprint
+
     names = ("created_at", "updated_at", "track", "user", "ip_hash", "format", "license")
     quote = connection.ops.quote_name
-    return _READ_AND_RECORD.format(
-        inner=inner,
-        table=quote(Download._meta.db_table),
-        columns=", ".join(quote(Download._meta.get_field(n).column) for n in names),
+    return (
+        _READ_AND_RECORD.format(
+            inner=inner,
+            table=quote(Download._meta.db_table),
+            columns=", ".join(quote(Download._meta.get_field(n).column) for n in names),
+            # constants, written as literals (not parameters to adapt on every request)
+            sold=_literal(ExclusiveStatus.SOLD.value),
+            completed=_literal(ProcessingStatus.COMPLETED.value),
+            wav_mimes=f"ARRAY[{', '.join(_literal(m) for m in LOSSLESS_WAV_MIMES)}]",
+            mp3_mime=_literal("audio/mpeg"),
+            fingerprinted=_literal(Fingerprint.Status.COMPLETED.value),
+        )
+        + select
     )
+
+
+def _literal(value: str) -> str:
+    """A constant of ours as an SQL string literal (plain characters only, asserted)."""
+    if not re.fullmatch(r"[a-z0-9_./-]+", value):
+        raise ValueError(f"not a plain constant: {value!r}")
+    return f"'{value}'"
+
+
+# The lean path's statement: the same read and record, but it returns only what serving the
+# recorded download needs (the row, the license's UUID, the file to send, the file name's
+# parts), and nothing when no row was recorded (the DRF view then reads and answers).
+_SERVE = """SELECT r.id, r.license_id, f.dl_license ->> 'uuid', f.name, f.dl_artist_names,
+       f.dl_file_file, f.dl_file_size, f.dl_file_mime, f.dl_file_extension,
+       f.dl_rendition_status, f.dl_rendition_file, f.dl_rendition_size, f.dl_rendition_format
+FROM facts f JOIN recorded r ON true"""
+
+
+_SERVE_SQL: dict[str, str] = {}  # inner statement -> the lean statement around it
+
+
+def _serve_and_record_sql(inner: str) -> str:
+    return _read_and_record_sql(inner, _SERVE)
 
 
 def download_read_and_record(
@@ -156,35 +193,15 @@ def download_read_and_record(
     ``Download`` row when the common case holds (see ``_READ_AND_RECORD``): (track, the
     user's row, the recorded row as ``{"id", "license_id"}`` or None), or None (no such
     visible track). ``revoke_claim``: the token's password-hash claim."""
-    from content.catalog.models import ExclusiveStatus
-    from content.fingerprints.models import Fingerprint
     from content.media.selectors import download_track_and_viewer_get
 
     if connection.vendor != "postgresql":  # make run's SQLite: read only, the view records
         found = download_track_and_viewer_get(user_id=user_id, track_id=track_id, fmt=fmt)
         return None if found is None else (found[0], found[1], None)
     now = timezone.now()
-    sold = ExclusiveStatus.SOLD.value
     around = Around(
         sql=_read_and_record_sql,
-        params=(
-            now,
-            now,
-            user_id,
-            hash_ip(ip),
-            fmt,  # the row
-            sold,
-            user_id,  # sold_to_other
-            ProcessingStatus.COMPLETED.value,
-            fmt,
-            list(LOSSLESS_WAV_MIMES),
-            fmt,
-            "audio/mpeg",
-            revoke_claim,
-            Fingerprint.Status.COMPLETED.value,
-            sold,
-            user_id,
-        ),  # fmt: skip
+        params=_record_params(user_id=user_id, fmt=fmt, ip=ip, revoke_claim=revoke_claim, now=now),
         names=("dl_recorded_id", "dl_recorded_license_id"),
     )
     found = download_track_and_viewer_get(
@@ -197,6 +214,97 @@ def download_read_and_record(
     if extra["dl_recorded_id"] is not None:
         recorded = {"id": extra["dl_recorded_id"], "license_id": extra["dl_recorded_license_id"]}
     return track, viewer, recorded
+
+
+def _record_params(*, user_id: int, fmt: str, ip: str | None, revoke_claim, now) -> tuple:
+    """The values of ``_READ_AND_RECORD``'s own placeholders, in order."""
+    return (
+        now,
+        now,
+        user_id,
+        hash_ip(ip),
+        fmt,  # the row
+        user_id,  # sold_to_other
+        fmt,
+        fmt,
+        revoke_claim,
+        user_id,  # the exclusive buyer
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """A download ``download_serve_and_record`` recorded: the ``Download`` row (``id``), its
+    license (None: an owner's or a free download), what to send and the file name's parts."""
+
+    id: int
+    license_id: int | None
+    license_uuid: str | None
+    served: Servable
+    track_name: str
+    artist_names: list[str]
+
+
+class PendingServe:
+    """``download_serve_and_record_send`` in flight: ``result()`` reads its answer (a
+    ``Recorded``, or None: nothing recorded, the caller hands the request over); ``close()``
+    always, in a ``finally``."""
+
+    __slots__ = ("_fmt", "_pending")
+
+    def __init__(self, pending, fmt: str) -> None:
+        self._pending, self._fmt = pending, fmt
+
+    def result(self) -> Recorded | None:
+        row = self._pending.fetchone()
+        if row is None:
+            return None
+        (row_id, license_id, license_uuid, name, artist_names, entry_file, entry_size,
+         entry_mime, entry_extension, rendition_status, rendition_file, rendition_size,
+         rendition_format) = row  # fmt: skip
+        served = _servable(
+            fmt=self._fmt,
+            entry=(entry_file, entry_size, entry_mime, entry_extension),
+            rendition=(rendition_status, rendition_file, rendition_size, rendition_format),
+        )
+        return Recorded(
+            id=row_id,
+            license_id=license_id,
+            license_uuid=license_uuid if license_id is not None else None,
+            served=served,
+            track_name=name,
+            artist_names=list(artist_names),
+        )
+
+    def close(self) -> None:
+        self._pending.close()
+
+
+def download_serve_and_record_send(
+    *, user_id: int, track_id: int, fmt: str, ip: str | None, revoke_claim: str | None
+) -> PendingServe | None:
+    """The lean download's one statement, sent now: ``download_read_and_record``'s read and
+    record (the same condition, the same row), returning only what serving a recorded download
+    needs (``Recorded``). None where it cannot be sent apart (not PostgreSQL, a query log or an
+    execute wrapper observing the connection, prepared statements off): the caller then takes
+    ``download_read_and_record``."""
+    from content.media.selectors import download_track_and_viewer_statement
+
+    conn = connections[DEFAULT_DB_ALIAS]  # the wrapper itself: no proxy lookups per attribute
+    if conn.vendor != "postgresql":
+        return None
+    now = timezone.now()
+    sql, params = download_track_and_viewer_statement(
+        fmt=fmt, track_id=track_id, user_id=user_id, now=now
+    )
+    outer = _SERVE_SQL.get(sql)
+    if outer is None:
+        if len(_SERVE_SQL) >= 16:  # one per format: bounded all the same
+            _SERVE_SQL.clear()
+        outer = _SERVE_SQL[sql] = _serve_and_record_sql(sql)
+    record = _record_params(user_id=user_id, fmt=fmt, ip=ip, revoke_claim=revoke_claim, now=now)
+    pending = prepared_send(conn, outer, [*params, *record])
+    return None if pending is None else PendingServe(pending, fmt)
 
 
 def download_unrecord(*, recorded: dict) -> None:
@@ -273,12 +381,43 @@ def servable_for(
 def servable_ready(*, entry: FileEntry, fmt: str, rendition: AudioRendition | None | object):
     """``servable_for`` when it needs nothing but ``entry`` and ``rendition`` (the original
     fits ``fmt``, or ``rendition`` is completed), else None; reads and writes nothing."""
-    if fmt == "wav" and (entry.extension.lower() == ".wav" or entry.mime in LOSSLESS_WAV_MIMES):
-        return Servable(entry.file, entry.size, entry.mime, entry.extension)
-    if fmt == "mp3" and (entry.extension.lower() == ".mp3" or entry.mime == "audio/mpeg"):
+    if _original_fits(fmt, entry.extension, entry.mime):
         return Servable(entry.file, entry.size, entry.mime, entry.extension)
     if isinstance(rendition, AudioRendition) and rendition.status == ProcessingStatus.COMPLETED:
         return Servable(rendition.file, rendition.size, rendition.mime, f".{rendition.format}")
+    return None
+
+
+def _original_fits(fmt: str, extension: str, mime: str) -> bool:
+    if fmt == "wav":
+        return extension.lower() == ".wav" or mime in LOSSLESS_WAV_MIMES
+    return fmt == "mp3" and (extension.lower() == ".mp3" or mime == "audio/mpeg")
+
+
+_ENTRY_FILE = FileEntry._meta.get_field("file")
+_RENDITION_FILE = AudioRendition._meta.get_field("file")
+
+
+class _FormatOf:
+    __slots__ = ("format",)
+    Format = AudioRendition.Format
+
+    def __init__(self, value: str) -> None:
+        self.format = value
+
+
+def _servable(*, fmt: str, entry: tuple, rendition: tuple) -> Servable | None:
+    """``servable_ready`` from the columns of the file entry (file, size, mime, extension) and
+    of the ``fmt`` rendition (status, file, size, format; None when there is none), without
+    model instances: the same choice, the same file (a ``FieldFile`` on the same storage)."""
+    name, size, mime, extension = entry
+    if name is not None and _original_fits(fmt, extension, mime):
+        return Servable(FieldFile(None, _ENTRY_FILE, name), size, mime, extension)
+    status, name, size, rendition_format = rendition
+    if status == ProcessingStatus.COMPLETED:
+        # ``AudioRendition.mime`` of that format, without a model instance
+        mime = AudioRendition.mime.fget(_FormatOf(rendition_format))
+        return Servable(FieldFile(None, _RENDITION_FILE, name), size, mime, f".{rendition_format}")
     return None
 
 
@@ -290,10 +429,19 @@ def _ascii(text: str) -> str:
 
 def download_filename(*, track: Track, artist_names: list[str], extension: str) -> tuple[str, str]:
     """(ASCII fallback, full Unicode name) for ``Content-Disposition``: "Artist - Track.wav"."""
-    base = " - ".join(p for p in (", ".join(artist_names[:3]), track.name) if p)
+    return download_filename_of(
+        name=track.name, pk=track.pk, artist_names=artist_names, extension=extension
+    )
+
+
+def download_filename_of(
+    *, name: str, pk: int, artist_names: list[str], extension: str
+) -> tuple[str, str]:
+    """``download_filename`` of the track ``pk`` named ``name``."""
+    base = " - ".join(p for p in (", ".join(artist_names[:3]), name) if p)
     unicode_name = re.sub(r'[\x00-\x1f\x7f/\\:*?"<>|]+', " ", base)
-    unicode_name = " ".join(unicode_name.split())[:180] or f"track-{track.pk}"
-    ascii_name = _ascii(base)[:180] or f"track-{track.pk}"
+    unicode_name = " ".join(unicode_name.split())[:180] or f"track-{pk}"
+    ascii_name = _ascii(base)[:180] or f"track-{pk}"
     return ascii_name + extension, unicode_name + extension
 
 
