@@ -6,6 +6,8 @@ be taken for a track id). Thin views: selector/service, then the spec's body.
 
 from __future__ import annotations
 
+import time
+
 from django.contrib.auth import get_user_model
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.csrf import csrf_exempt
@@ -355,6 +357,32 @@ def _serve_download(request, *, track, user, decision, fmt: str, served, recorde
 # The query strings of nearly every download, and the format each means (as parsed below).
 _LEAN_FORMATS = {"": "wav", "format=wav": "wav", "format=mp3": "mp3"}
 
+# Users whose ``user`` throttle this process saw at its limit, until the time (unix seconds)
+# the window frees a slot. The lean statement records the download before the throttle's
+# answer is read, and deletes the row when the hit is refused; for these users the request
+# goes straight to the DRF view, which refuses it before any write, so a client hammering past
+# its limit costs no database writes. Bounded: cleared when it grows past ``_AT_LIMIT_MAX``.
+_AT_LIMIT: dict[int, float] = {}
+_AT_LIMIT_MAX = 4096
+
+
+def _at_the_limit(user_id: int) -> bool:
+    until = _AT_LIMIT.get(user_id)
+    if until is None:
+        return False
+    if time.time() < until:
+        return True
+    _AT_LIMIT.pop(user_id, None)
+    return False
+
+
+def _note_the_limit(request, user_id: int, allowed: bool) -> None:
+    info = getattr(request, "ratelimit", None)
+    if info is not None and (not allowed or info.remaining <= 0):
+        if len(_AT_LIMIT) >= _AT_LIMIT_MAX:
+            _AT_LIMIT.clear()
+        _AT_LIMIT[user_id] = float(info.reset)
+
 
 def _lean_download(request, track_id):
     """The common download, a signed-in non-staff user getting a whole file they hold a
@@ -375,6 +403,8 @@ def _lean_download(request, track_id):
         fmt = (request.GET.get("format") or "wav").lower()
     raw_pk = str(track_id)
     if user_id is None or fmt not in download_services.FORMATS or not raw_pk.isdigit():
+        return None
+    if _at_the_limit(user_id):  # the DRF view refuses it before any write
         return None
     try:
         pk = parse_pk(raw_pk)
@@ -417,7 +447,10 @@ def _lean_download(request, track_id):
         expected = decision.license.pk if decision.license is not None else None
         if recorded is not None and recorded["license_id"] != expected:
             served = None  # the statement and the policy disagree: the policy decides
-    if served is None or not lean.throttle_hit(request, scope=scope, ident=ident):
+    allowed = served is not None and lean.throttle_hit(request, scope=scope, ident=ident)
+    if served is not None:
+        _note_the_limit(request, user_id, allowed)
+    if not allowed:
         if recorded is not None:
             download_services.download_unrecord(recorded=recorded)
         return None
@@ -464,6 +497,7 @@ def _lean_serve(request, pending, *, user_id: int, track_id: int, scope: str):
         recorded = pending.result()
     finally:
         pending.close()
+    _note_the_limit(request, user_id, allowed)
     if recorded is None or recorded.served is None or not allowed:
         if recorded is not None:
             download_services.download_unrecord(recorded={"id": recorded.id})
