@@ -176,6 +176,23 @@ def seed(sizes: dict) -> dict:
     return {"viewer": viewer, "token": str(RefreshToken.for_user(viewer).access_token)}
 
 
+def backend_cpu(pid: int) -> float:
+    """CPU seconds of a PostgreSQL backend on this machine (/proc schedstat: nanoseconds)."""
+    try:
+        with open(f"/proc/{pid}/schedstat") as f:
+            return int(f.read().split()[0]) / 1e9
+    except OSError:  # a server on another machine: wall time only
+        return 0.0
+
+
+def loadavg() -> float | None:
+    try:
+        with open("/proc/loadavg") as f:
+            return float(f.read().split()[0])
+    except OSError:
+        return None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", choices=list(SIZES), default="100k")
@@ -196,6 +213,9 @@ def main() -> None:
         action="store_true",
         help="With --reuse: drop the scratch database first (e.g. seeded before a migration "
         "was renamed), then seed it again.",
+    )
+    parser.add_argument(
+        "--only", help="Comma-separated endpoint names (e.g. bpm_range,liked): those alone."
     )
     parser.add_argument("--quick", action="store_true", help="Tiny sizes: checks the bench runs.")
     args = parser.parse_args()
@@ -269,6 +289,8 @@ def run(url: str, args) -> None:
 
     raw = psycopg.connect(url.replace("postgres://", "postgresql://", 1), autocommit=True)
     cursor = raw.cursor()
+    connection.ensure_connection()
+    django_pid, raw_pid = connection.connection.info.backend_pid, raw.info.backend_pid
 
     def floor_for(ids: list[int], rich: bool) -> None:
         out = []
@@ -313,7 +335,11 @@ def run(url: str, args) -> None:
         orjson.dumps(out)
 
     report = {}
-    for name, (template, rich) in endpoints(args.sizes).items():
+    cpu_report = {}
+    chosen = endpoints(args.sizes)
+    if args.only:
+        chosen = {k: v for k, v in chosen.items() if k in args.only.split(",")}
+    for name, (template, rich) in chosen.items():
         client = signed_in if rich else anonymous
         rounds = args.warmup + args.repetitions
         # Random pages among the first ``pages`` (3 for the rarer lists) that the list has.
@@ -337,13 +363,21 @@ def run(url: str, args) -> None:
             assert len(body["data"]) > 0, u
             pages[u] = [t["id"] for t in body["data"]]
 
-        def candidate(i, client=client, urls=urls):
+        cpu = [0.0, 0.0]  # CPU seconds of the measured rounds: this process + its backend
+
+        def candidate(i, client=client, urls=urls, cpu=cpu):
+            before = time.thread_time(), backend_cpu(django_pid)
             response = client.get(urls[i + args.warmup])
+            if i >= 0:
+                cpu[0] += time.thread_time() - before[0] + backend_cpu(django_pid) - before[1]
             if response.status_code != 200:
                 raise RuntimeError(f"HTTP {response.status_code}: {response.content[:200]!r}")
 
-        def floor(i, urls=urls, pages=pages, rich=rich):
+        def floor(i, urls=urls, pages=pages, rich=rich, cpu=cpu):
+            before = time.thread_time(), backend_cpu(raw_pid)
             floor_for(pages[urls[i + args.warmup]], rich)
+            if i >= 0:
+                cpu[1] += time.thread_time() - before[0] + backend_cpu(raw_pid) - before[1]
 
         a, b = _common.interleaved(
             candidate, floor, repetitions=args.repetitions, warmup=args.warmup
@@ -351,6 +385,7 @@ def run(url: str, args) -> None:
         sa, sb = _common.summary(a), _common.summary(b)
         ratio = sa["median"] / sb["median"]
         report[name] = round(ratio, 2)
+        cpu_report[name] = round(cpu[0] / cpu[1], 2) if cpu[1] else None
         line = {
             "endpoint": name,
             "size": args.sizes["tracks"],
@@ -358,6 +393,12 @@ def run(url: str, args) -> None:
             "p95_ms": round(sa["p95"] * 1000, 2),
             "floor_ms": round(sb["median"] * 1000, 2),
             "ratio": round(ratio, 2),
+            # CPU time (this process + its PostgreSQL backend, summed over the rounds):
+            # steadier than wall time on a loaded machine.
+            "cpu_ms": round(cpu[0] / args.repetitions * 1000, 2),
+            "floor_cpu_ms": round(cpu[1] / args.repetitions * 1000, 2),
+            "cpu_ratio": round(cpu[0] / cpu[1], 2) if cpu[1] else None,
+            "loadavg": loadavg(),
         }
         print(json.dumps(line), flush=True)
     raw.close()
@@ -370,6 +411,7 @@ def run(url: str, args) -> None:
                 "ratio": worst,
                 "target": TARGET,
                 "endpoints": report,
+                "cpu_ratios": cpu_report,
             }
         )
     )
