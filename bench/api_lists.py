@@ -131,6 +131,8 @@ SIZES = {
 # copies of their track's columns (page keys). The search documents are not built (no list
 # reads them): with the triggers on, every link insert re-indexes every track's document (a
 # GiST trigram index), which at 1M took well over an hour on this machine.
+# The copies are written with the triggers still off (the link tables' search triggers would
+# re-index every document), then the counters are refilled.
 BULK_REBUILD = [
     *(
         f"""
@@ -140,6 +142,7 @@ BULK_REBUILD = [
         """
         for table in ("content_track_genres", "content_track_tags", "content_tracklike")
     ),
+    "RESET session_replication_role",
     "SELECT beatpass_trackcount_refill()",
 ]
 
@@ -198,7 +201,6 @@ def seed(sizes: dict, *, bulk: bool = False) -> dict:
                 [liker.pk],
             )
         if bulk:
-            cursor.execute("RESET session_replication_role")
             for sql in BULK_REBUILD:
                 cursor.execute(sql)
         cursor.execute("VACUUM ANALYZE")
