@@ -334,11 +334,15 @@ def page_keys(
                 branch, branch_params = ("l.bpm = %s" + (f" + {i}" if i else "")), [bpm_lo]
             else:  # one scale per branch (the key is among the filters)
                 branch, branch_params = "l.scale = %s", [SCALES[i]]
+            # Each walk ordered and limited on its own: its ordering then reaches the outer
+            # ORDER BY, which merges the walks (Merge Append) instead of reading every
+            # branch whole and sorting (what a bare UNION ALL of filters was planned as).
             parts.append(
                 f"(SELECT l.{order}, l.{track} FROM {table} l "  # noqa: S608 - constants
-                f"WHERE {' AND '.join([branch, *conditions])})"
+                f"WHERE {' AND '.join([branch, *conditions])} "
+                f"ORDER BY l.{order} DESC, l.{track} DESC LIMIT %s + {int(limit)})"
             )
-            part_params += [*branch_params, *params]
+            part_params += [*branch_params, *params, offset]
         sql = (
             f"{with_sql}SELECT k.{track} FROM ({' UNION ALL '.join(parts)}) k "  # noqa: S608
             f"ORDER BY k.{order} DESC, k.{track} DESC OFFSET %s LIMIT %s"

@@ -10,6 +10,10 @@ from django.db import migrations, models
 
 VERSION_FORWARD = """
 INSERT INTO content_tracklistversion (scope, version) VALUES ('all', 0);
+-- Versions come from a sequence, which a rollback never rewinds: a number is never seen
+-- twice, even when a transaction that bumped it rolled back (remembered checkpoints of a
+-- list that never committed cannot match a later version).
+CREATE SEQUENCE content_tracklistversion_seq;
 
 CREATE FUNCTION beatpass_tracklist_version_rows() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -24,7 +28,8 @@ BEGIN
             RETURN NULL;
         END IF;
     END IF;
-    UPDATE content_tracklistversion SET version = version + 1 WHERE scope = 'all';
+    UPDATE content_tracklistversion SET version = nextval('content_tracklistversion_seq')
+        WHERE scope = 'all';
     RETURN NULL;
 END $$;
 
@@ -35,7 +40,8 @@ BEGIN
         WHERE (o.created_at, o.visibility, o.exclusive_status)
               IS DISTINCT FROM (n.created_at, n.visibility, n.exclusive_status)
     ) THEN
-        UPDATE content_tracklistversion SET version = version + 1 WHERE scope = 'all';
+        UPDATE content_tracklistversion SET version = nextval('content_tracklistversion_seq')
+        WHERE scope = 'all';
     END IF;
     RETURN NULL;
 END $$;
@@ -94,6 +100,7 @@ DROP TRIGGER tracklist_version_del ON content_track;
 DROP TRIGGER tracklist_version_ins ON content_track;
 DROP FUNCTION beatpass_tracklist_version_upd();
 DROP FUNCTION beatpass_tracklist_version_rows();
+DROP SEQUENCE content_tracklistversion_seq;
 DELETE FROM content_tracklistversion;
 """
 

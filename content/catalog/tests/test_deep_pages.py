@@ -53,6 +53,27 @@ def test_the_version_moves_with_every_write_that_can_reorder_the_list(db):
         assert version() == before, name
 
 
+def test_a_rolled_back_version_is_never_seen_again(db):
+    # given: a write that bumps the version, rolled back
+    from django.db import transaction
+
+    before = version()
+    try:
+        with transaction.atomic():
+            TrackFactory()
+            rolled_back = version()
+            raise RuntimeError("roll back")
+    except RuntimeError:
+        pass
+    assert version() == before
+
+    # when: the next write
+    TrackFactory()
+
+    # then: its version is new (checkpoints read inside the rolled-back write never match)
+    assert version() not in (before, rolled_back)
+
+
 @pytest.fixture
 def small_checkpoints(monkeypatch):
     """Checkpoints every 3 rows, none remembered yet."""
