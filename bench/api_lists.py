@@ -126,7 +126,28 @@ SIZES = {
 }
 
 
-def seed(sizes: dict) -> dict:
+# ``--bulk``: the catalogue is loaded with the tables' triggers off (``session_replication_role
+# = replica``), then what they keep is rebuilt set-based: the list counters, the link rows'
+# copies of their track's columns (page keys). The search documents are not built (no list
+# reads them): with the triggers on, every link insert re-indexes every track's document (a
+# GiST trigram index), which at 1M took well over an hour on this machine.
+# The copies are written with the triggers still off (the link tables' search triggers would
+# re-index every document), then the counters are refilled.
+BULK_REBUILD = [
+    *(
+        f"""
+        UPDATE {table} AS l SET track_created_at = t.created_at, track_visibility = t.visibility,
+               track_exclusive_status = t.exclusive_status
+        FROM content_track AS t WHERE t.id = l.track_id
+        """
+        for table in ("content_track_genres", "content_track_tags", "content_tracklike")
+    ),
+    "RESET session_replication_role",
+    "SELECT beatpass_trackcount_refill()",
+]
+
+
+def seed(sizes: dict, *, bulk: bool = False) -> dict:
     from django.db import connection
     from rest_framework_simplejwt.tokens import RefreshToken
 
@@ -143,6 +164,8 @@ def seed(sizes: dict) -> dict:
             cursor.execute("VACUUM ANALYZE")  # new migrations may have rewritten rows
         return {"viewer": viewer, "token": str(RefreshToken.for_user(viewer).access_token)}
     with connection.cursor() as cursor:
+        if bulk:
+            cursor.execute("SET session_replication_role = replica")
         for sql in seed_sql(sizes["tracks"], sizes["artists"], sizes["albums"]):
             cursor.execute(sql)
         for table in ("content_artist", "content_album", "content_genre", "content_tag"):
@@ -152,6 +175,9 @@ def seed(sizes: dict) -> dict:
         cursor.execute(
             "SELECT setval(pg_get_serial_sequence('content_track', 'id'), %s)", [sizes["tracks"]]
         )
+    if bulk:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET session_replication_role")
     viewer = User.objects.create_user("bench@example.com", "bench-password", name="Bench")
     others = [
         User.objects.create_user(f"other{n}@example.com", "bench-password")
@@ -163,6 +189,8 @@ def seed(sizes: dict) -> dict:
         cursor.execute(
             "INSERT INTO content_artist_managers (artist_id, user_id) VALUES (1, %s)", [viewer.pk]
         )
+        if bulk:
+            cursor.execute("SET session_replication_role = replica")
         for liker, step in [(viewer, 7)] + [(o, 3 + n) for n, o in enumerate(others)]:
             cursor.execute(
                 f"""
@@ -172,8 +200,28 @@ def seed(sizes: dict) -> dict:
                 """,  # noqa: S608
                 [liker.pk],
             )
+        if bulk:
+            for sql in BULK_REBUILD:
+                cursor.execute(sql)
         cursor.execute("VACUUM ANALYZE")
     return {"viewer": viewer, "token": str(RefreshToken.for_user(viewer).access_token)}
+
+
+def backend_cpu(pid: int) -> float:
+    """CPU seconds of a PostgreSQL backend on this machine (/proc schedstat: nanoseconds)."""
+    try:
+        with open(f"/proc/{pid}/schedstat") as f:
+            return int(f.read().split()[0]) / 1e9
+    except OSError:  # a server on another machine: wall time only
+        return 0.0
+
+
+def loadavg() -> float | None:
+    try:
+        with open("/proc/loadavg") as f:
+            return float(f.read().split()[0])
+    except OSError:
+        return None
 
 
 def main() -> None:
@@ -189,6 +237,12 @@ def main() -> None:
     )
     parser.add_argument("--seed-only", action="store_true", help="With --reuse: seed, exit.")
     parser.add_argument(
+        "--bulk",
+        action="store_true",
+        help="Seed with the tables' triggers off, then rebuild the list counters and page-key "
+        "copies set-based (no search documents): minutes instead of hours at 1M.",
+    )
+    parser.add_argument(
         "--db", help="With --reuse: the scratch database's name (default bp_bench_lists_<size>)."
     )
     parser.add_argument(
@@ -196,6 +250,9 @@ def main() -> None:
         action="store_true",
         help="With --reuse: drop the scratch database first (e.g. seeded before a migration "
         "was renamed), then seed it again.",
+    )
+    parser.add_argument(
+        "--only", help="Comma-separated endpoint names (e.g. bpm_range,liked): those alone."
     )
     parser.add_argument("--quick", action="store_true", help="Tiny sizes: checks the bench runs.")
     args = parser.parse_args()
@@ -247,7 +304,7 @@ def run(url: str, args) -> None:
     from beatpass.api.pagination import make_cursor
 
     started = time.perf_counter()
-    seeded = seed(args.sizes)
+    seeded = seed(args.sizes, bulk=args.bulk)
     seconds = time.perf_counter() - started
     print(f"seeded {args.sizes['tracks']} tracks in {seconds:.1f} s", flush=True)
     if args.seed_only:
@@ -269,6 +326,8 @@ def run(url: str, args) -> None:
 
     raw = psycopg.connect(url.replace("postgres://", "postgresql://", 1), autocommit=True)
     cursor = raw.cursor()
+    connection.ensure_connection()
+    django_pid, raw_pid = connection.connection.info.backend_pid, raw.info.backend_pid
 
     def floor_for(ids: list[int], rich: bool) -> None:
         out = []
@@ -313,7 +372,11 @@ def run(url: str, args) -> None:
         orjson.dumps(out)
 
     report = {}
-    for name, (template, rich) in endpoints(args.sizes).items():
+    cpu_report = {}
+    chosen = endpoints(args.sizes)
+    if args.only:
+        chosen = {k: v for k, v in chosen.items() if k in args.only.split(",")}
+    for name, (template, rich) in chosen.items():
         client = signed_in if rich else anonymous
         rounds = args.warmup + args.repetitions
         # Random pages among the first ``pages`` (3 for the rarer lists) that the list has.
@@ -337,13 +400,21 @@ def run(url: str, args) -> None:
             assert len(body["data"]) > 0, u
             pages[u] = [t["id"] for t in body["data"]]
 
-        def candidate(i, client=client, urls=urls):
+        cpu = [0.0, 0.0]  # CPU seconds of the measured rounds: this process + its backend
+
+        def candidate(i, client=client, urls=urls, cpu=cpu):
+            before = time.thread_time(), backend_cpu(django_pid)
             response = client.get(urls[i + args.warmup])
+            if i >= 0:
+                cpu[0] += time.thread_time() - before[0] + backend_cpu(django_pid) - before[1]
             if response.status_code != 200:
                 raise RuntimeError(f"HTTP {response.status_code}: {response.content[:200]!r}")
 
-        def floor(i, urls=urls, pages=pages, rich=rich):
+        def floor(i, urls=urls, pages=pages, rich=rich, cpu=cpu):
+            before = time.thread_time(), backend_cpu(raw_pid)
             floor_for(pages[urls[i + args.warmup]], rich)
+            if i >= 0:
+                cpu[1] += time.thread_time() - before[0] + backend_cpu(raw_pid) - before[1]
 
         a, b = _common.interleaved(
             candidate, floor, repetitions=args.repetitions, warmup=args.warmup
@@ -351,6 +422,7 @@ def run(url: str, args) -> None:
         sa, sb = _common.summary(a), _common.summary(b)
         ratio = sa["median"] / sb["median"]
         report[name] = round(ratio, 2)
+        cpu_report[name] = round(cpu[0] / cpu[1], 2) if cpu[1] else None
         line = {
             "endpoint": name,
             "size": args.sizes["tracks"],
@@ -358,6 +430,12 @@ def run(url: str, args) -> None:
             "p95_ms": round(sa["p95"] * 1000, 2),
             "floor_ms": round(sb["median"] * 1000, 2),
             "ratio": round(ratio, 2),
+            # CPU time (this process + its PostgreSQL backend, summed over the rounds):
+            # steadier than wall time on a loaded machine.
+            "cpu_ms": round(cpu[0] / args.repetitions * 1000, 2),
+            "floor_cpu_ms": round(cpu[1] / args.repetitions * 1000, 2),
+            "cpu_ratio": round(cpu[0] / cpu[1], 2) if cpu[1] else None,
+            "loadavg": loadavg(),
         }
         print(json.dumps(line), flush=True)
     raw.close()
@@ -370,6 +448,7 @@ def run(url: str, args) -> None:
                 "ratio": worst,
                 "target": TARGET,
                 "endpoints": report,
+                "cpu_ratios": cpu_report,
             }
         )
     )

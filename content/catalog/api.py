@@ -190,12 +190,23 @@ class TrackViewSet(LikeActionsMixin, ViewSet):
         postgres = connection.vendor == "postgresql"
         if postgres and not given:
             # The plain newest-first list: every page by one keyed statement, the exact total
-            # from the counters; the ORM queryset (and a ~1 ms FilterSet) is never built.
+            # from the counters; the ORM queryset (and a ~1 ms FilterSet) is never built. A
+            # deep page seeks from a checkpoint of the list at the counters' version.
+            counted: list = []
+
+            def total():
+                counted.append(selectors.track_counts(viewer=viewer))
+                return counted[-1].total
+
             return track_page(
                 request,
                 partial(selectors.track_list, viewer=viewer),
-                total=partial(self._counted, viewer, TrackCount.Scope.ALL, 0),
-                page_rows=partial(presenters.track_list_page, viewer=viewer),
+                total=total,
+                page_rows=partial(
+                    presenters.track_list_page,
+                    viewer=viewer,
+                    counts=lambda: counted[-1] if counted else None,
+                ),
                 cursor_order=presenters.NEWEST,
             )
         known = {}

@@ -358,14 +358,19 @@ class Track(TimeStampedModel):
                 condition=Q(exclusive_status="pending"),
                 name="track_exclusive_holds",
             ),
-            # The bpm and key filters' capped counts read these alone (visibility included).
+            # The bpm and key filters: their capped counts read these alone (visibility
+            # included), and a page walks each bpm value's / key's tracks newest first and
+            # merges them (``selectors.page_key_branches``), so page N reads about N pages of
+            # index entries whatever the catalogue's size or the filter's selectivity.
             models.Index(
-                fields=["key_pitch_class", "scale"],
-                include=["visibility", "exclusive_status", "id"],
+                fields=["key_pitch_class", "scale", "-created_at", "-id"],
+                include=["visibility", "exclusive_status", "bpm"],
                 name="track_key_pitch_class",
             ),
             models.Index(
-                fields=["bpm"], include=["visibility", "exclusive_status", "id"], name="track_bpm"
+                fields=["bpm", "-created_at", "-id"],
+                include=["visibility", "exclusive_status", "key_pitch_class", "scale"],
+                name="track_bpm",
             ),
         ]
 
@@ -473,3 +478,17 @@ class TrackCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope}:{self.ref_id} {self.visibility}/{self.exclusive_status}={self.count}"
+
+
+class TrackListVersion(models.Model):
+    """A number that changes whenever the newest-first track list can change order or
+    membership: database triggers bump it in the same transaction as every insert, delete,
+    and change of a track's date, visibility or exclusive status (migration
+    ``0023_lists_filter_branches``). Deep pages seek from remembered positions of the list
+    (``selectors.page_checkpoint``), which hold only while it has not changed."""
+
+    scope = models.CharField(max_length=6, primary_key=True)  # "all": the plain list
+    version = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.scope}@{self.version}"

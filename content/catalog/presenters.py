@@ -18,6 +18,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection
 from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models.expressions import RawSQL
 
 from beatpass.api.compiled import CompiledQuery, prepared_cursor
 from beatpass.api.pagination import after as after_key
@@ -520,7 +521,7 @@ def _keyed_track_page(
     (scope ``all``), of a genre's or tag's tracks in it (``selectors.tracks_in``) or of a
     user's liked tracks (``selectors.liked_tracks``), for a viewer tier: the page's ids picked
     from one index (``selectors.page_keys``), then their rows by primary key."""
-    scope, tier, limit = shape
+    scope, tier, limit, branches, seek = shape
     viewer = _stand_in_viewer(tier, viewer_id)
     if scope == TrackCount.Scope.LIKED:
         tracks = selectors.liked_tracks(user=viewer)
@@ -528,9 +529,21 @@ def _keyed_track_page(
         tracks = selectors.track_list(viewer=viewer)
     after = None if after_at is None else (after_at, after_id)
     keys = selectors.page_keys(
-        scope, ref_id, viewer=viewer, offset=offset, limit=limit, filters=filters, after=after
+        scope,
+        ref_id,
+        viewer=viewer,
+        offset=offset,
+        limit=limit,
+        filters=filters,
+        after=after,
+        branches=branches,
+        seek=seek,
     )
-    return track_rows(tracks.filter(pk__in=keys), viewer=viewer)[:limit]
+    # ``id = ANY(ARRAY(keys))``: the page's rows by primary key. With ``id IN (keys)`` the
+    # planner may hash the keys and scan the whole track table for them (it did at 10k: a
+    # Seq Scan of every track to return 50).
+    keys = RawSQL(f"ARRAY({keys.sql})", keys.params)  # noqa: S611 - page_keys' SQL
+    return track_rows(tracks.filter(pk__any_of=keys), viewer=viewer)[:limit]
 
 
 NEWEST = [("created_at", True), ("id", True)]  # the keyset order of ``after``
@@ -539,6 +552,7 @@ NEWEST = [("created_at", True), ("id", True)]  # the keyset order of ``after``
 # one statement per scope kind, viewer tier and page size, the offset a parameter.
 _keyed_track_pages = CompiledQuery(
     _keyed_track_page,
+    prepared=True,
     ref_id=int,
     offset=int,
     viewer_id=int,
@@ -549,6 +563,7 @@ _keyed_track_pages = CompiledQuery(
     pitch_class=int,
     key_scale=str,
     scale=str,
+    bpm_lo=int,
 )
 
 
@@ -563,6 +578,7 @@ def track_list_page(
     limit: int,
     filters: dict | None = None,
     after: list | None = None,
+    counts: Callable[[], selectors.ListCounts | None] | None = None,
 ) -> list[dict]:
     """``page_slice(rows, offset, limit)`` where ``rows`` is ``track_rows`` of the unfiltered,
     newest-first ``selectors.track_list(viewer=viewer)`` (scope ``all``), of
@@ -573,15 +589,36 @@ def track_list_page(
     and scale filters (``TrackFilter.indexed_filters``). ``after``: a cursor's newest-first
     key values ``[created_at, id]``, the rows after them (``offset`` 0). PostgreSQL only.
     ``rows`` may be a function returning that queryset: called only for the pages the ORM
-    reads (building it costs more than a keyed page)."""
+    reads (building it costs more than a keyed page). ``counts``: the list's
+    ``selectors.track_counts`` as this request read them (scope ``all``): a deep page then
+    seeks from a checkpoint of the list at that version (``selectors.page_checkpoint``)."""
     tier, ids = _tier_and_id(viewer)
     if scope in selectors.PAGE_KEY_TABLES and not (after and scope == TrackCount.Scope.LIKED):
         if scope != TrackCount.Scope.ALL:
             ids["ref_id"] = ref_id
         if after is not None:
             ids["after_at"], ids["after_id"] = after
+        branches: tuple = ()
+        if filters:
+            read = selectors.page_key_branches(filters)
+            if read is None:  # no row can match
+                return []
+            branches, filters = read
+        seek = False
+        if scope == TrackCount.Scope.ALL and not filters and after is None and counts:
+            counted = counts()
+            own = counted.own if counted else 0
+            reach = (offset - own) // selectors.CHECKPOINT_EVERY * selectors.CHECKPOINT_EVERY
+            if counted and counted.version is not None and reach > 0:
+                checkpoint = selectors.page_checkpoint(
+                    staff=tier == "staff", version=counted.version, position=reach - 1
+                )
+                if checkpoint is not None:  # the public rows up to it are skipped
+                    ids["after_at"], ids["after_id"] = checkpoint
+                    offset, seek = offset - reach, True
         ids.update(filters or {})  # the names given are part of the compiled shape
-        return _keyed_track_pages.rows((scope, tier, limit), offset=offset, **ids)
+        shape = (scope, tier, limit, branches, seek)
+        return _keyed_track_pages.rows(shape, offset=offset, **ids)
     if after is not None or offset:
         rows = rows() if callable(rows) and not isinstance(rows, QuerySet) else rows
         if after is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from functools import cache
 
 from django.contrib.postgres.expressions import ArraySubquery
@@ -47,9 +48,13 @@ def track_list(*, viewer, order: str = "newest") -> QuerySet[Track]:
 class ListCounts:
     """What the counters say about one track list, read in one query (``track_counts``)."""
 
-    def __init__(self, total: int, share: float | None) -> None:
+    def __init__(
+        self, total: int, share: float | None, own: int = 0, version: int | None = None
+    ) -> None:
         self.total = total  # exact, as the viewer sees the list
         self.share = share  # the scope's public tracks / all public tracks (None for "all")
+        self.own = own  # of ``total``: the viewer's own private tracks (a producer's)
+        self.version = version  # scope "all": the list's ``TrackListVersion``
 
     def total_callable(self):
         return lambda: self.total
@@ -78,16 +83,22 @@ def track_counts(*, viewer, scope: str = TrackCount.Scope.ALL, ref_id: int = 0):
         params.append(ExclusiveStatus.SOLD)
     if signed_in and not staff:
         private_sql, private_params = _own_private_sql(scope, viewer_id=viewer.pk, ref_id=ref_id)
-        sql += f" + (SELECT count(*) FROM ({private_sql}) AS own)"  # noqa: S608 - ORM SQL
+        sql += f", (SELECT count(*) FROM ({private_sql}) AS own)"  # noqa: S608 - ORM SQL
         params += private_params
+    else:
+        sql += ", 0"
     sql += f", {SHARE_SQL}"
     params += [scope, [ref_id]]
+    if scope == TrackCount.Scope.ALL:  # in the same snapshot as the counts
+        sql += ", (SELECT version FROM content_tracklistversion WHERE scope = 'all')"
     # Prepared: a handful of statement texts (scope kind × tier), each planned once per
     # connection instead of on every list request.
     with prepared_cursor(connection) as cursor:
         cursor.execute(sql, params)
-        total, share = cursor.fetchone()
-    return ListCounts(int(total), None if scope == TrackCount.Scope.ALL else share)
+        counted, own, share, *version = cursor.fetchone()
+    if scope == TrackCount.Scope.ALL:
+        return ListCounts(int(counted) + own, None, own=own, version=version[0])
+    return ListCounts(int(counted) + own, share, own=own)
 
 
 _VIEWER_STAND_IN, _REF_STAND_IN = -1_987_654_321, -1_987_654_322  # no real id is negative
@@ -205,6 +216,36 @@ PAGE_KEY_FILTERS = {
 }
 
 
+# The values a track's bpm may take (the ``track_bpm_range`` check constraint).
+BPM_VALUES = (50, 200)
+# A bpm range of at most this many values is read as one newest-first walk per value, merged
+# (``page_key_branches``); a wider one walks the newest-first index, where it matches at least
+# MERGE_BRANCHES / 151 of the rows (at most ~5 index entries read per row kept).
+MERGE_BRANCHES = 32
+SCALES = ("", "major", "minor")  # ``Track.scale``: blank or a ``Scale``
+
+
+def page_key_branches(filters: dict) -> tuple[tuple, dict] | None:
+    """How ``page_keys`` reads a page of the plain list under ``filters`` (``PAGE_KEY_FILTERS``
+    names → values): ``(branches, filters)`` where ``branches`` is ``("bpm", n)`` (n walks of
+    the bpm index, one per value from ``filters["bpm_lo"]``), ``("key", 3)`` (a key without a
+    scale: one walk of the key index per scale) or ``()`` (one walk: of the key index for a
+    key and scale, else of the newest-first index), and ``filters`` what the walks still
+    test. None: no row can match (an empty bpm
+    range)."""
+    if "bpm_min" in filters or "bpm_max" in filters:
+        low = max(filters.get("bpm_min", BPM_VALUES[0]), BPM_VALUES[0])
+        high = min(filters.get("bpm_max", BPM_VALUES[1]), BPM_VALUES[1])
+        if low > high:
+            return None
+        if high - low < MERGE_BRANCHES:
+            rest = {k: v for k, v in filters.items() if k not in ("bpm_min", "bpm_max")}
+            return ("bpm", high - low + 1), {**rest, "bpm_lo": low}
+    if "pitch_class" in filters and not ("key_scale" in filters or "scale" in filters):
+        return ("key", len(SCALES)), filters
+    return (), filters  # a key and scale: one walk of the key index
+
+
 def count_index_order(filters: dict) -> tuple[str, ...]:
     """The covering index a capped count of the plain list under ``filters`` (page-key
     filters) reads: bpm's or the key's (both include the visibility columns and the id)."""
@@ -224,6 +265,8 @@ def page_keys(
     limit: int,
     filters: dict | None = None,
     after: tuple | None = None,
+    branches: tuple = (),
+    seek: bool = False,
 ) -> RawSQL:
     """The ids of rows ``offset .. offset + limit`` of the newest-first ``track_list(viewer)``
     (scope ``all``), of a genre's or tag's tracks in it (``tracks_in``) or of
@@ -233,10 +276,21 @@ def page_keys(
     catalogue's size. For ``filter(pk__in=...)``; ``ref_id`` is ignored for ``all``, which
     may also apply ``filters`` (``PAGE_KEY_FILTERS`` names → values: the ``TrackFilter``
     bpm, key and scale filters, ``TrackFilter.indexed_filters``). ``after``: a cursor's
-    ``(created_at, id)``; only rows after it (the index range starts there)."""
+    ``(created_at, id)``; only rows after it (the index range starts there). ``branches``
+    (with ``filters``, from ``page_key_branches``): the rows are read as that many walks of
+    the filter's index, each newest first, merged (a Merge Append stops after ``offset +
+    limit`` rows), so the page costs about ``offset + limit`` index entries plus one descent
+    per branch, not ``(offset + limit) / selectivity``. ``seek`` (scope ``all``): ``after`` is
+    a checkpoint of the public list (``page_checkpoint``) and ``offset`` counts from it in the
+    public list alone: the viewer's own private tracks newer than it (listed besides the
+    public ones) are taken off."""
     table, column, order, track, visibility, status = PAGE_KEY_TABLES[scope]
     conditions, params = [], []
-    for name, value in (filters or {}).items():
+    filters = dict(filters or {})
+    bpm_lo = filters.pop("bpm_lo", None)
+    if branches and scope != TrackCount.Scope.ALL:
+        raise ValueError("branches apply to the plain list only")
+    for name, value in filters.items():
         if scope != TrackCount.Scope.ALL:
             raise ValueError("filters apply to the plain list only")
         filter_column, operator = PAGE_KEY_FILTERS[name]
@@ -249,6 +303,7 @@ def page_keys(
         conditions.append(f"(l.{order}, l.{track}) < (%s, %s)")
         params += list(after)
     staff = viewer is not None and viewer.is_authenticated and viewer.is_staff
+    with_sql, with_params, own_newer = "", [], ""
     if not staff:
         if scope != TrackCount.Scope.LIKED:  # sold tracks leave the browse lists (track_list)
             conditions.append(f"l.{status} <> %s")
@@ -256,17 +311,110 @@ def page_keys(
         if viewer is not None and viewer.is_authenticated:  # ``Track.objects.visible_to``
             managed = TrackArtist.objects.filter(artist__managers=viewer).order_by()
             managed_sql, managed_params = managed.values("track_id").query.sql_with_params()
+            if branches or seek:  # read once for every branch / for the offset too
+                with_sql = f"WITH managed AS MATERIALIZED ({managed_sql}) "
+                with_params = list(managed_params)
+                managed_sql, managed_params = "SELECT track_id FROM managed", ()
             conditions.append(f"(l.{visibility} = %s OR l.{track} IN ({managed_sql}))")
             params += [Visibility.PUBLIC, *managed_params]
+            if seek:  # the viewer's own private (unsold) tracks newer than the checkpoint
+                own_newer = (
+                    f"(SELECT count(*) FROM {table} t WHERE t.{visibility} = %s "  # noqa: S608
+                    f"AND t.{status} <> %s AND t.{track} IN ({managed_sql}) "
+                    f"AND (t.{order}, t.{track}) > (%s, %s))"
+                )
         else:
             conditions.append(f"l.{visibility} = %s")
             params.append(Visibility.PUBLIC)
+    if branches:
+        kind, count = branches
+        parts, part_params = [], []
+        for i in range(count):
+            if kind == "bpm":  # one bpm value per branch: the first bound, plus i
+                branch, branch_params = ("l.bpm = %s" + (f" + {i}" if i else "")), [bpm_lo]
+            else:  # one scale per branch (the key is among the filters)
+                branch, branch_params = "l.scale = %s", [SCALES[i]]
+            # Each walk ordered and limited on its own: its ordering then reaches the outer
+            # ORDER BY, which merges the walks (Merge Append) instead of reading every
+            # branch whole and sorting (what a bare UNION ALL of filters was planned as).
+            parts.append(
+                f"(SELECT l.{order}, l.{track} FROM {table} l "  # noqa: S608 - constants
+                f"WHERE {' AND '.join([branch, *conditions])} "
+                f"ORDER BY l.{order} DESC, l.{track} DESC LIMIT %s + {int(limit)})"
+            )
+            part_params += [*branch_params, *params, offset]
+        sql = (
+            f"{with_sql}SELECT k.{track} FROM ({' UNION ALL '.join(parts)}) k "  # noqa: S608
+            f"ORDER BY k.{order} DESC, k.{track} DESC OFFSET %s LIMIT %s"
+        )
+        return RawSQL(sql, [*with_params, *part_params, offset, limit])  # noqa: S611
     where = f"WHERE {' AND '.join(conditions)} " if conditions else ""
+    offset_sql, offset_params = "%s", [offset]
+    if seek:
+        if scope != TrackCount.Scope.ALL or after is None:
+            raise ValueError("seek: the plain list, from a checkpoint (after)")
+        if own_newer:
+            offset_sql = f"GREATEST(0, %s - {own_newer})"
+            offset_params += [Visibility.PRIVATE, ExclusiveStatus.SOLD, *after]
     sql = (
-        f"SELECT l.{track} FROM {table} l {where}"  # noqa: S608 - constant identifiers
-        f"ORDER BY l.{order} DESC, l.{track} DESC OFFSET %s LIMIT %s"
+        f"{with_sql}SELECT l.{track} FROM {table} l {where}"  # noqa: S608 - constants
+        f"ORDER BY l.{order} DESC, l.{track} DESC OFFSET {offset_sql} LIMIT %s"
     )
-    return RawSQL(sql, [*params, offset, limit])  # noqa: S611 - constant SQL, values bound
+    return RawSQL(sql, [*with_params, *params, *offset_params, limit])  # noqa: S611
+
+
+# Deep pages of the plain list seek from a remembered position of it instead of skipping
+# ``offset`` rows: every CHECKPOINT_EVERY-th key of the newest-first public list (of every
+# track for staff), kept per process and list version, walked once per version (what one
+# deep page cost before), so page N then reads at most CHECKPOINT_EVERY + a page of index
+# entries (plus the viewer's own private tracks).
+CHECKPOINT_EVERY = 1000
+_checkpoints: dict[tuple[str, bool], tuple[int, list[tuple]]] = {}
+_checkpoints_lock = threading.Lock()
+
+
+def page_checkpoint(*, staff: bool, version: int, position: int) -> tuple | None:
+    """``(created_at, id)`` of the row at ``position`` (``CHECKPOINT_EVERY`` divides
+    ``position + 1``) of the newest-first plain list of public unsold tracks (every track for
+    ``staff``) as it is at ``version`` (``TrackListVersion``), or None when the list has no
+    such row or is no longer at that version. Read from the process's checkpoints, extended
+    (or read afresh when the version moved) by one statement that reads the version in the
+    same snapshot as the keys, so a checkpoint is never kept under a version it does not
+    belong to."""
+    if (position + 1) % CHECKPOINT_EVERY:
+        raise ValueError("not a checkpoint's position")
+    index = (position + 1) // CHECKPOINT_EVERY - 1
+    key = (connection.alias, staff)
+    with _checkpoints_lock:
+        kept_version, keys = _checkpoints.get(key, (None, []))
+        if kept_version != version:
+            keys = []
+        if index < len(keys):
+            return keys[index]
+        conditions, params = [], []
+        if not staff:
+            conditions += ["visibility = %s", "exclusive_status <> %s"]
+            params += [Visibility.PUBLIC, ExclusiveStatus.SOLD]
+        if keys:  # extend: walk on from the deepest checkpoint known
+            conditions.append("(created_at, id) < (%s, %s)")
+            params += list(keys[-1])
+        where = f"WHERE {' AND '.join(conditions)} " if conditions else ""
+        walked = (index + 1 - len(keys)) * CHECKPOINT_EVERY
+        sql = (
+            "SELECT (SELECT version FROM content_tracklistversion WHERE scope = 'all'), "  # noqa: S608 - constants
+            "array_agg(created_at ORDER BY n), array_agg(id ORDER BY n) FROM ("
+            "SELECT created_at, id, row_number() OVER (ORDER BY created_at DESC, id DESC) n "
+            f"FROM content_track {where}ORDER BY created_at DESC, id DESC LIMIT %s) w "
+            "WHERE n %% %s = 0"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*params, walked, CHECKPOINT_EVERY])
+            read_version, dates, ids = cursor.fetchone()
+        if read_version != version:  # written since the request read its counts
+            return None
+        keys = keys + list(zip(dates or [], ids or [], strict=True))
+        _checkpoints[key] = (version, keys)
+        return keys[index] if index < len(keys) else None
 
 
 def track_get(*, viewer, track_id: int) -> Track:

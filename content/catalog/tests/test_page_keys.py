@@ -204,6 +204,11 @@ def test_filtered_keyed_pages_answer_what_the_filterset_answers(producer, client
         "key=Eb&scale=major",
         "scale=minor&order=newest",
         "bpm_min=",
+        # one merged walk per bpm value / per scale of a key (page_key_branches)
+        "key=eb",
+        "bpm_min=92&bpm_max=92",
+        "bpm_min=30&bpm_max=89",  # 40 values: the newest-first walk
+        "bpm_min=95&bpm_max=300",
     ]
     for viewer in (AnonymousUser(), UserFactory(), producer, UserFactory(is_staff=True)):
         for query in queries:
@@ -218,6 +223,29 @@ def test_filtered_keyed_pages_answer_what_the_filterset_answers(producer, client
                     rows, viewer=viewer, offset=offset, limit=4, filters=filters
                 )
                 assert got == page_slice(rows, offset, 4), (viewer, query, offset)
+
+
+def test_filter_branches_follow_the_bpm_range_and_the_key(db):
+    branches = selectors.page_key_branches
+    assert branches({"bpm_min": 90, "bpm_max": 95}) == (("bpm", 6), {"bpm_lo": 90})
+    assert branches({"bpm_max": 60, "scale": "minor"}) == (
+        ("bpm", 11),
+        {"scale": "minor", "bpm_lo": 50},
+    )
+    assert branches({"bpm_min": 100, "bpm_max": 90}) is None  # nothing can match
+    assert branches({"bpm_min": 201}) is None
+    wide = {"bpm_min": 60, "bpm_max": 150, "pitch_class": 3}
+    assert branches(wide) == (("key", 3), wide)
+    assert branches({"pitch_class": 3, "key_scale": "minor"}) == ((), {
+        "pitch_class": 3, "key_scale": "minor"
+    })  # fmt: skip
+    assert branches({"bpm_min": 60}) == ((), {"bpm_min": 60})
+
+
+def test_an_empty_bpm_range_lists_nothing(user_client):
+    TrackFactory(bpm=95)
+    body = user_client.get("/api/v1/tracks?bpm_min=100&bpm_max=90").json()
+    assert (body["data"], body["total"]) == ([], 0)
 
 
 def test_other_filters_and_orders_are_not_indexed(db):

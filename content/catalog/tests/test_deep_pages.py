@@ -1,0 +1,177 @@
+"""Deep pages of the plain list seek from checkpoints of the public list
+(``selectors.page_checkpoint``), remembered per ``TrackListVersion``. These tests check that
+the version moves with every write that can reorder the list (and only then), and that a page
+read from a checkpoint is the ORM's page for every viewer tier, before and after writes."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.db import connection
+
+from beatpass.api.pagination import page_slice
+from conftest import bearer_client
+from content.catalog import presenters, selectors
+from content.catalog.models import Track, TrackListVersion
+from content.tests.factories import ArtistFactory, TrackFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def version() -> int:
+    return TrackListVersion.objects.get(scope="all").version
+
+
+def test_the_version_moves_with_every_write_that_can_reorder_the_list(db):
+    track = TrackFactory(visibility="public")
+    writes = {
+        "create": lambda: TrackFactory(),
+        "hide": lambda: Track.objects.filter(pk=track.pk).update(visibility="private"),
+        "sell": lambda: Track.objects.filter(pk=track.pk).update(exclusive_status="sold"),
+        "redate": lambda: Track.objects.filter(pk=track.pk).update(
+            created_at=datetime.datetime(2020, 1, 2, tzinfo=datetime.UTC)
+        ),
+        "delete": lambda: Track.objects.filter(pk=track.pk).delete(),
+    }
+    for name, write in writes.items():
+        before = version()
+        write()
+        assert version() > before, name
+
+    other = TrackFactory()
+    unchanged = {
+        "plays": lambda: Track.objects.filter(pk=other.pk).update(plays=99),
+        "rename": lambda: Track.objects.filter(pk=other.pk).update(name="renamed"),
+        "same visibility": lambda: Track.objects.filter(pk=other.pk).update(visibility="public"),
+        "nothing deleted": lambda: Track.objects.filter(pk=-1).delete(),
+    }
+    for name, write in unchanged.items():
+        before = version()
+        write()
+        assert version() == before, name
+
+
+def test_a_rolled_back_version_is_never_seen_again(db):
+    # given: a write that bumps the version, rolled back
+    from django.db import transaction
+
+    before = version()
+    try:
+        with transaction.atomic():
+            TrackFactory()
+            rolled_back = version()
+            raise RuntimeError("roll back")
+    except RuntimeError:
+        pass
+    assert version() == before
+
+    # when: the next write
+    TrackFactory()
+
+    # then: its version is new (checkpoints read inside the rolled-back write never match)
+    assert version() not in (before, rolled_back)
+
+
+@pytest.fixture
+def small_checkpoints(monkeypatch):
+    """Checkpoints every 3 rows, none remembered yet."""
+    monkeypatch.setattr(selectors, "CHECKPOINT_EVERY", 3)
+    monkeypatch.setattr(selectors, "_checkpoints", {})
+
+
+def catalogue(producer) -> list[Track]:
+    """Public, private and sold tracks of the producer and of others, ties on created_at."""
+    mine, other = producer.managed_artists.get(), ArtistFactory()
+    same = datetime.datetime(2024, 3, 1, tzinfo=datetime.UTC)
+    tracks = [
+        TrackFactory(
+            artists=[mine if i % 3 else other],
+            visibility="private" if i % 4 == 0 else "public",
+            exclusive_status="sold" if i % 7 == 3 else "available",
+        )
+        for i in range(26)
+    ]
+    Track.objects.filter(pk__in=[t.pk for t in tracks[5:11]]).update(created_at=same)
+    return tracks
+
+
+def assert_pages_match(viewers, django_assert_num_queries=None):
+    for viewer in viewers:
+        rows = presenters.track_rows(selectors.track_list(viewer=viewer), viewer=viewer)
+        expected_all = list(rows)
+        for limit in (1, 4, 50):
+            for offset in range(len(expected_all) + 2):
+                counts = selectors.track_counts(viewer=viewer)
+                got = presenters.track_list_page(
+                    rows, viewer=viewer, offset=offset, limit=limit, counts=lambda c=counts: c
+                )
+                assert got == expected_all[offset : offset + limit], (viewer, offset, limit)
+
+
+def test_pages_from_checkpoints_are_the_orm_pages(producer, small_checkpoints):
+    # given: a catalogue where the producer's own private tracks sit between public ones
+    tracks = catalogue(producer)
+    viewers = [AnonymousUser(), UserFactory(), producer, UserFactory(is_staff=True)]
+
+    # when / then: every page, every tier
+    assert_pages_match(viewers)
+    assert selectors._checkpoints, "the deep pages read checkpoints"
+
+    # and after each kind of write, the next pages still are the ORM's
+    moved = datetime.datetime(2023, 1, 1, tzinfo=datetime.UTC)
+    writes = [
+        lambda: TrackFactory(artists=[producer.managed_artists.get()], visibility="private"),
+        lambda: TrackFactory(visibility="public"),
+        lambda: Track.objects.filter(pk=tracks[2].pk).delete(),
+        lambda: Track.objects.filter(pk=tracks[6].pk).update(visibility="private"),
+        lambda: Track.objects.filter(pk=tracks[9].pk).update(exclusive_status="sold"),
+        lambda: Track.objects.filter(pk=tracks[13].pk).update(created_at=moved),
+    ]
+    for write in writes:
+        write()
+        assert_pages_match(viewers)
+
+
+def test_a_deep_page_through_the_api_seeks_from_a_checkpoint(
+    producer, small_checkpoints, django_assert_num_queries
+):
+    # given: the catalogue, the checkpoints read once
+    catalogue(producer)
+    client = bearer_client(producer)
+    url = "/api/v1/tracks?per_page=4&page=5"
+    first = client.get(url)
+    assert first.status_code == 200
+
+    # when: the same page again, and the ORM's page without checkpoints
+    with django_assert_num_queries(4):  # user, counts, page, relations: no walk
+        again = client.get(url).json()
+    selectors._checkpoints.clear()
+    selectors.CHECKPOINT_EVERY = 10**9  # monkeypatched: restored after the test
+    plain = client.get(url).json()
+
+    # then: the same body
+    assert again == plain == first.json()
+    assert len(again["data"]) == 4
+
+
+def test_a_page_read_with_counts_of_another_version_skips_the_checkpoints(
+    producer, small_checkpoints
+):
+    # given: counts read, then a track published before the page is read
+    catalogue(producer)
+    viewer = AnonymousUser()
+    counts = selectors.track_counts(viewer=viewer)
+    TrackFactory(visibility="public")
+
+    # when: a deep page is read with the older counts
+    rows = presenters.track_rows(selectors.track_list(viewer=viewer), viewer=viewer)
+    got = presenters.track_list_page(rows, viewer=viewer, offset=7, limit=4, counts=lambda: counts)
+
+    # then: no checkpoint of the older version was kept, and the page is today's
+    assert selectors._checkpoints == {}
+    assert got == page_slice(rows, 7, 4)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM content_tracklistversion")
+        assert cursor.fetchone()[0] == 1
