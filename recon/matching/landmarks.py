@@ -96,6 +96,12 @@ class LandmarkMatcher:
     # its extra peaks shift their target ranks
     query_peaks_per_band_per_second: tuple[float, ...] = (24.0, 8.0, 4.0, 4.0, 24.0)
     query_fan_out: int = 7
+    # Bands (indices into BAND_EDGES' bands) whose peaks anchor the query's triplets; the other
+    # bands' peaks are still targets. Measured on bench/recon_quality.py's corpus (22 beats, their
+    # songs at -6 and 0 dB): anchors in the low-mid, mid and presence bands made 38 % of a
+    # beat's distinct query hashes and 0.1 % of the true votes (a voice masks them in the song),
+    # so each is an index probe of a scan spent for nothing.
+    query_anchor_bands: tuple[int, ...] = (0, 4)
     max_dt: int = 48  # frames (~1.1 s)
     max_df: int = 63  # bins
     # votes within ±tolerance frames of the best offset count together (hop jitter)
@@ -189,11 +195,16 @@ class LandmarkMatcher:
         self, times: np.ndarray, bins: np.ndarray, duration: float, *, query: bool = False
     ) -> Landmarks:
         """The hashes of peaks (``times``, ``bins``: sorted by time, then bin)."""
+        anchors = None
         if query:
             fan_out, gap = self.query_fan_out, self.query_fan_out
+            band = np.searchsorted(BAND_EDGES, bins, side="right") - 1
+            anchors = np.isin(band, self.query_anchor_bands)
         else:
             fan_out, gap = self.fan_out, self.gap
-        hashes, anchor_times = self._triplets(times, bins, fan_out=fan_out, gap=gap)
+        hashes, anchor_times = self._triplets(
+            times, bins, fan_out=fan_out, gap=gap, anchors=anchors
+        )
         return Landmarks(hashes, anchor_times, self.frames_per_second, duration)
 
     def _targets(self, times: np.ndarray, bins: np.ndarray, fan_out: int) -> np.ndarray:
@@ -214,13 +225,22 @@ class LandmarkMatcher:
         return targets
 
     def _triplets(
-        self, times: np.ndarray, bins: np.ndarray, *, fan_out: int, gap: int
+        self,
+        times: np.ndarray,
+        bins: np.ndarray,
+        *,
+        fan_out: int,
+        gap: int,
+        anchors: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Hashes of (anchor, target i, target j) for i < j ≤ i + ``gap`` among the anchor's
-        first ``fan_out`` targets, with the anchor's time."""
+        first ``fan_out`` targets, with the anchor's time; ``anchors`` (a mask over the peaks):
+        only those peaks anchor a triplet (all are targets)."""
         if len(times) < 3:
             return np.empty(0, np.int32), np.empty(0, np.int32)
         targets = self._targets(times, bins, fan_out)
+        if anchors is not None:
+            targets[~anchors] = -1
         times, bins = times.astype(np.int64), bins.astype(np.int64)
         out_h, out_t = [], []
         for i in range(fan_out):

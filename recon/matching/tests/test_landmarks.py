@@ -82,14 +82,38 @@ def test_the_query_side_is_denser_and_holds_the_reference_sides_triplets(beats, 
     reference = matcher.landmarks(mono, SR)
     query = matcher.landmarks(mono, SR, query=True)
     assert len(query) > 2 * len(reference)
-    # the query keeps most (time, hash) of the reference, so a clean copy votes fully
-    ref_pairs = set(zip(reference.times.tolist(), reference.hashes.tolist(), strict=True))
+    # the query keeps most (time, hash) of the reference triplets anchored in the bands it
+    # anchors (sub/bass and air), so a clean copy votes fully there
+    times, bins = matcher.peaks(matcher.resample(mono, SR))
+    band = np.searchsorted(BAND_EDGES, bins, side="right") - 1
+    outer = np.isin(band, matcher.query_anchor_bands)
+    ref_h, ref_t = matcher._triplets(
+        times, bins, fan_out=matcher.fan_out, gap=matcher.gap, anchors=outer
+    )
+    ref_pairs = set(zip(ref_t.tolist(), ref_h.tolist(), strict=True))
+    assert len(ref_pairs) > 0.8 * len(reference)
     query_pairs = set(zip(query.times.tolist(), query.hashes.tolist(), strict=True))
     assert len(ref_pairs & query_pairs) >= 0.8 * len(ref_pairs)
     # and most reference peaks sit in the sub/bass and air bands, where a voice masks least
-    times, bins = matcher.peaks(matcher.resample(mono, SR))
-    outer = (bins < BAND_EDGES[1]) | (bins >= BAND_EDGES[4])
     assert outer.mean() > 0.8
+
+
+def test_the_query_anchors_only_in_the_sub_bass_and_air_bands(beats, matcher):
+    # a beat's query with every band anchoring vs the shipped query (bass and air anchors):
+    # the shipped one is the first's triplets anchored there, a third fewer index probes
+    mono = matcher.resample(beats[3].mean(axis=1), SR)
+    all_bands = LandmarkMatcher(query_anchor_bands=tuple(range(len(BAND_EDGES) - 1)))
+    full = all_bands.landmarks(mono, matcher.sample_rate, query=True)
+    query = matcher.landmarks(mono, matcher.sample_rate, query=True)
+    full_pairs = set(zip(full.times.tolist(), full.hashes.tolist(), strict=True))
+    query_pairs = set(zip(query.times.tolist(), query.hashes.tolist(), strict=True))
+    assert query_pairs < full_pairs
+    assert len(np.unique(query.hashes)) < 0.8 * len(np.unique(full.hashes))
+    # every dropped triplet is anchored on a peak of the low-mid, mid or presence band
+    times, bins = matcher.peaks(mono, per_second=matcher.query_peaks_per_band_per_second)
+    band = np.searchsorted(BAND_EDGES, bins, side="right") - 1
+    mid_anchor_times = set(times[np.isin(band, (1, 2, 3))].tolist())
+    assert {t for t, _ in full_pairs - query_pairs} <= mid_anchor_times
 
 
 def test_triplet_hashes_move_with_the_audio_and_spread_over_the_int32_range(beats, matcher):
