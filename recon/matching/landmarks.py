@@ -264,7 +264,7 @@ class LandmarkMatcher:
     # --- scoring --------------------------------------------------------------------------
 
     def score(self, query: Landmarks, hits: Hits, *, minimum: int = 0) -> list[Candidate]:
-        votes = self.votes(query, hits)
+        votes = self.votes(query, hits, min_votes=self.calibration.min_votes(minimum))
         out = []
         for rec, (count, offset) in votes.items():
             confidence = self.calibration.confidence(count)
@@ -275,8 +275,11 @@ class LandmarkMatcher:
         out.sort(key=lambda c: (-c.confidence, -c.votes, c.recording_id))
         return out
 
-    def votes(self, query: Landmarks, hits: Hits) -> dict[int, tuple[int, int]]:
-        """recording id → (votes at its best offset, that offset in frames)."""
+    def votes(
+        self, query: Landmarks, hits: Hits, *, min_votes: int = 0
+    ) -> dict[int, tuple[int, int]]:
+        """recording id → (votes at its best offset, that offset in frames), for the recordings
+        whose best offset holds at least ``min_votes`` (0: every recording with a hit)."""
         if not len(query) or not len(hits.hashes):
             return {}
         # A repetitive beat repeats its hashes; cap the occurrences used per hash so a loop
@@ -318,10 +321,13 @@ class LandmarkMatcher:
             row = np.repeat(np.arange(b - a), c)
             within = np.arange(int(c.sum())) - np.repeat(np.cumsum(c) - c, c)
             diffs = ref_t[a:b][row].astype(np.int64) - q_time[lo[a:b][row] + within]
-            keys, hist = np.unique(
-                rec_idx[a:b][row].astype(np.int64) * width + (diffs - low + tol),
-                return_counts=True,
-            )
+            keys = rec_idx[a:b][row].astype(np.int64) * width + (diffs - low + tol)
+            if min_votes > 1:
+                keys = keys[self._may_reach(keys, min_votes, rec_idx[a], rec_idx[b - 1], width)]
+                if not len(keys):
+                    a = b
+                    continue
+            keys, hist = np.unique(keys, return_counts=True)
             # Add the counts within ±tolerance (the keys' neighbours, if present); only offsets
             # that hold hits are candidates. The 2·tol margin keeps neighbours in one recording.
             smoothed = hist.copy()
@@ -343,6 +349,37 @@ class LandmarkMatcher:
             for g, value, offset in zip(
                 group.tolist(), best_value.tolist(), offsets.tolist(), strict=True
             ):
-                out[int(rec_ids[rec_of[starts[g]]])] = (int(value), int(offset))
+                if value >= min_votes:
+                    out[int(rec_ids[rec_of[starts[g]]])] = (int(value), int(offset))
             a = b
         return out
+
+    # ``_may_reach``: offsets are grouped by 2**COARSE_SHIFT frames; a block of recordings
+    # holding more groups than this is voted without the pre-filter
+    COARSE_SHIFT = 4
+    COARSE_MAX_CELLS = 1 << 25
+
+    def _may_reach(
+        self, keys: np.ndarray, min_votes: int, first_rec: int, last_rec: int, width: int
+    ) -> np.ndarray:
+        """Mask of the (recording, offset) ``keys`` that can belong to an offset holding
+        ``min_votes`` (± ``tolerance``): a cheap count per group of 16 offsets (``np.bincount``)
+        keeps only the groups that, with a neighbour, reach ``min_votes``. Every offset that holds
+        ``min_votes`` keeps all the pairs of its ±tolerance window (they lie in two adjacent
+        groups whose sum is at least its count), so the exact count that follows gives the same
+        best offsets and votes for every recording that reaches ``min_votes``; the others (the
+        vast majority: one scan meets every indexed song sharing a drum hit) are dropped before
+        its sort. Needs ``2 * tolerance + 1 <= 2 ** COARSE_SHIFT``."""
+        per_rec = (width >> self.COARSE_SHIFT) + 2
+        cells = (last_rec - first_rec + 1) * per_rec
+        if cells > self.COARSE_MAX_CELLS:
+            return np.ones(len(keys), bool)
+        rec, offset = np.divmod(keys, width)
+        coarse = (rec - first_rec) * per_rec + (offset >> self.COARSE_SHIFT)
+        counts = np.bincount(coarse, minlength=cells + 1)
+        pair = counts[:-1] + counts[1:]  # group k with group k + 1
+        reach = pair >= min_votes
+        keep = counts >= min_votes
+        keep[:-1] |= reach
+        keep[1:] |= reach
+        return keep[coarse]
