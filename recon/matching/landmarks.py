@@ -297,8 +297,15 @@ class LandmarkMatcher:
         if not present.any():
             return {}
         lo, counts = lo[present], counts[present]
-        rec_ids, rec_idx = np.unique(hits.recording_ids[present], return_inverse=True)
         ref_t = hits.times[present]
+        # The hits grouped by recording (one stable sort): ``rec_idx`` numbers the recordings
+        # 0.. in id order, ``rec_ids`` maps a number back to its id.
+        recs = hits.recording_ids[present]
+        by_rec = np.argsort(recs, kind="stable")
+        recs = recs[by_rec]
+        new_rec = np.concatenate(([True], recs[1:] != recs[:-1]))
+        rec_ids, rec_idx = recs[new_rec], np.cumsum(new_rec) - 1
+        lo, counts, ref_t = lo[by_rec], counts[by_rec], ref_t[by_rec]
         # Sparse histogram of (recording, offset): a true copy puts its hits in one offset
         # (±jitter). Triplet hits are few and scattered (a few hundred thousand over 10k songs ×
         # ~15 000 offsets), so the (recording, offset) keys of every (hit, occurrence) pair are
@@ -307,8 +314,6 @@ class LandmarkMatcher:
         tol = self.tolerance
         low = int(ref_t.min()) - int(q_time.max())
         width = int(ref_t.max()) - int(q_time.min()) - low + 1 + 2 * tol  # per recording
-        by_rec = np.argsort(rec_idx, kind="stable")
-        rec_idx, lo, counts, ref_t = rec_idx[by_rec], lo[by_rec], counts[by_rec], ref_t[by_rec]
         pairs_before = np.concatenate(([0], np.cumsum(counts)))
         out: dict[int, tuple[int, int]] = {}
         a = 0
@@ -321,12 +326,17 @@ class LandmarkMatcher:
             row = np.repeat(np.arange(b - a), c)
             within = np.arange(int(c.sum())) - np.repeat(np.cumsum(c) - c, c)
             diffs = ref_t[a:b][row].astype(np.int64) - q_time[lo[a:b][row] + within]
-            keys = rec_idx[a:b][row].astype(np.int64) * width + (diffs - low + tol)
+            rec_of_pair = rec_idx[a:b][row] - rec_idx[a]
+            offset_of_pair = diffs - low + tol
             if min_votes > 1:
-                keys = keys[self._may_reach(keys, min_votes, rec_idx[a], rec_idx[b - 1], width)]
-                if not len(keys):
+                reach = self._may_reach(
+                    rec_of_pair, offset_of_pair, min_votes, rec_idx[b - 1] - rec_idx[a] + 1, width
+                )
+                rec_of_pair, offset_of_pair = rec_of_pair[reach], offset_of_pair[reach]
+                if not len(rec_of_pair):
                     a = b
                     continue
+            keys = (rec_of_pair + rec_idx[a]).astype(np.int64) * width + offset_of_pair
             keys, hist = np.unique(keys, return_counts=True)
             # Add the counts within ±tolerance (the keys' neighbours, if present); only offsets
             # that hold hits are candidates. The 2·tol margin keeps neighbours in one recording.
@@ -354,28 +364,33 @@ class LandmarkMatcher:
             a = b
         return out
 
-    # ``_may_reach``: offsets are grouped by 2**COARSE_SHIFT frames; a block of recordings
-    # holding more groups than this is voted without the pre-filter
-    COARSE_SHIFT = 4
+    # ``_may_reach``: offsets are grouped by 2**COARSE_SHIFT frames (64: 1.5 s); a block of
+    # recordings holding more groups than COARSE_MAX_CELLS is voted without the pre-filter
+    COARSE_SHIFT = 6
     COARSE_MAX_CELLS = 1 << 25
 
     def _may_reach(
-        self, keys: np.ndarray, min_votes: int, first_rec: int, last_rec: int, width: int
+        self,
+        recording: np.ndarray,
+        offset: np.ndarray,
+        min_votes: int,
+        n_recordings: int,
+        width: int,
     ) -> np.ndarray:
-        """Mask of the (recording, offset) ``keys`` that can belong to an offset holding
-        ``min_votes`` (± ``tolerance``): a cheap count per group of 16 offsets (``np.bincount``)
-        keeps only the groups that, with a neighbour, reach ``min_votes``. Every offset that holds
+        """Mask of the (hit, occurrence) pairs (``recording`` numbered 0..``n_recordings`` - 1,
+        ``offset`` in 0..``width`` - 1) that can belong to an offset holding ``min_votes``
+        (± ``tolerance``): a cheap count per group of 64 offsets (``np.bincount``) keeps only
+        the groups that, with a neighbour, reach ``min_votes``. Every offset that holds
         ``min_votes`` keeps all the pairs of its ±tolerance window (they lie in two adjacent
         groups whose sum is at least its count), so the exact count that follows gives the same
         best offsets and votes for every recording that reaches ``min_votes``; the others (the
         vast majority: one scan meets every indexed song sharing a drum hit) are dropped before
         its sort. Needs ``2 * tolerance + 1 <= 2 ** COARSE_SHIFT``."""
         per_rec = (width >> self.COARSE_SHIFT) + 2
-        cells = (last_rec - first_rec + 1) * per_rec
+        cells = n_recordings * per_rec
         if cells > self.COARSE_MAX_CELLS:
-            return np.ones(len(keys), bool)
-        rec, offset = np.divmod(keys, width)
-        coarse = (rec - first_rec) * per_rec + (offset >> self.COARSE_SHIFT)
+            return np.ones(len(offset), bool)
+        coarse = recording.astype(np.int64) * per_rec + (offset >> self.COARSE_SHIFT)
         counts = np.bincount(coarse, minlength=cells + 1)
         pair = counts[:-1] + counts[1:]  # group k with group k + 1
         reach = pair >= min_votes
