@@ -56,6 +56,13 @@ def main() -> None:
     parser.add_argument(
         "--database", default="bp_bench_recon_speed", help="Scratch database name (+ pid)."
     )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="Keep the database (named --database exactly) and reuse what it holds: recordings "
+        "already loaded are not loaded again, so a 10k index is built once across runs (a size "
+        "below what it holds is skipped). Drop it yourself when done.",
+    )
     args = parser.parse_args()
     if args.quick:
         args.sizes, args.seconds, args.repetitions = "20,80", 30.0, 1
@@ -100,7 +107,7 @@ def main() -> None:
         order = np.lexsort((bins, times))
         return matcher.landmarks_of_peaks(times[order], bins[order], seconds)
 
-    with django_scratch_database(args.database):
+    with django_scratch_database(args.database, reuse=args.reuse):
         from django.db import connection, transaction
 
         from recon import store
@@ -161,13 +168,23 @@ def main() -> None:
                             f"{REFERENCE_LANDMARK_TABLE} USING brin (recording_id)"
                         )
 
-            loaded = 0
-            target_id = None
+            loaded = ReferenceRecording.objects.count()
+            target_id = (
+                ReferenceRecording.objects.filter(external_id="ref-0")
+                .values_list("pk", flat=True)
+                .first()
+            )
+            if loaded:
+                print(f"reusing {args.database}: {loaded:,} recordings already indexed")
             rows = []
             for size in sizes:
+                if size < loaded:
+                    print(f"{size:>6} recordings: skipped (the reused database holds {loaded:,})")
+                    continue
                 t0 = time.perf_counter()
-                if args.bulk:
+                if args.bulk and loaded < size:
                     set_bulk(True)
+                bulk_loading = args.bulk and loaded < size
                 while loaded < size:
                     with transaction.atomic():
                         batch = ReferenceRecording.objects.bulk_create(
@@ -187,7 +204,7 @@ def main() -> None:
                                 replace=False,
                             )
                     loaded += len(batch)
-                if args.bulk:
+                if bulk_loading:
                     set_bulk(False)
                 with connection.cursor() as cursor:
                     cursor.execute(f"VACUUM ANALYZE {REFERENCE_LANDMARK_TABLE}")

@@ -32,6 +32,17 @@ class Calibration:
         value = 100.0 * (1.0 - 0.5 ** ((excess + 4.0) / 3.0))
         return int(np.clip(round(value), 0, 100))
 
+    def min_votes(self, confidence: int) -> int:
+        """The fewest votes that score at least ``confidence`` (0 for a confidence of 0)."""
+        if confidence <= 0:
+            return 0
+        votes = 0
+        while self.confidence(votes) < confidence:
+            if votes > 1_000_000:
+                raise ValueError(f"No vote count reaches confidence {confidence}.")
+            votes += 1
+        return votes
+
     @classmethod
     def fit(cls, null_votes: np.ndarray) -> Calibration:
         """Fit from votes measured on unrelated pairs (zeros included)."""

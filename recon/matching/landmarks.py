@@ -96,6 +96,12 @@ class LandmarkMatcher:
     # its extra peaks shift their target ranks
     query_peaks_per_band_per_second: tuple[float, ...] = (24.0, 8.0, 4.0, 4.0, 24.0)
     query_fan_out: int = 7
+    # Bands (indices into BAND_EDGES' bands) whose peaks anchor the query's triplets; the other
+    # bands' peaks are still targets. Measured on bench/recon_quality.py's corpus (22 beats, their
+    # songs at -6 and 0 dB): anchors in the low-mid, mid and presence bands made 38 % of a
+    # beat's distinct query hashes and 0.1 % of the true votes (a voice masks them in the song),
+    # so each is an index probe of a scan spent for nothing.
+    query_anchor_bands: tuple[int, ...] = (0, 4)
     max_dt: int = 48  # frames (~1.1 s)
     max_df: int = 63  # bins
     # votes within ±tolerance frames of the best offset count together (hop jitter)
@@ -189,11 +195,16 @@ class LandmarkMatcher:
         self, times: np.ndarray, bins: np.ndarray, duration: float, *, query: bool = False
     ) -> Landmarks:
         """The hashes of peaks (``times``, ``bins``: sorted by time, then bin)."""
+        anchors = None
         if query:
             fan_out, gap = self.query_fan_out, self.query_fan_out
+            band = np.searchsorted(BAND_EDGES, bins, side="right") - 1
+            anchors = np.isin(band, self.query_anchor_bands)
         else:
             fan_out, gap = self.fan_out, self.gap
-        hashes, anchor_times = self._triplets(times, bins, fan_out=fan_out, gap=gap)
+        hashes, anchor_times = self._triplets(
+            times, bins, fan_out=fan_out, gap=gap, anchors=anchors
+        )
         return Landmarks(hashes, anchor_times, self.frames_per_second, duration)
 
     def _targets(self, times: np.ndarray, bins: np.ndarray, fan_out: int) -> np.ndarray:
@@ -214,13 +225,22 @@ class LandmarkMatcher:
         return targets
 
     def _triplets(
-        self, times: np.ndarray, bins: np.ndarray, *, fan_out: int, gap: int
+        self,
+        times: np.ndarray,
+        bins: np.ndarray,
+        *,
+        fan_out: int,
+        gap: int,
+        anchors: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Hashes of (anchor, target i, target j) for i < j ≤ i + ``gap`` among the anchor's
-        first ``fan_out`` targets, with the anchor's time."""
+        first ``fan_out`` targets, with the anchor's time; ``anchors`` (a mask over the peaks):
+        only those peaks anchor a triplet (all are targets)."""
         if len(times) < 3:
             return np.empty(0, np.int32), np.empty(0, np.int32)
         targets = self._targets(times, bins, fan_out)
+        if anchors is not None:
+            targets[~anchors] = -1
         times, bins = times.astype(np.int64), bins.astype(np.int64)
         out_h, out_t = [], []
         for i in range(fan_out):
@@ -244,7 +264,7 @@ class LandmarkMatcher:
     # --- scoring --------------------------------------------------------------------------
 
     def score(self, query: Landmarks, hits: Hits, *, minimum: int = 0) -> list[Candidate]:
-        votes = self.votes(query, hits)
+        votes = self.votes(query, hits, min_votes=self.calibration.min_votes(minimum))
         out = []
         for rec, (count, offset) in votes.items():
             confidence = self.calibration.confidence(count)
@@ -255,8 +275,11 @@ class LandmarkMatcher:
         out.sort(key=lambda c: (-c.confidence, -c.votes, c.recording_id))
         return out
 
-    def votes(self, query: Landmarks, hits: Hits) -> dict[int, tuple[int, int]]:
-        """recording id → (votes at its best offset, that offset in frames)."""
+    def votes(
+        self, query: Landmarks, hits: Hits, *, min_votes: int = 0
+    ) -> dict[int, tuple[int, int]]:
+        """recording id → (votes at its best offset, that offset in frames), for the recordings
+        whose best offset holds at least ``min_votes`` (0: every recording with a hit)."""
         if not len(query) or not len(hits.hashes):
             return {}
         # A repetitive beat repeats its hashes; cap the occurrences used per hash so a loop
@@ -274,8 +297,15 @@ class LandmarkMatcher:
         if not present.any():
             return {}
         lo, counts = lo[present], counts[present]
-        rec_ids, rec_idx = np.unique(hits.recording_ids[present], return_inverse=True)
         ref_t = hits.times[present]
+        # The hits grouped by recording (one stable sort): ``rec_idx`` numbers the recordings
+        # 0.. in id order, ``rec_ids`` maps a number back to its id.
+        recs = hits.recording_ids[present]
+        by_rec = np.argsort(recs, kind="stable")
+        recs = recs[by_rec]
+        new_rec = np.concatenate(([True], recs[1:] != recs[:-1]))
+        rec_ids, rec_idx = recs[new_rec], np.cumsum(new_rec) - 1
+        lo, counts, ref_t = lo[by_rec], counts[by_rec], ref_t[by_rec]
         # Sparse histogram of (recording, offset): a true copy puts its hits in one offset
         # (±jitter). Triplet hits are few and scattered (a few hundred thousand over 10k songs ×
         # ~15 000 offsets), so the (recording, offset) keys of every (hit, occurrence) pair are
@@ -284,8 +314,6 @@ class LandmarkMatcher:
         tol = self.tolerance
         low = int(ref_t.min()) - int(q_time.max())
         width = int(ref_t.max()) - int(q_time.min()) - low + 1 + 2 * tol  # per recording
-        by_rec = np.argsort(rec_idx, kind="stable")
-        rec_idx, lo, counts, ref_t = rec_idx[by_rec], lo[by_rec], counts[by_rec], ref_t[by_rec]
         pairs_before = np.concatenate(([0], np.cumsum(counts)))
         out: dict[int, tuple[int, int]] = {}
         a = 0
@@ -298,10 +326,18 @@ class LandmarkMatcher:
             row = np.repeat(np.arange(b - a), c)
             within = np.arange(int(c.sum())) - np.repeat(np.cumsum(c) - c, c)
             diffs = ref_t[a:b][row].astype(np.int64) - q_time[lo[a:b][row] + within]
-            keys, hist = np.unique(
-                rec_idx[a:b][row].astype(np.int64) * width + (diffs - low + tol),
-                return_counts=True,
-            )
+            rec_of_pair = rec_idx[a:b][row] - rec_idx[a]
+            offset_of_pair = diffs - low + tol
+            if min_votes > 1:
+                reach = self._may_reach(
+                    rec_of_pair, offset_of_pair, min_votes, rec_idx[b - 1] - rec_idx[a] + 1, width
+                )
+                rec_of_pair, offset_of_pair = rec_of_pair[reach], offset_of_pair[reach]
+                if not len(rec_of_pair):
+                    a = b
+                    continue
+            keys = (rec_of_pair + rec_idx[a]).astype(np.int64) * width + offset_of_pair
+            keys, hist = np.unique(keys, return_counts=True)
             # Add the counts within ±tolerance (the keys' neighbours, if present); only offsets
             # that hold hits are candidates. The 2·tol margin keeps neighbours in one recording.
             smoothed = hist.copy()
@@ -323,6 +359,42 @@ class LandmarkMatcher:
             for g, value, offset in zip(
                 group.tolist(), best_value.tolist(), offsets.tolist(), strict=True
             ):
-                out[int(rec_ids[rec_of[starts[g]]])] = (int(value), int(offset))
+                if value >= min_votes:
+                    out[int(rec_ids[rec_of[starts[g]]])] = (int(value), int(offset))
             a = b
         return out
+
+    # ``_may_reach``: offsets are grouped by 2**COARSE_SHIFT frames (64: 1.5 s); a block of
+    # recordings holding more groups than COARSE_MAX_CELLS is voted without the pre-filter
+    COARSE_SHIFT = 6
+    COARSE_MAX_CELLS = 1 << 25
+
+    def _may_reach(
+        self,
+        recording: np.ndarray,
+        offset: np.ndarray,
+        min_votes: int,
+        n_recordings: int,
+        width: int,
+    ) -> np.ndarray:
+        """Mask of the (hit, occurrence) pairs (``recording`` numbered 0..``n_recordings`` - 1,
+        ``offset`` in 0..``width`` - 1) that can belong to an offset holding ``min_votes``
+        (± ``tolerance``): a cheap count per group of 64 offsets (``np.bincount``) keeps only
+        the groups that, with a neighbour, reach ``min_votes``. Every offset that holds
+        ``min_votes`` keeps all the pairs of its ±tolerance window (they lie in two adjacent
+        groups whose sum is at least its count), so the exact count that follows gives the same
+        best offsets and votes for every recording that reaches ``min_votes``; the others (the
+        vast majority: one scan meets every indexed song sharing a drum hit) are dropped before
+        its sort. Needs ``2 * tolerance + 1 <= 2 ** COARSE_SHIFT``."""
+        per_rec = (width >> self.COARSE_SHIFT) + 2
+        cells = n_recordings * per_rec
+        if cells > self.COARSE_MAX_CELLS:
+            return np.ones(len(offset), bool)
+        coarse = recording.astype(np.int64) * per_rec + (offset >> self.COARSE_SHIFT)
+        counts = np.bincount(coarse, minlength=cells + 1)
+        pair = counts[:-1] + counts[1:]  # group k with group k + 1
+        reach = pair >= min_votes
+        keep = counts >= min_votes
+        keep[:-1] |= reach
+        keep[1:] |= reach
+        return keep[coarse]

@@ -82,14 +82,38 @@ def test_the_query_side_is_denser_and_holds_the_reference_sides_triplets(beats, 
     reference = matcher.landmarks(mono, SR)
     query = matcher.landmarks(mono, SR, query=True)
     assert len(query) > 2 * len(reference)
-    # the query keeps most (time, hash) of the reference, so a clean copy votes fully
-    ref_pairs = set(zip(reference.times.tolist(), reference.hashes.tolist(), strict=True))
+    # the query keeps most (time, hash) of the reference triplets anchored in the bands it
+    # anchors (sub/bass and air), so a clean copy votes fully there
+    times, bins = matcher.peaks(matcher.resample(mono, SR))
+    band = np.searchsorted(BAND_EDGES, bins, side="right") - 1
+    outer = np.isin(band, matcher.query_anchor_bands)
+    ref_h, ref_t = matcher._triplets(
+        times, bins, fan_out=matcher.fan_out, gap=matcher.gap, anchors=outer
+    )
+    ref_pairs = set(zip(ref_t.tolist(), ref_h.tolist(), strict=True))
+    assert len(ref_pairs) > 0.8 * len(reference)
     query_pairs = set(zip(query.times.tolist(), query.hashes.tolist(), strict=True))
     assert len(ref_pairs & query_pairs) >= 0.8 * len(ref_pairs)
     # and most reference peaks sit in the sub/bass and air bands, where a voice masks least
-    times, bins = matcher.peaks(matcher.resample(mono, SR))
-    outer = (bins < BAND_EDGES[1]) | (bins >= BAND_EDGES[4])
     assert outer.mean() > 0.8
+
+
+def test_the_query_anchors_only_in_the_sub_bass_and_air_bands(beats, matcher):
+    # a beat's query with every band anchoring vs the shipped query (bass and air anchors):
+    # the shipped one is the first's triplets anchored there, a third fewer index probes
+    mono = matcher.resample(beats[3].mean(axis=1), SR)
+    all_bands = LandmarkMatcher(query_anchor_bands=tuple(range(len(BAND_EDGES) - 1)))
+    full = all_bands.landmarks(mono, matcher.sample_rate, query=True)
+    query = matcher.landmarks(mono, matcher.sample_rate, query=True)
+    full_pairs = set(zip(full.times.tolist(), full.hashes.tolist(), strict=True))
+    query_pairs = set(zip(query.times.tolist(), query.hashes.tolist(), strict=True))
+    assert query_pairs < full_pairs
+    assert len(np.unique(query.hashes)) < 0.8 * len(np.unique(full.hashes))
+    # every dropped triplet is anchored on a peak of the low-mid, mid or presence band
+    times, bins = matcher.peaks(mono, per_second=matcher.query_peaks_per_band_per_second)
+    band = np.searchsorted(BAND_EDGES, bins, side="right") - 1
+    mid_anchor_times = set(times[np.isin(band, (1, 2, 3))].tolist())
+    assert {t for t, _ in full_pairs - query_pairs} <= mid_anchor_times
 
 
 def test_triplet_hashes_move_with_the_audio_and_spread_over_the_int32_range(beats, matcher):
@@ -193,3 +217,46 @@ def test_calibration_maps_the_null_tail_below_80_and_grows_with_votes():
     scores = [calibration.confidence(v) for v in range(0, 200, 5)]
     assert scores == sorted(scores)
     assert scores[-1] == 100
+
+
+@pytest.mark.parametrize(
+    ("block_pairs", "max_cells"), [(1 << 22, 1 << 25), (50, 1 << 25), (1 << 22, 8)]
+)
+def test_the_vote_with_a_minimum_keeps_exactly_the_recordings_that_reach_it(block_pairs, max_cells):
+    # given hits of 300 recordings over a wide range of offsets (most groups of 16 offsets
+    # below the minimum), some holding a planted copy at one offset, the others noise
+    rng = np.random.default_rng(11)
+    q_hash = rng.integers(0, 3_000, 4_000).astype(np.int32)
+    q_time = np.sort(rng.integers(0, 3_000, 4_000)).astype(np.int32)
+    query = Landmarks(q_hash, q_time, 43.07, 70.0)
+    n = 30_000
+    hashes = rng.integers(0, 3_200, n).astype(np.int32)
+    recs = rng.integers(1, 301, n).astype(np.int64)
+    times = rng.integers(0, 6_000, n).astype(np.int32)
+    for rec, copies in ((7, 40), (8, 25), (9, 18), (10, 12)):  # copies at offset 500 (± 1)
+        pick = rng.integers(0, len(q_hash), copies)
+        hashes = np.concatenate([hashes, q_hash[pick]])
+        recs = np.concatenate([recs, np.full(copies, rec)])
+        times = np.concatenate([times, q_time[pick] + 500 + rng.integers(-1, 2, copies)])
+    hits = Hits(hashes, recs, times.astype(np.int32))
+    matcher = LandmarkMatcher(vote_block_pairs=block_pairs)
+    matcher.COARSE_MAX_CELLS = max_cells
+    full = _brute_force_votes(matcher, query, hits)
+    for min_votes in (2, 8, 15, 24):
+        # when voted with a minimum
+        got = matcher.votes(query, hits, min_votes=min_votes)
+        # then it is exactly the full count restricted to the recordings that reach it
+        assert got == {rec: v for rec, v in full.items() if v[0] >= min_votes}
+    assert {7, 8, 9} <= set(matcher.votes(query, hits, min_votes=15))
+    # and scoring at a confidence keeps the same candidates as scoring everything
+    everything = matcher.score(query, hits)
+    assert matcher.score(query, hits, minimum=80) == [c for c in everything if c.confidence >= 80]
+
+
+def test_min_votes_is_the_fewest_votes_reaching_a_confidence():
+    calibration = Calibration(null_p999=7.0, null_tail=2.0)
+    for confidence in (1, 60, 80, 90, 99):
+        v = calibration.min_votes(confidence)
+        assert calibration.confidence(v) >= confidence > calibration.confidence(v - 1)
+    assert calibration.min_votes(0) == 0
+    assert (calibration.min_votes(80), calibration.min_votes(90)) == (13, 19)
