@@ -259,6 +259,55 @@ def test_on_a_kept_connection_the_statement_is_prepared_once_and_answers_the_sam
     assert denied[0] == 403
 
 
+def test_a_removed_manager_loses_access_on_the_next_request(
+    rollups,  # noqa: F811
+    producer,
+    producer_client,
+    kept_connection,
+):
+    # Given a manager reading the track through the prepared statement, several times (past
+    # the point where PostgreSQL may switch it to a generic plan)
+    track = rollups["first"]
+    url = f"/api/v1/tracks/{track.pk}/producer-analytics?period=1-year"
+    artist = track.artists.get()
+    for _ in range(7):
+        cache.clear()
+        assert producer_client.get(url).status_code == 200
+    assert len([s for s in _prepared_statements(kept_connection) if "FILTER" in s]) == 1
+
+    # When they stop managing the credited artist, the very next request is refused
+    artist.managers.remove(producer)
+    cache.clear()
+    lean, drf = _both(producer_client, track.pk)
+    assert lean[0] == 403
+    assert lean == drf
+
+    # And given the link back, the next request reads again
+    artist.managers.add(producer)
+    cache.clear()
+    assert producer_client.get(url).status_code == 200
+
+
+def test_a_password_change_refuses_the_next_request_on_a_kept_connection(
+    rollups,  # noqa: F811
+    api_client,
+    kept_connection,
+):
+    # Given a manager's token read many times through the prepared statement
+    manager = rollups["other_manager"]
+    header = {"HTTP_AUTHORIZATION": f"Bearer {_token_of(manager)}"}
+    url = f"/api/v1/tracks/{rollups['featured'].pk}/producer-analytics?period=1-year"
+    for _ in range(7):
+        cache.clear()
+        assert api_client.get(url, **header).status_code == 200
+
+    # When the password changes, the next request is refused at once
+    manager.set_password("another-new-password-789")
+    manager.save()
+    cache.clear()
+    assert api_client.get(url, **header).status_code == 401
+
+
 def test_a_cached_token_is_refused_once_its_password_changed(rollups, api_client):  # noqa: F811
     # Given a manager's token the lean path has validated (and kept)
     manager = rollups["other_manager"]
