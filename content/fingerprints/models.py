@@ -1,14 +1,15 @@
 """Chromaprint fingerprints of tracks and the inverted index used for duplicate detection.
 
-PostgreSQL is the supported database: ``items`` and ``terms`` are ``integer[]`` columns and
-``terms`` carries a GIN index with intarray's ``gin__int_ops`` (the AcoustID design). On SQLite
-(the ``make run`` default) the same fields are stored as JSON text and the duplicate search falls
-back to a scan (see ``content/fingerprints/selectors.py``).
+PostgreSQL is the supported database: ``items`` and ``terms`` are ``integer[]`` columns, and
+each completed fingerprint's terms are posted to ``FingerprintTerm`` (one row per term and
+fingerprint, kept by a trigger): the duplicate search counts a query's shared terms per
+fingerprint from that index alone. On SQLite (the ``make run`` default) the same fields are
+stored as JSON text and the duplicate search falls back to a scan (see
+``content/fingerprints/selectors.py``).
 """
 
 from __future__ import annotations
 
-from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Q
 
@@ -58,9 +59,6 @@ class Fingerprint(TimeStampedModel):
 
     class Meta:
         indexes = [
-            # OpClass("terms", ...) renders as an expression index (("terms" gin__int_ops)),
-            # which PostgreSQL rejects; ``opclasses`` renders the plain column form.
-            GinIndex(fields=["terms"], opclasses=["gin__int_ops"], name="fingerprint_terms_gin"),
             models.Index(
                 fields=["started_at"],
                 name="fingerprint_processing",
@@ -76,3 +74,21 @@ class Fingerprint(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"Fingerprint of track {self.track_id} ({self.status})"
+
+
+class FingerprintTerm(models.Model):
+    """A posting of the duplicate search's inverted index: ``term`` is one of the index terms
+    of the fingerprint ``fingerprint_id``. On PostgreSQL a trigger on ``content_fingerprint``
+    writes and deletes these rows with the fingerprint's ``terms`` (migration 0023), so every
+    writer (services, bulk loads, the admin) keeps them in step; the ORM only reads them.
+
+    The search (``fingerprint_candidates``) reads the primary key alone: each query term is one
+    descent of the B-tree, and the fingerprints sharing terms are counted from the postings it
+    returns, without reading any fingerprint's terms."""
+
+    pk = models.CompositePrimaryKey("term", "fingerprint_id")
+    term = models.IntegerField()
+    fingerprint_id = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"term {self.term} of fingerprint {self.fingerprint_id}"

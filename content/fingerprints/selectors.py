@@ -2,8 +2,8 @@
 
 The duplicate search is two steps (see ``content/audio/fpmatch.py``): the inverted index gives a
 few candidates sharing the most terms with the query, then each candidate is scored exactly at
-its best alignment. On PostgreSQL the index is intarray's GIN (``terms && query``); elsewhere the
-candidates come from a scan (development only).
+its best alignment. On PostgreSQL the index is a postings table (``FingerprintTerm``: one row
+per term and fingerprint); elsewhere the candidates come from a scan (development only).
 """
 
 from __future__ import annotations
@@ -63,11 +63,11 @@ def tracks_with_same_audio(
     return [Duplicate(pk, EXACT_SIMILARITY, at, 0.0) for pk, at in rows]
 
 
-# ``fingerprint_candidates`` (migration 0021): the GIN index ranks rows by shared terms, the
-# best are joined back for their fingerprints. It carries its own planner settings (intarray's
-# estimate of ``terms && query`` would otherwise send the planner to a sequential scan), so the
-# lookup is one statement. Rows that are not completed have no terms (services clear them); its
-# status filter is a safety net.
+# ``fingerprint_candidates`` (migrations 0022, 0023): the postings' primary key counts the terms
+# each fingerprint shares with the query (one B-tree descent per term, no fingerprint read), the
+# best are fetched by primary key for their fingerprints. It carries its own planner settings,
+# so the lookup is one statement. Rows that are not completed have no terms (services clear
+# them, the trigger drops their postings); its status filter is a safety net.
 _CANDIDATES_SQL = "SELECT * FROM fingerprint_candidates(%s::int4[], %s::int8[], %s, %s)"
 
 

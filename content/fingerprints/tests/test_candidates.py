@@ -1,6 +1,7 @@
 """The candidate lookup of the duplicate search (``selectors._candidates``): on PostgreSQL the
-``fingerprint_candidates`` function over the GIN index, elsewhere ``fpmatch.rank_candidates``;
-both keep the rows sharing at least two terms with the query, most shared first."""
+``fingerprint_candidates`` function over the postings (``FingerprintTerm``, kept by a trigger),
+elsewhere ``fpmatch.rank_candidates``; both keep the rows sharing at least two terms with the
+query, most shared first."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from content.fingerprints import selectors
-from content.fingerprints.models import Fingerprint
+from content.fingerprints.models import Fingerprint, FingerprintTerm
 from content.tests.factories import TrackFactory
 
 pytestmark = pytest.mark.django_db
@@ -52,7 +53,7 @@ def test_excluded_tracks_and_unfinished_rows_are_not_candidates():
 
 
 def test_on_postgresql_the_lookup_is_one_statement_that_leaves_the_session_settings_alone():
-    # the function sets its planner options for its own run only (the GIN index, see 0021)
+    # the function sets its planner options for its own run only (see migration 0022)
     stored([2, 3])
     with connection.cursor() as cursor:
         cursor.execute("SELECT current_setting('enable_seqscan')")
@@ -92,3 +93,57 @@ def test_int4_array_refuses_what_it_cannot_read():
 
     with pytest.raises(ValueError, match="one-dimensional"):
         selectors.int4_array(two_dimensional)
+
+
+def postings() -> set[tuple[int, int]]:
+    return set(FingerprintTerm.objects.values_list("term", "fingerprint_id"))
+
+
+def test_the_postings_follow_every_write_of_the_terms():
+    track = TrackFactory()
+    fingerprint = Fingerprint.objects.create(
+        track=track, status="completed", items=[1], hash="h" * 64, terms=[5, 3, 5, 9]
+    )
+    assert postings() == {(3, fingerprint.pk), (5, fingerprint.pk), (9, fingerprint.pk)}
+
+    fingerprint.terms = [9, 12]
+    fingerprint.save()
+    assert postings() == {(9, fingerprint.pk), (12, fingerprint.pk)}
+
+    Fingerprint.objects.filter(pk=fingerprint.pk).update(status="failed", terms=[])
+    assert postings() == set()
+
+    Fingerprint.objects.filter(pk=fingerprint.pk).update(status="completed", terms=[4])
+    other = Fingerprint.objects.create(
+        track=TrackFactory(), status="completed", items=[1], hash="h" * 64, terms=[4, 7]
+    )
+    Fingerprint.objects.filter(pk=other.pk).update(error="unrelated column")
+    assert postings() == {(4, fingerprint.pk), (4, other.pk), (7, other.pk)}
+
+    track.delete()  # the fingerprint goes with its track
+    assert postings() == {(4, other.pk), (7, other.pk)}
+
+
+def fingerprint_rows_read() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0) "
+            "FROM pg_stat_xact_user_tables WHERE relname = 'content_fingerprint'"
+        )
+        return cursor.fetchone()[0]
+
+
+def test_only_the_candidates_fingerprints_are_read():
+    """The count of shared terms comes from the postings: fingerprints sharing a single term by
+    chance (below the two a candidate needs) are never read, however many there are (the GIN
+    design read and intersected the terms of each)."""
+    for n in range(40):
+        stored([2, 1000 + n])  # one chance term each
+    best, pair = stored([2, 3, 5]), stored([7, 8])
+
+    before = fingerprint_rows_read()
+    rows = selectors._candidates(QUERY, exclude=[], limit=10)
+    read = fingerprint_rows_read() - before
+
+    assert [row[0] for row in rows] == [best, pair]
+    assert read == 2
