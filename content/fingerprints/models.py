@@ -79,7 +79,7 @@ class Fingerprint(TimeStampedModel):
 class FingerprintTerm(models.Model):
     """A posting of the duplicate search's inverted index: ``term`` is one of the index terms
     of the fingerprint ``fingerprint_id``. On PostgreSQL a trigger on ``content_fingerprint``
-    writes and deletes these rows with the fingerprint's ``terms`` (migration 0023), so every
+    writes and deletes these rows with the fingerprint's ``terms`` (migration 0024), so every
     writer (services, bulk loads, the admin) keeps them in step; the ORM only reads them.
 
     The search (``fingerprint_candidates``) reads the primary key alone: each query term is one

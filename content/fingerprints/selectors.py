@@ -63,7 +63,7 @@ def tracks_with_same_audio(
     return [Duplicate(pk, EXACT_SIMILARITY, at, 0.0) for pk, at in rows]
 
 
-# ``fingerprint_candidates`` (migrations 0022, 0023): the postings' primary key counts the terms
+# ``fingerprint_candidates`` (migrations 0022, 0024): the postings' primary key counts the terms
 # each fingerprint shares with the query (one B-tree descent per term, no fingerprint read), the
 # best are fetched by primary key for their fingerprints. It carries its own planner settings,
 # so the lookup is one statement. Rows that are not completed have no terms (services clear

@@ -114,7 +114,7 @@ $$;
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("content", "0022_dupes_candidates_function"),
+        ("content", "0023_lists_filter_branches"),
     ]
 
     operations = [
