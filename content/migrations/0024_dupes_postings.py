@@ -15,7 +15,7 @@ fingerprints are posted here. ``fingerprint_candidates`` keeps its signature and
 
 from django.db import migrations, models
 
-from content.migrations._postgres import RunSQLOnPostgres
+from content.migrations._postgres import RemoveIndexOnPostgres, RunSQLOnPostgres
 
 SYNC = """
 CREATE FUNCTION fingerprint_terms_sync() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -138,7 +138,7 @@ class Migration(migrations.Migration):
         ),
         RunSQLOnPostgres(SYNC, UNSYNC),
         RunSQLOnPostgres(CANDIDATES, GIN_CANDIDATES),
-        migrations.RemoveIndex(
+        RemoveIndexOnPostgres(  # 0005 created it on PostgreSQL only
             model_name="fingerprint",
             name="fingerprint_terms_gin",
         ),
