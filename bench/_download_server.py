@@ -1,7 +1,8 @@
-"""WSGI entry for bench/downloads.py: the project's URLs plus a floor view that serves a stored
-file with Django's FileResponse and no checks at all, and a second reference that pays only the
-shared request path (the API's middleware, DRF, Bearer JWT authentication, throttles) and then
-serves the same FileResponse: what any authenticated API view costs before its own work."""
+"""WSGI entry for bench/downloads.py, served by the project's WSGI handler (as beatpass.wsgi):
+the project's URLs plus a floor view that serves a stored file with Django's FileResponse and no
+checks at all, and a second reference that pays only the shared request path (the API's
+middleware, DRF, Bearer JWT authentication, throttles) and then serves the same FileResponse:
+what any authenticated API view costs before its own work."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ import os
 
 import django
 from django.conf import settings
-from django.core.handlers.wsgi import WSGIHandler
 
 # Persistent connections, as in production (the test settings close them per request).
 settings.DATABASES["default"]["CONN_MAX_AGE"] = 600
@@ -58,4 +58,6 @@ if os.environ.get("BENCH_DOWNLOAD_ROUTE_FIRST"):
     # URLconf including ``content.media.download_urls`` first): ``--route-first``.
     urlpatterns.insert(2, path("api/v1/", include("content.media.download_urls")))
 settings.ROOT_URLCONF = __name__
+from beatpass.api.handler import WSGIHandler  # noqa: E402 - what beatpass.wsgi serves
+
 application = WSGIHandler()
