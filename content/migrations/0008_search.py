@@ -14,16 +14,7 @@ from django.contrib.postgres.operations import CreateExtension
 from django.db import migrations, models
 
 from content.migrations._search_sql import SEARCH_SQL, SEARCH_SQL_REVERSE
-
-
-class RunSQLOnPostgres(migrations.RunSQL):
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
+from content.migrations._postgres import RunSQLOnPostgres
 
 
 class Migration(migrations.Migration):

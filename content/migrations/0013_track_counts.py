@@ -3,18 +3,7 @@
 from django.db import migrations, models
 
 from content.migrations._track_counts_sql import FORWARD, REVERSE
-
-
-class RunSQLOnPostgres(migrations.RunSQL):
-    """Counts are kept on PostgreSQL only; elsewhere (SQLite dev runs) lists count rows."""
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
+from content.migrations._postgres import RunSQLOnPostgres
 
 
 class Migration(migrations.Migration):

@@ -6,18 +6,7 @@ key indexes (their capped counts read the index alone)."""
 from django.db import migrations, models
 
 from content.migrations._page_keys_sql import FORWARD, REVERSE
-
-
-class RunSQLOnPostgres(migrations.RunSQL):
-    """Page keys are read on PostgreSQL only; elsewhere (SQLite dev runs) lists use the ORM."""
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
+from content.migrations._postgres import RunSQLOnPostgres
 
 
 class Migration(migrations.Migration):

@@ -12,6 +12,8 @@ from text. Read by ``content.fingerprints.selectors``; SQLite (dev) scans in Pyt
 
 from django.db import migrations
 
+from content.migrations._postgres import RunSQLOnPostgres
+
 FORWARD = """
 CREATE FUNCTION fingerprint_candidates(
     query int4[], excluded int8[], min_hits int, max_rows int
@@ -40,18 +42,6 @@ $$;
 """
 
 REVERSE = "DROP FUNCTION fingerprint_candidates(int4[], int8[], int, int);"
-
-
-class RunSQLOnPostgres(migrations.RunSQL):
-    """The GIN index and this function exist on PostgreSQL only."""
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
 
 
 class Migration(migrations.Migration):

@@ -8,6 +8,8 @@ link rows' copies of a new track's columns filled by one set-based statement per
 
 from django.db import migrations, models
 
+from content.migrations._postgres import RunSQLOnPostgres
+
 VERSION_FORWARD = """
 INSERT INTO content_tracklistversion (scope, version) VALUES ('all', 0);
 -- Versions come from a sequence, which a rollback never rewinds: a number is never seen
@@ -103,18 +105,6 @@ DROP FUNCTION beatpass_tracklist_version_rows();
 DROP SEQUENCE content_tracklistversion_seq;
 DELETE FROM content_tracklistversion;
 """
-
-
-class RunSQLOnPostgres(migrations.RunSQL):
-    """Deep pages seek from checkpoints on PostgreSQL only (SQLite dev runs use the ORM)."""
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
 
 
 class Migration(migrations.Migration):
