@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import statistics
 import sys
 import time
@@ -188,3 +189,15 @@ def result_line(bench: str, ratio: float, *, target: float) -> str:
 if __name__ == "__main__":
     # `make bench` runs every bench/*.py; this one only holds helpers.
     print("bench/_common.py: helpers only, nothing to measure.")
+
+
+def redis_cache_url() -> str | None:
+    """The Redis the throttle counters live in (``REDIS_URL``, else the local default) as a
+    Django ``CACHE_URL``, or None when nothing answers there."""
+    redis_url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
+    parts = urlsplit(redis_url)
+    with socket.socket() as sock:
+        sock.settimeout(1)
+        if sock.connect_ex((parts.hostname or "127.0.0.1", parts.port or 6379)) != 0:
+            return None
+    return "rediscache://" + redis_url.split("://", 1)[1]

@@ -37,7 +37,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -879,20 +878,6 @@ def _wait_until_serving(port: int, timeout: float = 180) -> None:
     raise RuntimeError(f"the server on {port} did not serve a play within {timeout} s: {last}")
 
 
-def _redis_cache_url() -> str | None:
-    """The Redis the throttle counters live in (``REDIS_URL``, else the local default) as a
-    Django ``CACHE_URL``, or None when nothing answers there."""
-    from urllib.parse import urlsplit
-
-    redis_url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
-    parts = urlsplit(redis_url)
-    with socket.socket() as sock:
-        sock.settimeout(1)
-        if sock.connect_ex((parts.hostname or "127.0.0.1", parts.port or 6379)) != 0:
-            return None
-    return "rediscache://" + redis_url.split("://", 1)[1]
-
-
 def _serve(app: str, port: int, env: dict, args, cwd: Path) -> subprocess.Popen:
     """gunicorn with the bench's worker configuration, in its own session (for its CPU time)."""
     return subprocess.Popen(  # noqa: S603 - our own server, loopback only
@@ -958,7 +943,7 @@ def load_phase(url: str, args) -> dict:
     from content.analytics.models import PlayEvent
     from content.analytics.services.fold import fold_plays
 
-    cache_url = _redis_cache_url()
+    cache_url = _common.redis_cache_url()
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "beatpass.settings.production",

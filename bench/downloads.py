@@ -104,20 +104,6 @@ def seed(seconds: float) -> dict:
     }
 
 
-def _redis_cache_url() -> str | None:
-    """The Redis the throttle counters live in (``REDIS_URL``, else the local default) as a
-    Django ``CACHE_URL``, or None when nothing answers there."""
-    from urllib.parse import urlsplit
-
-    redis_url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
-    parts = urlsplit(redis_url)
-    with socket.socket() as sock:
-        sock.settimeout(1)
-        if sock.connect_ex((parts.hostname or "127.0.0.1", parts.port or 6379)) != 0:
-            return None
-    return "rediscache://" + redis_url.split("://", 1)[1]
-
-
 def first_byte(port: int, path: str, headers: dict) -> tuple[float, float]:
     """(time to the first byte of the body, time to the last byte), in seconds."""
     start = time.perf_counter()
@@ -218,7 +204,7 @@ def main() -> None:
             "DATABASE_URL": url,
             "DJANGO_SETTINGS_MODULE": "beatpass.settings.test",
         }
-        cache_url = None if args.cache == "locmem" else _redis_cache_url()
+        cache_url = None if args.cache == "locmem" else _common.redis_cache_url()
         if args.cache == "redis" and cache_url is None:
             raise SystemExit("--cache redis: nothing answers at $REDIS_URL")
         if cache_url:

@@ -13,6 +13,8 @@ them when they change or the row is deleted (Django's flush truncates both table
 fingerprints are posted here. ``fingerprint_candidates`` keeps its signature and answer.
 """
 
+from importlib import import_module
+
 from django.db import migrations, models
 
 from content.migrations._postgres import RemoveIndexOnPostgres, RunSQLOnPostgres
@@ -83,33 +85,10 @@ AS $$
 $$;
 """
 
-# Migration 0022's body, for going back.
-GIN_CANDIDATES = """
-CREATE OR REPLACE FUNCTION fingerprint_candidates(
-    query int4[], excluded int8[], min_hits int, max_rows int
-) RETURNS TABLE (
-    track_id int8, items bytea, tuned_items bytea, fingerprinted_at timestamptz
-)
-LANGUAGE sql STABLE
-SET enable_seqscan = off
-SET max_parallel_workers_per_gather = 0
-AS $$
-    SELECT f.track_id, array_send(f.items), array_send(f.tuned_items), f.fingerprinted_at
-    FROM (
-        SELECT id, icount(terms & query) AS hits
-        FROM content_fingerprint
-        WHERE terms && query
-        ORDER BY hits DESC, id
-        LIMIT max_rows + cardinality(excluded)
-    ) AS candidate
-    JOIN content_fingerprint f ON f.id = candidate.id
-    WHERE candidate.hits >= min_hits
-      AND f.status = 'completed'
-      AND NOT (f.track_id = ANY (excluded))
-    ORDER BY candidate.hits DESC, f.id
-    LIMIT max_rows
-$$;
-"""
+# Migration 0022's function, for going back.
+GIN_CANDIDATES = import_module(
+    "content.migrations.0022_dupes_candidates_function"
+).FORWARD.replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1)
 
 
 class Migration(migrations.Migration):
