@@ -66,7 +66,9 @@ def derivatives(master: Image.Image) -> dict[str, bytes]:
         else:
             image = source.resize((size, size), DOWNSCALE)
         if not pending:  # the first, largest size: its WebP goes to the pool
-            pending[f"{size}.webp"] = pool.submit(encode, image, "webp")
+            # On its own Image object: Pillow's save() keeps its options on the object
+            # (``encoderinfo``), so two threads saving one object can swap their qualities.
+            pending[f"{size}.webp"] = pool.submit(encode, image.copy(), "webp")
         for fmt, extension in FORMATS.items():
             name = f"{size}.{extension}"
             if name not in pending:

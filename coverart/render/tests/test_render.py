@@ -248,6 +248,29 @@ def test_derivatives_made_on_two_threads_are_the_single_thread_resizes(side):
     assert derivatives(master) == files
 
 
+def test_no_image_object_is_saved_on_two_threads(monkeypatch):
+    # Pillow's save() writes its options onto the Image object (encoderinfo): a JPEG saved
+    # while another thread saves the same object as WebP can be written at the WebP's quality.
+    import threading
+
+    from coverart.render import output
+
+    saved_by: dict[int, set[str]] = {}
+    keep = []  # the objects stay alive, so their ids are not reused
+    real = output.encode
+
+    def recording(image, fmt):
+        keep.append(image)
+        saved_by.setdefault(id(image), set()).add(threading.current_thread().name)
+        return real(image, fmt)
+
+    monkeypatch.setattr(output, "encode", recording)
+    derivatives(Image.new("RGB", (1000, 1000), (40, 80, 120)))
+
+    assert any(name.startswith("coverart-encode") for names in saved_by.values() for name in names)
+    assert all(len(names) == 1 for names in saved_by.values()), saved_by
+
+
 def _derivative_names_in_child(master, queue):
     queue.put(sorted(derivatives(master)))
 
