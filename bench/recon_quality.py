@@ -38,7 +38,13 @@ from _common import result_line  # noqa: E402
 
 from content import testing  # noqa: E402
 from content.beatgen import render_beat  # noqa: E402
-from recon.matching import Calibration, MemoryIndex, default_matcher  # noqa: E402
+from recon.matching import (  # noqa: E402
+    Calibration,
+    MemoryIndex,
+    common_threshold,
+    default_matcher,
+    without_common,
+)
 from recon.matching.synth import compress, rms, voice  # noqa: E402
 
 SR = 22050
@@ -250,8 +256,10 @@ def main() -> None:
     true_votes: dict[int, list[int]] = {r: [] for r in RATIOS}
     null_votes: list[int] = []
     false80 = false90 = 0
+    # the scans' rule: hashes posted more than the threshold for this many songs are skipped
+    common = index.common_hashes(common_threshold(songs))
     for b, query in enumerate(queries):
-        votes = matcher.votes(query, index.lookup(query.hashes))
+        votes = matcher.votes(query, index.lookup(without_common(query.hashes, common)))
         for song_id, (owner, ratio) in truth.items():
             count = votes.get(song_id, (0, 0))[0]
             confidence = matcher.calibration.confidence(count)
@@ -270,7 +278,10 @@ def main() -> None:
         f"corpus: {args.beats} beats, {songs} songs ({len(unrelated)} unrelated"
         f"{f' of {args.unrelated}: only those cached' if args.cached_only else ''}), {voice_kind}"
     )
-    print(f"built in {built:.0f} s; {index.size:,} song landmarks; {pairs:,} unrelated pairs")
+    print(
+        f"built in {built:.0f} s; {index.size:,} song landmarks; {pairs:,} unrelated pairs; "
+        f"{len(common):,} common hashes skipped (more than {common_threshold(songs)} postings)"
+    )
     for ratio in RATIOS:
         r80, r90 = (n / args.beats for n in found[ratio])
         print(

@@ -159,3 +159,18 @@ class MatchNotice(models.Model):
 
     def __str__(self) -> str:
         return f"notice of match {self.match_id} → user {self.user_id}"
+
+
+class CommonHash(models.Model):
+    """A landmark hash posted more than ``recon.matching.common_threshold`` times in the
+    reference index: scans (and the matching of new recordings) skip it. Rebuilt whole by
+    ``recon.store.refresh_common_hashes`` (daily; ``manage.py recon_common_hashes``)."""
+
+    hash = models.IntegerField(primary_key=True)
+    postings = models.BigIntegerField()
+
+    class Meta:
+        db_table = "recon_common_hash"
+
+    def __str__(self) -> str:
+        return f"hash {self.hash} ({self.postings} postings)"

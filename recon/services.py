@@ -118,7 +118,7 @@ def reference_match_catalog(*, recording: ReferenceRecording, landmarks: Landmar
     """Match a newly ingested recording against every eligible track already scanned (their
     landmarks are stored by the scans; unscanned tracks meet it at their first scan)."""
     matcher = default_matcher()
-    hits = store.lookup(table=TRACK_LANDMARK_TABLE, hashes=landmarks.hashes)
+    hits = store.hits(table=TRACK_LANDMARK_TABLE, hashes=landmarks.hashes)
     # Votes are symmetric: the recording is the query and tracks are the "recordings" here;
     # the offset of the beat inside the recording is the opposite of the one returned.
     candidates = matcher.score(landmarks, hits, minimum=STORE_THRESHOLD)
@@ -271,7 +271,7 @@ def scan_run(*, track_id: int) -> TrackScan:
         entry = track.file
         with local_path(entry) as path:
             landmarks = landmarks_from_path(path, query=True)
-        hits = store.lookup(table=REFERENCE_LANDMARK_TABLE, hashes=landmarks.hashes)
+        hits = store.hits(table=REFERENCE_LANDMARK_TABLE, hashes=landmarks.hashes)
         candidates = default_matcher().score(landmarks, hits, minimum=STORE_THRESHOLD)
         # Index rows of a recording deleted since are ignored (deletes clean up after commit).
         # So are rows of a recording indexed by another matcher (not re-ingested yet).
@@ -327,6 +327,13 @@ def scan_batch_size(*, eligible: int) -> int:
     for failures and new tracks), never below RECON_SCAN_MIN_PER_RUN."""
     per_day = math.ceil(eligible * 1.25 / max(1, settings.RECON_RESCAN_DAYS))
     return max(settings.RECON_SCAN_MIN_PER_RUN, per_day)
+
+
+def refresh_common_hashes() -> int:
+    """Recount the reference index's common hashes (recon.matching.common) for the recordings
+    indexed now; returns how many there are. Daily before the rolling scan (celery-beat
+    ``recon.refresh_common_hashes``), and ``manage.py recon_common_hashes``."""
+    return store.refresh_common_hashes(recordings=selectors.indexed_recordings().count())
 
 
 def scan_due(*, limit: int | None = None, now: datetime | None = None) -> list[TrackScan]:

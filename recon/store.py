@@ -6,11 +6,14 @@ SQLite dev database) and read back as numpy arrays, never as model instances.
 
 from __future__ import annotations
 
-import numpy as np
-from django.db import connection
+import time
 
-from recon.matching import Hits, Landmarks
-from recon.models import REFERENCE_LANDMARK_TABLE, TRACK_LANDMARK_TABLE
+import numpy as np
+from django.conf import settings
+from django.db import connection, transaction
+
+from recon.matching import Hits, Landmarks, common_threshold, without_common
+from recon.models import REFERENCE_LANDMARK_TABLE, TRACK_LANDMARK_TABLE, CommonHash
 
 OWNER_COLUMN = {REFERENCE_LANDMARK_TABLE: "recording_id", TRACK_LANDMARK_TABLE: "track_id"}
 # Must match migration 0004: 16 equal range partitions of the int32 hash (partition i holds
@@ -109,6 +112,66 @@ def lookup(*, table: str, hashes: np.ndarray, exclude_owner: int | None = None) 
     if exclude_owner is not None:
         rows = rows[rows[:, 1] != exclude_owner]
     return Hits(rows[:, 0].astype(np.int32), rows[:, 1], rows[:, 2].astype(np.int32))
+
+
+def hits(*, table: str, hashes: np.ndarray) -> Hits:
+    """What a scan reads: the rows of ``hashes`` in ``table``, the common hashes left out (see
+    recon.matching.common). Both directions skip them (a beat scanned against the reference
+    index, a new recording against the beats' index), so a pair scores the same either way."""
+    return lookup(table=table, hashes=without_common(np.asarray(hashes), common_hashes()))
+
+
+# The common hashes, per process: (loaded at, sorted array). They change once a day; a worker
+# sees a refresh within COMMON_CACHE_SECONDS (the refreshing process at once).
+COMMON_CACHE_SECONDS = 600.0
+_common_cache: tuple[float, np.ndarray] | None = None
+
+
+def common_hashes() -> np.ndarray:
+    global _common_cache
+    now = time.monotonic()
+    if _common_cache is None or now - _common_cache[0] > COMMON_CACHE_SECONDS:
+        values = CommonHash.objects.order_by("hash").values_list("hash", flat=True)
+        _common_cache = (now, np.fromiter(values, dtype=np.int32))
+    return _common_cache[1]
+
+
+def forget_common_hashes() -> None:
+    global _common_cache
+    _common_cache = None
+
+
+def refresh_common_hashes(*, recordings: int) -> int:
+    """Recount the reference index's common hashes (more postings than the threshold for
+    ``recordings`` indexed recordings, settings ``RECON_COMMON_HASH_*``) and replace the stored
+    set in one transaction: scans read the old set until it commits. One GROUP BY per partition
+    over its hash index (index-only, in hash order): ~9 s per partition at 10k recordings."""
+    threshold = common_threshold(
+        recordings,
+        min_postings=settings.RECON_COMMON_HASH_MIN_POSTINGS,
+        share=settings.RECON_COMMON_HASH_SHARE,
+    )
+    table = CommonHash._meta.db_table
+    postgresql = connection.vendor == "postgresql"
+    sources = (
+        [f"{REFERENCE_LANDMARK_TABLE}_p{part:02d}" for part in range(PARTITIONS)]
+        if postgresql
+        else [REFERENCE_LANDMARK_TABLE]
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        if postgresql:  # one refresh at a time; scans keep reading meanwhile
+            cursor.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
+        cursor.execute(f"DELETE FROM {table}")  # noqa: S608
+        for source in sources:
+            cursor.execute(
+                f"INSERT INTO {table} (hash, postings) SELECT hash, count(*) "  # noqa: S608
+                f"FROM {source} GROUP BY hash HAVING count(*) > %s",
+                [threshold],
+            )
+        cursor.execute(f"SELECT count(*) FROM {table}")  # noqa: S608
+        stored = int(cursor.fetchone()[0])
+    forget_common_hashes()
+    return stored
 
 
 def partition_of(hashes: np.ndarray) -> np.ndarray:

@@ -17,3 +17,9 @@ def scan_due() -> int:
 def scan_track(track_id: int) -> str | None:
     scan = services.scan_track(track_id=track_id)
     return None if scan is None else scan.status
+
+
+@shared_task(name="recon.refresh_common_hashes")
+def refresh_common_hashes() -> int:
+    """Daily, before the rolling scan (see setup_periodic_tasks)."""
+    return services.refresh_common_hashes()

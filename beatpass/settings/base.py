@@ -370,6 +370,11 @@ RECON_SCAN_MIN_PER_RUN = env.int("RECON_SCAN_MIN_PER_RUN", default=50)
 RECON_RETRY_HOURS = env.int("RECON_RETRY_HOURS", default=20)
 # A scan left "processing" longer than this (its worker died) is claimed again.
 RECON_SCAN_LEASE_MINUTES = env.int("RECON_SCAN_LEASE_MINUTES", default=60)
+# Common hashes (recon.matching.common): a landmark hash with more postings in the reference
+# index than max(MIN_POSTINGS, SHARE × indexed recordings) is skipped by scans; recounted daily.
+RECON_COMMON_HASH_MIN_POSTINGS = env.int("RECON_COMMON_HASH_MIN_POSTINGS", default=200)
+RECON_COMMON_HASH_SHARE = env.float("RECON_COMMON_HASH_SHARE", default=0.02)
+# (the defaults are recon.matching.common's DEFAULT_MIN_POSTINGS and DEFAULT_SHARE)
 # POST /tracks/{id}/placements/rescan by a manager (staff are not throttled), per user and track.
 THROTTLE_RATES["recon_rescan"] = env("THROTTLE_RATE_RECON_RESCAN", default="2/day")
 # Reference sources: Deezer's public API, YouTube Data API v3 (metadata only), preview size cap.

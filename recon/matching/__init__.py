@@ -7,6 +7,7 @@ implementation. Another algorithm can replace it by providing the same three ope
 
 from recon.matching.base import Candidate, Hits, Landmarks, Matcher
 from recon.matching.calibration import Calibration
+from recon.matching.common import common_threshold, without_common
 from recon.matching.index import MemoryIndex
 from recon.matching.landmarks import LandmarkMatcher
 
@@ -18,6 +19,8 @@ __all__ = [
     "Landmarks",
     "Matcher",
     "MemoryIndex",
+    "common_threshold",
+    "without_common",
 ]
 
 

@@ -46,6 +46,13 @@ class MemoryIndex:
         )
         return Hits(h[idx], r[idx], t[idx])
 
+    def common_hashes(self, threshold: int) -> np.ndarray:
+        """The hashes with more than ``threshold`` postings (sorted): what
+        ``recon.store.refresh_common_hashes`` finds in the database index."""
+        h = self._arrays()[0]
+        distinct, counts = np.unique(h, return_counts=True)
+        return distinct[counts > threshold]
+
     @property
     def size(self) -> int:
         return sum(len(x) for x in self._hashes)

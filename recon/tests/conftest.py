@@ -20,6 +20,16 @@ from recon.models import ReferenceSource
 SR = 22050
 
 
+@pytest.fixture(autouse=True)
+def _fresh_common_hashes():
+    """The common hashes are cached per process: a test's set must not outlive its rollback."""
+    from recon import store
+
+    store.forget_common_hashes()
+    yield
+    store.forget_common_hashes()
+
+
 @pytest.fixture(scope="session")
 def beat_audio() -> np.ndarray:
     return render_beat(seed=7, bpm=140, key="A", scale="minor", seconds=30, sample_rate=SR)

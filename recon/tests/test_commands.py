@@ -104,3 +104,33 @@ def test_ingest_rejects_bad_metadata(folder):
 def test_recon_scan_of_an_ineligible_track_is_an_error(db):
     with pytest.raises(CommandError, match="not eligible"):
         run("recon_scan", "--track", "12345")
+
+
+def test_common_hashes_are_recounted_by_the_command_and_the_task_and_skipped_by_scans(
+    folder, recon_track, settings
+):
+    from django_celery_beat.models import PeriodicTask
+
+    from recon import tasks
+    from recon.models import CommonHash
+
+    run("recon_ingest", str(folder), "--metadata", str(folder / "meta.csv"), "--no-progress")
+    # with the defaults this small index has no common hash, and the scan finds the placement
+    assert run("recon_common_hashes") == "0 common hash(es).\n"
+    run("recon_scan", "--track", str(recon_track.pk))
+    assert Match.objects.count() == 1
+
+    # every hash posted at least once is common now: the daily task counts them all, and a
+    # rescan, which skips them, has nothing left to vote with
+    settings.RECON_COMMON_HASH_MIN_POSTINGS = 0
+    settings.RECON_COMMON_HASH_SHARE = 0.0
+    counted = tasks.refresh_common_hashes()
+    assert counted == CommonHash.objects.count() > 100
+    assert run("recon_common_hashes") == f"{counted} common hash(es).\n"
+    Match.objects.all().delete()
+    out = run("recon_scan", "--track", str(recon_track.pk))
+    assert f"track {recon_track.pk}: no_results (0 match(es))" in out
+
+    call_command("setup_periodic_tasks", stdout=StringIO())
+    job = PeriodicTask.objects.get(task="recon.refresh_common_hashes")
+    assert (job.crontab.hour, job.crontab.minute) == ("1", "45")

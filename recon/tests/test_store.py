@@ -7,7 +7,7 @@ import pytest
 
 from recon import store
 from recon.matching import Landmarks
-from recon.models import REFERENCE_LANDMARK_TABLE, ReferenceRecording
+from recon.models import REFERENCE_LANDMARK_TABLE, CommonHash, ReferenceRecording
 
 pytestmark = pytest.mark.django_db
 
@@ -98,3 +98,71 @@ def test_each_partition_holds_exactly_the_hashes_lookup_sends_it():
 
 def test_lookup_of_absent_hashes_is_empty():
     assert len(store.lookup(table=REFERENCE_LANDMARK_TABLE, hashes=np.array([5, 7])).hashes) == 0
+
+
+def _write(owner_id: int, hashes: list[int]) -> None:
+    store.write_landmarks(
+        table=REFERENCE_LANDMARK_TABLE,
+        owner_id=owner_id,
+        landmarks=Landmarks(
+            np.array(hashes, dtype=np.int32), np.arange(len(hashes), dtype=np.int32), 1.0, 1.0
+        ),
+        replace=False,
+    )
+
+
+def test_common_hashes_are_counted_across_partitions_and_skipped_by_scans(settings):
+    # given a common hash in the lowest partition (5 postings), one in the highest (4, spread
+    # over two recordings), one at the threshold (3 postings) and rare ones
+    settings.RECON_COMMON_HASH_MIN_POSTINGS = 3
+    settings.RECON_COMMON_HASH_SHARE = 0.0
+    low, high, edge = -(2**31), 2**31 - 1, 12345
+    a = ReferenceRecording.objects.create(title="A", source="local", external_id="a")
+    b = ReferenceRecording.objects.create(title="B", source="local", external_id="b")
+    _write(a.pk, [low, low, low, high, high, edge, edge, 1])
+    _write(b.pk, [low, low, high, high, edge, 2])
+    assert store.common_hashes().tolist() == []  # nothing counted yet
+
+    # when they are recounted
+    stored = store.refresh_common_hashes(recordings=2)
+
+    # then exactly the hashes over the threshold are stored, with their postings
+    assert stored == 2
+    assert sorted(CommonHash.objects.values_list("hash", "postings")) == [(low, 5), (high, 4)]
+    # and a scan's read leaves them out while a plain lookup still returns them
+    asked = np.array([low, high, edge, 1, 2], dtype=np.int32)
+    scanned = store.hits(table=REFERENCE_LANDMARK_TABLE, hashes=asked)
+    assert sorted(set(scanned.hashes.tolist())) == [1, 2, edge]
+    assert len(scanned.hashes) == 5
+    assert len(store.lookup(table=REFERENCE_LANDMARK_TABLE, hashes=asked).hashes) == 14
+
+
+def test_the_common_threshold_rises_with_the_number_of_recordings(settings):
+    settings.RECON_COMMON_HASH_MIN_POSTINGS = 2
+    settings.RECON_COMMON_HASH_SHARE = 0.5
+    rec = ReferenceRecording.objects.create(title="A", source="local", external_id="a")
+    _write(rec.pk, [7, 7, 7, 7, 8, 8, 8])
+
+    assert store.refresh_common_hashes(recordings=1) == 2  # threshold 2: 7 and 8
+    assert store.refresh_common_hashes(recordings=6) == 1  # threshold 3: 7 only
+    assert list(CommonHash.objects.values_list("hash", flat=True)) == [7]
+    assert store.refresh_common_hashes(recordings=8) == 0  # threshold 4: none above
+
+
+def test_a_refresh_replaces_the_set_and_this_process_sees_it_at_once(settings):
+    settings.RECON_COMMON_HASH_MIN_POSTINGS = 2
+    settings.RECON_COMMON_HASH_SHARE = 0.0
+    a = ReferenceRecording.objects.create(title="A", source="local", external_id="a")
+    b = ReferenceRecording.objects.create(title="B", source="local", external_id="b")
+    _write(a.pk, [3, 3, 3, 4])
+    store.refresh_common_hashes(recordings=1)
+    assert store.common_hashes().tolist() == [3]
+
+    _write(b.pk, [4, 4])
+    store.refresh_common_hashes(recordings=2)
+    assert store.common_hashes().tolist() == [3, 4]
+
+    store.delete_landmarks(table=REFERENCE_LANDMARK_TABLE, owner_id=a.pk)
+    store.refresh_common_hashes(recordings=1)
+    assert store.common_hashes().tolist() == []
+    assert not CommonHash.objects.exists()

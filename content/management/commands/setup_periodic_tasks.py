@@ -68,6 +68,13 @@ PERIODIC_TASKS: dict[str, tuple[str, dict]] = {
         "coverart.cleanup_previews",
         {"crontab": {"minute": "47"}},
     ),
+    # Daily at 01:45: recount the landmark hashes so common in the reference index that scans
+    # skip them (recon.matching.common), before the rolling scan.
+    # Run once: manage.py recon_common_hashes.
+    "recon: recount common hashes": (
+        "recon.refresh_common_hashes",
+        {"crontab": {"minute": "45", "hour": "1"}},
+    ),
     # Daily at 02:15: Audio Recon's rolling scan: tracks never scanned or last scanned
     # RECON_RESCAN_DAYS ago, oldest first, capped so a full cycle spreads over ~30 days.
     # Run once: manage.py recon_scan --all-due.
