@@ -29,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -192,6 +193,65 @@ def _unrelated_task(args):
     return song_id, ratio, default_matcher().landmarks(mixed, SR)
 
 
+@dataclass
+class Scores:
+    found: dict[int, list[int]]  # voice ratio → [true songs found at ≥ 80, at ≥ 90]
+    true_votes: dict[int, list[int]]  # voice ratio → votes of each true song
+    null: list[tuple[int, int, int]]  # (votes, beat, song id) of every unrelated pair
+    false80: int
+    false90: int
+    common: int  # common hashes skipped
+
+
+def score_corpus(queries: list, index: MemoryIndex, truth: dict[int, tuple[int, int]]) -> Scores:
+    """Every beat (``queries[b]``) against every song of ``truth`` (song id → (the beat it
+    holds or -1, voice ratio)), as the services score: the shipped matcher and calibration,
+    the index's common hashes skipped."""
+    matcher = default_matcher()
+    scores = Scores({r: [0, 0] for r in RATIOS}, {r: [] for r in RATIOS}, [], 0, 0, 0)
+    common = index.common_hashes(common_threshold(len(truth)))
+    scores.common = len(common)
+    for b, query in enumerate(queries):
+        votes = matcher.votes(query, index.lookup(without_common(query.hashes, common)))
+        for song_id, (owner, ratio) in truth.items():
+            count = votes.get(song_id, (0, 0))[0]
+            confidence = matcher.calibration.confidence(count)
+            if owner == b:
+                scores.true_votes[ratio].append(count)
+                scores.found[ratio][0] += confidence >= 80
+                scores.found[ratio][1] += confidence >= 90
+            else:
+                scores.null.append((count, b, song_id))
+                scores.false80 += confidence >= 80
+                scores.false90 += confidence >= 90
+    return scores
+
+
+def report(scores: Scores, beats: int) -> float:
+    """Print recall per voice ratio, false matches and the null votes; returns the result
+    line's ratio: min(recall −6 dB / 0.95, recall 0 dB / 0.90), 0 if false matches at 90 are
+    above 0.1 %."""
+    for ratio in RATIOS:
+        r80, r90 = (n / beats for n in scores.found[ratio])
+        votes = scores.true_votes[ratio]
+        print(
+            f"recall at voice {ratio:+d} dB: {r80:.1%} (≥80), {r90:.1%} (≥90); "
+            f"true votes min {min(votes)}, median {np.median(votes):.0f}"
+        )
+    pairs = len(scores.null)
+    print(
+        f"false matches: {scores.false80 / pairs:.4%} at ≥80, {scores.false90 / pairs:.4%} at "
+        f"≥90 ({scores.false80} and {scores.false90} of {pairs:,} pairs)"
+    )
+    null = np.array([votes for votes, _, _ in scores.null])
+    print(
+        f"null votes: median {np.median(null):.0f}, p99 {np.quantile(null, 0.99):.0f}, "
+        f"p99.9 {np.quantile(null, 0.999):.0f}, max {null.max()}"
+    )
+    ratio = min(scores.found[-6][1] / beats / 0.95, scores.found[0][1] / beats / 0.90)
+    return 0.0 if scores.false90 / pairs > 0.001 else ratio
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true")
@@ -222,7 +282,6 @@ def main() -> None:
         args.beats, args.unrelated = 2, 4
     if args.cache:
         args.cache.mkdir(parents=True, exist_ok=True)
-    matcher = default_matcher()
     voice_kind = _voice_kind()
     t0 = time.perf_counter()
     index = MemoryIndex()
@@ -252,54 +311,20 @@ def main() -> None:
     built = time.perf_counter() - t0
     songs = len(truth)
 
-    found = {r: [0, 0] for r in RATIOS}  # ratio → [≥80, ≥90]
-    true_votes: dict[int, list[int]] = {r: [] for r in RATIOS}
-    null_votes: list[int] = []
-    false80 = false90 = 0
-    # the scans' rule: hashes posted more than the threshold for this many songs are skipped
-    common = index.common_hashes(common_threshold(songs))
-    for b, query in enumerate(queries):
-        votes = matcher.votes(query, index.lookup(without_common(query.hashes, common)))
-        for song_id, (owner, ratio) in truth.items():
-            count = votes.get(song_id, (0, 0))[0]
-            confidence = matcher.calibration.confidence(count)
-            if owner == b:
-                true_votes[ratio].append(count)
-                found[ratio][0] += confidence >= 80
-                found[ratio][1] += confidence >= 90
-            else:
-                null_votes.append(count)
-                false80 += confidence >= 80
-                false90 += confidence >= 90
-    pairs = len(null_votes)
-    fitted = Calibration.fit(np.array(null_votes))
+    scores = score_corpus(queries, index, truth)
     voice_kind = "espeak-ng" if voice_kind == "espeak" else "synthetic voice (no espeak-ng)"
     print(
         f"corpus: {args.beats} beats, {songs} songs ({len(unrelated)} unrelated"
         f"{f' of {args.unrelated}: only those cached' if args.cached_only else ''}), {voice_kind}"
     )
     print(
-        f"built in {built:.0f} s; {index.size:,} song landmarks; {pairs:,} unrelated pairs; "
-        f"{len(common):,} common hashes skipped (more than {common_threshold(songs)} postings)"
+        f"built in {built:.0f} s; {index.size:,} song landmarks; {len(scores.null):,} unrelated "
+        f"pairs; {scores.common:,} common hashes skipped (more than {common_threshold(songs)} "
+        "postings)"
     )
-    for ratio in RATIOS:
-        r80, r90 = (n / args.beats for n in found[ratio])
-        print(
-            f"recall at voice {ratio:+d} dB: {r80:.1%} (≥80), {r90:.1%} (≥90); "
-            f"true votes min {min(true_votes[ratio])}, median {np.median(true_votes[ratio]):.0f}"
-        )
-    print(f"false matches: {false80 / pairs:.4%} at ≥80, {false90 / pairs:.4%} at ≥90 ")
-    null = np.array(null_votes)
-    print(
-        f"null votes: median {np.median(null):.0f}, p99 {np.quantile(null, 0.99):.0f}, "
-        f"p99.9 {np.quantile(null, 0.999):.0f}, max {null.max()}; fitted {fitted}, "
-        f"shipped {matcher.calibration}"
-    )
-    recall_m6 = found[-6][1] / args.beats
-    recall_0 = found[0][1] / args.beats
-    ratio = min(recall_m6 / 0.95, recall_0 / 0.90)
-    if false90 / pairs > 0.001:
-        ratio = 0.0
+    ratio = report(scores, args.beats)
+    fitted = Calibration.fit(np.array([votes for votes, _, _ in scores.null]))
+    print(f"null fitted {fitted}, shipped {default_matcher().calibration}")
     print(result_line("recon_quality", ratio, target=1.0))
 
 
