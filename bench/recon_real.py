@@ -170,6 +170,16 @@ def main() -> None:
         f"{time.perf_counter() - t0:.0f} s"
     )
     ratio = report(scores, len(beats))
+    calibration = default_matcher().calibration
+    missed = [  # true_votes[ratio] holds one song per beat, in beat order
+        (votes, beats[b][0])
+        for b, votes in enumerate(scores.true_votes[0])
+        if calibration.confidence(votes) < 90
+    ]
+    kinds = sorted({name.split("/")[0] for _, name in missed})
+    print(f"missed at 0 dB (< 90): {len(missed)}, from {', '.join(kinds) or 'nothing'}")
+    for votes, name in sorted(missed)[:12]:
+        print(f"  {name}: {votes} votes")
     for count, b, song_id in sorted(scores.null, reverse=True)[:3]:
         owner = truth[song_id][0]
         source = beats[owner][0] if owner >= 0 else "an unrelated piece"
