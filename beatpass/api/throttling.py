@@ -8,6 +8,7 @@ Every throttle records its numbers on the request; the tightest one ends up in t
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 import re
@@ -15,8 +16,7 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache as default_cache
-from django.core.cache import caches
+from django.core.cache import DEFAULT_CACHE_ALIAS, caches
 from django.core.cache.backends.redis import RedisCache
 from rest_framework import throttling
 from rest_framework.exceptions import Throttled
@@ -36,7 +36,10 @@ _UNIT_SECONDS = {
 }
 
 
+@functools.lru_cache(maxsize=256)
 def parse_rate(rate: str | None) -> tuple[int | None, int | None]:
+    """(requests, seconds) of a rate such as ``30/min``; kept per rate text (a regex per hit
+    was a tenth of a lean request's throttle)."""
     if rate is None:
         return None, None
     match = _RATE.match(rate)
@@ -133,10 +136,17 @@ class RateWindow:
         self.num_requests, self.duration = parse_rate(rate)
         self.period = self.duration * 1_000_000
         self.interval = max(1, self.period // self.num_requests)
-        self.cache = cache or default_cache
-        self.key = self.cache.make_and_validate_key(key)
+        # The default cache itself (this thread's), not the ``django.core.cache.cache`` proxy,
+        # which looks it up again on every attribute read.
+        self.cache = cache or caches[DEFAULT_CACHE_ALIAS]
         self.raw_key = key
         self.timer = timer
+
+    @functools.cached_property
+    def key(self) -> str:
+        """The key as stored (the cache's prefix and version): what the Redis script is given;
+        the other caches' ``get``/``set`` take ``raw_key`` and make it themselves."""
+        return self.cache.make_and_validate_key(self.raw_key)
 
     def _run(self, now: int, *, count: bool) -> tuple[bool, int]:
         client = _redis_client(self.cache)

@@ -10,6 +10,7 @@ import uuid
 import pytest
 from django.core.cache.backends.redis import RedisCache
 from django.http import HttpRequest
+from django.utils.functional import empty as lazy_empty
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from beatpass.api import lean
@@ -108,6 +109,48 @@ def test_changed_token_settings_empty_the_cache(settings, monkeypatch):
     monkeypatch.setattr(lean, "AccessToken", lambda raw: validated.append(raw) or AccessToken(raw))
     assert lean.access_token(_request(raw)) is not None
     assert validated == [raw]  # validated again, as simplejwt would
+
+
+# --- the token's user, checked from a row ------------------------------------------------------
+
+
+def _row_of(user) -> dict:
+    return {"is_active": user.is_active, "is_staff": user.is_staff, "password": user.password}
+
+
+@pytest.mark.django_db
+def test_the_lazy_user_is_built_on_first_use_as_the_eager_one(django_assert_num_queries):
+    user = UserFactory(is_staff=True)
+    token = AccessToken.for_user(user)
+
+    with django_assert_num_queries(0):
+        lazy = lean.lazy_token_user(token, user_id=user.pk, row=_row_of(user))
+        eager = lean.token_user(token, user_id=user.pk, row=_row_of(user))
+        assert lazy._wrapped is lazy_empty  # nothing built yet
+        assert (lazy.pk, lazy.is_staff, lazy.is_authenticated) == (user.pk, True, True)
+        assert isinstance(lazy, type(user))
+        assert lazy == eager == user
+    with django_assert_num_queries(1):  # a column the row left out loads on first access
+        assert lazy.email == user.email
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("change", ["missing", "inactive", "password changed"])
+def test_the_lazy_user_is_refused_as_the_eager_one(change):
+    user = UserFactory()
+    token = AccessToken.for_user(user)
+    row = _row_of(user)
+    if change == "missing":
+        row = None
+    elif change == "inactive":
+        row["is_active"] = False
+    else:
+        user.set_password("another-password-123")
+        row["password"] = user.password
+
+    assert lean.token_user(token, user_id=user.pk, row=row) is None
+    assert lean.lazy_token_user(token, user_id=user.pk, row=row) is None
+    assert not lean.token_accepts(token, row=row)
 
 
 # --- the throttle hit in two halves ------------------------------------------------------------

@@ -205,13 +205,14 @@ def track_analytics_view():
         if not allowed:
             return drf_view(request, track_id=track_id)
         row = None if read is None else dict(zip(read.user_fields, read.user_row, strict=True))
-        user = lean.token_user(token, user_id=user_id, row=row)
+        # Built on first use: the answer needs only the row's checks and its ``is_staff``.
+        user = lean.lazy_token_user(token, user_id=user_id, row=row)
         if user is None:
             lean.throttle_undo(request, scope=user_scope, ident=ident)
             return drf_view(request, track_id=track_id)
         request.user = user
         try:
-            data = stats.viewer_track_analytics(read, viewer=user)
+            data = stats.viewer_track_analytics(read)
         except (NotFound, PermissionDenied) as exc:
             response = exception_handler(exc, {"request": request})
             response.exception = True
