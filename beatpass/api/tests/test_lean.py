@@ -153,6 +153,18 @@ def test_the_lazy_user_is_refused_as_the_eager_one(change):
     assert not lean.token_accepts(token, row=row)
 
 
+def test_a_response_filled_later_is_the_json_response():
+    data = {"success": True, "data": {"name": "Ünïcode", "values": [1, 2.5, None]}}
+    headers = {"Allow": "GET, HEAD, OPTIONS", "Vary": "Accept"}
+
+    built = lean.json_response(data, headers=headers)
+    filled = lean.fill_json(lean.json_response_to_fill(headers=headers), data)
+
+    assert filled.status_code == built.status_code == 200
+    assert list(filled.items()) == list(built.items())
+    assert filled.content == built.content
+
+
 # --- the throttle hit in two halves ------------------------------------------------------------
 
 

@@ -14,7 +14,7 @@ import functools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from django.db import connection, connections
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import (
     Case,
     Count,
@@ -46,7 +46,7 @@ class Scope:
     """What an analytics read is about: a track, an album or an artist, and its tracks."""
 
     kind: str  # "track" | "album" | "artist"
-    obj: Track | Album | Artist | _Named
+    obj: Track | Album | Artist
     tracks: dict[int, dict]  # id → {"id", "name", "plays", "likes_count"}
 
     @property
@@ -55,14 +55,6 @@ class Scope:
 
     def header(self) -> dict:
         return {"id": self.obj.pk, "name": self.obj.name}
-
-
-@dataclass(frozen=True)
-class _Named:
-    """What ``Scope.header`` reads of a track: its id and name."""
-
-    pk: int
-    name: str
 
 
 _TRACKS = Track._meta.db_table
@@ -169,13 +161,14 @@ def _sum_params(current: periods.DayRange, previous: periods.DayRange) -> list:
 
 
 def _sums_from(values) -> dict[str, dict[str, int]]:
-    """{"total"|"period"|"previous": {metric: sum}} from the columns of ``_sum_columns``."""
-    values = iter(values)
-    sums: dict[str, dict[str, int]] = {"total": {}, "period": {}, "previous": {}}
-    for metric in METRICS:
-        for which in ("total", "period", "previous"):
-            sums[which][metric] = int(next(values))
-    return sums
+    """{"total"|"period"|"previous": {metric: sum}} from the columns of ``_sum_columns``
+    (per metric: total, period, previous period)."""
+    values = [int(value) for value in values]
+    return {
+        "total": dict(zip(METRICS, values[0::3], strict=True)),
+        "period": dict(zip(METRICS, values[1::3], strict=True)),
+        "previous": dict(zip(METRICS, values[2::3], strict=True)),
+    }
 
 
 def _period_sums(
@@ -253,12 +246,13 @@ def _track_body(
     access.check_track_read(
         viewer_is_staff=viewer_is_staff, visibility=visibility, can_read=can_read
     )
-    # ``track_scope``'s row without a model instance (its __init__ was a twentieth of the
-    # request's CPU): the body reads the id and name of ``obj`` only.
-    track = _Named(pk=pk, name=name)
-    track_row = {"id": pk, "name": name, "plays": plays, "likes_count": likes_count}
-    return _analytics_body(
-        scope=Scope("track", track, {pk: track_row}),
+    # ``track_scope``'s body without a model instance nor a ``Scope`` (building them was a
+    # twentieth of the request's CPU).
+    return _body(
+        "track",
+        {"id": pk, "name": name},
+        plays_total=plays,
+        likes_total=likes_count,
         period=period,
         current=current,
         previous=previous,
@@ -378,12 +372,15 @@ def send_viewer_and_track(
     track_id: int,
     period: str,
     today: datetime.date,
+    using: str = DEFAULT_DB_ALIAS,
     send: bool = True,
 ) -> PendingViewerTrackRead:
     """``read_viewer_and_track``'s statement sent now (unless ``send`` is false: then run whole
     by ``result()``), to be read by ``result()`` once the caller's other work (the throttle)
-    is done: PostgreSQL runs it meanwhile. The caller must not use the connection before."""
-    alias = connection.alias  # the rollups' database; the caller checks the users' is the same
+    is done: PostgreSQL runs it meanwhile. The caller must not use the connection before.
+    ``using``: the rollups' database (the default one); the caller checks the users' is the
+    same."""
+    alias = using
     statement = _viewer_track_statement(user_model, id_field, alias)
     current = periods.ending_today(periods.PERIOD_DAYS[period], today)
     previous = current.previous()
@@ -449,11 +446,45 @@ def _analytics_body(
     previous: periods.DayRange,
     sums: dict[str, dict[str, int]],
 ) -> dict:
+    data = _body(
+        scope.kind,
+        scope.header(),
+        plays_total=sum(t["plays"] for t in scope.tracks.values()),
+        likes_total=sum(t["likes_count"] for t in scope.tracks.values()),
+        period=period,
+        current=current,
+        previous=previous,
+        sums=sums,
+    )
+    if scope.kind != "track":
+        data["tracks_count"] = len(scope.tracks)
+        data["top_tracks"] = top_tracks(scope=scope, days=current)
+    return data
+
+
+# (growth key, metric) of the body's "growth".
+_GROWTH = tuple(
+    (f"{metric}_change", metric)
+    for metric in ("plays", "listeners", "likes", "downloads", "licenses")
+)
+
+
+def _body(
+    kind: str,
+    header: dict,
+    *,
+    plays_total: int,
+    likes_total: int,
+    period: str,
+    current: periods.DayRange,
+    previous: periods.DayRange,
+    sums: dict[str, dict[str, int]],
+) -> dict:
+    """The body every scope shares: ``kind``'s header, the ranges, the totals (the live
+    counters ``plays_total``, ``likes_total`` and the rollups' ``sums``) and the growth."""
     total, now, before = sums["total"], sums["period"], sums["previous"]
-    plays_total = sum(t["plays"] for t in scope.tracks.values())
-    likes_total = sum(t["likes_count"] for t in scope.tracks.values())
-    data = {
-        scope.kind: scope.header(),
+    return {
+        kind: header,
         "period": period,
         "range": current.as_dict(),
         "previous_range": previous.as_dict(),
@@ -480,21 +511,8 @@ def _analytics_body(
             "listen_time_ms_period": now["listen_ms"],
             "listen_time_ms_previous_period": before["listen_ms"],
         },
-        "growth": {
-            f"{name}_change": periods.growth(now[metric], before[metric])
-            for name, metric in (
-                ("plays", "plays"),
-                ("listeners", "listeners"),
-                ("likes", "likes"),
-                ("downloads", "downloads"),
-                ("licenses", "licenses"),
-            )
-        },
+        "growth": {key: periods.growth(now[metric], before[metric]) for key, metric in _GROWTH},
     }
-    if scope.kind != "track":
-        data["tracks_count"] = len(scope.tracks)
-        data["top_tracks"] = top_tracks(scope=scope, days=current)
-    return data
 
 
 def top_tracks(*, scope: Scope, days: periods.DayRange, limit: int = TOP_TRACKS) -> list[dict]:
