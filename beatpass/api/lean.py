@@ -51,6 +51,7 @@ from django.core.cache.backends.redis import RedisCache
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
+from django.http.response import ResponseHeaders
 from django.utils.functional import SimpleLazyObject
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError
@@ -66,6 +67,7 @@ from beatpass.api.renderers import ORJSONRenderer
 from beatpass.api.throttling import RateWindow, ScopedThrottle, _record
 
 __all__ = [
+    "CheckedHeaders",
     "access_token",
     "drf_headers",
     "drf_throttles_are",
@@ -221,13 +223,43 @@ _JSON_CONTENT_TYPE = "application/json"  # what DRF sets for ``ORJSONRenderer`` 
 def json_response(data, *, headers: dict[str, str]) -> HttpResponse:
     """``finish(Response(data), headers=headers)``'s 200 answer built straight: the same bytes
     (``ORJSONRenderer``), Content-Type and headers, without a DRF ``Response`` to render."""
-    return HttpResponse(_RENDERER.render(data), content_type=_JSON_CONTENT_TYPE, headers=headers)
+    return fill_json(json_response_to_fill(headers=headers), data)
 
 
 def json_response_to_fill(*, headers: dict[str, str]) -> HttpResponse:
     """``json_response``'s answer without its body yet (``fill_json``): for a lean path to
-    build while its statement runs."""
-    return HttpResponse(content_type=_JSON_CONTENT_TYPE, headers=headers)
+    build while its statement runs. Its headers are ``CheckedHeaders``."""
+    response = HttpResponse(content_type=_JSON_CONTENT_TYPE, headers=headers)
+    response.headers = CheckedHeaders(response.headers)
+    return response
+
+
+class CheckedHeaders(ResponseHeaders):
+    """``ResponseHeaders`` that remember the text headers they checked. Setting a header
+    checks and converts its name and value (``_convert_to_charset``: the same pair of strings
+    gives the same stored pair, or the same error, every time); the middleware set a dozen
+    headers on every answer, most of them the same on each (security headers, the
+    Content-Security-Policy, Vary), which cost a tenth of a lean answer's request path. A pair
+    checked once is stored as it was then; any other value is checked as usual."""
+
+    def __setitem__(self, key, value):
+        if type(key) is not str or type(value) is not str:
+            super().__setitem__(key, value)
+            return
+        pair = (key, value)
+        stored = _checked_headers.get(pair)
+        if stored is None:
+            super().__setitem__(key, value)  # raises for a header Django refuses
+            lowered = key.lower()
+            stored = (lowered, self._store[lowered])
+            if len(_checked_headers) >= _CHECKED_HEADERS_MAX:
+                _checked_headers.clear()  # bounded: the changing ones (X-RateLimit-*) churn
+            _checked_headers[pair] = stored
+        self._store[stored[0]] = stored[1]
+
+
+_CHECKED_HEADERS_MAX = 1024
+_checked_headers: dict[tuple[str, str], tuple[str, tuple[str, str]]] = {}
 
 
 def fill_json(response: HttpResponse, data) -> HttpResponse:

@@ -86,10 +86,32 @@ def _static_policy(report_only: bool) -> str:
     return csp_build_policy(report_only=report_only)
 
 
+@functools.cache
+def _static_headers() -> tuple:
+    """(header, policy, exemption attribute, excluded path prefixes) of each policy that the
+    settings alone make non-empty: what ``CSPMiddleware`` writes on a plain response."""
+    rows = []
+    for header, report_only, exempt, setting in (
+        (csp_middleware.HEADER, False, "_csp_exempt", "CONTENT_SECURITY_POLICY"),
+        (
+            csp_middleware.HEADER_REPORT_ONLY,
+            True,
+            "_csp_exempt_ro",
+            "CONTENT_SECURITY_POLICY_REPORT_ONLY",
+        ),
+    ):
+        policy = _static_policy(report_only)
+        if policy:
+            prefixes = (getattr(settings, setting, None) or {}).get("EXCLUDE_URL_PREFIXES") or ()
+            rows.append((header, policy, exempt, tuple(prefixes)))
+    return tuple(rows)
+
+
 @receiver(setting_changed)
 def _settings_changed(*, setting, **kwargs):
     if setting in ("CONTENT_SECURITY_POLICY", "CONTENT_SECURITY_POLICY_REPORT_ONLY"):
         _static_policy.cache_clear()
+        _static_headers.cache_clear()
 
 
 _PER_RESPONSE = (
@@ -111,26 +133,15 @@ class CSPMiddleware(csp_middleware.CSPMiddleware):
     Those responses, and DEBUG's exempted error pages, still go through django-csp as is."""
 
     def process_response(self, request, response):
-        if (
-            settings.DEBUG
-            or getattr(request, "_csp_nonce", None) is not None
-            or any(getattr(response, name, None) is not None for name in _PER_RESPONSE)
-        ):
+        if settings.DEBUG or getattr(request, "_csp_nonce", None) is not None:
             return super().process_response(request, response)
-        for header, report_only, exempt, setting in (
-            (csp_middleware.HEADER, False, "_csp_exempt", "CONTENT_SECURITY_POLICY"),
-            (
-                csp_middleware.HEADER_REPORT_ONLY,
-                True,
-                "_csp_exempt_ro",
-                "CONTENT_SECURITY_POLICY_REPORT_ONLY",
-            ),
-        ):
-            policy = _static_policy(report_only)
-            if not policy or header in response or getattr(response, exempt, False):
+        for name in _PER_RESPONSE:
+            if getattr(response, name, None) is not None:
+                return super().process_response(request, response)
+        for header, policy, exempt, prefixes in _static_headers():
+            if header in response or getattr(response, exempt, False):
                 continue
-            prefixes = (getattr(settings, setting, None) or {}).get("EXCLUDE_URL_PREFIXES") or ()
-            if not request.path_info.startswith(tuple(prefixes)):
+            if not request.path_info.startswith(prefixes):
                 response[header] = policy
         # As django-csp: a nonce asked for after the header is written is an error, not a
         # silently missing nonce.

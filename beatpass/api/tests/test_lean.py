@@ -9,7 +9,8 @@ import uuid
 
 import pytest
 from django.core.cache.backends.redis import RedisCache
-from django.http import HttpRequest
+from django.http import BadHeaderError, HttpRequest
+from django.http.response import ResponseHeaders
 from django.utils.functional import empty as lazy_empty
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
@@ -163,6 +164,44 @@ def test_a_response_filled_later_is_the_json_response():
     assert filled.status_code == built.status_code == 200
     assert list(filled.items()) == list(built.items())
     assert filled.content == built.content
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("X-Frame-Options", "DENY"),
+        ("x-frame-options", "SAMEORIGIN"),  # the same header, another spelling
+        ("Content-Disposition", 'attachment; filename="bèat.mp3"'),  # latin-1
+        ("X-Title", "ビート"),  # not latin-1: MIME-encoded
+        ("X-Count", 3),  # not text: converted as usual
+        ("X-Bytes", b"raw"),
+    ],
+)
+def test_checked_headers_store_what_django_stores(name, value):
+    django_headers = ResponseHeaders({"Allow": "GET"})
+    for _ in range(2):  # the second time from what the first remembered
+        checked = lean.CheckedHeaders({"Allow": "GET"})
+        django_headers[name] = value
+        checked[name] = value
+        assert checked._store == django_headers._store
+        assert list(checked.items()) == list(django_headers.items())
+
+
+def test_checked_headers_refuse_a_newline_every_time():
+    for _ in range(2):
+        with pytest.raises(BadHeaderError):
+            lean.CheckedHeaders({})["X-Injected"] = "a\r\nSet-Cookie: x=1"
+    assert ("X-Injected", "a\r\nSet-Cookie: x=1") not in lean._checked_headers
+
+
+def test_checked_headers_are_bounded(monkeypatch):
+    monkeypatch.setattr(lean, "_CHECKED_HEADERS_MAX", 3)
+    lean._checked_headers.clear()
+    headers = lean.CheckedHeaders({})
+    for remaining in range(10):
+        headers["X-RateLimit-Remaining"] = str(remaining)
+        assert len(lean._checked_headers) <= 3
+    assert headers["X-RateLimit-Remaining"] == "9"
 
 
 # --- the throttle hit in two halves ------------------------------------------------------------
