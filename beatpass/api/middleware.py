@@ -29,7 +29,12 @@ class RejectNulBytesMiddleware(MiddlewareMixin):
 
     def process_request(self, request):
         query = request.META.get("QUERY_STRING", "")
-        if b"\x00" in unquote_to_bytes(query) or "\x00" in request.path:
+        # Without a "%" the query decodes to itself (its UTF-8 bytes): no decoding to look at.
+        if (
+            "\x00" in query
+            or ("%" in query and b"\x00" in unquote_to_bytes(query))
+            or "\x00" in request.path
+        ):
             return JsonResponse({"message": NUL_MESSAGE}, status=400)
         return None
 
@@ -135,11 +140,18 @@ class CSPMiddleware(csp_middleware.CSPMiddleware):
     def process_response(self, request, response):
         if settings.DEBUG or getattr(request, "_csp_nonce", None) is not None:
             return super().process_response(request, response)
+        # The decorators set these on the response itself: read from its ``__dict__`` (a
+        # missed ``getattr`` raises and catches an AttributeError, eight per answer) unless
+        # its class defines one.
+        if _class_sets_csp(type(response)):
+            read = functools.partial(getattr, response)
+        else:
+            read = response.__dict__.get
         for name in _PER_RESPONSE:
-            if getattr(response, name, None) is not None:
+            if read(name, None) is not None:
                 return super().process_response(request, response)
         for header, policy, exempt, prefixes in _static_headers():
-            if header in response or getattr(response, exempt, False):
+            if header in response or read(exempt, False):
                 continue
             if not request.path_info.startswith(prefixes):
                 response[header] = policy
@@ -147,6 +159,16 @@ class CSPMiddleware(csp_middleware.CSPMiddleware):
         # silently missing nonce.
         request.csp_nonce = csp_middleware.CheckableLazyObject(self._csp_nonce_post_response)
         return response
+
+
+@functools.cache
+def _class_sets_csp(response_class) -> bool:
+    """Whether ``response_class`` itself defines a per-response policy or an exemption (then
+    its answers are checked attribute by attribute, as django-csp reads them)."""
+    return any(
+        getattr(response_class, name, None) is not None
+        for name in (*_PER_RESPONSE, "_csp_exempt", "_csp_exempt_ro")
+    )
 
 
 class _NotForTheAPI:
@@ -197,5 +219,8 @@ class CorsMiddleware(cors_middleware.CorsMiddleware):
         if enabled is None:
             enabled = self.is_enabled(request)
         if enabled:
-            patch_vary_headers(response, ("origin",))
+            if "Vary" in response:
+                patch_vary_headers(response, ("origin",))
+            else:
+                response["Vary"] = "origin"  # what patch_vary_headers writes when none is set
         return response

@@ -83,3 +83,19 @@ def test_a_nonce_asked_for_after_the_response_is_an_error():
     request, _ = run(CSPMiddleware)
     with pytest.raises(CSPNonceError):
         str(request.csp_nonce)
+
+
+class ExemptResponse(HttpResponse):
+    _csp_exempt = True
+
+
+class UpdatedResponse(HttpResponse):
+    _csp_update = {"img-src": ["https://cdn.example"]}  # noqa: RUF012 - as the decorator sets
+
+
+@pytest.mark.parametrize("response_class", [ExemptResponse, UpdatedResponse])
+def test_a_response_class_that_sets_a_policy_is_read_as_django_csp_reads_it(response_class):
+    _, ours = run(CSPMiddleware, view=lambda request: response_class("{}"))
+    _, theirs = run(DjangoCSPMiddleware, view=lambda request: response_class("{}"))
+    assert ours.get(HEADER) == theirs.get(HEADER)
+    assert (HEADER in ours) is (response_class is UpdatedResponse)

@@ -5,6 +5,7 @@ from django.db import DataError
 from django.test import override_settings
 
 from beatpass.api.exceptions import exception_handler
+from beatpass.api.middleware import RejectNulBytesMiddleware
 from content.playlists.models import Playlist
 from content.tests.factories import TrackFactory
 
@@ -69,6 +70,22 @@ def test_nul_byte_in_query_parameter_is_rejected(api_client):
     response = api_client.get("/api/v1/tracks?query=a%00b")
     assert response.status_code == 400
     assert "NUL" in response.json()["message"]
+
+
+@pytest.mark.parametrize("query", ["query=a\x00b", "query=%2500&x=%00", "q=%e2%82%ac%00"])
+def test_nul_byte_in_any_spelling_of_the_query_is_rejected(rf, query):
+    request = rf.get("/api/v1/tracks")
+    request.META["QUERY_STRING"] = query
+    response = RejectNulBytesMiddleware(lambda request: None).process_request(request)
+    assert response is not None
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize("query", ["", "query=a%2500b", "q=%e2%82%ac", "period=1-year"])
+def test_a_query_without_a_nul_byte_goes_through(rf, query):
+    request = rf.get("/api/v1/tracks")
+    request.META["QUERY_STRING"] = query
+    assert RejectNulBytesMiddleware(lambda request: None).process_request(request) is None
 
 
 def test_nul_byte_in_form_field_is_rejected(api_client):
