@@ -13,6 +13,7 @@ import datetime
 import functools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import (
@@ -280,8 +281,7 @@ _VIEWER_TRACK_ANALYTICS_SQL = """
 VIEWER_FIELDS = ("is_active", "is_staff", "password")
 
 
-@dataclass(frozen=True)
-class ViewerTrackRead:
+class ViewerTrackRead(NamedTuple):
     """One round trip of the lean path: the viewer's columns (``user_fields`` order, through
     Django's converters) and, unless the track is missing, its analytics row."""
 
@@ -382,12 +382,21 @@ def send_viewer_and_track(
     same."""
     alias = using
     statement = _viewer_track_statement(user_model, id_field, alias)
+    days, day_params = _period_days(period, today)
+    params = {"track": track_id, "user": user_id, **day_params}
+    return PendingViewerTrackRead(
+        connections[alias], statement[0], params, statement, days, send=send
+    )
+
+
+@functools.lru_cache(maxsize=32)
+def _period_days(period: str, today: datetime.date) -> tuple[tuple, dict]:
+    """((period, current range, previous range), their ``_named_sum_params``) of ``period``
+    ending ``today``: the same for every request of the day (the dict is copied, not
+    changed)."""
     current = periods.ending_today(periods.PERIOD_DAYS[period], today)
     previous = current.previous()
-    params = {"track": track_id, "user": user_id, **_named_sum_params(current, previous)}
-    return PendingViewerTrackRead(
-        connections[alias], statement[0], params, statement, (period, current, previous), send=send
-    )
+    return (period, current, previous), _named_sum_params(current, previous)
 
 
 def _viewer_track_read(row, conn, statement: tuple, days: tuple) -> ViewerTrackRead | None:
