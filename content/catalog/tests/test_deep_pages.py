@@ -25,7 +25,7 @@ def version() -> int:
 
 
 def test_the_version_moves_with_every_write_that_can_reorder_the_list(db):
-    track = TrackFactory(visibility="public")
+    track = TrackFactory(visibility="public", bpm=90, key="C", scale="minor")
     writes = {
         "create": lambda: TrackFactory(),
         "hide": lambda: Track.objects.filter(pk=track.pk).update(visibility="private"),
@@ -33,6 +33,10 @@ def test_the_version_moves_with_every_write_that_can_reorder_the_list(db):
         "redate": lambda: Track.objects.filter(pk=track.pk).update(
             created_at=datetime.datetime(2020, 1, 2, tzinfo=datetime.UTC)
         ),
+        # the bpm and key lists remember positions under the same version
+        "retempo": lambda: Track.objects.filter(pk=track.pk).update(bpm=97),
+        "rekey": lambda: Track.objects.filter(pk=track.pk).update(key="F#"),
+        "new scale": lambda: Track.objects.filter(pk=track.pk).update(scale="major"),
         "delete": lambda: Track.objects.filter(pk=track.pk).delete(),
     }
     for name, write in writes.items():
@@ -175,3 +179,95 @@ def test_a_page_read_with_counts_of_another_version_skips_the_checkpoints(
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM content_tracklistversion")
         assert cursor.fetchone()[0] == 1
+
+
+FILTERS = ["bpm_min=90&bpm_max=93", "bpm_max=91", "key=eb", "key=d%23m", "key=eb&scale=major"]
+
+
+def filtered_catalogue(producer) -> list[Track]:
+    """``catalogue``'s mix of tiers and ties, over a few bpm values and keys."""
+    tracks = catalogue(producer)
+    for i, track in enumerate(tracks):
+        Track.objects.filter(pk=track.pk).update(
+            bpm=89 + i % 6, key=["Eb", "D#", "C"][i % 3], scale="minor" if i % 5 else "major"
+        )
+    return tracks
+
+
+def assert_filtered_pages_match(viewers):
+    from django.http import QueryDict
+
+    from content.catalog.inputs import TrackFilter
+
+    for viewer in viewers:
+        for query in FILTERS:
+            filterset = TrackFilter(QueryDict(query), queryset=selectors.track_list(viewer=viewer))
+            assert filterset.is_valid(), query
+            filters = filterset.indexed_filters()
+            rows = presenters.track_rows(filterset.qs, viewer=viewer)
+            expected_all = list(rows)
+            assert expected_all, (viewer, query)
+            for limit in (1, 4):
+                for offset in range(len(expected_all) + 2):
+                    counts = selectors.filter_counts(viewer=viewer, filters=filters)
+                    assert counts.total == len(expected_all), (viewer, query)
+                    got = presenters.track_list_page(
+                        rows,
+                        viewer=viewer,
+                        offset=offset,
+                        limit=limit,
+                        filters=filters,
+                        counts=lambda c=counts: c,
+                    )
+                    assert got == expected_all[offset : offset + limit], (viewer, query, offset)
+
+
+def test_bpm_and_key_pages_from_checkpoints_are_the_orm_pages(producer, small_checkpoints):
+    # given: the producer's private tracks between public ones, over bpm values and keys
+    tracks = filtered_catalogue(producer)
+    viewers = [AnonymousUser(), UserFactory(), producer, UserFactory(is_staff=True)]
+
+    # when / then: every page of every filtered list, every tier
+    assert_filtered_pages_match(viewers)
+    assert any(key[2] for key in selectors._checkpoints), "the filtered pages read checkpoints"
+
+    # and after writes that move tracks in or out of the lists, the pages are the ORM's
+    writes = [
+        lambda: TrackFactory(
+            artists=[producer.managed_artists.get()], visibility="private", bpm=90, key="Eb"
+        ),
+        lambda: TrackFactory(visibility="public", bpm=91, key="D#", scale="minor"),
+        lambda: Track.objects.filter(pk=tracks[4].pk).update(bpm=120),
+        lambda: Track.objects.filter(pk=tracks[7].pk).update(key="A"),
+        lambda: Track.objects.filter(pk=tracks[8].pk).update(scale="major"),
+        lambda: Track.objects.filter(pk=tracks[9].pk).update(exclusive_status="sold"),
+    ]
+    for write in writes:
+        write()
+        assert_filtered_pages_match(viewers)
+
+
+def test_filtered_checkpoints_are_kept_for_a_bounded_number_of_lists(
+    producer, small_checkpoints, monkeypatch
+):
+    # given: room for two filtered lists' checkpoints
+    monkeypatch.setattr(selectors, "CHECKPOINT_LISTS", 2)
+    filtered_catalogue(producer)
+    viewer = AnonymousUser()
+
+    # when: deep pages of the plain list and of four bpm ranges
+    for low in (None, 89, 90, 91, 92):
+        filters = {} if low is None else {"bpm_min": low, "bpm_max": low + 2}
+        counts = (
+            selectors.filter_counts(viewer=viewer, filters=filters)
+            if filters
+            else selectors.track_counts(viewer=viewer)
+        )
+        rows = presenters.track_rows(selectors.track_list(viewer=viewer), viewer=viewer)
+        presenters.track_list_page(
+            rows, viewer=viewer, offset=4, limit=1, filters=filters, counts=lambda c=counts: c
+        )
+
+    # then: the plain list's and the two most recent ranges' checkpoints are kept
+    kept = sorted(key[3] for key in selectors._checkpoints)
+    assert kept == [(), (("bpm_lo", 91),), (("bpm_lo", 92),)]
