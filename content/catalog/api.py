@@ -88,7 +88,12 @@ def scoped_track_page(request, scope: str, ref_id: int) -> Response:
     if counts is None:  # no counters (SQLite): the ORM, with a capped count
         return track_page(request, tracks())
     page_rows = partial(
-        presenters.track_list_page, viewer=request.user, scope=scope, ref_id=ref_id, share=share
+        presenters.track_list_page,
+        viewer=request.user,
+        scope=scope,
+        ref_id=ref_id,
+        share=share,
+        counts=lambda: counts,
     )
     return track_page(
         request,
@@ -219,12 +224,24 @@ class TrackViewSet(LikeActionsMixin, ViewSet):
                 ids = selectors.named_ids(scope, names)
                 known[scope] = ids
                 if len(ids) == 1:
+                    counted = []
+
+                    def total():
+                        counted.append(
+                            selectors.track_counts(viewer=viewer, scope=scope, ref_id=ids[0])
+                        )
+                        return counted[-1].total
+
                     return track_page(
                         request,
                         partial(self._filtered, request, known),
-                        total=partial(self._counted, viewer, scope, ids[0]),
+                        total=total,
                         page_rows=partial(
-                            presenters.track_list_page, viewer=viewer, scope=scope, ref_id=ids[0]
+                            presenters.track_list_page,
+                            viewer=viewer,
+                            scope=scope,
+                            ref_id=ids[0],
+                            counts=lambda: counted[-1] if counted else None,
                         ),
                         cursor_order=presenters.NEWEST,
                     )

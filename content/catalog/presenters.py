@@ -591,8 +591,8 @@ def track_list_page(
     ``rows`` may be a function returning that queryset: called only for the pages the ORM
     reads (building it costs more than a keyed page). ``counts``: the list's
     ``selectors.track_counts`` (or ``filter_counts`` with ``filters``) as this request read
-    them (scope ``all``): a deep page then seeks from a checkpoint of the list at that version
-    (``selectors.page_checkpoint``)."""
+    them (scope ``all``, a genre or a tag): a deep page then seeks from a checkpoint of the
+    list at that version (``selectors.page_checkpoint``)."""
     tier, ids = _tier_and_id(viewer)
     if scope in selectors.PAGE_KEY_TABLES and not (after and scope == TrackCount.Scope.LIKED):
         if scope != TrackCount.Scope.ALL:
@@ -606,7 +606,7 @@ def track_list_page(
                 return []
             branches, filters = read
         seek = False
-        if scope == TrackCount.Scope.ALL and after is None and counts:
+        if scope in selectors.VERSIONS and after is None and counts:
             counted = counts()
             own = counted.own if counted else 0
             reach = (offset - own) // selectors.CHECKPOINT_EVERY * selectors.CHECKPOINT_EVERY
@@ -615,6 +615,8 @@ def track_list_page(
                     staff=tier == "staff",
                     version=counted.version,
                     position=reach - 1,
+                    scope=scope,
+                    ref_id=ref_id,
                     filters=filters,
                     branches=branches,
                 )

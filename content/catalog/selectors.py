@@ -54,7 +54,7 @@ class ListCounts:
         self.total = total  # exact, as the viewer sees the list
         self.share = share  # the scope's public tracks / all public tracks (None for "all")
         self.own = own  # of ``total``: the viewer's own private tracks (a producer's)
-        self.version = version  # scope "all": the list's ``TrackListVersion``
+        self.version = version  # the list's ``TrackListVersion`` (``VERSIONS``), if any
 
     def total_callable(self):
         return lambda: self.total
@@ -89,8 +89,9 @@ def track_counts(*, viewer, scope: str = TrackCount.Scope.ALL, ref_id: int = 0):
         sql += ", 0"
     sql += f", {SHARE_SQL}"
     params += [scope, [ref_id]]
-    if scope == TrackCount.Scope.ALL:  # in the same snapshot as the counts
-        sql += ", (SELECT version FROM content_tracklistversion WHERE scope = 'all')"
+    if scope in VERSIONS:  # in the same snapshot as the counts
+        sql += ", (SELECT version FROM content_tracklistversion WHERE scope = %s)"
+        params.append(VERSIONS[scope])
     # Prepared: a handful of statement texts (scope kind × tier), each planned once per
     # connection instead of on every list request.
     with prepared_cursor(connection) as cursor:
@@ -98,8 +99,16 @@ def track_counts(*, viewer, scope: str = TrackCount.Scope.ALL, ref_id: int = 0):
         counted, own, share, *version = cursor.fetchone()
     if scope == TrackCount.Scope.ALL:
         return ListCounts(int(counted) + own, None, own=own, version=version[0])
-    return ListCounts(int(counted) + own, share, own=own)
+    return ListCounts(int(counted) + own, share, own=own, version=version[0] if version else None)
 
+
+# The ``TrackListVersion`` of the lists whose deep pages seek from checkpoints: the plain list
+# (and its bpm and key lists) and the genre and tag lists (their link rows' version).
+VERSIONS = {
+    TrackCount.Scope.ALL: "all",
+    TrackCount.Scope.GENRE: "links",
+    TrackCount.Scope.TAG: "links",
+}
 
 _VIEWER_STAND_IN, _REF_STAND_IN = -1_987_654_321, -1_987_654_322  # no real id is negative
 
@@ -349,11 +358,13 @@ def page_keys(
     (with ``filters``, from ``page_key_branches``): the rows are read as that many walks of
     the filter's index, each newest first, merged (a Merge Append stops after ``offset +
     limit`` rows), so the page costs about ``offset + limit`` index entries plus one descent
-    per branch, not ``(offset + limit) / selectivity``. ``seek`` (scope ``all``): ``after`` is
-    a checkpoint of the public list, filtered or not (``page_checkpoint``), and ``offset``
-    counts from it in that public list alone: the viewer's own private tracks newer than it
-    that pass the filters (listed besides the public ones) are taken off. ``with_order``:
-    each row is ``(order key, id)`` instead of the id alone."""
+    per branch, not ``(offset + limit) / selectivity``. ``seek`` (scopes of ``VERSIONS``):
+    ``after`` is a checkpoint of the public list, filtered or not (``page_checkpoint``), and
+    ``offset`` counts from it in that public list alone: the viewer's own private tracks
+    newer than it that pass the filters (listed besides the public ones) are taken off.
+    ``with_order``:
+    each row is ``(created_at, id)`` (the scope's order key and track id) instead of the id
+    alone."""
     table, column, order, track, visibility, status = PAGE_KEY_TABLES[scope]
     conditions, params = [], []
     filters = dict(filters or {})
@@ -377,6 +388,8 @@ def page_keys(
     if column is not None:
         conditions.append(f"l.{column} = %s")
         params.append(ref_id)
+        own_tests.append(f"t.{column} = %s")
+        own_params.append(ref_id)
     if after is not None:
         conditions.append(f"(l.{order}, l.{track}) < (%s, %s)")
         params += list(after)
@@ -406,13 +419,13 @@ def page_keys(
         else:
             conditions.append(f"l.{visibility} = %s")
             params.append(Visibility.PUBLIC)
-    if seek and (scope != TrackCount.Scope.ALL or after is None):
-        raise ValueError("seek: the plain list, from a checkpoint (after)")
+    if seek and (scope not in VERSIONS or after is None):
+        raise ValueError("seek: a list with checkpoints (VERSIONS), from one (after)")
     skip_sql, skip_params = "%s", [offset]  # rows to skip, from the checkpoint when seeking
     if seek and own_newer:
         skip_sql = f"GREATEST(0, %s - {own_newer})"
         skip_params += [Visibility.PRIVATE, ExclusiveStatus.SOLD, *after, *own_params]
-    keys = f"k.{order}, k.{track}" if with_order else f"k.{track}"
+    keys = f"k.{order} AS created_at, k.{track} AS id" if with_order else f"k.{track}"
     if branches:
         kind, count = branches
         parts, part_params = [], []
@@ -447,13 +460,15 @@ def page_keys(
     return RawSQL(sql, [*with_params, *params, *skip_params, limit])  # noqa: S611
 
 
-# Deep pages of the plain list, and of its bpm and key lists, seek from a remembered position
-# of it instead of skipping ``offset`` rows: every CHECKPOINT_EVERY-th key of the newest-first
-# public list (of every track for staff), kept per process and list version, walked once per
+# Deep pages of the plain list (of its bpm and key lists, of a genre's or tag's tracks) seek
+# from a remembered position of it instead of skipping ``offset`` rows: every
+# CHECKPOINT_EVERY-th key of the newest-first public list (of every track for staff), kept
+# per process and list version, walked once per
 # version (what one deep page cost before), so page N then reads at most CHECKPOINT_EVERY + a
 # page of index entries (plus the viewer's own private tracks). The positions of at most
-# CHECKPOINT_LISTS filtered lists are kept (the least recently extended go first).
-CHECKPOINT_EVERY = 1000
+# CHECKPOINT_LISTS filtered lists (bpm, key, a genre, a tag) are kept (the least recently
+# extended go first). Every 200th: a page then skips at most 199 entries.
+CHECKPOINT_EVERY = 200
 CHECKPOINT_LISTS = 64
 _checkpoints: dict[tuple, tuple[int, list[tuple]]] = {}
 _checkpoints_lock = threading.Lock()
@@ -470,13 +485,16 @@ def page_checkpoint(
     staff: bool,
     version: int,
     position: int,
+    scope: str = TrackCount.Scope.ALL,
+    ref_id: int = 0,
     filters: dict | None = None,
     branches: tuple = (),
 ) -> tuple | None:
     """``(created_at, id)`` of the row at ``position`` (``CHECKPOINT_EVERY`` divides
     ``position + 1``) of the newest-first plain list of public unsold tracks (every track for
-    ``staff``), under ``filters`` read as ``branches`` (``page_key_branches``) if given, as it
-    is at ``version`` (``TrackListVersion``), or None when the list has no such row or is no
+    ``staff``), or of a genre's or tag's (``scope``, ``ref_id``), under ``filters`` read as
+    ``branches`` (``page_key_branches``) if given, as it is at ``version``
+    (``TrackListVersion``, ``VERSIONS``), or None when the list has no such row or is no
     longer at that version. Read from the process's checkpoints, extended (or read afresh
     when the version moved) by one statement that reads the version in the same snapshot as
     the keys, so a checkpoint is never kept under a version it does not belong to."""
@@ -484,7 +502,7 @@ def page_checkpoint(
         raise ValueError("not a checkpoint's position")
     index = (position + 1) // CHECKPOINT_EVERY - 1
     filters = dict(filters or {})
-    key = (connection.alias, staff, branches, tuple(sorted(filters.items())))
+    key = (connection.alias, staff, branches, tuple(sorted(filters.items())), scope, ref_id)
     with _checkpoints_lock:
         kept_version, keys = _checkpoints.get(key, (None, []))
         if kept_version != version:
@@ -494,8 +512,8 @@ def page_checkpoint(
         walked = (index + 1 - len(keys)) * CHECKPOINT_EVERY
         # Extended from the deepest checkpoint known: the walk starts there.
         walk = page_keys(
-            TrackCount.Scope.ALL,
-            0,
+            scope,
+            ref_id,
             viewer=_Staff() if staff else None,
             offset=0,
             limit=walked,
@@ -505,20 +523,20 @@ def page_checkpoint(
             with_order=True,
         )
         sql = (
-            "SELECT (SELECT version FROM content_tracklistversion WHERE scope = 'all'), "  # noqa: S608 - page_keys' SQL
+            "SELECT (SELECT version FROM content_tracklistversion WHERE scope = %s), "  # noqa: S608 - page_keys' SQL
             "array_agg(created_at ORDER BY n), array_agg(id ORDER BY n) FROM ("
             "SELECT created_at, id, row_number() OVER (ORDER BY created_at DESC, id DESC) n "
             f"FROM ({walk.sql}) w0) w WHERE n %% %s = 0"
         )
         with connection.cursor() as cursor:
-            cursor.execute(sql, [*walk.params, CHECKPOINT_EVERY])
+            cursor.execute(sql, [VERSIONS[scope], *walk.params, CHECKPOINT_EVERY])
             read_version, dates, ids = cursor.fetchone()
         if read_version != version:  # written since the request read its counts
             return None
         keys = keys + list(zip(dates or [], ids or [], strict=True))
         _checkpoints.pop(key, None)  # the most recent last
         _checkpoints[key] = (version, keys)
-        lists = [k for k in _checkpoints if k[2] or k[3]]
+        lists = [k for k in _checkpoints if k[2] or k[3] or k[4] != TrackCount.Scope.ALL]
         for old in lists[: max(0, len(lists) - CHECKPOINT_LISTS)]:
             del _checkpoints[old]
         return keys[index] if index < len(keys) else None

@@ -11,7 +11,9 @@ plain list's version following a track's bpm and key.
   status, bpm, key or scale changes (the other scopes' deltas cancel out when only the bpm or
   key changed).
 * ``TrackListVersion`` also moves when a track's bpm, key or scale changes: the filtered lists'
-  remembered positions (``selectors.page_checkpoint``) live under that version too.
+  remembered positions (``selectors.page_checkpoint``) live under that version too. A second
+  version (scope ``links``) moves with every write of the genre and tag links (and of their
+  copies of their track's columns): the genre and tag lists' remembered positions.
 
 The reverse puts 0018's functions and 0023's version function back.
 """
@@ -107,8 +109,50 @@ BEGIN
 END $$;
 """
 
+# The genre and tag lists' version (scope ``links``): bumped by every statement that writes
+# their link rows, the copies of a track's date, visibility and status included (a track's
+# change reaches its links through ``tracklink_sync``), so their remembered positions hold
+# only while neither the links nor their tracks changed.
+LINKS_VERSION = """
+INSERT INTO content_tracklistversion (scope, version) VALUES ('links', 0);
+
+CREATE FUNCTION beatpass_tracklist_version_links() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        IF NOT EXISTS (SELECT 1 FROM old_rows) THEN
+            RETURN NULL;
+        END IF;
+    ELSIF NOT EXISTS (SELECT 1 FROM new_rows) THEN
+        RETURN NULL;
+    END IF;
+    UPDATE content_tracklistversion SET version = nextval('content_tracklistversion_seq')
+        WHERE scope = 'links';
+    RETURN NULL;
+END $$;
+""" + "".join(
+    f"""
+CREATE TRIGGER tracklist_version_{op.lower()} AFTER {op} ON {table}
+    REFERENCING {ref} FOR EACH STATEMENT EXECUTE FUNCTION beatpass_tracklist_version_links();"""
+    for table in ("content_track_genres", "content_track_tags")
+    for op, ref in (
+        ("INSERT", "NEW TABLE AS new_rows"),
+        ("DELETE", "OLD TABLE AS old_rows"),
+        ("UPDATE", "NEW TABLE AS new_rows"),
+    )
+)
+
+LINKS_VERSION_REVERSE = "".join(
+    f"DROP TRIGGER tracklist_version_{op} ON {table};\n"
+    for table in ("content_track_genres", "content_track_tags")
+    for op in ("insert", "delete", "update")
+) + (
+    "DROP FUNCTION beatpass_tracklist_version_links();\n"
+    "DELETE FROM content_tracklistversion WHERE scope = 'links';\n"
+)
+
 FORWARD = (
-    FUNCTIONS
+    LINKS_VERSION
+    + FUNCTIONS
     + _VERSION_UPD.format(
         extra_old=", o.bpm, o.key_pitch_class, o.scale",
         extra_new=", n.bpm, n.key_pitch_class, n.scale",
@@ -127,7 +171,8 @@ GROUP BY 1, 2, 3, 4;
 )
 
 REVERSE = (
-    "DELETE FROM content_trackcount WHERE scope IN ('bpm', 'key');\n"
+    LINKS_VERSION_REVERSE
+    + "DELETE FROM content_trackcount WHERE scope IN ('bpm', 'key');\n"
     + liked._functions(liked.LINKS)
     + _VERSION_UPD.format(extra_old="", extra_new="")
 )

@@ -177,8 +177,8 @@ def test_a_page_read_with_counts_of_another_version_skips_the_checkpoints(
     assert selectors._checkpoints == {}
     assert got == page_slice(rows, 7, 4)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM content_tracklistversion")
-        assert cursor.fetchone()[0] == 1
+        cursor.execute("SELECT scope FROM content_tracklistversion ORDER BY scope")
+        assert cursor.fetchall() == [("all",), ("links",)]
 
 
 FILTERS = ["bpm_min=90&bpm_max=93", "bpm_max=91", "key=eb", "key=d%23m", "key=eb&scale=major"]
@@ -271,3 +271,98 @@ def test_filtered_checkpoints_are_kept_for_a_bounded_number_of_lists(
     # then: the plain list's and the two most recent ranges' checkpoints are kept
     kept = sorted(key[3] for key in selectors._checkpoints)
     assert kept == [(), (("bpm_lo", 91),), (("bpm_lo", 92),)]
+
+
+def links_version() -> int:
+    return TrackListVersion.objects.get(scope="links").version
+
+
+def test_the_links_version_moves_with_the_genre_and_tag_links_and_their_tracks(db):
+    from content.tests.factories import GenreFactory, TagFactory
+
+    genre, tag = GenreFactory(), TagFactory()
+    track = TrackFactory(genres=[genre], tags=[tag])
+    writes = {
+        "linked track": lambda: TrackFactory(genres=[genre]),
+        "genre added": lambda: track.genres.add(GenreFactory()),
+        "tag removed": lambda: track.tags.remove(tag),
+        "hide": lambda: Track.objects.filter(pk=track.pk).update(visibility="private"),
+        "redate": lambda: Track.objects.filter(pk=track.pk).update(
+            created_at=datetime.datetime(2020, 1, 2, tzinfo=datetime.UTC)
+        ),
+        "delete": lambda: Track.objects.filter(pk=track.pk).delete(),
+    }
+    for name, write in writes.items():
+        before = links_version()
+        write()
+        assert links_version() > before, name
+    other = TrackFactory(genres=[genre])
+    for name, write in {
+        "plays": lambda: Track.objects.filter(pk=other.pk).update(plays=5),
+        "track without links": lambda: TrackFactory(),
+    }.items():
+        before = links_version()
+        write()
+        assert links_version() == before, name
+
+
+def assert_scoped_pages_match(viewers, scopes):
+    for viewer in viewers:
+        for scope, ref_id in scopes:
+            rows = presenters.track_rows(
+                selectors.tracks_in(selectors.track_list(viewer=viewer), scope, [ref_id]),
+                viewer=viewer,
+            )
+            expected_all = list(rows)
+            assert expected_all, (viewer, scope)
+            for limit in (1, 4):
+                for offset in range(len(expected_all) + 2):
+                    counts = selectors.track_counts(viewer=viewer, scope=scope, ref_id=ref_id)
+                    assert counts.total == len(expected_all), (viewer, scope)
+                    got = presenters.track_list_page(
+                        rows,
+                        viewer=viewer,
+                        scope=scope,
+                        ref_id=ref_id,
+                        offset=offset,
+                        limit=limit,
+                        counts=lambda c=counts: c,
+                    )
+                    assert got == expected_all[offset : offset + limit], (viewer, scope, offset)
+
+
+def test_genre_and_tag_pages_from_checkpoints_are_the_orm_pages(producer, small_checkpoints):
+    # given: the catalogue's tracks in one genre and one tag (and a few not)
+    from content.catalog.models import TrackCount
+    from content.tests.factories import GenreFactory, TagFactory
+
+    tracks = catalogue(producer)
+    genre, tag = GenreFactory(), TagFactory()
+    for i, track in enumerate(tracks):
+        if i % 5:
+            track.genres.add(genre)
+        if i % 4 != 1:
+            track.tags.add(tag)
+    scopes = [(TrackCount.Scope.GENRE, genre.pk), (TrackCount.Scope.TAG, tag.pk)]
+    viewers = [AnonymousUser(), UserFactory(), producer, UserFactory(is_staff=True)]
+
+    # when / then: every page of both lists, every tier
+    assert_scoped_pages_match(viewers, scopes)
+    assert any(key[4] != "all" for key in selectors._checkpoints), "checkpoints were read"
+
+    # and after writes to the links and to their tracks, the pages are the ORM's
+    mine = producer.managed_artists.get()
+    writes = [
+        lambda: TrackFactory(artists=[mine], visibility="private", genres=[genre], tags=[tag]),
+        lambda: TrackFactory(visibility="public", genres=[genre]),
+        lambda: tracks[3].genres.remove(genre),
+        lambda: tracks[5].tags.add(tag) if not tracks[5].tags.filter(pk=tag.pk) else None,
+        lambda: Track.objects.filter(pk=tracks[6].pk).update(visibility="private"),
+        lambda: Track.objects.filter(pk=tracks[8].pk).update(exclusive_status="sold"),
+        lambda: Track.objects.filter(pk=tracks[12].pk).update(
+            created_at=datetime.datetime(2023, 1, 1, tzinfo=datetime.UTC)
+        ),
+    ]
+    for write in writes:
+        write()
+        assert_scoped_pages_match(viewers, scopes)
