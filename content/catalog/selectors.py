@@ -11,7 +11,7 @@ from django.db.models import BigAutoField, Exists, Lookup, OuterRef, QuerySet
 from django.db.models.expressions import RawSQL
 from rest_framework.exceptions import NotFound
 
-from beatpass.api.compiled import CompiledQuery, prepared_cursor
+from beatpass.api.compiled import CompiledQuery, inline_constants, prepared_cursor
 from content.catalog.models import (
     Album,
     AlbumArtist,
@@ -73,10 +73,10 @@ def track_counts(*, viewer, scope: str = TrackCount.Scope.ALL, ref_id: int = 0):
     staff = signed_in and viewer.is_staff
     visibilities = [Visibility.PUBLIC, Visibility.PRIVATE] if staff else [Visibility.PUBLIC]
     sql = (
-        "SELECT coalesce((SELECT sum(count) FROM content_trackcount WHERE scope = %s "
-        "AND ref_id = %s AND visibility = ANY(%s)), 0)"
+        "SELECT coalesce((SELECT sum(count) FROM content_trackcount WHERE scope = %s "  # noqa: S608 - placeholders
+        f"AND ref_id = %s AND visibility IN ({', '.join(['%s'] * len(visibilities))})), 0)"
     )
-    params: list = [scope, ref_id, visibilities]
+    params: list = [scope, ref_id, *visibilities]
     if not staff:
         # A track sold exclusively leaves the lists (``track_list``) for everyone but staff.
         sql = sql[: -len("), 0)")] + " AND exclusive_status <> %s), 0)"
@@ -93,7 +93,9 @@ def track_counts(*, viewer, scope: str = TrackCount.Scope.ALL, ref_id: int = 0):
         sql += ", (SELECT version FROM content_tracklistversion WHERE scope = %s)"
         params.append(VERSIONS[scope])
     # Prepared: a handful of statement texts (scope kind × tier), each planned once per
-    # connection instead of on every list request.
+    # connection instead of on every list request: the constants written into the text, so
+    # that PostgreSQL keeps its generic plan (``inline_constants``).
+    sql, params, _ = inline_constants(sql, params)
     with prepared_cursor(connection) as cursor:
         cursor.execute(sql, params)
         counted, own, share, *version = cursor.fetchone()
@@ -308,10 +310,10 @@ def filter_counts(*, viewer, filters: dict) -> ListCounts | None:
     staff = signed_in and viewer.is_staff
     visibilities = [Visibility.PUBLIC, Visibility.PRIVATE] if staff else [Visibility.PUBLIC]
     sql = (
-        "SELECT coalesce((SELECT sum(count) FROM content_trackcount WHERE scope = %s "
-        "AND ref_id = ANY(%s) AND visibility = ANY(%s)"
+        "SELECT coalesce((SELECT sum(count) FROM content_trackcount WHERE scope = %s "  # noqa: S608 - placeholders
+        f"AND ref_id = ANY(%s) AND visibility IN ({', '.join(['%s'] * len(visibilities))})"
     )
-    params: list = [scope, refs, visibilities]
+    params: list = [scope, refs, *visibilities]
     if not staff:
         sql += " AND exclusive_status <> %s"
         params.append(ExclusiveStatus.SOLD)
@@ -327,6 +329,7 @@ def filter_counts(*, viewer, filters: dict) -> ListCounts | None:
     else:
         sql += ", 0"
     sql += ", (SELECT version FROM content_tracklistversion WHERE scope = 'all')"
+    sql, params, _ = inline_constants(sql, params)
     with prepared_cursor(connection) as cursor:  # as ``track_counts``
         cursor.execute(sql, params)
         public, own, version = cursor.fetchone()
@@ -613,16 +616,17 @@ def liked_track_count(*, user) -> int | None:
     staff = user.is_staff
     visibilities = [Visibility.PUBLIC, Visibility.PRIVATE] if staff else [Visibility.PUBLIC]
     sql = (
-        "SELECT coalesce((SELECT sum(count) FROM content_trackcount WHERE scope = %s "
-        "AND ref_id = %s AND visibility = ANY(%s)), 0)"
+        "SELECT coalesce((SELECT sum(count) FROM content_trackcount WHERE scope = %s "  # noqa: S608 - placeholders
+        f"AND ref_id = %s AND visibility IN ({', '.join(['%s'] * len(visibilities))})), 0)"
     )
-    params: list = [TrackCount.Scope.LIKED, user.pk, visibilities]
+    params: list = [TrackCount.Scope.LIKED, user.pk, *visibilities]
     if not staff:
         private_sql, private_params = _own_private_sql(
             TrackCount.Scope.LIKED, viewer_id=user.pk, ref_id=user.pk
         )
         sql += f" + (SELECT count(*) FROM ({private_sql}) AS own)"  # noqa: S608 - ORM SQL
         params += private_params
+    sql, params, _ = inline_constants(sql, params)
     with prepared_cursor(connection) as cursor:  # as ``track_counts``
         cursor.execute(sql, params)
         return int(cursor.fetchone()[0])
