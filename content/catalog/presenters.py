@@ -503,8 +503,10 @@ def _first_track_page(
 
 # Building and compiling a list's page query (visibility, the sold filter, the scope's
 # tracks, ``is_liked``, the deferred join) cost ~2 ms a request: page 1, the usual one, is
-# compiled once per scope kind, viewer tier, plan and page size.
-_first_track_pages = CompiledQuery(_first_track_page, ref_id=int, viewer_id=int)
+# compiled once per scope kind, viewer tier, plan and page size, and prepared (its constants
+# written into the text: the generic plan is the one planned for a run, 1-1.5 ms of planning
+# saved per request at 1M tracks).
+_first_track_pages = CompiledQuery(_first_track_page, prepared=True, ref_id=int, viewer_id=int)
 
 
 def _keyed_track_page(
