@@ -49,6 +49,7 @@ __all__ = [
     "CompiledQuery",
     "PendingRow",
     "StandInError",
+    "inline_constants",
     "prepared_cursor",
     "prepared_fetchall",
     "prepared_fetchone",
@@ -236,6 +237,30 @@ def _may_prepare(connection) -> bool:
 
 
 _CONVERTED_MAX = 256
+
+
+def inline_constants(sql: str, params, slots=()) -> tuple[str, list, list[tuple[int, Any]]]:
+    """``sql`` with its string parameters written as literals, except those at the positions
+    of ``slots`` (``(position, name)``: the values that change between runs), which stay
+    placeholders (renumbered). For a prepared statement: PostgreSQL then plans the generic
+    plan with the shape's constants (a visibility, a scope, a status) as it plans one run,
+    instead of guessing their selectivity. With placeholders for them, its generic plans of
+    the list pages were estimated at one row and sorted the whole table (0.5-1 s at 1M
+    tracks), so it re-planned every run (1-2 ms a statement). ``(sql, params, slots)``."""
+    parts = sql.split("%s")
+    if len(parts) != len(params) + 1:
+        raise ValueError("the placeholders do not match the parameters")
+    kept = {position for position, _ in slots}
+    text, out_params, out_slots, renumbered = [parts[0]], [], [], {}
+    for i, (param, part) in enumerate(zip(params, parts[1:], strict=True)):
+        if i not in kept and isinstance(param, str) and "\\" not in param and "\0" not in param:
+            text.append("'" + param.replace("%", "%%").replace("'", "''") + "'" + part)
+        else:
+            renumbered[i] = len(out_params)
+            out_params.append(param)
+            text.append("%s" + part)
+    out_slots = [(renumbered[position], name) for position, name in slots]
+    return "".join(text), out_params, out_slots
 
 
 class _ConvertedOnce(psycopg_queries.PostgresQuery):
@@ -426,6 +451,8 @@ class CompiledQuery:
         fields = [column for column, _, _ in compiler.select[: compiler.col_count]]
         if compiler.has_composite_fields(fields):
             raise TypeError("composite fields are not supported by CompiledQuery")
+        if self._prepared:
+            sql, params, slots = inline_constants(sql, params, slots)
         return _Statement(
             sql=sql,
             params=tuple(params),

@@ -88,7 +88,12 @@ def scoped_track_page(request, scope: str, ref_id: int) -> Response:
     if counts is None:  # no counters (SQLite): the ORM, with a capped count
         return track_page(request, tracks())
     page_rows = partial(
-        presenters.track_list_page, viewer=request.user, scope=scope, ref_id=ref_id, share=share
+        presenters.track_list_page,
+        viewer=request.user,
+        scope=scope,
+        ref_id=ref_id,
+        share=share,
+        counts=lambda: counts,
     )
     return track_page(
         request,
@@ -219,12 +224,24 @@ class TrackViewSet(LikeActionsMixin, ViewSet):
                 ids = selectors.named_ids(scope, names)
                 known[scope] = ids
                 if len(ids) == 1:
+                    counted = []
+
+                    def total():
+                        counted.append(
+                            selectors.track_counts(viewer=viewer, scope=scope, ref_id=ids[0])
+                        )
+                        return counted[-1].total
+
                     return track_page(
                         request,
                         partial(self._filtered, request, known),
-                        total=partial(self._counted, viewer, scope, ids[0]),
+                        total=total,
                         page_rows=partial(
-                            presenters.track_list_page, viewer=viewer, scope=scope, ref_id=ids[0]
+                            presenters.track_list_page,
+                            viewer=viewer,
+                            scope=scope,
+                            ref_id=ids[0],
+                            counts=lambda: counted[-1] if counted else None,
                         ),
                         cursor_order=presenters.NEWEST,
                     )
@@ -247,9 +264,25 @@ class TrackViewSet(LikeActionsMixin, ViewSet):
                     presenters.track_list_page, viewer=viewer, scope=scope[0], ref_id=scope[1]
                 )
         elif indexed is not None and postgres:
-            page_rows = partial(presenters.track_list_page, viewer=viewer, filters=indexed)
-            index_order = selectors.count_index_order(indexed)
-            total = partial(count_capped, queryset, index_order=index_order)
+            if selectors.filter_count_refs(indexed) is not None:
+                # A bpm range or a key alone: the exact total from the counters, and deep
+                # pages seek from checkpoints of the list at the counters' version.
+                counted = []
+
+                def total():
+                    counted.append(selectors.filter_counts(viewer=viewer, filters=indexed))
+                    return counted[-1].total
+
+                page_rows = partial(
+                    presenters.track_list_page,
+                    viewer=viewer,
+                    filters=indexed,
+                    counts=lambda: counted[-1] if counted else None,
+                )
+            else:
+                page_rows = partial(presenters.track_list_page, viewer=viewer, filters=indexed)
+                index_order = selectors.count_index_order(indexed)
+                total = partial(count_capped, queryset, index_order=index_order)
         if page_rows is not None and total is not None:  # rows() not built for keyed pages
             return track_page(request, lambda: queryset, total=total, page_rows=page_rows)
         return track_page(request, queryset, total=total, page_rows=page_rows)

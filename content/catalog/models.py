@@ -460,6 +460,10 @@ class TrackCount(models.Model):
         ARTIST = "artist", "Artist"
         # ref_id = a user: the tracks they liked (migration 0018_scale_liked_counts).
         LIKED = "liked", "Liked by a user"
+        # ref_id = a bpm value / a key (``selectors.key_ref``): the bpm and key filters'
+        # totals (migration 0025_lists_filter_counts).
+        BPM = "bpm", "Tracks of a bpm"
+        KEY = "key", "Tracks of a key and scale"
 
     scope = models.CharField(max_length=6, choices=Scope.choices)
     ref_id = models.BigIntegerField()
@@ -484,8 +488,10 @@ class TrackListVersion(models.Model):
     """A number that changes whenever the newest-first track list can change order or
     membership: database triggers bump it in the same transaction as every insert, delete,
     and change of a track's date, visibility or exclusive status (migration
-    ``0023_lists_filter_branches``). Deep pages seek from remembered positions of the list
-    (``selectors.page_checkpoint``), which hold only while it has not changed."""
+    ``0023_lists_filter_branches``; a change of its bpm, key or scale too since
+    ``0025_lists_filter_counts``, for the bpm and key lists). Deep pages seek from remembered
+    positions of the list (``selectors.page_checkpoint``), which hold only while it has not
+    changed."""
 
     scope = models.CharField(max_length=6, primary_key=True)  # "all": the plain list
     version = models.BigIntegerField(default=0)

@@ -11,7 +11,7 @@ from django.db.models import BigAutoField, Exists, Lookup, OuterRef, QuerySet
 from django.db.models.expressions import RawSQL
 from rest_framework.exceptions import NotFound
 
-from beatpass.api.compiled import CompiledQuery, prepared_cursor
+from beatpass.api.compiled import CompiledQuery, inline_constants, prepared_cursor
 from content.catalog.models import (
     Album,
     AlbumArtist,
@@ -54,7 +54,7 @@ class ListCounts:
         self.total = total  # exact, as the viewer sees the list
         self.share = share  # the scope's public tracks / all public tracks (None for "all")
         self.own = own  # of ``total``: the viewer's own private tracks (a producer's)
-        self.version = version  # scope "all": the list's ``TrackListVersion``
+        self.version = version  # the list's ``TrackListVersion`` (``VERSIONS``), if any
 
     def total_callable(self):
         return lambda: self.total
@@ -73,10 +73,10 @@ def track_counts(*, viewer, scope: str = TrackCount.Scope.ALL, ref_id: int = 0):
     staff = signed_in and viewer.is_staff
     visibilities = [Visibility.PUBLIC, Visibility.PRIVATE] if staff else [Visibility.PUBLIC]
     sql = (
-        "SELECT coalesce((SELECT sum(count) FROM content_trackcount WHERE scope = %s "
-        "AND ref_id = %s AND visibility = ANY(%s)), 0)"
+        "SELECT coalesce((SELECT sum(count) FROM content_trackcount WHERE scope = %s "  # noqa: S608 - placeholders
+        f"AND ref_id = %s AND visibility IN ({', '.join(['%s'] * len(visibilities))})), 0)"
     )
-    params: list = [scope, ref_id, visibilities]
+    params: list = [scope, ref_id, *visibilities]
     if not staff:
         # A track sold exclusively leaves the lists (``track_list``) for everyone but staff.
         sql = sql[: -len("), 0)")] + " AND exclusive_status <> %s), 0)"
@@ -89,17 +89,28 @@ def track_counts(*, viewer, scope: str = TrackCount.Scope.ALL, ref_id: int = 0):
         sql += ", 0"
     sql += f", {SHARE_SQL}"
     params += [scope, [ref_id]]
-    if scope == TrackCount.Scope.ALL:  # in the same snapshot as the counts
-        sql += ", (SELECT version FROM content_tracklistversion WHERE scope = 'all')"
+    if scope in VERSIONS:  # in the same snapshot as the counts
+        sql += ", (SELECT version FROM content_tracklistversion WHERE scope = %s)"
+        params.append(VERSIONS[scope])
     # Prepared: a handful of statement texts (scope kind × tier), each planned once per
-    # connection instead of on every list request.
+    # connection instead of on every list request: the constants written into the text, so
+    # that PostgreSQL keeps its generic plan (``inline_constants``).
+    sql, params, _ = inline_constants(sql, params)
     with prepared_cursor(connection) as cursor:
         cursor.execute(sql, params)
         counted, own, share, *version = cursor.fetchone()
     if scope == TrackCount.Scope.ALL:
         return ListCounts(int(counted) + own, None, own=own, version=version[0])
-    return ListCounts(int(counted) + own, share, own=own)
+    return ListCounts(int(counted) + own, share, own=own, version=version[0] if version else None)
 
+
+# The ``TrackListVersion`` of the lists whose deep pages seek from checkpoints: the plain list
+# (and its bpm and key lists) and the genre and tag lists (their link rows' version).
+VERSIONS = {
+    TrackCount.Scope.ALL: "all",
+    TrackCount.Scope.GENRE: "links",
+    TrackCount.Scope.TAG: "links",
+}
 
 _VIEWER_STAND_IN, _REF_STAND_IN = -1_987_654_321, -1_987_654_322  # no real id is negative
 
@@ -256,6 +267,75 @@ def count_index_order(filters: dict) -> tuple[str, ...]:
     return ()
 
 
+def key_ref(pitch_class: int, scale: str) -> int:
+    """The ``key`` counters' ``ref_id`` of a pitch class and a scale ("" for none): the SQL's
+    ``KEY_REF`` (migration ``_filter_counts_sql``)."""
+    return pitch_class * len(SCALES) + SCALES.index(scale)
+
+
+def filter_count_refs(filters: dict) -> tuple[str, list[int], str, list] | None:
+    """Which counters hold the total of the plain list under ``filters`` (page-key filters):
+    ``(scope, ref ids, SQL test of a track ``t`` in the list, its params)`` when the filters
+    are a bpm range alone (scope ``bpm``) or a key alone, with or without a scale (scope
+    ``key``); None for any other combination (a capped count then)."""
+    given = set(filters)
+    if given and given <= {"bpm_min", "bpm_max"}:
+        low = max(filters.get("bpm_min", BPM_VALUES[0]), BPM_VALUES[0])
+        high = min(filters.get("bpm_max", BPM_VALUES[1]), BPM_VALUES[1])
+        refs = list(range(low, high + 1))  # empty when low > high: nothing matches
+        return TrackCount.Scope.BPM, refs, "t.bpm BETWEEN %s AND %s", [low, high]
+    if "pitch_class" in given and given <= {"pitch_class", "key_scale", "scale"}:
+        scales = set(SCALES)
+        for name in ("key_scale", "scale"):
+            if name in filters:
+                scales &= {filters[name]}
+        scales = sorted(scales)
+        refs = [key_ref(filters["pitch_class"], scale) for scale in scales]
+        test = "t.key_pitch_class = %s AND t.scale = ANY(%s)"
+        return TrackCount.Scope.KEY, refs, test, [filters["pitch_class"], scales]
+    return None
+
+
+def filter_counts(*, viewer, filters: dict) -> ListCounts | None:
+    """Exact total of the plain list under a bpm range or a key (``filter_count_refs``) as
+    ``viewer`` sees it, from the ``bpm`` / ``key`` counters plus, for a signed-in producer,
+    their own private tracks matching (a query over their catalogue), with the list's version
+    (``TrackListVersion``, which follows bpm and key changes too): one query. None for other
+    filters or off PostgreSQL."""
+    counted = filter_count_refs(filters)
+    if counted is None or connection.vendor != "postgresql":
+        return None
+    scope, refs, test, test_params = counted
+    signed_in = viewer is not None and viewer.is_authenticated
+    staff = signed_in and viewer.is_staff
+    visibilities = [Visibility.PUBLIC, Visibility.PRIVATE] if staff else [Visibility.PUBLIC]
+    sql = (
+        "SELECT coalesce((SELECT sum(count) FROM content_trackcount WHERE scope = %s "  # noqa: S608 - placeholders
+        f"AND ref_id = ANY(%s) AND visibility IN ({', '.join(['%s'] * len(visibilities))})"
+    )
+    params: list = [scope, refs, *visibilities]
+    if not staff:
+        sql += " AND exclusive_status <> %s"
+        params.append(ExclusiveStatus.SOLD)
+    sql += "), 0)"
+    if signed_in and not staff:
+        managed = TrackArtist.objects.filter(artist__managers=viewer).order_by()
+        managed_sql, managed_params = managed.values("track_id").query.sql_with_params()
+        sql += (
+            ", (SELECT count(*) FROM content_track t WHERE t.visibility = %s "  # noqa: S608
+            f"AND t.exclusive_status <> %s AND t.id IN ({managed_sql}) AND {test})"
+        )
+        params += [Visibility.PRIVATE, ExclusiveStatus.SOLD, *managed_params, *test_params]
+    else:
+        sql += ", 0"
+    sql += ", (SELECT version FROM content_tracklistversion WHERE scope = 'all')"
+    sql, params, _ = inline_constants(sql, params)
+    with prepared_cursor(connection) as cursor:  # as ``track_counts``
+        cursor.execute(sql, params)
+        public, own, version = cursor.fetchone()
+    return ListCounts(int(public) + own, None, own=own, version=version)
+
+
 def page_keys(
     scope: str,
     ref_id: int,
@@ -267,6 +347,7 @@ def page_keys(
     after: tuple | None = None,
     branches: tuple = (),
     seek: bool = False,
+    with_order: bool = False,
 ) -> RawSQL:
     """The ids of rows ``offset .. offset + limit`` of the newest-first ``track_list(viewer)``
     (scope ``all``), of a genre's or tag's tracks in it (``tracks_in``) or of
@@ -280,25 +361,38 @@ def page_keys(
     (with ``filters``, from ``page_key_branches``): the rows are read as that many walks of
     the filter's index, each newest first, merged (a Merge Append stops after ``offset +
     limit`` rows), so the page costs about ``offset + limit`` index entries plus one descent
-    per branch, not ``(offset + limit) / selectivity``. ``seek`` (scope ``all``): ``after`` is
-    a checkpoint of the public list (``page_checkpoint``) and ``offset`` counts from it in the
-    public list alone: the viewer's own private tracks newer than it (listed besides the
-    public ones) are taken off."""
+    per branch, not ``(offset + limit) / selectivity``. ``seek`` (scopes of ``VERSIONS``):
+    ``after`` is a checkpoint of the public list, filtered or not (``page_checkpoint``), and
+    ``offset`` counts from it in that public list alone: the viewer's own private tracks
+    newer than it that pass the filters (listed besides the public ones) are taken off.
+    ``with_order``:
+    each row is ``(created_at, id)`` (the scope's order key and track id) instead of the id
+    alone."""
     table, column, order, track, visibility, status = PAGE_KEY_TABLES[scope]
     conditions, params = [], []
     filters = dict(filters or {})
     bpm_lo = filters.pop("bpm_lo", None)
     if branches and scope != TrackCount.Scope.ALL:
         raise ValueError("branches apply to the plain list only")
+    own_tests, own_params = [], []  # the filters, for the viewer's own tracks (``seek``)
     for name, value in filters.items():
         if scope != TrackCount.Scope.ALL:
             raise ValueError("filters apply to the plain list only")
         filter_column, operator = PAGE_KEY_FILTERS[name]
         conditions.append(f"l.{filter_column} {operator} %s")
         params.append(value)
+        own_tests.append(f"t.{filter_column} {operator} %s")
+        own_params.append(value)
+    if branches and branches[0] == "bpm":  # the bpm values the branches walk
+        # ``bpm_lo`` itself twice (a compiled page replays its parameters by value: no value
+        # derived from it may be a parameter).
+        own_tests.append(f"t.bpm BETWEEN %s AND %s + {int(branches[1]) - 1}")
+        own_params += [bpm_lo, bpm_lo]
     if column is not None:
         conditions.append(f"l.{column} = %s")
         params.append(ref_id)
+        own_tests.append(f"t.{column} = %s")
+        own_params.append(ref_id)
     if after is not None:
         conditions.append(f"(l.{order}, l.{track}) < (%s, %s)")
         params += list(after)
@@ -321,14 +415,27 @@ def page_keys(
                 own_newer = (
                     f"(SELECT count(*) FROM {table} t WHERE t.{visibility} = %s "  # noqa: S608
                     f"AND t.{status} <> %s AND t.{track} IN ({managed_sql}) "
-                    f"AND (t.{order}, t.{track}) > (%s, %s))"
+                    f"AND (t.{order}, t.{track}) > (%s, %s)"
+                    + "".join(f" AND {test}" for test in own_tests)
+                    + ")"
                 )
         else:
             conditions.append(f"l.{visibility} = %s")
             params.append(Visibility.PUBLIC)
+    if seek and (scope not in VERSIONS or after is None):
+        raise ValueError("seek: a list with checkpoints (VERSIONS), from one (after)")
+    skip_sql, skip_params = "%s", [offset]  # rows to skip, from the checkpoint when seeking
+    if seek and own_newer:
+        skip_sql = f"GREATEST(0, %s - {own_newer})"
+        skip_params += [Visibility.PRIVATE, ExclusiveStatus.SOLD, *after, *own_params]
+    keys = f"k.{order} AS created_at, k.{track} AS id" if with_order else f"k.{track}"
     if branches:
         kind, count = branches
         parts, part_params = [], []
+        if len(skip_params) > 1:  # computed once for every branch
+            with_sql += f", skip AS MATERIALIZED (SELECT {skip_sql} AS n) "
+            with_params += skip_params
+            skip_sql, skip_params = "(SELECT n FROM skip)", []
         for i in range(count):
             if kind == "bpm":  # one bpm value per branch: the first bound, plus i
                 branch, branch_params = ("l.bpm = %s" + (f" + {i}" if i else "")), [bpm_lo]
@@ -340,80 +447,101 @@ def page_keys(
             parts.append(
                 f"(SELECT l.{order}, l.{track} FROM {table} l "  # noqa: S608 - constants
                 f"WHERE {' AND '.join([branch, *conditions])} "
-                f"ORDER BY l.{order} DESC, l.{track} DESC LIMIT %s + {int(limit)})"
+                f"ORDER BY l.{order} DESC, l.{track} DESC LIMIT {skip_sql} + {int(limit)})"
             )
-            part_params += [*branch_params, *params, offset]
+            part_params += [*branch_params, *params, *skip_params]
         sql = (
-            f"{with_sql}SELECT k.{track} FROM ({' UNION ALL '.join(parts)}) k "  # noqa: S608
-            f"ORDER BY k.{order} DESC, k.{track} DESC OFFSET %s LIMIT %s"
+            f"{with_sql}SELECT {keys} FROM ({' UNION ALL '.join(parts)}) k "  # noqa: S608
+            f"ORDER BY k.{order} DESC, k.{track} DESC OFFSET {skip_sql} LIMIT %s"
         )
-        return RawSQL(sql, [*with_params, *part_params, offset, limit])  # noqa: S611
+        return RawSQL(sql, [*with_params, *part_params, *skip_params, limit])  # noqa: S611
     where = f"WHERE {' AND '.join(conditions)} " if conditions else ""
-    offset_sql, offset_params = "%s", [offset]
-    if seek:
-        if scope != TrackCount.Scope.ALL or after is None:
-            raise ValueError("seek: the plain list, from a checkpoint (after)")
-        if own_newer:
-            offset_sql = f"GREATEST(0, %s - {own_newer})"
-            offset_params += [Visibility.PRIVATE, ExclusiveStatus.SOLD, *after]
     sql = (
-        f"{with_sql}SELECT l.{track} FROM {table} l {where}"  # noqa: S608 - constants
-        f"ORDER BY l.{order} DESC, l.{track} DESC OFFSET {offset_sql} LIMIT %s"
+        f"{with_sql}SELECT {keys.replace('k.', 'l.')} FROM {table} l {where}"  # noqa: S608
+        f"ORDER BY l.{order} DESC, l.{track} DESC OFFSET {skip_sql} LIMIT %s"
     )
-    return RawSQL(sql, [*with_params, *params, *offset_params, limit])  # noqa: S611
+    return RawSQL(sql, [*with_params, *params, *skip_params, limit])  # noqa: S611
 
 
-# Deep pages of the plain list seek from a remembered position of it instead of skipping
-# ``offset`` rows: every CHECKPOINT_EVERY-th key of the newest-first public list (of every
-# track for staff), kept per process and list version, walked once per version (what one
-# deep page cost before), so page N then reads at most CHECKPOINT_EVERY + a page of index
-# entries (plus the viewer's own private tracks).
-CHECKPOINT_EVERY = 1000
-_checkpoints: dict[tuple[str, bool], tuple[int, list[tuple]]] = {}
+# Deep pages of the plain list (of its bpm and key lists, of a genre's or tag's tracks) seek
+# from a remembered position of it instead of skipping ``offset`` rows: every
+# CHECKPOINT_EVERY-th key of the newest-first public list (of every track for staff), kept
+# per process and list version, walked once per
+# version (what one deep page cost before), so page N then reads at most CHECKPOINT_EVERY + a
+# page of index entries (plus the viewer's own private tracks). The positions of at most
+# CHECKPOINT_LISTS filtered lists (bpm, key, a genre, a tag) are kept (the least recently
+# extended go first). Every 200th: a page then skips at most 199 entries.
+CHECKPOINT_EVERY = 200
+CHECKPOINT_LISTS = 64
+_checkpoints: dict[tuple, tuple[int, list[tuple]]] = {}
 _checkpoints_lock = threading.Lock()
 
 
-def page_checkpoint(*, staff: bool, version: int, position: int) -> tuple | None:
+class _Staff:
+    """A staff viewer for ``page_keys``: every track."""
+
+    is_authenticated = is_staff = True
+
+
+def page_checkpoint(
+    *,
+    staff: bool,
+    version: int,
+    position: int,
+    scope: str = TrackCount.Scope.ALL,
+    ref_id: int = 0,
+    filters: dict | None = None,
+    branches: tuple = (),
+) -> tuple | None:
     """``(created_at, id)`` of the row at ``position`` (``CHECKPOINT_EVERY`` divides
     ``position + 1``) of the newest-first plain list of public unsold tracks (every track for
-    ``staff``) as it is at ``version`` (``TrackListVersion``), or None when the list has no
-    such row or is no longer at that version. Read from the process's checkpoints, extended
-    (or read afresh when the version moved) by one statement that reads the version in the
-    same snapshot as the keys, so a checkpoint is never kept under a version it does not
-    belong to."""
+    ``staff``), or of a genre's or tag's (``scope``, ``ref_id``), under ``filters`` read as
+    ``branches`` (``page_key_branches``) if given, as it is at ``version``
+    (``TrackListVersion``, ``VERSIONS``), or None when the list has no such row or is no
+    longer at that version. Read from the process's checkpoints, extended (or read afresh
+    when the version moved) by one statement that reads the version in the same snapshot as
+    the keys, so a checkpoint is never kept under a version it does not belong to."""
     if (position + 1) % CHECKPOINT_EVERY:
         raise ValueError("not a checkpoint's position")
     index = (position + 1) // CHECKPOINT_EVERY - 1
-    key = (connection.alias, staff)
+    filters = dict(filters or {})
+    key = (connection.alias, staff, branches, tuple(sorted(filters.items())), scope, ref_id)
     with _checkpoints_lock:
         kept_version, keys = _checkpoints.get(key, (None, []))
         if kept_version != version:
             keys = []
         if index < len(keys):
             return keys[index]
-        conditions, params = [], []
-        if not staff:
-            conditions += ["visibility = %s", "exclusive_status <> %s"]
-            params += [Visibility.PUBLIC, ExclusiveStatus.SOLD]
-        if keys:  # extend: walk on from the deepest checkpoint known
-            conditions.append("(created_at, id) < (%s, %s)")
-            params += list(keys[-1])
-        where = f"WHERE {' AND '.join(conditions)} " if conditions else ""
         walked = (index + 1 - len(keys)) * CHECKPOINT_EVERY
+        # Extended from the deepest checkpoint known: the walk starts there.
+        walk = page_keys(
+            scope,
+            ref_id,
+            viewer=_Staff() if staff else None,
+            offset=0,
+            limit=walked,
+            filters=filters,
+            after=keys[-1] if keys else None,
+            branches=branches,
+            with_order=True,
+        )
         sql = (
-            "SELECT (SELECT version FROM content_tracklistversion WHERE scope = 'all'), "  # noqa: S608 - constants
+            "SELECT (SELECT version FROM content_tracklistversion WHERE scope = %s), "  # noqa: S608 - page_keys' SQL
             "array_agg(created_at ORDER BY n), array_agg(id ORDER BY n) FROM ("
             "SELECT created_at, id, row_number() OVER (ORDER BY created_at DESC, id DESC) n "
-            f"FROM content_track {where}ORDER BY created_at DESC, id DESC LIMIT %s) w "
-            "WHERE n %% %s = 0"
+            f"FROM ({walk.sql}) w0) w WHERE n %% %s = 0"
         )
         with connection.cursor() as cursor:
-            cursor.execute(sql, [*params, walked, CHECKPOINT_EVERY])
+            cursor.execute(sql, [VERSIONS[scope], *walk.params, CHECKPOINT_EVERY])
             read_version, dates, ids = cursor.fetchone()
         if read_version != version:  # written since the request read its counts
             return None
         keys = keys + list(zip(dates or [], ids or [], strict=True))
+        _checkpoints.pop(key, None)  # the most recent last
         _checkpoints[key] = (version, keys)
+        lists = [k for k in _checkpoints if k[2] or k[3] or k[4] != TrackCount.Scope.ALL]
+        for old in lists[: max(0, len(lists) - CHECKPOINT_LISTS)]:
+            del _checkpoints[old]
         return keys[index] if index < len(keys) else None
 
 
@@ -488,16 +616,17 @@ def liked_track_count(*, user) -> int | None:
     staff = user.is_staff
     visibilities = [Visibility.PUBLIC, Visibility.PRIVATE] if staff else [Visibility.PUBLIC]
     sql = (
-        "SELECT coalesce((SELECT sum(count) FROM content_trackcount WHERE scope = %s "
-        "AND ref_id = %s AND visibility = ANY(%s)), 0)"
+        "SELECT coalesce((SELECT sum(count) FROM content_trackcount WHERE scope = %s "  # noqa: S608 - placeholders
+        f"AND ref_id = %s AND visibility IN ({', '.join(['%s'] * len(visibilities))})), 0)"
     )
-    params: list = [TrackCount.Scope.LIKED, user.pk, visibilities]
+    params: list = [TrackCount.Scope.LIKED, user.pk, *visibilities]
     if not staff:
         private_sql, private_params = _own_private_sql(
             TrackCount.Scope.LIKED, viewer_id=user.pk, ref_id=user.pk
         )
         sql += f" + (SELECT count(*) FROM ({private_sql}) AS own)"  # noqa: S608 - ORM SQL
         params += private_params
+    sql, params, _ = inline_constants(sql, params)
     with prepared_cursor(connection) as cursor:  # as ``track_counts``
         cursor.execute(sql, params)
         return int(cursor.fetchone()[0])

@@ -274,3 +274,39 @@ def test_a_long_prepared_statement_is_converted_once_per_text(people, monkeypatc
         assert rows
         assert all(row["pad"] == "100%" for row in rows)
     assert len(converted) == 1  # seven replays, one conversion (the ORM binds client-side)
+
+
+def test_a_prepared_query_writes_its_constants_into_the_text_and_keeps_its_values_apart(people):
+    # given: a query whose shape has constant strings (a kind, a name with a quote and a %)
+    ana, _, _ = people
+    Notification.objects.create(user=ana, kind="it's 100%", data={})
+
+    def build(shape, *, user_id):
+        return Notification.objects.filter(
+            user_id=user_id, kind__in=[shape, "it's 100%"]
+        ).values_list("kind", flat=True)
+
+    query = CompiledQuery(build, prepared=True, user_id=int)
+
+    # when
+    rows = query.rows("welcome", user_id=ana.pk)
+
+    # then: the ORM's answer; the constants are literals, the user id still a parameter
+    assert sorted(rows) == sorted(build("welcome", user_id=ana.pk))
+    assert "it's 100%" in rows
+    (statement,) = [s for s in _prepared_statements() if "accounts_notification" in s]
+    assert "'welcome'" in statement
+    assert "'it''s 100%'" in statement
+    assert '"user_id" = $1' in statement
+
+
+def test_inline_constants_renumbers_the_values_it_keeps():
+    from beatpass.api.compiled import inline_constants
+
+    sql, params, slots = inline_constants(
+        "a = %s AND b = %s AND c = %s AND d LIKE '%%x' AND e = %s",
+        ["public", 7, "it's", "kept"],
+        [(1, "id"), (3, "name")],
+    )
+    assert sql == "a = 'public' AND b = %s AND c = 'it''s' AND d LIKE '%%x' AND e = %s"
+    assert (params, slots) == ([7, "kept"], [(0, "id"), (1, "name")])

@@ -25,7 +25,7 @@ def version() -> int:
 
 
 def test_the_version_moves_with_every_write_that_can_reorder_the_list(db):
-    track = TrackFactory(visibility="public")
+    track = TrackFactory(visibility="public", bpm=90, key="C", scale="minor")
     writes = {
         "create": lambda: TrackFactory(),
         "hide": lambda: Track.objects.filter(pk=track.pk).update(visibility="private"),
@@ -33,6 +33,10 @@ def test_the_version_moves_with_every_write_that_can_reorder_the_list(db):
         "redate": lambda: Track.objects.filter(pk=track.pk).update(
             created_at=datetime.datetime(2020, 1, 2, tzinfo=datetime.UTC)
         ),
+        # the bpm and key lists remember positions under the same version
+        "retempo": lambda: Track.objects.filter(pk=track.pk).update(bpm=97),
+        "rekey": lambda: Track.objects.filter(pk=track.pk).update(key="F#"),
+        "new scale": lambda: Track.objects.filter(pk=track.pk).update(scale="major"),
         "delete": lambda: Track.objects.filter(pk=track.pk).delete(),
     }
     for name, write in writes.items():
@@ -173,5 +177,192 @@ def test_a_page_read_with_counts_of_another_version_skips_the_checkpoints(
     assert selectors._checkpoints == {}
     assert got == page_slice(rows, 7, 4)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM content_tracklistversion")
-        assert cursor.fetchone()[0] == 1
+        cursor.execute("SELECT scope FROM content_tracklistversion ORDER BY scope")
+        assert cursor.fetchall() == [("all",), ("links",)]
+
+
+FILTERS = ["bpm_min=90&bpm_max=93", "bpm_max=91", "key=eb", "key=d%23m", "key=eb&scale=major"]
+
+
+def filtered_catalogue(producer) -> list[Track]:
+    """``catalogue``'s mix of tiers and ties, over a few bpm values and keys."""
+    tracks = catalogue(producer)
+    for i, track in enumerate(tracks):
+        Track.objects.filter(pk=track.pk).update(
+            bpm=89 + i % 6, key=["Eb", "D#", "C"][i % 3], scale="minor" if i % 5 else "major"
+        )
+    return tracks
+
+
+def assert_filtered_pages_match(viewers):
+    from django.http import QueryDict
+
+    from content.catalog.inputs import TrackFilter
+
+    for viewer in viewers:
+        for query in FILTERS:
+            filterset = TrackFilter(QueryDict(query), queryset=selectors.track_list(viewer=viewer))
+            assert filterset.is_valid(), query
+            filters = filterset.indexed_filters()
+            rows = presenters.track_rows(filterset.qs, viewer=viewer)
+            expected_all = list(rows)
+            assert expected_all, (viewer, query)
+            for limit in (1, 4):
+                for offset in range(len(expected_all) + 2):
+                    counts = selectors.filter_counts(viewer=viewer, filters=filters)
+                    assert counts.total == len(expected_all), (viewer, query)
+                    got = presenters.track_list_page(
+                        rows,
+                        viewer=viewer,
+                        offset=offset,
+                        limit=limit,
+                        filters=filters,
+                        counts=lambda c=counts: c,
+                    )
+                    assert got == expected_all[offset : offset + limit], (viewer, query, offset)
+
+
+def test_bpm_and_key_pages_from_checkpoints_are_the_orm_pages(producer, small_checkpoints):
+    # given: the producer's private tracks between public ones, over bpm values and keys
+    tracks = filtered_catalogue(producer)
+    viewers = [AnonymousUser(), UserFactory(), producer, UserFactory(is_staff=True)]
+
+    # when / then: every page of every filtered list, every tier
+    assert_filtered_pages_match(viewers)
+    assert any(key[2] for key in selectors._checkpoints), "the filtered pages read checkpoints"
+
+    # and after writes that move tracks in or out of the lists, the pages are the ORM's
+    writes = [
+        lambda: TrackFactory(
+            artists=[producer.managed_artists.get()], visibility="private", bpm=90, key="Eb"
+        ),
+        lambda: TrackFactory(visibility="public", bpm=91, key="D#", scale="minor"),
+        lambda: Track.objects.filter(pk=tracks[4].pk).update(bpm=120),
+        lambda: Track.objects.filter(pk=tracks[7].pk).update(key="A"),
+        lambda: Track.objects.filter(pk=tracks[8].pk).update(scale="major"),
+        lambda: Track.objects.filter(pk=tracks[9].pk).update(exclusive_status="sold"),
+    ]
+    for write in writes:
+        write()
+        assert_filtered_pages_match(viewers)
+
+
+def test_filtered_checkpoints_are_kept_for_a_bounded_number_of_lists(
+    producer, small_checkpoints, monkeypatch
+):
+    # given: room for two filtered lists' checkpoints
+    monkeypatch.setattr(selectors, "CHECKPOINT_LISTS", 2)
+    filtered_catalogue(producer)
+    viewer = AnonymousUser()
+
+    # when: deep pages of the plain list and of four bpm ranges
+    for low in (None, 89, 90, 91, 92):
+        filters = {} if low is None else {"bpm_min": low, "bpm_max": low + 2}
+        counts = (
+            selectors.filter_counts(viewer=viewer, filters=filters)
+            if filters
+            else selectors.track_counts(viewer=viewer)
+        )
+        rows = presenters.track_rows(selectors.track_list(viewer=viewer), viewer=viewer)
+        presenters.track_list_page(
+            rows, viewer=viewer, offset=4, limit=1, filters=filters, counts=lambda c=counts: c
+        )
+
+    # then: the plain list's and the two most recent ranges' checkpoints are kept
+    kept = sorted(key[3] for key in selectors._checkpoints)
+    assert kept == [(), (("bpm_lo", 91),), (("bpm_lo", 92),)]
+
+
+def links_version() -> int:
+    return TrackListVersion.objects.get(scope="links").version
+
+
+def test_the_links_version_moves_with_the_genre_and_tag_links_and_their_tracks(db):
+    from content.tests.factories import GenreFactory, TagFactory
+
+    genre, tag = GenreFactory(), TagFactory()
+    track = TrackFactory(genres=[genre], tags=[tag])
+    writes = {
+        "linked track": lambda: TrackFactory(genres=[genre]),
+        "genre added": lambda: track.genres.add(GenreFactory()),
+        "tag removed": lambda: track.tags.remove(tag),
+        "hide": lambda: Track.objects.filter(pk=track.pk).update(visibility="private"),
+        "redate": lambda: Track.objects.filter(pk=track.pk).update(
+            created_at=datetime.datetime(2020, 1, 2, tzinfo=datetime.UTC)
+        ),
+        "delete": lambda: Track.objects.filter(pk=track.pk).delete(),
+    }
+    for name, write in writes.items():
+        before = links_version()
+        write()
+        assert links_version() > before, name
+    other = TrackFactory(genres=[genre])
+    for name, write in {
+        "plays": lambda: Track.objects.filter(pk=other.pk).update(plays=5),
+        "track without links": lambda: TrackFactory(),
+    }.items():
+        before = links_version()
+        write()
+        assert links_version() == before, name
+
+
+def assert_scoped_pages_match(viewers, scopes):
+    for viewer in viewers:
+        for scope, ref_id in scopes:
+            rows = presenters.track_rows(
+                selectors.tracks_in(selectors.track_list(viewer=viewer), scope, [ref_id]),
+                viewer=viewer,
+            )
+            expected_all = list(rows)
+            assert expected_all, (viewer, scope)
+            for limit in (1, 4):
+                for offset in range(len(expected_all) + 2):
+                    counts = selectors.track_counts(viewer=viewer, scope=scope, ref_id=ref_id)
+                    assert counts.total == len(expected_all), (viewer, scope)
+                    got = presenters.track_list_page(
+                        rows,
+                        viewer=viewer,
+                        scope=scope,
+                        ref_id=ref_id,
+                        offset=offset,
+                        limit=limit,
+                        counts=lambda c=counts: c,
+                    )
+                    assert got == expected_all[offset : offset + limit], (viewer, scope, offset)
+
+
+def test_genre_and_tag_pages_from_checkpoints_are_the_orm_pages(producer, small_checkpoints):
+    # given: the catalogue's tracks in one genre and one tag (and a few not)
+    from content.catalog.models import TrackCount
+    from content.tests.factories import GenreFactory, TagFactory
+
+    tracks = catalogue(producer)
+    genre, tag = GenreFactory(), TagFactory()
+    for i, track in enumerate(tracks):
+        if i % 5:
+            track.genres.add(genre)
+        if i % 4 != 1:
+            track.tags.add(tag)
+    scopes = [(TrackCount.Scope.GENRE, genre.pk), (TrackCount.Scope.TAG, tag.pk)]
+    viewers = [AnonymousUser(), UserFactory(), producer, UserFactory(is_staff=True)]
+
+    # when / then: every page of both lists, every tier
+    assert_scoped_pages_match(viewers, scopes)
+    assert any(key[4] != "all" for key in selectors._checkpoints), "checkpoints were read"
+
+    # and after writes to the links and to their tracks, the pages are the ORM's
+    mine = producer.managed_artists.get()
+    writes = [
+        lambda: TrackFactory(artists=[mine], visibility="private", genres=[genre], tags=[tag]),
+        lambda: TrackFactory(visibility="public", genres=[genre]),
+        lambda: tracks[3].genres.remove(genre),
+        lambda: tracks[5].tags.add(tag) if not tracks[5].tags.filter(pk=tag.pk) else None,
+        lambda: Track.objects.filter(pk=tracks[6].pk).update(visibility="private"),
+        lambda: Track.objects.filter(pk=tracks[8].pk).update(exclusive_status="sold"),
+        lambda: Track.objects.filter(pk=tracks[12].pk).update(
+            created_at=datetime.datetime(2023, 1, 1, tzinfo=datetime.UTC)
+        ),
+    ]
+    for write in writes:
+        write()
+        assert_scoped_pages_match(viewers, scopes)

@@ -10,6 +10,7 @@ from collections import Counter
 import pytest
 from django.db import connection
 
+from content.catalog import selectors
 from content.catalog.models import Track, TrackArtist, TrackCount, TrackLike, Visibility
 from content.tests.factories import ArtistFactory, GenreFactory, TagFactory, TrackFactory
 
@@ -28,6 +29,10 @@ def recounted() -> Counter:
             expected[("artist", link.artist_id, *state)] += 1
         for like in track.likes.all():
             expected[("liked", like.user_id, *state)] += 1
+        if track.bpm is not None:
+            expected[("bpm", track.bpm, *state)] += 1
+        if track.key_pitch_class is not None:
+            expected[("key", selectors.key_ref(track.key_pitch_class, track.scale), *state)] += 1
     return expected
 
 
@@ -116,6 +121,13 @@ def test_counts_are_exact_after_creates_deletes_visibility_changes_and_sales(
     track.genres.clear()
     TrackArtist.objects.filter(track=track).exclude(artist=world["artist"]).delete()
     TrackArtist.objects.filter(track=track).update(artist=ArtistFactory())
+    assert_exact(clients, *scopes)
+    # a new tempo, key or scale moves the track between the bpm and key counters
+    Track.objects.filter(pk=world["tracks"][1].pk).update(bpm=91)
+    assert_exact(clients, *scopes)
+    Track.objects.filter(pk__in=[t.pk for t in world["tracks"]]).update(key="D#", scale="minor")
+    assert_exact(clients, *scopes)
+    Track.objects.filter(pk=world["tracks"][2].pk).update(key="", scale="", bpm=None)
     assert_exact(clients, *scopes)
     # bulk writes: one statement, many rows
     Track.objects.filter(visibility=Visibility.PUBLIC).update(visibility=Visibility.PRIVATE)
@@ -215,14 +227,18 @@ def test_other_filters_count_up_to_the_cap_then_say_it_is_an_estimate(
 ):
     settings.PAGINATION_COUNT_CAP = 3
     for bpm in (90, 91, 92, 120, 121):
-        TrackFactory(artists=[producer_artist], bpm=bpm)
-    exact = api_client.get("/api/v1/tracks?bpm_min=100").json()
+        TrackFactory(artists=[producer_artist], bpm=bpm, scale="minor")
+    exact = api_client.get("/api/v1/tracks?bpm_min=100&scale=minor").json()
     assert exact["total"] == 2
     assert "total_is_estimate" not in exact
-    estimated = api_client.get("/api/v1/tracks?bpm_max=130&per_page=2").json()
+    estimated = api_client.get("/api/v1/tracks?bpm_max=130&scale=minor&per_page=2").json()
     assert estimated["total_is_estimate"] is True
     assert estimated["total"] > 3
     assert len(estimated["data"]) == 2
+    # a bpm range alone has its counters: exact past the cap
+    counted = api_client.get("/api/v1/tracks?bpm_max=130&per_page=2").json()
+    assert counted["total"] == 5
+    assert "total_is_estimate" not in counted
 
 
 def walk_with_cursor(client, url, *, between=None) -> list[int]:
