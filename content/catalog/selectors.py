@@ -60,6 +60,23 @@ class ListCounts:
         return lambda: self.total
 
 
+def _counted_sql(*, staff: bool, scope: str, ref_test: str, refs) -> tuple[str, list]:
+    """``SELECT coalesce(<sum of the TrackCount rows of scope and refs>, 0)``: the tracks the
+    lists show to everyone (to staff, private ones too), for ``track_counts`` and
+    ``filter_counts`` to extend."""
+    visibilities = [Visibility.PUBLIC, Visibility.PRIVATE] if staff else [Visibility.PUBLIC]
+    sql = (
+        "SELECT coalesce((SELECT sum(count) FROM content_trackcount WHERE scope = %s "  # noqa: S608 - placeholders
+        f"AND {ref_test} AND visibility IN ({', '.join(['%s'] * len(visibilities))})"
+    )
+    params: list = [scope, refs, *visibilities]
+    if not staff:
+        # A track sold exclusively leaves the lists (``track_list``) for everyone but staff.
+        sql += " AND exclusive_status <> %s"
+        params.append(ExclusiveStatus.SOLD)
+    return sql + "), 0)", params
+
+
 def track_counts(*, viewer, scope: str = TrackCount.Scope.ALL, ref_id: int = 0):
     """Exact total of ``track_list`` (scope ``all``) or of a genre's, tag's or artist's tracks
     as ``viewer`` sees them, from the trigger-kept ``TrackCount`` rows plus, for a signed-in
@@ -71,16 +88,7 @@ def track_counts(*, viewer, scope: str = TrackCount.Scope.ALL, ref_id: int = 0):
         return None
     signed_in = viewer is not None and viewer.is_authenticated
     staff = signed_in and viewer.is_staff
-    visibilities = [Visibility.PUBLIC, Visibility.PRIVATE] if staff else [Visibility.PUBLIC]
-    sql = (
-        "SELECT coalesce((SELECT sum(count) FROM content_trackcount WHERE scope = %s "  # noqa: S608 - placeholders
-        f"AND ref_id = %s AND visibility IN ({', '.join(['%s'] * len(visibilities))})), 0)"
-    )
-    params: list = [scope, ref_id, *visibilities]
-    if not staff:
-        # A track sold exclusively leaves the lists (``track_list``) for everyone but staff.
-        sql = sql[: -len("), 0)")] + " AND exclusive_status <> %s), 0)"
-        params.append(ExclusiveStatus.SOLD)
+    sql, params = _counted_sql(staff=staff, scope=scope, ref_test="ref_id = %s", refs=ref_id)
     if signed_in and not staff:
         private_sql, private_params = _own_private_sql(scope, viewer_id=viewer.pk, ref_id=ref_id)
         sql += f", (SELECT count(*) FROM ({private_sql}) AS own)"  # noqa: S608 - ORM SQL
@@ -308,16 +316,7 @@ def filter_counts(*, viewer, filters: dict) -> ListCounts | None:
     scope, refs, test, test_params = counted
     signed_in = viewer is not None and viewer.is_authenticated
     staff = signed_in and viewer.is_staff
-    visibilities = [Visibility.PUBLIC, Visibility.PRIVATE] if staff else [Visibility.PUBLIC]
-    sql = (
-        "SELECT coalesce((SELECT sum(count) FROM content_trackcount WHERE scope = %s "  # noqa: S608 - placeholders
-        f"AND ref_id = ANY(%s) AND visibility IN ({', '.join(['%s'] * len(visibilities))})"
-    )
-    params: list = [scope, refs, *visibilities]
-    if not staff:
-        sql += " AND exclusive_status <> %s"
-        params.append(ExclusiveStatus.SOLD)
-    sql += "), 0)"
+    sql, params = _counted_sql(staff=staff, scope=scope, ref_test="ref_id = ANY(%s)", refs=refs)
     if signed_in and not staff:
         managed = TrackArtist.objects.filter(artist__managers=viewer).order_by()
         managed_sql, managed_params = managed.values("track_id").query.sql_with_params()
