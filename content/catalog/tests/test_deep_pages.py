@@ -207,19 +207,16 @@ def assert_filtered_pages_match(viewers):
             rows = presenters.track_rows(filterset.qs, viewer=viewer)
             expected_all = list(rows)
             assert expected_all, (viewer, query)
-            for limit in (1, 4):
-                for offset in range(len(expected_all) + 2):
-                    counts = selectors.filter_counts(viewer=viewer, filters=filters)
-                    assert counts.total == len(expected_all), (viewer, query)
-                    got = presenters.track_list_page(
-                        rows,
-                        viewer=viewer,
-                        offset=offset,
-                        limit=limit,
-                        filters=filters,
-                        counts=lambda c=counts: c,
-                    )
-                    assert got == expected_all[offset : offset + limit], (viewer, query, offset)
+            assert_every_page_is(
+                expected_all,
+                rows,
+                lambda viewer=viewer, filters=filters: selectors.filter_counts(
+                    viewer=viewer, filters=filters
+                ),
+                (viewer, query),
+                viewer=viewer,
+                filters=filters,
+            )
 
 
 def test_bpm_and_key_pages_from_checkpoints_are_the_orm_pages(producer, small_checkpoints):
@@ -315,20 +312,17 @@ def assert_scoped_pages_match(viewers, scopes):
             )
             expected_all = list(rows)
             assert expected_all, (viewer, scope)
-            for limit in (1, 4):
-                for offset in range(len(expected_all) + 2):
-                    counts = selectors.track_counts(viewer=viewer, scope=scope, ref_id=ref_id)
-                    assert counts.total == len(expected_all), (viewer, scope)
-                    got = presenters.track_list_page(
-                        rows,
-                        viewer=viewer,
-                        scope=scope,
-                        ref_id=ref_id,
-                        offset=offset,
-                        limit=limit,
-                        counts=lambda c=counts: c,
-                    )
-                    assert got == expected_all[offset : offset + limit], (viewer, scope, offset)
+            assert_every_page_is(
+                expected_all,
+                rows,
+                lambda viewer=viewer, scope=scope, ref_id=ref_id: selectors.track_counts(
+                    viewer=viewer, scope=scope, ref_id=ref_id
+                ),
+                (viewer, scope),
+                viewer=viewer,
+                scope=scope,
+                ref_id=ref_id,
+            )
 
 
 def test_genre_and_tag_pages_from_checkpoints_are_the_orm_pages(producer, small_checkpoints):
@@ -366,3 +360,16 @@ def test_genre_and_tag_pages_from_checkpoints_are_the_orm_pages(producer, small_
     for write in writes:
         write()
         assert_scoped_pages_match(viewers, scopes)
+
+
+def assert_every_page_is(expected_all, rows, read_counts, label, **page):
+    """Every page (1 and 4 rows, every offset and one past the end) of ``track_list_page``
+    with counts read afresh is the ORM's slice of ``expected_all``, and the total is exact."""
+    for limit in (1, 4):
+        for offset in range(len(expected_all) + 2):
+            counts = read_counts()
+            assert counts.total == len(expected_all), label
+            got = presenters.track_list_page(
+                rows, offset=offset, limit=limit, counts=lambda c=counts: c, **page
+            )
+            assert got == expected_all[offset : offset + limit], (*label, offset)
