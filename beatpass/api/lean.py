@@ -26,7 +26,7 @@ The pieces here keep the DRF path's rules:
   and clock as the scope's DRF throttle, and the same ``X-RateLimit-*`` bookkeeping;
   ``throttle_undo`` takes a counted hit back before a hand-over. ``throttle_send`` is the same
   hit in two halves, so that its Redis round trip overlaps the endpoint's statement: the
-  EVALSHA is written to a pooled connection, the caller runs its statement, then
+  EVALSHA is written to this thread's kept connection, the caller runs its statement, then
   ``PendingHit.allowed()`` reads the reply (with any other cache the hit is counted at once).
 * ``drf_headers`` and ``finish``: a lean answer finished as ``APIView.finalize_response``
   would (JSON, the view's ``Allow``/``Vary`` headers); ``json_response`` builds a 200 so
@@ -38,7 +38,6 @@ The pieces here keep the DRF path's rules:
 from __future__ import annotations
 
 import functools
-import hashlib
 import threading
 from collections import OrderedDict
 
@@ -292,16 +291,16 @@ def throttle_hit(request, *, scope: str, ident: str) -> bool:
 class PendingHit:
     """A throttle hit sent, its answer not read yet (``throttle_send``). ``allowed()`` reads
     it once and records the ``X-RateLimit-*`` numbers, as ``throttle_hit`` does; ``close()``
-    (always, in a ``finally``) gives the Redis connection back, dropping it when its reply was
-    never read, so that no other request reads a stale reply."""
+    (always, in a ``finally``) frees this thread's kept connection, dropping it when its reply
+    was never read, so that no later command reads a stale reply."""
 
-    __slots__ = ("_allowed", "_connection", "_now", "_pool", "_request", "_window")
+    __slots__ = ("_allowed", "_connection", "_now", "_request", "_window")
 
     def __init__(self, request, window: RateWindow | None, allowed: bool | None = None) -> None:
         self._request = request
         self._window = window
         self._allowed = allowed
-        self._connection = self._pool = None
+        self._connection = None
         self._now = 0
 
     @property
@@ -339,8 +338,8 @@ class PendingHit:
             self._release()
 
     def _release(self) -> None:
-        self._pool.release(self._connection)
-        self._connection = self._pool = None
+        self._connection = None
+        throttling.script_awaiting(False)
 
     def _hit_now(self) -> bool:
         allowed, info, _wait = self._window.hit()
@@ -349,39 +348,43 @@ class PendingHit:
         return allowed
 
 
-_GCRA_SHA = hashlib.sha1(throttling._GCRA_LUA.encode(), usedforsecurity=False).hexdigest()
-
-
 def throttle_send(request, *, scope: str, ident: str) -> PendingHit:
-    """``throttle_hit`` in two halves: with Redis the hit's EVALSHA is written now and its
-    reply read by ``PendingHit.allowed()`` (the caller's statement runs meanwhile); with any
-    other cache the hit is counted now. Same key, rate, clock, atomicity and numbers."""
+    """``throttle_hit`` in two halves: with Redis the hit's EVALSHA is written now, on this
+    thread's kept connection (``throttling.script_connection``), and its reply read by
+    ``PendingHit.allowed()`` (the caller's statement runs meanwhile); with any other cache the
+    hit is counted now. Same key, rate, clock, atomicity and numbers."""
     rate = settings.THROTTLE_RATES.get(scope)
     if rate is None:
         return PendingHit(request, None, allowed=True)
     window = RateWindow(f"throttle:{scope}:{ident}", rate, timer=ScopedThrottle.timer)
     pending = PendingHit(request, window)
     client = throttling._redis_client(window.cache)
-    if client is None:
+    connection = None if client is None else throttling.script_connection(client)
+    if connection is None:  # not Redis, or this thread's connection awaits another reply
         pending._hit_now()
         return pending
-    pool = client.connection_pool
-    connection = pool.get_connection()
     now = int(window.timer() * 1_000_000)
     try:
         connection.send_command(
-            "EVALSHA", _GCRA_SHA, 1, window.key, now, window.interval, window.period, 1
+            "EVALSHA",
+            throttling._GCRA_SHA,
+            1,
+            window.key,
+            now,
+            window.interval,
+            window.period,
+            1,
+            check_health=False,
         )
     except (RedisConnectionError, RedisTimeoutError, OSError):
         connection.disconnect()
-        pool.release(connection)
-        pending._hit_now()  # not sent: the usual way, with redis-py's retries
+        pending._hit_now()  # not sent: the usual way, with a retry on a fresh connection
         return pending
     except BaseException:
         connection.disconnect()
-        pool.release(connection)
         raise
-    pending._connection, pending._pool, pending._now = connection, pool, now
+    throttling.script_awaiting(True)
+    pending._connection, pending._now = connection, now
     return pending
 
 

@@ -179,3 +179,117 @@ def test_the_default_cache_proxy_takes_the_atomic_redis_path(redis_url, settings
     assert _redis_client(default_cache) is not None
     allowed = race(lambda clock: RateWindow("proxy", "50/min", timer=clock))  # default cache
     assert allowed.count(True) == 50
+
+
+# --- the scripts' kept connection --------------------------------------------------------------
+
+
+def _client_ids(cache) -> set[str]:
+    """The ids of the clients connected to the server (CLIENT LIST), seen from the pool."""
+    from beatpass.api.throttling import _redis_client
+
+    listing = _redis_client(cache).client_list()
+    return {entry["id"] for entry in listing}
+
+
+def test_hits_use_one_kept_connection_per_thread_not_the_pool(redis_url):
+    from beatpass.api.throttling import _redis_client, script_connection
+
+    cache = redis_cache(redis_url)
+    window = RateWindow("kept", "100/min", cache=cache, timer=Clock())
+    client = _redis_client(cache)
+    window.hit()
+    kept = script_connection(client)
+    assert kept.is_connected
+    in_use = len(client.connection_pool._in_use_connections)
+    created = client.connection_pool._created_connections
+    sock = kept._sock
+
+    for _ in range(5):
+        window.hit()
+
+    assert script_connection(client) is kept
+    assert kept._sock is sock
+    assert client.connection_pool._created_connections == created  # no pooled connection made
+    assert len(client.connection_pool._in_use_connections) == in_use
+    assert window.peek()[1].remaining == 94
+
+    seen = []
+    thread = threading.Thread(target=lambda: seen.append(script_connection(client)))
+    thread.start()
+    thread.join()
+    assert seen[0] is not kept  # another thread, its own connection
+
+
+def test_a_connection_killed_by_the_server_is_replaced_and_the_hit_counts_once(redis_url):
+    from beatpass.api.throttling import _redis_client, script_connection
+
+    cache = redis_cache(redis_url)
+    window = RateWindow("killed", "10/min", cache=cache, timer=Clock())
+    window.hit()
+    client = _redis_client(cache)
+    kept = script_connection(client)
+    before = _client_ids(cache)
+    kept.send_command("CLIENT", "ID")
+    kept_id = kept.read_response()
+    assert str(kept_id) in before
+    client.client_kill_filter(_id=kept_id)  # from a pooled connection
+
+    allowed, info, _wait = window.hit()
+
+    assert allowed
+    assert info.remaining == 8
+    assert kept.is_connected
+    assert str(kept_id) not in _client_ids(cache)
+
+
+def test_a_flushed_script_is_loaded_again(redis_url):
+    from beatpass.api.throttling import _redis_client
+
+    cache = redis_cache(redis_url)
+    window = RateWindow("flushed", "10/min", cache=cache, timer=Clock())
+    window.hit()
+    _redis_client(cache).script_flush()
+
+    assert window.hit()[1].remaining == 8
+    window.undo()
+    _redis_client(cache).script_flush()
+    window.undo()
+    assert window.peek()[1].remaining == 10
+
+
+def test_a_forked_child_makes_its_own_connection(redis_url, monkeypatch):
+    from beatpass.api import throttling
+
+    cache = redis_cache(redis_url)
+    window = RateWindow("forked", "10/min", cache=cache, timer=Clock())
+    window.hit()
+    client = throttling._redis_client(cache)
+    parent = throttling.script_connection(client)
+    parent_pid = os.getpid()
+    monkeypatch.setattr(throttling.os, "getpid", lambda: parent_pid + 1)  # as in a child
+
+    window.hit()
+
+    child = throttling.script_connection(client)
+    assert child is not parent
+    assert child.is_connected
+    assert window.peek()[1].remaining == 8
+
+
+def test_while_a_reply_is_awaited_a_hit_borrows_from_the_pool(redis_url):
+    from beatpass.api import throttling
+
+    cache = redis_cache(redis_url)
+    client = throttling._redis_client(cache)
+    kept = throttling.script_connection(client)
+    kept.send_command("ECHO", "awaited")
+    throttling.script_awaiting(True)
+    try:
+        window = RateWindow("awaiting", "10/min", cache=cache, timer=Clock())
+        assert throttling.script_connection(client) is None
+        assert window.hit()[1].remaining == 9  # counted on a pooled connection
+        assert kept.read_response() == b"awaited"  # the kept connection's reply, not mixed up
+    finally:
+        throttling.script_awaiting(False)
+    assert throttling.script_connection(client) is kept
