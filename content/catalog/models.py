@@ -232,6 +232,11 @@ def manager_link(user):
 
 
 class Track(TimeStampedModel):
+    # No single-column index (TimeStampedModel's): ``track_newest_covering`` (created_at DESC,
+    # id DESC) serves every order and range on it. With both, the planner took the smaller one
+    # plus an incremental sort for deep pages whenever the table's visibility map lagged (a
+    # heap fetch per skipped row instead of an index-only skip).
+    created_at = models.DateTimeField(auto_now_add=True)
     name = models.CharField(max_length=255, db_index=True)
     artists = models.ManyToManyField(Artist, through="TrackArtist", related_name="tracks")
     album = models.ForeignKey(

@@ -210,19 +210,23 @@ def test_keyed_pages_skip_their_offset_in_one_index(vacuumed, api_client):
             response, ran = statements_of(client, url)
             assert response.status_code == 200, (url, response.content[:300])
             assert response.json()["data"], url
-            ((page_sql, params),) = [(sql, p) for sql, p in ran if "OFFSET" in sql]
-            nodes = scans(plan_of(page_sql, params))
+            # The page's statement, and, on a scope's first deep request in this process, the
+            # walk that places its checkpoint (``page_keys``): each skips in the index.
+            offsets = [(sql, p) for sql, p in ran if "OFFSET" in sql]
+            assert 1 <= len(offsets) <= 2, (url, offsets)
             expected = next(
                 (index for word, index in KEY_INDEXES.items() if word in url),
                 "track_newest_covering",
             )
             index_scans = {"Index Scan", "Index Only Scan"}
-            on_tracks = {
-                (node, index) for node, relation, index in nodes if relation == "content_track"
-            }
-            shapes[url, signed_in] = (
-                any(node in index_scans and index == expected for node, _r, index in nodes),
-                on_tracks
-                <= {(n, i) for n in index_scans for i in ("content_track_pkey", expected)},
-            )
+            for k, (sql, params) in enumerate(offsets):
+                nodes = scans(plan_of(sql, params))
+                on_tracks = {
+                    (node, index) for node, relation, index in nodes if relation == "content_track"
+                }
+                shapes[url, signed_in, k] = (
+                    any(node in index_scans and index == expected for node, _r, index in nodes),
+                    on_tracks
+                    <= {(n, i) for n in index_scans for i in ("content_track_pkey", expected)},
+                )
     assert {key: shape for key, shape in shapes.items() if shape != (True, True)} == {}
