@@ -152,6 +152,30 @@ def _own_private_statement(scope: str) -> tuple[str, tuple, tuple[int, ...], tup
     return sql, tuple(params), viewer_at, ref_at
 
 
+@cache
+def _managed_statement() -> tuple[str, tuple, tuple[int, ...]]:
+    """The ORM's SQL of the track ids credited to an artist the viewer manages (the "or mine"
+    branch of ``Track.objects.visible_to``), compiled once with a stand-in viewer id (building
+    and compiling it cost ~0.3 ms a request). (sql, params, positions of the viewer's id)."""
+    from django.contrib.auth import get_user_model
+
+    viewer = get_user_model()(pk=_VIEWER_STAND_IN)
+    managed = TrackArtist.objects.filter(artist__managers=viewer).order_by().values("track_id")
+    sql, params = managed.query.sql_with_params()
+    viewer_at = tuple(i for i, p in enumerate(params) if p == _VIEWER_STAND_IN)
+    if not viewer_at:
+        raise RuntimeError(f"the stand-in id is not among the parameters: {sql} {params}")
+    return sql, tuple(params), viewer_at
+
+
+def _managed_sql(*, viewer_id: int) -> tuple[str, list]:
+    sql, params, viewer_at = _managed_statement()
+    values = list(params)
+    for i in viewer_at:
+        values[i] = viewer_id
+    return sql, values
+
+
 def _own_private_sql(scope: str, *, viewer_id: int, ref_id: int) -> tuple[str, list]:
     sql, params, viewer_at, ref_at = _own_private_statement(scope)
     values = list(params)
@@ -318,8 +342,7 @@ def filter_counts(*, viewer, filters: dict) -> ListCounts | None:
     staff = signed_in and viewer.is_staff
     sql, params = _counted_sql(staff=staff, scope=scope, ref_test="ref_id = ANY(%s)", refs=refs)
     if signed_in and not staff:
-        managed = TrackArtist.objects.filter(artist__managers=viewer).order_by()
-        managed_sql, managed_params = managed.values("track_id").query.sql_with_params()
+        managed_sql, managed_params = _managed_sql(viewer_id=viewer.pk)
         sql += (
             ", (SELECT count(*) FROM content_track t WHERE t.visibility = %s "  # noqa: S608
             f"AND t.exclusive_status <> %s AND t.id IN ({managed_sql}) AND {test})"
