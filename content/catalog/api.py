@@ -245,6 +245,13 @@ class TrackViewSet(LikeActionsMixin, ViewSet):
                         ),
                         cursor_order=presenters.NEWEST,
                     )
+        indexed = TrackFilter.indexed_params(params) if postgres and not known else None
+        if indexed is not None and selectors.filter_count_refs(indexed) is not None:
+            # A bpm range or a key alone, valid as it stands: the FilterSet (~1 ms) is built
+            # only if something asks for the queryset.
+            return self._counted_filter_page(
+                request, viewer, indexed, partial(self._filtered, request, known)
+            )
         filterset = self._filterset(request, known)
         queryset = filterset.qs
         scope: tuple[str, int] | None = ("all", 0)
@@ -265,20 +272,7 @@ class TrackViewSet(LikeActionsMixin, ViewSet):
                 )
         elif indexed is not None and postgres:
             if selectors.filter_count_refs(indexed) is not None:
-                # A bpm range or a key alone: the exact total from the counters, and deep
-                # pages seek from checkpoints of the list at the counters' version.
-                counted = []
-
-                def total():
-                    counted.append(selectors.filter_counts(viewer=viewer, filters=indexed))
-                    return counted[-1].total
-
-                page_rows = partial(
-                    presenters.track_list_page,
-                    viewer=viewer,
-                    filters=indexed,
-                    counts=lambda: counted[-1] if counted else None,
-                )
+                return self._counted_filter_page(request, viewer, indexed, lambda: queryset)
             else:
                 page_rows = partial(presenters.track_list_page, viewer=viewer, filters=indexed)
                 index_order = selectors.count_index_order(indexed)
@@ -286,6 +280,25 @@ class TrackViewSet(LikeActionsMixin, ViewSet):
         if page_rows is not None and total is not None:  # rows() not built for keyed pages
             return track_page(request, lambda: queryset, total=total, page_rows=page_rows)
         return track_page(request, queryset, total=total, page_rows=page_rows)
+
+    @staticmethod
+    def _counted_filter_page(request, viewer, indexed: dict, rows):
+        """A bpm range or a key alone (``selectors.filter_count_refs``): the exact total from
+        the counters, and deep pages seek from checkpoints of the list at the counters'
+        version. ``rows``: a function returning the filtered queryset."""
+        counted: list = []
+
+        def total():
+            counted.append(selectors.filter_counts(viewer=viewer, filters=indexed))
+            return counted[-1].total
+
+        page_rows = partial(
+            presenters.track_list_page,
+            viewer=viewer,
+            filters=indexed,
+            counts=lambda: counted[-1] if counted else None,
+        )
+        return track_page(request, rows, total=total, page_rows=page_rows)
 
     @staticmethod
     def _counted(viewer, scope: str, ref_id: int) -> int:

@@ -540,6 +540,7 @@ def _keyed_track_page(
         after=after,
         branches=branches,
         seek=seek,
+        prepared=True,
     )
     # ``id = ANY(ARRAY(keys))``: the page's rows by primary key. With ``id IN (keys)`` the
     # planner may hash the keys and scan the whole track table for them (it did at 10k: a

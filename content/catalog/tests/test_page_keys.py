@@ -259,6 +259,63 @@ def test_other_filters_and_orders_are_not_indexed(db):
         assert filterset.indexed_filters() is None, query
 
 
+def test_indexed_params_are_the_filtersets_indexed_filters_without_building_it(db):
+    from django.http import QueryDict
+
+    from content.catalog.inputs import TrackFilter
+
+    # given: valid bpm / key / scale queries (blank, repeated and spaced values, spellings)
+    valid = [
+        "bpm_min=90&bpm_max=95",
+        "bpm_max=91&key=eb",
+        "key=d%23m",
+        "key=%20Eb%20&scale=major",
+        "scale=minor&order=newest",
+        "bpm_min=&bpm_max=95",
+        "bpm_min=80&bpm_min=90",  # the last value, as the form's widget reads it
+        "bpm_min=90.0&order=",
+        "key=&scale=",
+        "bpm_min=90.5",
+        "bpm_min=90&per_page=5&page=3",
+    ]
+    for query in valid:
+        filterset = TrackFilter(QueryDict(query), queryset=selectors.track_list(viewer=None))
+        assert filterset.is_valid(), query
+        # then: the same filters as the FilterSet's, without one
+        assert TrackFilter.indexed_params(QueryDict(query)) == filterset.indexed_filters(), query
+
+    # and: what it leaves to the FilterSet (another filter or order, an invalid value)
+    for query in (
+        "bpm_min=ninety",
+        "key=H",
+        "scale=dorian",
+        "bpm_min=90&order=popular",
+        "bpm_min=90&order=%20newest",
+        "bpm_min=90&query=x",
+        "genre=a",
+        "page=2",
+    ):
+        assert TrackFilter.indexed_params(QueryDict(query)) is None, query
+
+
+def test_a_counted_bpm_or_key_list_builds_no_filterset(user_client, monkeypatch):
+    from content.catalog.inputs import TrackFilter
+
+    # given: a FilterSet that cannot be built
+    TrackFactory(bpm=92, key="Eb", scale="minor")
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a FilterSet was built")
+
+    TrackFilter.indexed_params({"bpm_min": "1"})  # its form's fields: read before the patch
+    monkeypatch.setattr(TrackFilter, "__init__", refuse)
+
+    # when / then: the counted lists answer without one
+    for query in ("bpm_min=90&bpm_max=95", "key=eb&scale=minor", "key=d%23m&page=1"):
+        body = user_client.get(f"/api/v1/tracks?{query}").json()
+        assert (body["total"], len(body["data"])) == (1, 1), query
+
+
 def test_bpm_and_key_totals_come_from_their_counters_and_combinations_count_capped(
     producer, api_client
 ):
