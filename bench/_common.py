@@ -201,3 +201,23 @@ def redis_cache_url() -> str | None:
         if sock.connect_ex((parts.hostname or "127.0.0.1", parts.port or 6379)) != 0:
             return None
     return "rediscache://" + redis_url.split("://", 1)[1]
+
+
+def add_cache_option(parser, *, what: str) -> None:
+    """``--cache auto|redis|locmem``: where ``what`` (a bench's throttle counters) live."""
+    parser.add_argument(
+        "--cache",
+        choices=("auto", "redis", "locmem"),
+        default="auto",
+        help=f"{what}: Redis at $REDIS_URL (else 127.0.0.1:6379/0), as deployed; auto: Redis "
+        "when it answers, else locmem (default auto)",
+    )
+
+
+def chosen_cache_url(choice: str) -> str | None:
+    """The Django ``CACHE_URL`` of ``--cache`` (``add_cache_option``): Redis's, or None for
+    local memory; ``redis`` with nothing answering stops the bench."""
+    cache_url = None if choice == "locmem" else redis_cache_url()
+    if choice == "redis" and cache_url is None:
+        raise SystemExit("--cache redis: nothing answers at $REDIS_URL")
+    return cache_url

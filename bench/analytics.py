@@ -83,13 +83,7 @@ def main() -> None:
         "--workers", type=int, default=int(os.environ.get("BENCH_GUNICORN_WORKERS", "2"))
     )
     parser.add_argument("--threads", type=int, default=4, help="gthread threads per worker.")
-    parser.add_argument(
-        "--cache",
-        choices=("auto", "redis", "locmem"),
-        default="auto",
-        help="the reads' throttle counters: Redis at $REDIS_URL (else 127.0.0.1:6379/0), as "
-        "deployed; auto: Redis when it answers, else locmem (default auto)",
-    )
+    _common.add_cache_option(parser, what="the reads' throttle counters")
     parser.add_argument(
         "--partition-study",
         action="store_true",
@@ -653,9 +647,7 @@ def _reads_cache(choice: str) -> str:
     """Point the default cache (the throttles' counters) at Redis, as deployed, unless
     ``--cache locmem`` or nothing answers (``auto``); the test settings this bench borrows
     keep them in local memory. Returns which one the reads use."""
-    cache_url = None if choice == "locmem" else _common.redis_cache_url()
-    if choice == "redis" and cache_url is None:
-        raise SystemExit("--cache redis: nothing answers at $REDIS_URL")
+    cache_url = _common.chosen_cache_url(choice)
     if cache_url is None:
         return "locmem"
     import environ

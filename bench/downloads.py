@@ -165,13 +165,7 @@ def main() -> None:
     )
     parser.add_argument("--database", default="bp_bench_downloads", help="scratch database name")
     parser.add_argument("--repetitions", type=int, help="samples per side (default 300)")
-    parser.add_argument(
-        "--cache",
-        choices=("auto", "redis", "locmem"),
-        default="auto",
-        help="the throttles' cache in the server: Redis at $REDIS_URL (else 127.0.0.1:6379/0), "
-        "as deployed; auto: Redis when it answers, else locmem (default auto)",
-    )
+    _common.add_cache_option(parser, what="the throttles' cache in the server")
     parser.add_argument(
         "--db-socket",
         metavar="DIR",
@@ -204,9 +198,7 @@ def main() -> None:
             "DATABASE_URL": url,
             "DJANGO_SETTINGS_MODULE": "beatpass.settings.test",
         }
-        cache_url = None if args.cache == "locmem" else _common.redis_cache_url()
-        if args.cache == "redis" and cache_url is None:
-            raise SystemExit("--cache redis: nothing answers at $REDIS_URL")
+        cache_url = _common.chosen_cache_url(args.cache)
         if cache_url:
             server_env["BENCH_CACHE_URL"] = cache_url
         servers = [_start_server(port, server_env)]
