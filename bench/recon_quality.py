@@ -197,32 +197,65 @@ def _unrelated_task(args):
 class Scores:
     found: dict[int, list[int]]  # voice ratio → [true songs found at ≥ 80, at ≥ 90]
     true_votes: dict[int, list[int]]  # voice ratio → votes of each true song
+    true_confidence: dict[int, list[int]]  # voice ratio → confidence of each true song
     null: list[tuple[int, int, int]]  # (votes, beat, song id) of every unrelated pair
+    null_z: list[float]  # the verification's z of every unrelated pair (0: not verified)
+    false_pairs: list[tuple[int, int, int]]  # (confidence, beat, song id) of those ≥ 80
     false80: int
     false90: int
     common: int  # common hashes skipped
 
 
-def score_corpus(queries: list, index: MemoryIndex, truth: dict[int, tuple[int, int]]) -> Scores:
+def score_corpus(
+    queries: list,
+    index: MemoryIndex,
+    truth: dict[int, tuple[int, int]],
+    *,
+    same_music: frozenset[tuple[int, int]] = frozenset(),
+) -> Scores:
     """Every beat (``queries[b]``) against every song of ``truth`` (song id → (the beat it
-    holds or -1, voice ratio)), as the services score: the shipped matcher and calibration,
-    the index's common hashes skipped."""
+    holds or -1, voice ratio)), as the services score: the shipped matcher and calibrations,
+    the index's common hashes skipped, the best candidates verified against the songs' peaks.
+    ``same_music``: (beat, song id) pairs whose material is the same music under two names,
+    neither true nor unrelated (left out)."""
     matcher = default_matcher()
-    scores = Scores({r: [0, 0] for r in RATIOS}, {r: [] for r in RATIOS}, [], 0, 0, 0)
+    scores = Scores(
+        found={r: [0, 0] for r in RATIOS},
+        true_votes={r: [] for r in RATIOS},
+        true_confidence={r: [] for r in RATIOS},
+        null=[],
+        null_z=[],
+        false_pairs=[],
+        false80=0,
+        false90=0,
+        common=0,
+    )
     common = index.common_hashes(common_threshold(len(truth)))
     scores.common = len(common)
     for b, query in enumerate(queries):
-        votes = matcher.votes(query, index.lookup(without_common(query.hashes, common)))
+        hits = index.lookup(without_common(query.hashes, common))
+        votes = matcher.votes(query, hits)
+        checked = matcher.to_verify(votes)
+        z = matcher.verify(query, {rec: votes[rec][1] for rec in checked}, index.peaks(checked))
+        confidence_of = {c.recording_id: c.confidence for c in matcher.score(
+            query, hits, peaks=index.peaks
+        )}  # fmt: skip
         for song_id, (owner, ratio) in truth.items():
+            if (b, song_id) in same_music:
+                continue
             count = votes.get(song_id, (0, 0))[0]
-            confidence = matcher.calibration.confidence(count)
+            confidence = confidence_of.get(song_id, 0)
             if owner == b:
                 scores.true_votes[ratio].append(count)
+                scores.true_confidence[ratio].append(confidence)
                 scores.found[ratio][0] += confidence >= 80
                 scores.found[ratio][1] += confidence >= 90
             else:
                 scores.null.append((count, b, song_id))
+                scores.null_z.append(z.get(song_id, 0.0))
                 scores.false80 += confidence >= 80
+                if confidence >= 80:
+                    scores.false_pairs.append((confidence, b, song_id))
                 scores.false90 += confidence >= 90
     return scores
 
@@ -247,6 +280,12 @@ def report(scores: Scores, beats: int) -> float:
     print(
         f"null votes: median {np.median(null):.0f}, p99 {np.quantile(null, 0.99):.0f}, "
         f"p99.9 {np.quantile(null, 0.999):.0f}, max {null.max()}"
+    )
+    null_z = np.array(scores.null_z)
+    print(
+        f"null verification z (0 when not verified): p99 {np.quantile(null_z, 0.99):.1f}, "
+        f"p99.9 {np.quantile(null_z, 0.999):.1f}, max {null_z.max():.1f}; fitted "
+        f"{Calibration.fit(null_z)}, shipped {default_matcher().verification}"
     )
     ratio = min(scores.found[-6][1] / beats / 0.95, scores.found[0][1] / beats / 0.90)
     return 0.0 if scores.false90 / pairs > 0.001 else ratio

@@ -174,3 +174,31 @@ class CommonHash(models.Model):
 
     def __str__(self) -> str:
         return f"hash {self.hash} ({self.postings} postings)"
+
+
+class RecordingPeaks(models.Model):
+    """The spectral peaks a reference recording's landmarks were made of, packed
+    (``recon.matching.verify``: 4 bytes a peak, ~36 a second): what a scan's verification stage
+    checks a beat against. One row per recording, written with its landmarks; a recording
+    indexed before peaks were kept has none and is scored by its votes alone."""
+
+    recording = models.OneToOneField(
+        ReferenceRecording, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    data = models.BinaryField()
+
+    def __str__(self) -> str:
+        return f"peaks of recording {self.recording_id}"
+
+
+class TrackPeaks(models.Model):
+    """A scanned track's (dense) peaks, so that a newly ingested recording is verified against
+    the beats without decoding them: the ``TrackScan`` writes it with the track's landmarks."""
+
+    track = models.OneToOneField(
+        "content.Track", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    data = models.BinaryField()
+
+    def __str__(self) -> str:
+        return f"peaks of track {self.track_id}"

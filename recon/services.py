@@ -40,6 +40,7 @@ from recon.models import (
     ReferenceRecording,
     ReferenceSource,
     ScanStatus,
+    TrackPeaks,
     TrackScan,
 )
 
@@ -107,6 +108,7 @@ def reference_ingest(
             landmarks=landmarks,
             replace=True,
         )
+        store.write_recording_peaks(recording_id=recording.pk, landmarks=landmarks)
         recording.ingested_at = clock.now()
         recording.save()
     if match:
@@ -121,7 +123,7 @@ def reference_match_catalog(*, recording: ReferenceRecording, landmarks: Landmar
     hits = store.hits(table=TRACK_LANDMARK_TABLE, hashes=landmarks.hashes)
     # Votes are symmetric: the recording is the query and tracks are the "recordings" here;
     # the offset of the beat inside the recording is the opposite of the one returned.
-    candidates = matcher.score(landmarks, hits, minimum=STORE_THRESHOLD)
+    candidates = matcher.score(landmarks, hits, minimum=STORE_THRESHOLD, peaks=store.track_peaks)
     if not candidates:
         return []
     # Only tracks whose stored landmarks come from the current matcher (the others are
@@ -272,7 +274,9 @@ def scan_run(*, track_id: int) -> TrackScan:
         with local_path(entry) as path:
             landmarks = landmarks_from_path(path, query=True)
         hits = store.hits(table=REFERENCE_LANDMARK_TABLE, hashes=landmarks.hashes)
-        candidates = default_matcher().score(landmarks, hits, minimum=STORE_THRESHOLD)
+        candidates = default_matcher().score(
+            landmarks, hits, minimum=STORE_THRESHOLD, peaks=store.recording_peaks
+        )
         # Index rows of a recording deleted since are ignored (deletes clean up after commit).
         # So are rows of a recording indexed by another matcher (not re-ingested yet).
         live = set(
@@ -305,6 +309,8 @@ def scan_run(*, track_id: int) -> TrackScan:
             )
             scan.source_sha256 = entry.sha256
             scan.matcher = default_matcher().name
+        if replace or not TrackPeaks.objects.filter(track_id=track.pk).exists():
+            store.write_track_peaks(track_id=track.pk, landmarks=landmarks)
         _record_matches(track=track, candidates=candidates)
         has_matches = Match.objects.filter(track=track).exists()
         scan.status = ScanStatus.COMPLETE if has_matches else ScanStatus.NO_RESULTS

@@ -12,8 +12,14 @@ import numpy as np
 from django.conf import settings
 from django.db import connection, transaction
 
-from recon.matching import Hits, Landmarks, common_threshold, without_common
-from recon.models import REFERENCE_LANDMARK_TABLE, TRACK_LANDMARK_TABLE, CommonHash
+from recon.matching import Hits, Landmarks, common_threshold, verify, without_common
+from recon.models import (
+    REFERENCE_LANDMARK_TABLE,
+    TRACK_LANDMARK_TABLE,
+    CommonHash,
+    RecordingPeaks,
+    TrackPeaks,
+)
 
 OWNER_COLUMN = {REFERENCE_LANDMARK_TABLE: "recording_id", TRACK_LANDMARK_TABLE: "track_id"}
 # Must match migration 0004: 16 equal range partitions of the int32 hash (partition i holds
@@ -74,6 +80,39 @@ def _binary_copy(landmarks: Landmarks, owner_id: int) -> bytes:
     rows["owner"] = owner_id
     rows["t"] = landmarks.times
     return _COPY_HEADER + rows.tobytes() + b"\xff\xff"
+
+
+def write_recording_peaks(*, recording_id: int, landmarks: Landmarks) -> None:
+    """Keep a reference recording's peaks (or drop stale ones when ``landmarks`` has none), in
+    the caller's transaction."""
+    _write_peaks(RecordingPeaks, {"recording_id": recording_id}, landmarks)
+
+
+def write_track_peaks(*, track_id: int, landmarks: Landmarks) -> None:
+    _write_peaks(TrackPeaks, {"track_id": track_id}, landmarks)
+
+
+def _write_peaks(model, owner: dict, landmarks: Landmarks) -> None:
+    if landmarks.peaks is None:
+        model.objects.filter(**owner).delete()
+        return
+    model.objects.update_or_create(**owner, defaults={"data": verify.to_bytes(landmarks.peaks)})
+
+
+def recording_peaks(recording_ids: list[int]) -> dict[int, np.ndarray]:
+    """Stored peaks of those recordings that have them: one query (the matcher's ``peaks``)."""
+    return _peaks(RecordingPeaks, recording_ids)
+
+
+def track_peaks(track_ids: list[int]) -> dict[int, np.ndarray]:
+    return _peaks(TrackPeaks, track_ids)
+
+
+def _peaks(model, ids: list[int]) -> dict[int, np.ndarray]:
+    if not ids:
+        return {}
+    rows = model.objects.filter(pk__in=[int(i) for i in ids]).values_list("pk", "data")
+    return {pk: verify.from_bytes(data) for pk, data in rows}
 
 
 def delete_landmarks(*, table: str, owner_id: int) -> None:

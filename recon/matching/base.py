@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -11,12 +12,16 @@ import numpy as np
 @dataclass(frozen=True)
 class Landmarks:
     """Hashes of one recording: ``hashes`` (int32) and ``times`` (int32, in frames) of equal
-    length. ``frames_per_second`` converts times to seconds."""
+    length. ``frames_per_second`` converts times to seconds. ``peaks``: the spectral peaks the
+    hashes were made of, packed (``recon.matching.verify``), for the verification stage;
+    ``dense``: extracted as a scanned beat (the query side), not as a reference recording."""
 
     hashes: np.ndarray
     times: np.ndarray
     frames_per_second: float
     duration: float
+    peaks: np.ndarray | None = None
+    dense: bool = False
 
     def __len__(self) -> int:
         return len(self.hashes)
@@ -55,6 +60,14 @@ class Matcher(Protocol):
         """Mono float samples → the hashes to index (a reference recording) or, with
         ``query``, to scan with (a beat; may be denser than the indexed side)."""
 
-    def score(self, query: Landmarks, hits: Hits, *, minimum: int = 0) -> list[Candidate]:
+    def score(
+        self,
+        query: Landmarks,
+        hits: Hits,
+        *,
+        minimum: int = 0,
+        peaks: Callable[[list[int]], dict[int, np.ndarray]] | None = None,
+    ) -> list[Candidate]:
         """Vote the hits per (recording, time offset); candidates with ``confidence >=
-        minimum``, best first."""
+        minimum``, best first. ``peaks`` (recording ids → their stored packed peaks, the ids
+        without any left out) lets the matcher verify its best candidates peak by peak."""

@@ -65,3 +65,6 @@ class Calibration:
 # precision first. Refit when the matcher's parameters change.
 # (landmark-v1, pairs, had (18, 4): its null was wider, median 5, p99.9 14, max 20.)
 DEFAULT_CALIBRATION = Calibration(null_p999=7.0, null_tail=2.0)
+
+# The verification stage's z (recon/matching/verify.py), same mapping: provisional.
+DEFAULT_VERIFICATION = Calibration(null_p999=7.0, null_tail=0.5)

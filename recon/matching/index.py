@@ -12,12 +12,15 @@ class MemoryIndex:
         self._hashes: list[np.ndarray] = []
         self._recs: list[np.ndarray] = []
         self._times: list[np.ndarray] = []
+        self._peaks: dict[int, np.ndarray] = {}
         self._sorted: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     def add(self, recording_id: int, landmarks: Landmarks) -> None:
         self._hashes.append(landmarks.hashes)
         self._recs.append(np.full(len(landmarks), recording_id, np.int64))
         self._times.append(landmarks.times)
+        if landmarks.peaks is not None:
+            self._peaks[recording_id] = landmarks.peaks
         self._sorted = None
 
     def _arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -45,6 +48,10 @@ class MemoryIndex:
             np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
         )
         return Hits(h[idx], r[idx], t[idx])
+
+    def peaks(self, recording_ids: list[int]) -> dict[int, np.ndarray]:
+        """The stored peaks of those recordings that have them (``recon.store.peaks``)."""
+        return {r: self._peaks[r] for r in recording_ids if r in self._peaks}
 
     def common_hashes(self, threshold: int) -> np.ndarray:
         """The hashes with more than ``threshold`` postings (sorted): what

@@ -24,6 +24,7 @@ far more often, for no extra index bytes (bench/recon_quality.py; README "Audio 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from math import gcd
 
@@ -31,8 +32,9 @@ import numpy as np
 from scipy import fft as sp_fft
 from scipy import ndimage, signal
 
+from recon.matching import verify
 from recon.matching.base import Candidate, Hits, Landmarks
-from recon.matching.calibration import DEFAULT_CALIBRATION, Calibration
+from recon.matching.calibration import DEFAULT_CALIBRATION, DEFAULT_VERIFICATION, Calibration
 
 
 def triplet_hash(
@@ -114,6 +116,12 @@ class LandmarkMatcher:
     # (hit, query occurrence) pairs counted by one sort of the vote (a block of recordings)
     vote_block_pairs: int = 1 << 22
     calibration: Calibration = field(default_factory=lambda: DEFAULT_CALIBRATION)
+    # The verification stage (``score(..., peaks=...)``): the recordings with at least
+    # ``verify_min_votes`` votes, at most ``verify_limit`` of them (most votes first), are
+    # verified peak by peak; ``verification`` maps their z to a confidence.
+    verify_min_votes: int = 6
+    verify_limit: int = 200
+    verification: Calibration = field(default_factory=lambda: DEFAULT_VERIFICATION)
 
     @property
     def frames_per_second(self) -> float:
@@ -205,7 +213,14 @@ class LandmarkMatcher:
         hashes, anchor_times = self._triplets(
             times, bins, fan_out=fan_out, gap=gap, anchors=anchors
         )
-        return Landmarks(hashes, anchor_times, self.frames_per_second, duration)
+        return Landmarks(
+            hashes,
+            anchor_times,
+            self.frames_per_second,
+            duration,
+            peaks=verify.pack(times, bins),
+            dense=query,
+        )
 
     def _targets(self, times: np.ndarray, bins: np.ndarray, fan_out: int) -> np.ndarray:
         """(n, fan_out) indices of each peak's first ``fan_out`` following peaks in its target
@@ -263,17 +278,71 @@ class LandmarkMatcher:
 
     # --- scoring --------------------------------------------------------------------------
 
-    def score(self, query: Landmarks, hits: Hits, *, minimum: int = 0) -> list[Candidate]:
-        votes = self.votes(query, hits, min_votes=self.calibration.min_votes(minimum))
+    def score(
+        self,
+        query: Landmarks,
+        hits: Hits,
+        *,
+        minimum: int = 0,
+        peaks: Callable[[list[int]], dict[int, np.ndarray]] | None = None,
+    ) -> list[Candidate]:
+        """Vote; then, with ``peaks`` (the stored peaks of recordings by id), verify the
+        ``verify_limit`` best recordings holding at least ``verify_min_votes`` peak by peak at
+        their voted offset (``recon.matching.verify``): their confidence is the verification's
+        (``verification`` calibration), the others' their votes' (``calibration``)."""
+        verifying = peaks is not None and query.peaks is not None
+        min_votes = self.calibration.min_votes(minimum)
+        if verifying:
+            min_votes = min(min_votes, self.verify_min_votes)
+        votes = self.votes(query, hits, min_votes=min_votes)
+        verified: dict[int, float] = {}
+        if verifying and votes:
+            ranked = self.to_verify(votes)
+            if ranked:
+                verified = self.verify(query, {rec: votes[rec][1] for rec in ranked}, peaks(ranked))
         out = []
         for rec, (count, offset) in votes.items():
-            confidence = self.calibration.confidence(count)
+            z = verified.get(int(rec))
+            confidence = (
+                self.verification.confidence(z)
+                if z is not None
+                else self.calibration.confidence(count)
+            )
             if confidence >= minimum:
                 out.append(
                     Candidate(int(rec), int(count), offset / self.frames_per_second, confidence)
                 )
         out.sort(key=lambda c: (-c.confidence, -c.votes, c.recording_id))
         return out
+
+    def to_verify(self, votes: dict[int, tuple[int, int]]) -> list[int]:
+        """The recordings of a vote that the verification stage looks at: at least
+        ``verify_min_votes``, the ``verify_limit`` best (most votes, then lowest id)."""
+        ranked = sorted(
+            (rec for rec, (count, _) in votes.items() if count >= self.verify_min_votes),
+            key=lambda rec: (-votes[rec][0], rec),
+        )
+        return ranked[: self.verify_limit]
+
+    def verify(
+        self, query: Landmarks, offsets: dict[int, int], stored: dict[int, np.ndarray]
+    ) -> dict[int, float]:
+        """recording id → the verification's z of ``query`` against its ``stored`` peaks at
+        its voted offset (frames, ``offsets``); recordings without stored peaks are left out.
+        The beat is the dense side whichever way the scan runs: a scanned beat against
+        reference recordings, or a new recording against the beats' stored peaks."""
+        if query.dense:
+            beat = verify.coverage(query.peaks)
+            return {
+                int(rec): verify.z_score(beat, stored[rec], offset)
+                for rec, offset in offsets.items()
+                if rec in stored
+            }
+        return {
+            int(rec): verify.z_score(verify.coverage(stored[rec]), query.peaks, -offset)
+            for rec, offset in offsets.items()
+            if rec in stored
+        }
 
     def votes(
         self, query: Landmarks, hits: Hits, *, min_votes: int = 0

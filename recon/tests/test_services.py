@@ -192,6 +192,9 @@ def test_truncating_recordings_empties_their_landmarks(song_landmarks):
     # when the recordings are truncated (a bulk reset; Django's flush between transactional
     # tests), which fires no row-level delete
     with connection.cursor() as cursor:
+        # (the test's one transaction still holds the deferred FK checks of the peaks row it
+        # inserted, and PostgreSQL truncates no table with pending trigger events)
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute("TRUNCATE recon_referencerecording CASCADE")
 
     # then no orphan landmark is left to vote for a recording that is gone
@@ -248,3 +251,78 @@ def test_rows_of_another_matcher_are_never_matched_and_a_track_rescan_rewrites_i
     ingest(song_landmarks, title="Old Index")
     assert services.scan_track(track_id=recon_track.pk).status == ScanStatus.COMPLETE
     assert Match.objects.get().recording == song
+
+
+def _weak_copy(song_landmarks, beat_audio, *, votes_between=(6, 12)):
+    """The song's landmarks with only every n-th hash kept (as if a voice had masked most of
+    the triplets) but all its peaks: the vote alone scores it below 80."""
+    from dataclasses import replace
+
+    import numpy as np
+
+    from recon.matching import MemoryIndex
+    from recon.tests.conftest import SR
+
+    matcher = default_matcher()
+    query = matcher.landmarks(beat_audio, SR, query=True)
+    for step in range(8, 40):
+        keep = np.arange(len(song_landmarks)) % step == 0
+        weak = replace(
+            song_landmarks, hashes=song_landmarks.hashes[keep], times=song_landmarks.times[keep]
+        )
+        index = MemoryIndex()
+        index.add(1, weak)
+        votes = matcher.votes(query, index.lookup(query.hashes)).get(1, (0, 0))[0]
+        if votes_between[0] <= votes <= votes_between[1]:
+            assert matcher.calibration.confidence(votes) < 80
+            return weak
+    raise AssertionError("no thinning gives a weak copy")
+
+
+def test_scans_verify_candidates_against_the_recordings_stored_peaks(
+    recon_track, song_landmarks, beat_audio
+):
+    from recon.matching import verify
+    from recon.models import RecordingPeaks, TrackPeaks
+
+    # given two recordings holding the beat with too few triplets for the vote alone, one
+    # ingested with its peaks and one whose peaks are gone (indexed before peaks were kept)
+    weak = _weak_copy(song_landmarks, beat_audio)
+    with_peaks = ingest(weak, title="Verified Copy")
+    without = ingest(weak, title="Votes Only")
+    stored = RecordingPeaks.objects.get(recording=with_peaks)
+    assert bytes(stored.data) == verify.to_bytes(song_landmarks.peaks)
+    RecordingPeaks.objects.filter(recording=without).delete()
+    # when the track is scanned
+    scan = services.scan_track(track_id=recon_track.pk)
+    # then the verified copy is shown (>= 90); the other is not even stored
+    assert scan.status == ScanStatus.COMPLETE
+    match = Match.objects.get(track=recon_track)
+    assert match.recording == with_peaks
+    assert match.confidence >= 90
+    # and the scan kept the track's own (dense) peaks for recordings ingested later
+    from recon.tests.conftest import SR
+
+    track_peaks = verify.from_bytes(TrackPeaks.objects.get(track=recon_track).data)
+    as_a_reference = default_matcher().landmarks(beat_audio, SR).peaks
+    assert len(track_peaks) > 1.2 * len(as_a_reference)
+
+
+def test_a_new_recording_is_verified_against_the_scanned_tracks_peaks(
+    recon_track, song_landmarks, beat_audio
+):
+    from recon.models import TrackPeaks
+
+    # given a scanned track (its landmarks and peaks stored), and a weak copy of it
+    services.scan_track(track_id=recon_track.pk)
+    weak = _weak_copy(song_landmarks, beat_audio)
+    # when the copy is ingested: it is matched against the catalog, verified by the peaks
+    recording = ingest(weak, title="Late Release")
+    match = Match.objects.get(track=recon_track)
+    assert match.recording == recording
+    assert match.confidence >= 90
+    # without the track's peaks, the same copy is scored by its votes: not stored
+    Match.objects.all().delete()
+    TrackPeaks.objects.all().delete()
+    ingest(weak, title="Another Release")
+    assert not Match.objects.exists()

@@ -1,0 +1,108 @@
+"""The second stage of a match: does the reference hold the beat's *peaks* at the voted offset?
+
+The vote counts triplet hashes, and a triplet survives a voice only if all three of its peaks
+do: at 0 dB of speech over real grooves (bench/recon_real.py) a true copy can keep a handful of
+triplets while keeping a third of its single peaks. So the best candidates of the vote are
+verified peak by peak, at the offset the vote found:
+
+    for each reference peak inside the overlap, matched = the beat has a peak within ±``df``
+    bins and ±``dt`` frames of it (the beat's peaks "dilated");
+    chance   = the share of that frequency bin the dilated beat peaks cover (a bass that sits
+               on one note covers its bin often: matching there proves little);
+    z        = Σ (matched − chance) / √Σ chance·(1 − chance)
+
+which is ~N(0, 1) for a reference unrelated to the beat, and grows with the excerpt's length and
+with the share of the beat's peaks that survived. The dense side is always the beat (a scan's
+query; a track's stored peaks when a new reference is matched against the catalog), the sparse
+side a reference recording's peaks. The null is heavier than N(0, 1) (rhythm: two grooves at
+one tempo line their drum hits up), so z is mapped to a confidence through the measured null,
+like the votes (``calibration.py``).
+
+Peaks travel packed (``pack``): one uint32 per peak, frame << 9 | bin (bins < 512), sorted by
+time; stored as little-endian bytes (``to_bytes`` / ``from_bytes``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+BIN_BITS = 9
+N_BINS = 1 << BIN_BITS
+# Cell keys of the dilated grid: frame * STRIDE + bin + 1, so that bin −1 and bin N_BINS (the
+# dilation's overhang) never alias a neighbouring frame's bins.
+STRIDE = N_BINS + 2
+
+
+def pack(times: np.ndarray, bins: np.ndarray) -> np.ndarray:
+    """Peaks (frames, bins: sorted by time) → one uint32 each."""
+    times = np.asarray(times, dtype=np.uint32)
+    bins = np.asarray(bins, dtype=np.uint32)
+    if len(bins) and int(bins.max()) >= N_BINS:
+        raise ValueError(f"peak bins must be below {N_BINS}")
+    return (times << np.uint32(BIN_BITS)) | bins
+
+
+def unpack(packed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    packed = np.asarray(packed, dtype=np.uint32)
+    times = (packed >> np.uint32(BIN_BITS)).astype(np.int64)
+    return times, (packed & np.uint32(N_BINS - 1)).astype(np.int64)
+
+
+def to_bytes(packed: np.ndarray) -> bytes:
+    return np.asarray(packed, dtype="<u4").tobytes()
+
+
+def from_bytes(data: bytes | memoryview) -> np.ndarray:
+    return np.frombuffer(bytes(data), dtype="<u4").astype(np.uint32)
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """The dense side, ready to verify many references against: its dilated peak cells
+    (sorted keys), each bin's chance of a match, and its length in frames."""
+
+    keys: np.ndarray
+    chance: np.ndarray
+    frames: int
+
+
+def coverage(packed: np.ndarray, *, df: int = 1, dt: int = 1) -> Coverage:
+    times, bins = unpack(packed)
+    frames = int(times.max()) + 1 if len(times) else 0
+    if not frames:
+        return Coverage(np.empty(0, np.int64), np.zeros(N_BINS), 0)
+    shifts = [(a, b) for a in range(-dt, dt + 1) for b in range(-df, df + 1)]
+    keys = np.unique(np.concatenate([(times + a) * STRIDE + (bins + b + 1) for a, b in shifts]))
+    # Each bin's share of the frames whose cell a dilated peak covers (bins 0..N_BINS - 1 only;
+    # the overhang cells are never looked up).
+    cell_bin = keys % STRIDE - 1
+    cell_frame = keys // STRIDE
+    inside = (cell_bin >= 0) & (cell_bin < N_BINS) & (cell_frame >= 0) & (cell_frame < frames)
+    chance = np.bincount(cell_bin[inside], minlength=N_BINS)[:N_BINS] / frames
+    return Coverage(keys, np.clip(chance, 0.0, 1.0), frames)
+
+
+MIN_OVERLAP_PEAKS = 20  # fewer reference peaks in the overlap: no evidence either way
+
+
+def z_score(dense: Coverage, sparse: np.ndarray, offset: int) -> float:
+    """Evidence that ``sparse`` (packed peaks) holds ``dense`` with the dense side's frame 0 at
+    the sparse side's frame ``offset``: Σ(matched − chance) / √Σ chance(1 − chance) over the
+    sparse peaks that fall inside the dense side's span (0 when fewer than
+    ``MIN_OVERLAP_PEAKS`` do, or nothing can match by chance)."""
+    times, bins = unpack(sparse)
+    at = times - int(offset)
+    inside = (at >= 0) & (at < dense.frames)
+    if int(inside.sum()) < MIN_OVERLAP_PEAKS or not len(dense.keys):
+        return 0.0
+    at, bins = at[inside], bins[inside]
+    wanted = at * STRIDE + bins + 1
+    pos = np.minimum(np.searchsorted(dense.keys, wanted), len(dense.keys) - 1)
+    matched = dense.keys[pos] == wanted
+    chance = dense.chance[bins]
+    variance = float((chance * (1.0 - chance)).sum())
+    if variance <= 0.0:
+        return 0.0
+    return float((matched - chance).sum() / np.sqrt(variance))
