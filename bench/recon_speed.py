@@ -112,7 +112,13 @@ def main() -> None:
         from django.db import connection, transaction
 
         from recon import store
-        from recon.models import REFERENCE_LANDMARK_TABLE, CommonHash, ReferenceRecording
+        from recon.matching import verify
+        from recon.models import (
+            REFERENCE_LANDMARK_TABLE,
+            CommonHash,
+            RecordingPeaks,
+            ReferenceRecording,
+        )
 
         with tempfile.NamedTemporaryFile(suffix=".mp3") as tmp:
             tmp.write(track_mp3)
@@ -126,8 +132,15 @@ def main() -> None:
                 query = matcher.landmarks(samples, 11025, query=True)
                 t = time.perf_counter()
                 hits = store.hits(table=REFERENCE_LANDMARK_TABLE, hashes=query.hashes)
-                found = matcher.score(query, hits, minimum=80)
+                found = matcher.score(query, hits, minimum=80, peaks=store.recording_peaks)
                 return found, time.perf_counter() - t
+
+            def verify_cap(query, ids):
+                """The verification stage at its cap: ``verify_limit`` recordings' peaks read
+                and checked (a real catalog's null puts a few % of its recordings past the
+                vote's gate; these synthesized ones almost never pass it)."""
+                stored = store.recording_peaks(ids)
+                return matcher.verify(query, dict.fromkeys(ids, 0), stored)
 
             def lookup_tuples(hashes):
                 """The previous lookup (rows as Python tuples, ``fetchall``): the floor the
@@ -195,6 +208,7 @@ def main() -> None:
                             )
                             for i in range(loaded, min(size, loaded + 200))
                         )
+                        peaks = []
                         for rec in batch:
                             lm = synthetic(args.seconds)
                             if target_id is None:
@@ -205,6 +219,10 @@ def main() -> None:
                                 landmarks=lm,
                                 replace=False,
                             )
+                            peaks.append(
+                                RecordingPeaks(recording=rec, data=verify.to_bytes(lm.peaks))
+                            )
+                        RecordingPeaks.objects.bulk_create(peaks)
                     loaded += len(batch)
                 if bulk_loading:
                     set_bulk(False)
@@ -236,11 +254,31 @@ def main() -> None:
                         server = 0.0
                     return time.process_time() + server
 
-                decode_c, scan_c = [], []
+                # a reused index loaded before peaks were kept: give its recordings some
+                missing = ReferenceRecording.objects.exclude(
+                    pk__in=RecordingPeaks.objects.values("pk")
+                ).values_list("pk", flat=True)
+                for a in range(0, len(missing), 1000):
+                    RecordingPeaks.objects.bulk_create(
+                        RecordingPeaks(
+                            recording_id=pk, data=verify.to_bytes(synthetic(args.seconds).peaks)
+                        )
+                        for pk in missing[a : a + 1000]
+                    )
+                capped = list(
+                    ReferenceRecording.objects.order_by("?").values_list("pk", flat=True)[
+                        : matcher.verify_limit
+                    ]
+                )
+                decode_c, scan_c, verify_c = [], [], []
                 decode_t, scan_t, lookup_t, copy_t, tuples_t = [], [], [], [], []
                 found = []
-                query_hashes = matcher.landmarks(decode_once(), 11025, query=True).hashes
+                query_lm = matcher.landmarks(decode_once(), 11025, query=True)
+                query_hashes = query_lm.hashes
                 for _ in range(args.repetitions):
+                    t, c = time.perf_counter(), cpu()
+                    verify_cap(query_lm, capped)
+                    verify_c.append(cpu() - c)
                     t, c = time.perf_counter(), cpu()
                     decode_once()
                     decode_t.append(time.perf_counter() - t)
@@ -261,6 +299,11 @@ def main() -> None:
                 ok = any(c.recording_id == target_id for c in found)
                 false = [c for c in found if c.recording_id != target_id]
                 nbytes = store.table_bytes(REFERENCE_LANDMARK_TABLE)
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        "SELECT pg_total_relation_size(%s)", [RecordingPeaks._meta.db_table]
+                    )
+                    peak_bytes = int(cursor.fetchone()[0])
                 hours = (size - 1) * args.seconds / 3600 + placed_lm.duration / 3600
                 row = {
                     "size": size,
@@ -268,6 +311,8 @@ def main() -> None:
                     "scan": statistics.median(scan_t),
                     "decode_cpu": statistics.median(decode_c),
                     "scan_cpu": statistics.median(scan_c),
+                    "verify_cpu": statistics.median(verify_c),
+                    "peak_bytes_per_hour": peak_bytes / hours,
                     "lookup": statistics.median(lookup_t),
                     "bytes_per_hour": nbytes / hours,
                     "found": ok,
@@ -284,7 +329,11 @@ def main() -> None:
                     f"{row['scan'] / row['decode']:.2f}× (CPU incl. the database backend: decode "
                     f"{row['decode_cpu'] * 1000:.0f} ms, scan {row['scan_cpu'] * 1000:.0f} ms, "
                     f"{row['scan_cpu'] / row['decode_cpu']:.2f}×); index {nbytes / 1e6:.0f} MB = "
-                    f"{row['bytes_per_hour'] / 1e6:.1f} MB per hour of audio; true song found: "
+                    f"{row['bytes_per_hour'] / 1e6:.1f} MB per hour of audio (+ the peaks: "
+                    f"{row['peak_bytes_per_hour'] / 1e6:.2f} MB per hour); verification at its "
+                    f"cap ({len(capped)} recordings): {row['verify_cpu'] * 1000:.0f} ms CPU, so "
+                    f"{(row['scan_cpu'] + row['verify_cpu']) / row['decode_cpu']:.2f}× with it; "
+                    "true song found: "
                     f"{ok}; other matches ≥80: {len(false)}; {n_common:,} common hashes "
                     f"({counted}) skipped; lookup alone, none skipped "
                     f"({n_hits:,} rows of "
@@ -307,8 +356,11 @@ def main() -> None:
             if not last["found"]:
                 print("ERROR: the true song was not found")
                 sys.exit(1)
-    # CPU, not wall: on a shared machine the wall ratio moves with the other processes' load
-    print(result_line("recon_speed", last["scan_cpu"] / last["decode_cpu"], target=3.0))
+    # CPU, not wall: on a shared machine the wall ratio moves with the other processes' load.
+    # The scan plus a verification at its cap: what a scan costs against a real catalog, whose
+    # null sends the verification its full quota of candidates.
+    worst = (last["scan_cpu"] + last["verify_cpu"]) / last["decode_cpu"]
+    print(result_line("recon_speed", worst, target=3.0))
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
 """Audio Recon matching: find a (partial, time-shifted) copy of a beat inside a released song.
 
 Pure numpy/scipy, no Django. ``Matcher`` is the interface the services use; ``LandmarkMatcher``
-(spectral-peak constellation triplets with offset-consistency voting, after Wang 2003) is the
-implementation. Another algorithm can replace it by providing the same three operations.
+(spectral-peak constellation triplets with offset-consistency voting, after Wang 2003, whose
+best candidates are then verified peak by peak: ``verify``) is the implementation. Another
+algorithm can replace it by providing the same operations.
 """
 
 from recon.matching.base import Candidate, Hits, Landmarks, Matcher

@@ -66,5 +66,12 @@ class Calibration:
 # (landmark-v1, pairs, had (18, 4): its null was wider, median 5, p99.9 14, max 20.)
 DEFAULT_CALIBRATION = Calibration(null_p999=7.0, null_tail=2.0)
 
-# The verification stage's z (recon/matching/verify.py), same mapping: provisional.
+# The verification stage's z (recon/matching/verify.py), same mapping: 80 needs z >= 8.5, 90
+# needs z >= 10. Set precision first, above every unrelated pair measured: the generated
+# calibration corpus (recon_quality.py --seed-base 500000: 9,280 pairs) fits (1.2, 1.0), its
+# null z never above 3.4, because generated beats seldom share a rhythm; real grooves do
+# (bench/recon_real.py, 34,094 unrelated pairs: p99.9 4.8, max 9.4 for two grooves at one tempo
+# sharing a drum figure), and that fit would put 90 at z 7.2. z is in standard deviations of the
+# chance model, so the mapping does not move with the excerpt's length; a true 20-30 s copy
+# under 0 dB of speech scores z 20-40, one whose triplets the voice broke still 10+.
 DEFAULT_VERIFICATION = Calibration(null_p999=7.0, null_tail=0.5)

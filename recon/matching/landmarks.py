@@ -20,6 +20,11 @@ its anchor's first ``query_fan_out`` targets. Under a voice the song keeps only 
 peaks, and not always the beat's own strongest ones (the voice changes which peaks stand out
 locally), so a song triplet matches only if the beat side holds it too: the denser query holds it
 far more often, for no extra index bytes (bench/recon_quality.py; README "Audio Recon").
+
+The vote finds candidates; with the recordings' stored peaks (``score(..., peaks=...)``) its best
+ones are then verified peak by peak at the voted offset (``recon.matching.verify``), which needs
+one peak to survive where a hash needs three: on real grooves under 0 dB of speech, recall at
+>= 90 rose from 80 % to 90 % with no unrelated pair reaching 90 (bench/recon_real.py).
 """
 
 from __future__ import annotations

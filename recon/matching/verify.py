@@ -30,8 +30,8 @@ import numpy as np
 
 BIN_BITS = 9
 N_BINS = 1 << BIN_BITS
-# Cell keys of the dilated grid: frame * STRIDE + bin + 1, so that bin −1 and bin N_BINS (the
-# dilation's overhang) never alias a neighbouring frame's bins.
+# Columns of the dilated grid: bin b is column b + 1, so that the dilation's overhang (bins −1
+# and N_BINS) has cells of its own.
 STRIDE = N_BINS + 2
 
 
@@ -60,10 +60,11 @@ def from_bytes(data: bytes | memoryview) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Coverage:
-    """The dense side, ready to verify many references against: its dilated peak cells
-    (sorted keys), each bin's chance of a match, and its length in frames."""
+    """The dense side, ready to verify many references against: its dilated peaks as a
+    boolean grid (``frames`` rows of ``STRIDE`` cells: bin b is column b + 1), and each bin's
+    chance of a match (the share of the frames its cell is covered in)."""
 
-    keys: np.ndarray
+    grid: np.ndarray
     chance: np.ndarray
     frames: int
 
@@ -71,17 +72,13 @@ class Coverage:
 def coverage(packed: np.ndarray, *, df: int = 1, dt: int = 1) -> Coverage:
     times, bins = unpack(packed)
     frames = int(times.max()) + 1 if len(times) else 0
-    if not frames:
-        return Coverage(np.empty(0, np.int64), np.zeros(N_BINS), 0)
-    shifts = [(a, b) for a in range(-dt, dt + 1) for b in range(-df, df + 1)]
-    keys = np.unique(np.concatenate([(times + a) * STRIDE + (bins + b + 1) for a, b in shifts]))
-    # Each bin's share of the frames whose cell a dilated peak covers (bins 0..N_BINS - 1 only;
-    # the overhang cells are never looked up).
-    cell_bin = keys % STRIDE - 1
-    cell_frame = keys // STRIDE
-    inside = (cell_bin >= 0) & (cell_bin < N_BINS) & (cell_frame >= 0) & (cell_frame < frames)
-    chance = np.bincount(cell_bin[inside], minlength=N_BINS)[:N_BINS] / frames
-    return Coverage(keys, np.clip(chance, 0.0, 1.0), frames)
+    grid = np.zeros((frames + 2 * dt, STRIDE), bool)
+    for a in range(-dt, dt + 1):
+        for b in range(-df, df + 1):
+            grid[times + a + dt, bins + b + 1] = True
+    grid = grid[dt : dt + frames]  # the frames of the dense side (a view)
+    chance = grid[:, 1 : N_BINS + 1].mean(axis=0) if frames else np.zeros(N_BINS)
+    return Coverage(grid, chance, frames)
 
 
 MIN_OVERLAP_PEAKS = 20  # fewer reference peaks in the overlap: no evidence either way
@@ -95,12 +92,10 @@ def z_score(dense: Coverage, sparse: np.ndarray, offset: int) -> float:
     times, bins = unpack(sparse)
     at = times - int(offset)
     inside = (at >= 0) & (at < dense.frames)
-    if int(inside.sum()) < MIN_OVERLAP_PEAKS or not len(dense.keys):
+    if int(inside.sum()) < MIN_OVERLAP_PEAKS:
         return 0.0
     at, bins = at[inside], bins[inside]
-    wanted = at * STRIDE + bins + 1
-    pos = np.minimum(np.searchsorted(dense.keys, wanted), len(dense.keys) - 1)
-    matched = dense.keys[pos] == wanted
+    matched = dense.grid[at, bins + 1]
     chance = dense.chance[bins]
     variance = float((chance * (1.0 - chance)).sum())
     if variance <= 0.0:
