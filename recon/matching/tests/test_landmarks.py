@@ -93,7 +93,9 @@ def test_the_query_side_is_denser_and_holds_the_reference_sides_triplets(beats, 
     ref_pairs = set(zip(ref_t.tolist(), ref_h.tolist(), strict=True))
     assert len(ref_pairs) > 0.8 * len(reference)
     query_pairs = set(zip(query.times.tolist(), query.hashes.tolist(), strict=True))
-    assert len(ref_pairs & query_pairs) >= 0.8 * len(ref_pairs)
+    # (three quarters: 6 targets an anchor, not 7, cost a few points here, 29 % fewer index
+    # probes; the verification stage wins the weak copies back, see test_verify.py)
+    assert len(ref_pairs & query_pairs) >= 0.75 * len(ref_pairs)
     # and most reference peaks sit in the sub/bass and air bands, where a voice masks least
     assert outer.mean() > 0.8
 
