@@ -127,8 +127,12 @@ def test_a_new_recording_is_verified_against_the_beats_stored_peaks(beats, match
     assert round(found[0].offset * matcher.frames_per_second) == -300  # the beat's 0 in the song
 
 
-def test_only_the_best_candidates_are_verified(matcher):
-    votes = {7: (30, 0), 8: (5, 0), 9: (6, 10), 10: (30, 4), 11: (12, 2)}
-    assert matcher.to_verify(votes) == [7, 10, 11, 9]
-    capped = LandmarkMatcher(verify_limit=2)
-    assert capped.to_verify(votes) == [7, 10]
+def test_the_quota_limits_the_weak_candidates_never_the_storable_ones(matcher):
+    # 13 votes score 80 by the votes' calibration
+    assert matcher.calibration.min_votes(80) == 13
+    votes = {7: (30, 0), 8: (5, 0), 9: (6, 10), 10: (30, 4), 11: (12, 2), 12: (13, 1)}
+    assert matcher.to_verify(votes) == [7, 10, 12, 11, 9]
+    capped = LandmarkMatcher(verify_limit=1)
+    assert capped.to_verify(votes) == [7, 10, 12, 11]
+    none_weak = LandmarkMatcher(verify_limit=0)
+    assert none_weak.to_verify(votes) == [7, 10, 12]
