@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
+import psycopg
 from django.conf import settings
 from django.db import connection, transaction
 
@@ -109,10 +110,24 @@ def track_peaks(track_ids: list[int]) -> dict[int, np.ndarray]:
 
 
 def _peaks(model, ids: list[int]) -> dict[int, np.ndarray]:
+    """One query. On PostgreSQL through a server-binding cursor in binary: a scan reads up to
+    a few MB of peaks, and Django's cursor (client-side binding, text results) has the server
+    hex-encode the bytea and the client decode it (22 vs 7 ms of CPU for 200 recordings)."""
     if not ids:
         return {}
-    rows = model.objects.filter(pk__in=[int(i) for i in ids]).values_list("pk", "data")
-    return {pk: verify.from_bytes(data) for pk, data in rows}
+    ids = [int(i) for i in ids]
+    if connection.vendor != "postgresql":
+        rows = model.objects.filter(pk__in=ids).values_list("pk", "data")
+        return {pk: verify.from_bytes(data) for pk, data in rows}
+    table, pk = model._meta.db_table, model._meta.pk.column
+    connection.ensure_connection()
+    with psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(
+            f"SELECT {pk}, data FROM {table} WHERE {pk} = ANY(%s)",  # noqa: S608
+            [ids],
+            binary=True,
+        )
+        return {owner: verify.from_bytes(data) for owner, data in cursor.fetchall()}
 
 
 def delete_landmarks(*, table: str, owner_id: int) -> None:
