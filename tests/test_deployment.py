@@ -99,6 +99,13 @@ def test_app_services_share_settings_broker_and_media(compose, name):
     assert "media" in compose["volumes"]
 
 
+def test_db_sizes_its_shared_buffers_from_the_environment(compose):
+    db = compose["services"]["db"]
+    assert db["command"][:2] == ["postgres", "-c"]
+    assert db["command"][2] == "shared_buffers=${POSTGRES_SHARED_BUFFERS:-1GB}"
+    assert db["shm_size"] == "256mb"
+
+
 def test_secret_key_must_be_provided(compose):
     with pytest.raises(KeyError, match="SECRET_KEY"):
         compose_env(compose["services"]["web"])
