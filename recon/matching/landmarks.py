@@ -300,9 +300,9 @@ class LandmarkMatcher:
         peaks: Callable[[list[int]], dict[int, np.ndarray]] | None = None,
     ) -> list[Candidate]:
         """Vote; then, with ``peaks`` (the stored peaks of recordings by id), verify the
-        ``verify_limit`` best recordings holding at least ``verify_min_votes`` peak by peak at
-        their voted offset (``recon.matching.verify``): their confidence is the verification's
-        (``verification`` calibration), the others' their votes' (``calibration``)."""
+        recordings ``to_verify`` picks peak by peak at their voted offset
+        (``recon.matching.verify``): their confidence is the verification's (``verification``
+        calibration); the others' (and any without stored peaks) their votes' (``calibration``)."""
         verifying = peaks is not None and query.peaks is not None
         min_votes = self.calibration.min_votes(minimum)
         if verifying:
