@@ -264,15 +264,18 @@ def _lease():
 
 
 def scan_run(*, track_id: int) -> TrackScan:
-    """Do the claimed scan of one track: decode, store its landmarks, look them up in the
+    """Do the claimed scan of one track: decode (a rescan of unchanged audio re-derives its
+    landmarks from its stored peaks instead), store its landmarks, look them up in the
     reference index, record the matches, notify, set the final status. Failures are recorded
     on the scan row (``failed`` + ``last_error``) and not raised: the schedule retries."""
     scan = TrackScan.objects.select_related("track__file").get(track_id=track_id)
     track = scan.track
     try:
         entry = track.file
-        with local_path(entry) as path:
-            landmarks = landmarks_from_path(path, query=True)
+        landmarks = _stored_landmarks(scan=scan, entry=entry)
+        if landmarks is None:
+            with local_path(entry) as path:
+                landmarks = landmarks_from_path(path, query=True)
         hits = store.hits(table=REFERENCE_LANDMARK_TABLE, hashes=landmarks.hashes)
         candidates = default_matcher().score(
             landmarks, hits, minimum=STORE_THRESHOLD, peaks=store.recording_peaks
@@ -318,6 +321,28 @@ def scan_run(*, track_id: int) -> TrackScan:
         scan.finished_at = clock.now()
         scan.save()
     return scan
+
+
+def _stored_landmarks(*, scan: TrackScan, entry) -> Landmarks | None:
+    """A rescan's landmarks, from the peaks its earlier scan stored (no decode: the daily job
+    rescans every eligible track each cycle, and decoding is most of a scan's CPU); None when
+    the audio changed since (its SHA-256), the matcher changed, or nothing usable is stored."""
+    matcher = default_matcher()
+    if not (
+        entry.sha256
+        and scan.source_sha256 == entry.sha256
+        and scan.matcher == matcher.name
+        and scan.landmark_count
+    ):
+        return None
+    packed = store.track_peaks([scan.track_id]).get(scan.track_id)
+    if packed is None:
+        return None
+    duration = (entry.duration_ms or 0) / 1000
+    landmarks = matcher.landmarks_of_packed(packed, duration, query=True)
+    # the stored count is of the landmarks the peaks were stored with: a mismatch means the
+    # peaks are not those (an earlier extraction's), so the audio is decoded again
+    return landmarks if len(landmarks) == scan.landmark_count else None
 
 
 def scan_track(*, track_id: int) -> TrackScan | None:

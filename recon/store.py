@@ -244,15 +244,22 @@ def _lookup_postgresql(prefix: str, owner: str, wanted: np.ndarray) -> np.ndarra
     part_of = partition_of(wanted)
     bounds = np.searchsorted(part_of, np.arange(PARTITIONS + 1))
     chunks: list[bytes] = []
-    with connection.cursor() as cursor:
+    connection.ensure_connection()
+    # psycopg's own cursor, results in binary: through Django's cursor the server hex-encodes
+    # the bytea and the client decodes it; and the hashes travel as one int4[] literal, which
+    # numpy's ints format faster than psycopg adapts a list of Python ints (a 3-min beat:
+    # 27k hashes, 317k rows; 9 vs 28 ms of client CPU)
+    with psycopg.Cursor(connection.connection) as cursor:
         for part in range(PARTITIONS):
-            values = wanted[bounds[part] : bounds[part + 1]].tolist()
+            values = wanted[bounds[part] : bounds[part + 1]]
             for start in range(0, len(values), LOOKUP_CHUNK):
+                chunk = values[start : start + LOOKUP_CHUNK]
                 cursor.execute(
                     "SELECT string_agg(int4send(hash) || int4send("  # noqa: S608
                     f"{owner}) || int4send(t), ''::bytea) FROM {prefix}{part:02d} "
-                    "WHERE hash = ANY(%s)",
-                    [values[start : start + LOOKUP_CHUNK]],
+                    "WHERE hash = ANY(%s::int4[])",
+                    ["{" + ",".join(map(str, chunk.tolist())) + "}"],
+                    binary=True,
                 )
                 data = cursor.fetchone()[0]
                 if data:

@@ -60,6 +60,12 @@ class Matcher(Protocol):
         """Mono float samples → the hashes to index (a reference recording) or, with
         ``query``, to scan with (a beat; may be denser than the indexed side)."""
 
+    def landmarks_of_packed(
+        self, packed: np.ndarray, duration: float, *, query: bool = False
+    ) -> Landmarks:
+        """The landmarks of stored peaks (the ``peaks`` of landmarks this matcher extracted
+        earlier): the same landmarks again, without decoding the audio (a rescan)."""
+
     def score(
         self,
         query: Landmarks,

@@ -327,3 +327,43 @@ def test_a_new_recording_is_verified_against_the_scanned_tracks_peaks(
     TrackPeaks.objects.all().delete()
     ingest(weak, title="Another Release")
     assert not Match.objects.exists()
+
+
+def test_a_rescan_of_unchanged_audio_reuses_the_stored_peaks_and_new_audio_is_decoded(
+    recon_track, song_landmarks, monkeypatch
+):
+    from content.uploads.models import FileEntry
+
+    # given a track scanned once, matching a song
+    ingest(song_landmarks, title="Placed Song")
+    first = services.scan_track(track_id=recon_track.pk)
+    confidence = Match.objects.get(track=recon_track).confidence
+    decoded = []
+    decode = services.landmarks_from_path
+
+    def counting(path, **kwargs):
+        decoded.append(path)
+        return decode(path, **kwargs)
+
+    monkeypatch.setattr(services, "landmarks_from_path", counting)
+    # when it is scanned again, its audio unchanged
+    again = services.scan_track(track_id=recon_track.pk)
+    # then nothing is decoded: the same landmarks come from its stored peaks, the same match
+    assert decoded == []
+    assert again.status == ScanStatus.COMPLETE
+    assert again.landmark_count == first.landmark_count
+    assert Match.objects.get(track=recon_track).confidence == confidence
+    # when its file's content changes (another SHA-256), the next scan decodes it again
+    FileEntry.objects.filter(pk=recon_track.file_id).update(sha256="f" * 64)
+    third = services.scan_track(track_id=recon_track.pk)
+    assert len(decoded) == 1
+    assert third.status == ScanStatus.COMPLETE
+    third.refresh_from_db()
+    assert third.source_sha256 == "f" * 64
+    # and with its peaks gone, a rescan decodes too
+    from recon.models import TrackPeaks
+
+    TrackPeaks.objects.filter(track=recon_track).delete()
+    services.scan_track(track_id=recon_track.pk)
+    assert len(decoded) == 2
+    assert TrackPeaks.objects.filter(track=recon_track).exists()

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from content.beatgen import render_beat
-from recon.matching import Calibration, Hits, LandmarkMatcher, Landmarks, MemoryIndex
+from recon.matching import Calibration, Hits, LandmarkMatcher, Landmarks, MemoryIndex, verify
 from recon.matching.landmarks import BAND_EDGES, _maximum_filter, triplet_hash
 from recon.matching.synth import song_with_excerpt, voice
 
@@ -155,7 +155,7 @@ def test_the_fast_maximum_filter_equals_scipys():
     from scipy import ndimage
 
     values = np.random.default_rng(2).standard_normal((41, 29)).astype(np.float32)
-    for size in ((9, 5), (3, 3), (4, 2), (1, 1)):
+    for size in ((9, 5), (3, 3), (4, 2), (1, 1), (8, 7), (16, 3), (31, 1)):
         expected = ndimage.maximum_filter(values, size=size, mode="nearest")
         assert np.array_equal(_maximum_filter(values, size), expected)
 
@@ -205,6 +205,21 @@ def test_the_vote_counts_every_pair_at_the_best_offset_like_a_brute_force_count(
     assert len(got) == 40
 
 
+@pytest.mark.parametrize("query", [True, False])
+def test_landmarks_of_the_stored_peaks_are_the_landmarks_of_the_audio(beats, matcher, query):
+    # given a beat's landmarks, and its packed peaks as a scan stores them
+    extracted = matcher.landmarks(beats[1], SR, query=query)
+    stored = verify.from_bytes(verify.to_bytes(extracted.peaks))
+    # when its landmarks are made again from those peaks alone
+    again = matcher.landmarks_of_packed(stored, extracted.duration, query=query)
+    # then they are the same hashes at the same times, the same peaks and density
+    assert len(extracted) > 100
+    assert np.array_equal(again.hashes, extracted.hashes)
+    assert np.array_equal(again.times, extracted.times)
+    assert np.array_equal(again.peaks, extracted.peaks)
+    assert again.dense == extracted.dense == query
+
+
 def test_silence_and_tiny_inputs_give_no_landmarks(matcher):
     assert len(matcher.landmarks(np.zeros(SR * 3, np.float32), SR)) == 0
     assert len(matcher.landmarks(np.zeros(10, np.float32), SR)) == 0
@@ -235,7 +250,8 @@ def test_the_vote_with_a_minimum_keeps_exactly_the_recordings_that_reach_it(bloc
     hashes = rng.integers(0, 3_200, n).astype(np.int32)
     recs = rng.integers(1, 301, n).astype(np.int64)
     times = rng.integers(0, 6_000, n).astype(np.int32)
-    for rec, copies in ((7, 40), (8, 25), (9, 18), (10, 12)):  # copies at offset 500 (± 1)
+    # copies at offset 500 (± 1); 11's is strong enough for a minimum past a byte's range
+    for rec, copies in ((7, 40), (8, 25), (9, 18), (10, 12), (11, 200)):
         pick = rng.integers(0, len(q_hash), copies)
         hashes = np.concatenate([hashes, q_hash[pick]])
         recs = np.concatenate([recs, np.full(copies, rec)])
@@ -244,12 +260,13 @@ def test_the_vote_with_a_minimum_keeps_exactly_the_recordings_that_reach_it(bloc
     matcher = LandmarkMatcher(vote_block_pairs=block_pairs)
     matcher.COARSE_MAX_CELLS = max_cells
     full = _brute_force_votes(matcher, query, hits)
-    for min_votes in (2, 8, 15, 24):
+    for min_votes in (2, 8, 15, 24, 150):
         # when voted with a minimum
         got = matcher.votes(query, hits, min_votes=min_votes)
         # then it is exactly the full count restricted to the recordings that reach it
         assert got == {rec: v for rec, v in full.items() if v[0] >= min_votes}
     assert {7, 8, 9} <= set(matcher.votes(query, hits, min_votes=15))
+    assert set(matcher.votes(query, hits, min_votes=150)) == {11}
     # and scoring at a confidence keeps the same candidates as scoring everything
     everything = matcher.score(query, hits)
     assert matcher.score(query, hits, minimum=80) == [c for c in everything if c.confidence >= 80]
