@@ -40,7 +40,6 @@ from recon.models import (
     ReferenceRecording,
     ReferenceSource,
     ScanStatus,
-    TrackPeaks,
     TrackScan,
 )
 
@@ -273,7 +272,8 @@ def scan_run(*, track_id: int) -> TrackScan:
     try:
         entry = track.file
         landmarks = _stored_landmarks(scan=scan, entry=entry)
-        if landmarks is None:
+        decoded = landmarks is None
+        if decoded:
             with local_path(entry) as path:
                 landmarks = landmarks_from_path(path, query=True)
         hits = store.hits(table=REFERENCE_LANDMARK_TABLE, hashes=landmarks.hashes)
@@ -312,7 +312,7 @@ def scan_run(*, track_id: int) -> TrackScan:
             )
             scan.source_sha256 = entry.sha256
             scan.matcher = default_matcher().name
-        if replace or not TrackPeaks.objects.filter(track_id=track.pk).exists():
+        if replace or decoded:  # (a decode also replaces peaks that were missing or unusable)
             store.write_track_peaks(track_id=track.pk, landmarks=landmarks)
         _record_matches(track=track, candidates=candidates)
         has_matches = Match.objects.filter(track=track).exists()
@@ -335,11 +335,14 @@ def _stored_landmarks(*, scan: TrackScan, entry) -> Landmarks | None:
         and scan.landmark_count
     ):
         return None
-    packed = store.track_peaks([scan.track_id]).get(scan.track_id)
-    if packed is None:
+    try:
+        packed = store.track_peaks([scan.track_id]).get(scan.track_id)
+        if packed is None:
+            return None
+        duration = (entry.duration_ms or 0) / 1000
+        landmarks = matcher.landmarks_of_packed(packed, duration, query=True)
+    except ValueError:  # not a whole number of peaks: decoded again, and rewritten
         return None
-    duration = (entry.duration_ms or 0) / 1000
-    landmarks = matcher.landmarks_of_packed(packed, duration, query=True)
     # the stored count is of the landmarks the peaks were stored with: a mismatch means the
     # peaks are not those (an earlier extraction's), so the audio is decoded again
     return landmarks if len(landmarks) == scan.landmark_count else None

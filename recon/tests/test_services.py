@@ -366,4 +366,11 @@ def test_a_rescan_of_unchanged_audio_reuses_the_stored_peaks_and_new_audio_is_de
     TrackPeaks.objects.filter(track=recon_track).delete()
     services.scan_track(track_id=recon_track.pk)
     assert len(decoded) == 2
-    assert TrackPeaks.objects.filter(track=recon_track).exists()
+    stored = TrackPeaks.objects.get(track=recon_track).data
+    # and peaks that are not a whole number of peaks are decoded again and rewritten
+    TrackPeaks.objects.filter(track=recon_track).update(data=b"\x00\x01\x02")
+    assert services.scan_track(track_id=recon_track.pk).status == ScanStatus.COMPLETE
+    assert len(decoded) == 3
+    assert bytes(TrackPeaks.objects.get(track=recon_track).data) == bytes(stored)
+    services.scan_track(track_id=recon_track.pk)
+    assert len(decoded) == 3
