@@ -116,18 +116,26 @@ def song(source: np.ndarray, *, ratio_db: float, seed: int) -> tuple[np.ndarray,
 
 
 def _cached_audio(cache: Path | None, key: str, make) -> np.ndarray:
-    """``make()`` → mono float audio at SR, memoised as 16-bit ``key``.npy under ``cache`` (None:
-    no cache). Generating a song (beat synthesis, voice, compressor, MP3 round trip) costs ~1 s;
-    the landmarks ~0.07 s, so a rerun or a matcher change only pays for the latter."""
+    """``make()`` → mono float audio at SR, as 16-bit samples (memoised as ``key``.npy under
+    ``cache``; None: no cache). Generating a song (beat synthesis, voice, compressor, MP3 round
+    trip) costs ~1 s; the landmarks ~0.07 s, so a rerun or a matcher change only pays for the
+    latter."""
     path = cache / f"{key}.npy" if cache else None
     if path is not None and path.exists():
         return np.load(path).astype(np.float32) / 32767.0
-    audio = np.asarray(make(), dtype=np.float32)
+    pcm = to_pcm16(make())
     if path is not None:
         tmp = path.with_name(path.stem + ".tmp.npy")
-        np.save(tmp, np.round(np.clip(audio, -1.0, 1.0) * 32767.0).astype(np.int16))
+        np.save(tmp, pcm)
         tmp.replace(path)  # atomic: a killed run never leaves half a file
-    return audio
+    # the 16-bit samples either way: a first run scores what a rerun will load
+    return pcm.astype(np.float32) / 32767.0
+
+
+def to_pcm16(audio) -> np.ndarray:
+    return np.round(np.clip(np.asarray(audio, dtype=np.float32), -1.0, 1.0) * 32767.0).astype(
+        np.int16
+    )
 
 
 def scanned_audio(b: int, *, seed_base: int = 0, cache: Path | None = None):

@@ -45,7 +45,7 @@ sys.path.insert(0, str(ROOT))
 import _realcorpus as corpus  # noqa: E402
 from _common import result_line  # noqa: E402
 from estimation_real import GROOVES, MMA_PACKAGES, PITCHES, mma_song  # noqa: E402
-from recon_quality import RATIOS, SR, report, score_corpus, song  # noqa: E402
+from recon_quality import RATIOS, SR, report, score_corpus, song, to_pcm16  # noqa: E402
 from scipy import signal  # noqa: E402
 
 from recon.matching import MemoryIndex, default_matcher  # noqa: E402
@@ -116,11 +116,10 @@ def _songs_task(job):
         song_id = index * 10 + k
         key = f"recon-real:song:v2:{name}:{ratio}:{song_id}:{digest}"
         path = corpus._cache_path(key)
-        if path.exists():
-            mixed = np.load(path).astype(np.float32) / 32767.0
-        else:
-            mixed = song(audio, ratio_db=float(ratio), seed=song_id)[0]
-            np.save(path, np.round(np.clip(mixed, -1, 1) * 32767).astype(np.int16))
+        if not path.exists():
+            np.save(path, to_pcm16(song(audio, ratio_db=float(ratio), seed=song_id)[0]))
+        # the stored 16-bit samples, also on the run that made them: every run scores the same
+        mixed = np.load(path).astype(np.float32) / 32767.0
         songs.append((song_id, ratio, matcher.landmarks(mixed, SR)))
     query = matcher.landmarks(audio, SR, query=True) if beat_index >= 0 else None
     return beat_index, name, songs, query
