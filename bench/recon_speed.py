@@ -112,7 +112,7 @@ def main() -> None:
         return matcher.landmarks_of_peaks(times[order], bins[order], seconds)
 
     with django_scratch_database(args.database, reuse=args.reuse):
-        from django.db import connection, transaction
+        from django.db import DatabaseError, connection, transaction
 
         from recon import store
         from recon.matching import verify
@@ -236,8 +236,16 @@ def main() -> None:
                     loaded += len(batch)
                 if bulk_loading:
                     set_bulk(False)
-                with connection.cursor() as cursor:
-                    cursor.execute(f"VACUUM ANALYZE {REFERENCE_LANDMARK_TABLE}")
+                if grew:
+                    # then flush what the load and the vacuum dirtied: the checkpointer writing
+                    # gigabytes while the scans are timed slowed decode and scan alike, by up
+                    # to half, and unevenly (a reused index skips both: nothing changed)
+                    with connection.cursor() as cursor:
+                        cursor.execute(f"VACUUM ANALYZE {REFERENCE_LANDMARK_TABLE}")
+                        try:
+                            cursor.execute("CHECKPOINT")
+                        except DatabaseError as exc:  # needs superuser or pg_checkpoint
+                            print(f"no CHECKPOINT before timing: {exc}".strip())
                 load_s = time.perf_counter() - t0
                 # the daily recount of the common hashes, which scans skip (recon.matching.common):
                 # after a load, or on a reused index never counted

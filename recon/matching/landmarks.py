@@ -528,7 +528,7 @@ class LandmarkMatcher:
         if min_votes <= 127:
             # capped at min_votes in one byte a cell: the steps below then touch 1/8 of the
             # bytes (the counts of a 10k-recording scan: 19.5 MB as int64)
-            counts = np.minimum(counts, min_votes).astype(np.uint8)
+            counts = np.minimum(counts, min_votes, out=counts).astype(np.uint8)
         pair = counts[:-1] + counts[1:]  # group k with group k + 1
         reach = pair >= min_votes
         keep = counts >= min_votes
