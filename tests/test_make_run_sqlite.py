@@ -36,9 +36,18 @@ for token in (login.json()["access"], listener.json()["access"], listener.json()
     downloads.append(got.status_code)
     if got.streaming:
         b"".join(got.streaming_content)
+# Audio Recon: the demo track's placement, and a rescan (from the peaks its scan stored)
+# that finds it again.
+from recon import services as recon_services
+from recon.models import Match
+placed = Match.objects.filter(confidence__gte=90).values_list("track_id", flat=True).first()
+rescan = recon_services.scan_track(track_id=placed).status
+placements = client.get(f"/api/v1/tracks/{placed}/placements",
+                        HTTP_AUTHORIZATION=f"Bearer {login.json()['access']}").json()
 print(json.dumps({"tracks": tracks.status_code, "total": tracks.json()["total"],
                   "login": login.status_code, "docs": docs.status_code,
-                  "downloads": downloads}))
+                  "downloads": downloads, "rescan": rescan,
+                  "placements": placements["total_count"]}))
 """
 
 
@@ -61,5 +70,6 @@ def test_dev_settings_migrate_and_seed_on_sqlite(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     last = result.stdout.strip().splitlines()[-1]
     assert last == (
-        '{"tracks": 200, "total": 26, "login": 200, "docs": 200, "downloads": [200, 200, 200]}'
+        '{"tracks": 200, "total": 26, "login": 200, "docs": 200, "downloads": [200, 200, 200], '
+        '"rescan": "complete", "placements": 1}'
     )
