@@ -312,7 +312,7 @@ def scan_run(*, track_id: int) -> TrackScan:
             )
             scan.source_sha256 = entry.sha256
             scan.matcher = default_matcher().name
-        if replace or decoded:  # (a decode also replaces peaks that were missing or unusable)
+        if decoded:  # (every replace decoded; so does a rescan whose peaks were unusable)
             store.write_track_peaks(track_id=track.pk, landmarks=landmarks)
         _record_matches(track=track, candidates=candidates)
         has_matches = Match.objects.filter(track=track).exists()
