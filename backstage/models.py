@@ -43,8 +43,12 @@ class BackstageRequest(TimeStampedModel):
         DENIED = "denied", "Denied"
         REVOKED = "revoked", "Revoked"
 
+    # No index of its own: backstage_user_status leads with it (db_index=False).
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="backstage_requests"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="backstage_requests",
+        db_index=False,
     )
     type = models.CharField(max_length=16, choices=Type.choices)
     artist_name = models.CharField(max_length=255)

@@ -40,7 +40,8 @@ class ReferenceRecording(TimeStampedModel):
     release_date = models.DateField(null=True, blank=True)
     isrc = models.CharField(max_length=12, blank=True, db_index=True)
     duration = models.FloatField(null=True, blank=True, help_text="Seconds.")
-    source = models.CharField(max_length=8, choices=ReferenceSource.choices, db_index=True)
+    # No index of its own: recon_reference_unique_external leads with it (db_index=False).
+    source = models.CharField(max_length=8, choices=ReferenceSource.choices, db_index=False)
     external_id = models.CharField(
         max_length=128, help_text="Id at the source (file name for local files)."
     )
@@ -119,7 +120,10 @@ class Match(TimeStampedModel):
     """A reference recording that contains the track's audio, at ``confidence`` ≥ 80.
     ``offset`` (seconds) is where the beat's time 0 falls in the recording."""
 
-    track = models.ForeignKey("content.Track", on_delete=models.CASCADE, related_name="placements")
+    # No index of its own: recon_match_by_track leads with it (db_index=False).
+    track = models.ForeignKey(
+        "content.Track", on_delete=models.CASCADE, related_name="placements", db_index=False
+    )
     recording = models.ForeignKey(
         ReferenceRecording, on_delete=models.CASCADE, related_name="matches"
     )
@@ -148,7 +152,10 @@ class MatchNotice(models.Model):
     """One row per (match, producer user) notified: the database makes notifications
     once-only, whatever retries or concurrent scans do."""
 
-    match = models.ForeignKey(Match, on_delete=models.CASCADE, related_name="notices")
+    # No index of its own: recon_notice_unique leads with it (db_index=False).
+    match = models.ForeignKey(
+        Match, on_delete=models.CASCADE, related_name="notices", db_index=False
+    )
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 

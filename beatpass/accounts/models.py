@@ -76,7 +76,10 @@ class User(AbstractBaseUser, PermissionsMixin, TimeStampedModel):
 class Notification(TimeStampedModel):
     """An in-app notification. ``kind`` is a dotted event name, e.g. ``backstage.denied``."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    # No index of its own: notification_user_recent leads with it (db_index=False).
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="notifications", db_index=False
+    )
     kind = models.CharField(max_length=64)
     title = models.CharField(max_length=255)
     body = models.TextField(blank=True)
@@ -95,8 +98,9 @@ class NotificationPreference(models.Model):
     """One user's channels for one notification group (see ``accounts.notifications``). No row
     means the defaults: every channel on."""
 
+    # No index of its own: notification_pref_unique leads with it (db_index=False).
     user = models.ForeignKey(
-        User, on_delete=models.CASCADE, related_name="notification_preferences"
+        User, on_delete=models.CASCADE, related_name="notification_preferences", db_index=False
     )
     group = models.CharField(max_length=32)
     in_app = models.BooleanField(default=True)

@@ -246,7 +246,10 @@ class AchievementUnlock(models.Model):
     """An artist earned an achievement. Permanent; the unique constraint makes unlocking twice
     impossible, however many evaluations race."""
 
-    artist = models.ForeignKey(Artist, on_delete=models.CASCADE, related_name="achievement_unlocks")
+    # No index of its own: achievementunlock_unique leads with it (db_index=False).
+    artist = models.ForeignKey(
+        Artist, on_delete=models.CASCADE, related_name="achievement_unlocks", db_index=False
+    )
     achievement = models.ForeignKey(Achievement, on_delete=models.CASCADE, related_name="unlocks")
     unlocked_at = models.DateTimeField()
     xp = models.PositiveIntegerField(help_text="XP awarded at unlock time.")

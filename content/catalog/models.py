@@ -178,7 +178,10 @@ class Album(TimeStampedModel):
 
 
 class AlbumArtist(models.Model):
-    album = models.ForeignKey(Album, on_delete=models.CASCADE, related_name="album_artists")
+    # No index of its own: albumartist_unique leads with it (db_index=False).
+    album = models.ForeignKey(
+        Album, on_delete=models.CASCADE, related_name="album_artists", db_index=False
+    )
     artist = models.ForeignKey(Artist, on_delete=models.CASCADE, related_name="artist_albums")
     position = models.PositiveSmallIntegerField(default=0)
 
@@ -239,8 +242,14 @@ class Track(TimeStampedModel):
     created_at = models.DateTimeField(auto_now_add=True)
     name = models.CharField(max_length=255, db_index=True)
     artists = models.ManyToManyField(Artist, through="TrackArtist", related_name="tracks")
+    # No index of its own: track_album_order leads with it (db_index=False).
     album = models.ForeignKey(
-        Album, null=True, blank=True, on_delete=models.SET_NULL, related_name="tracks"
+        Album,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tracks",
+        db_index=False,
     )
     number = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Position in album.")
     file = models.OneToOneField(
@@ -266,8 +275,9 @@ class Track(TimeStampedModel):
     tags = models.ManyToManyField(Tag, related_name="tracks", blank=True)
     description = models.TextField(blank=True)
     image = models.URLField(max_length=500, blank=True)
+    # No index of its own: track_public_newest leads with it (db_index=False).
     visibility = models.CharField(
-        max_length=7, choices=Visibility.choices, default=Visibility.PUBLIC, db_index=True
+        max_length=7, choices=Visibility.choices, default=Visibility.PUBLIC, db_index=False
     )
     release_date = models.DateField(null=True, blank=True)
     plays = models.BigIntegerField(default=0)
@@ -389,8 +399,14 @@ class TrackArtist(models.Model):
         FEATURED = "featured", "Featured"
         PRODUCER = "producer", "Co-producer"
 
-    track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="track_artists")
-    artist = models.ForeignKey(Artist, on_delete=models.CASCADE, related_name="artist_tracks")
+    # No index of its own: trackartist_unique leads with it (db_index=False).
+    track = models.ForeignKey(
+        Track, on_delete=models.CASCADE, related_name="track_artists", db_index=False
+    )
+    # No index of its own: trackartist_by_artist leads with it (db_index=False).
+    artist = models.ForeignKey(
+        Artist, on_delete=models.CASCADE, related_name="artist_tracks", db_index=False
+    )
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.MAIN)
     position = models.PositiveSmallIntegerField(default=0)
 
@@ -410,7 +426,10 @@ class TrackArtist(models.Model):
 
 
 class LikeBase(models.Model):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # No index of its own: each like's *_unique (user, …) leads with it (db_index=False).
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

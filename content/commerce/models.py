@@ -144,15 +144,25 @@ class Purchase(TimeStampedModel):
         FAILED = "failed", "Failed"
         REFUNDED = "refunded", "Refunded"
 
+    # No index of its own: purchase_buyer_recent leads with it (db_index=False).
     buyer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="purchases"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="purchases",
+        db_index=False,
     )
     track = models.ForeignKey(
         "content.Track", null=True, on_delete=models.SET_NULL, related_name="purchases"
     )
     track_name = models.CharField(max_length=255, help_text="The track's name when bought.")
+    # No index of its own: purchase_sales leads with it (db_index=False).
     seller_artist = models.ForeignKey(
-        "content.Artist", null=True, on_delete=models.SET_NULL, related_name="sales"
+        "content.Artist",
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="sales",
+        db_index=False,
     )
     status = models.CharField(max_length=9, choices=Status.choices, default=Status.PENDING)
     base_price = models.DecimalField(max_digits=10, decimal_places=2)
@@ -393,8 +403,12 @@ class ExclusiveLicensePreset(TimeStampedModel):
     it copies ``config`` into the track, so editing a preset never changes tracks already
     using it. At most one default per producer (partial unique constraint)."""
 
+    # No index of its own: preset_unique_name_per_owner leads with it (db_index=False).
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="license_presets"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="license_presets",
+        db_index=False,
     )
     name = models.CharField(max_length=100)
     description = models.TextField(blank=True)
@@ -424,7 +438,10 @@ class TrackStem(TimeStampedModel):
     privately: it has no URL, only the stem download route serves it, to the track's managers,
     staff and the exclusive buyer whose certificate lists stems."""
 
-    track = models.ForeignKey("content.Track", on_delete=models.CASCADE, related_name="stems")
+    # No index of its own: stem_file_once_per_track leads with it (db_index=False).
+    track = models.ForeignKey(
+        "content.Track", on_delete=models.CASCADE, related_name="stems", db_index=False
+    )
     file = models.ForeignKey("content.FileEntry", on_delete=models.PROTECT, related_name="+")
     name = models.CharField(max_length=100, help_text="The layer, e.g. Drums.")
     position = models.PositiveSmallIntegerField(default=0)
@@ -462,7 +479,10 @@ class Payout(TimeStampedModel):
     # still fail later, a failed one is final).
     RANK = {"pending": 0, "in_transit": 1, "paid": 2, "failed": 3, "canceled": 3}
 
-    account = models.ForeignKey(ConnectAccount, on_delete=models.CASCADE, related_name="payouts")
+    # No index of its own: payout_account_status leads with it (db_index=False).
+    account = models.ForeignKey(
+        ConnectAccount, on_delete=models.CASCADE, related_name="payouts", db_index=False
+    )
     payout_id = models.CharField(max_length=255, unique=True)
     amount = models.DecimalField(max_digits=12, decimal_places=2)
     currency = models.CharField(max_length=3, validators=[currency_code])
@@ -508,11 +528,13 @@ class RefundRequest(TimeStampedModel):
     IN_FLIGHT = (Status.OPEN, Status.APPROVED)
 
     purchase = models.ForeignKey(Purchase, on_delete=models.CASCADE, related_name="refund_requests")
+    # No index of its own: refund_request_buyer leads with it (db_index=False).
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         on_delete=models.SET_NULL,
         related_name="refund_requests",
+        db_index=False,
     )
     reason = models.TextField(help_text="The buyer's words.")
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)

@@ -47,7 +47,10 @@ class Credit(TimeStampedModel):
     per-track rows (``release_type=album``) sharing ``album_group`` (the Spotify album id).
     """
 
-    artist = models.ForeignKey(Artist, on_delete=models.CASCADE, related_name="credits")
+    # No index of its own: credit_artist_order leads with it (db_index=False).
+    artist = models.ForeignKey(
+        Artist, on_delete=models.CASCADE, related_name="credits", db_index=False
+    )
     role = models.ForeignKey(CreditRole, on_delete=models.PROTECT, related_name="credits")
     release_type = models.CharField(
         max_length=5, choices=ReleaseType.choices, default=ReleaseType.TRACK

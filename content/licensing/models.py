@@ -30,16 +30,25 @@ class License(TimeStampedModel):
     license_type = models.CharField(max_length=16, choices=Type.choices)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.ACTIVE)
     # A license outlives its track and its holder's account: the snapshot is the record.
+    # No index of its own: license_user_recent leads with it (db_index=False).
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="licenses",
+        db_index=False,
     )
+    # No index of its own: license_track_user leads with it (db_index=False).
     track = models.ForeignKey(
-        "content.Track", null=True, blank=True, on_delete=models.SET_NULL, related_name="licenses"
+        "content.Track",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="licenses",
+        db_index=False,
     )
+    # No index of its own: license_subscription_period leads with it (db_index=False).
     subscription = models.ForeignKey(
         "content.Subscription",
         null=True,
@@ -47,6 +56,7 @@ class License(TimeStampedModel):
         on_delete=models.SET_NULL,
         related_name="licenses",
         help_text="The subscription it was obtained under (counts against its quota).",
+        db_index=False,
     )
     snapshot = models.JSONField(help_text="The signed certificate contents; never edited.")
     signature = models.CharField(max_length=64, help_text="HMAC-SHA256 (hex) of the snapshot.")

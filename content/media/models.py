@@ -70,13 +70,18 @@ class Download(TimeStampedModel):
     STEM = "stem"
     STEMS_ZIP = "stems"
 
-    track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="downloads")
+    # No index of its own: download_track_recent leads with it (db_index=False).
+    track = models.ForeignKey(
+        Track, on_delete=models.CASCADE, related_name="downloads", db_index=False
+    )
+    # No index of its own: download_user_recent leads with it (db_index=False).
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="downloads",
+        db_index=False,
     )
     ip_hash = models.CharField(max_length=64, blank=True)
     format = models.CharField(max_length=8, blank=True, help_text="wav or mp3.")
@@ -119,7 +124,10 @@ class AudioRendition(TimeStampedModel):
 
     Status = ProcessingStatus
 
-    source_file = models.ForeignKey(FileEntry, on_delete=models.CASCADE, related_name="renditions")
+    # No index of its own: rendition_unique leads with it (db_index=False).
+    source_file = models.ForeignKey(
+        FileEntry, on_delete=models.CASCADE, related_name="renditions", db_index=False
+    )
     format = models.CharField(max_length=4, choices=Format.choices)
     status = models.CharField(
         max_length=10, choices=ProcessingStatus.choices, default=ProcessingStatus.PENDING

@@ -19,8 +19,9 @@ REINVITE_COOLDOWN = timedelta(hours=24)
 
 
 class Playlist(TimeStampedModel):
+    # No index of its own: playlist_owner_recent leads with it (db_index=False).
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="playlists"
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="playlists", db_index=False
     )
     name = models.CharField(max_length=255)
     description = models.TextField(blank=True)
@@ -53,8 +54,14 @@ class Playlist(TimeStampedModel):
 class PlaylistTrack(models.Model):
     """One track at one position (1..n, contiguous after every service write)."""
 
-    playlist = models.ForeignKey(Playlist, on_delete=models.CASCADE, related_name="entries")
-    track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="playlist_entries")
+    # No index of its own: playlisttrack_unique_track leads with it (db_index=False).
+    playlist = models.ForeignKey(
+        Playlist, on_delete=models.CASCADE, related_name="entries", db_index=False
+    )
+    # No index of its own: playlisttrack_by_track leads with it (db_index=False).
+    track = models.ForeignKey(
+        Track, on_delete=models.CASCADE, related_name="playlist_entries", db_index=False
+    )
     position = models.PositiveIntegerField()
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -85,9 +92,16 @@ class PlaylistTrack(models.Model):
 
 
 class PlaylistFollower(TimeStampedModel):
-    playlist = models.ForeignKey(Playlist, on_delete=models.CASCADE, related_name="follows")
+    # No index of its own: playlistfollower_unique leads with it (db_index=False).
+    playlist = models.ForeignKey(
+        Playlist, on_delete=models.CASCADE, related_name="follows", db_index=False
+    )
+    # No index of its own: playlistfollower_user leads with it (db_index=False).
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="playlist_follows"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="playlist_follows",
+        db_index=False,
     )
 
     class Meta:
@@ -101,9 +115,16 @@ class PlaylistFollower(TimeStampedModel):
 
 
 class PlaylistEditor(TimeStampedModel):
-    playlist = models.ForeignKey(Playlist, on_delete=models.CASCADE, related_name="editor_links")
+    # No index of its own: playlisteditor_unique leads with it (db_index=False).
+    playlist = models.ForeignKey(
+        Playlist, on_delete=models.CASCADE, related_name="editor_links", db_index=False
+    )
+    # No index of its own: playlisteditor_user leads with it (db_index=False).
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="playlist_editor_links"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="playlist_editor_links",
+        db_index=False,
     )
 
     class Meta:
@@ -134,7 +155,10 @@ class PlaylistInvitation(TimeStampedModel):
     starts the 24 h re-invite cooldown.
     """
 
-    playlist = models.ForeignKey(Playlist, on_delete=models.CASCADE, related_name="invitations")
+    # No index of its own: invitation_latest leads with it (db_index=False).
+    playlist = models.ForeignKey(
+        Playlist, on_delete=models.CASCADE, related_name="invitations", db_index=False
+    )
     invitee = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="playlist_invitations"
     )
