@@ -313,7 +313,11 @@ def test_listener_is_a_subscriber_with_a_demo_license_and_tracks_are_downloadabl
     license = License.objects.get(user=listener)
     assert license.track.fingerprint.status == Fingerprint.Status.COMPLETED
     assert f"/verify-license/{license.uuid}" in seeded
-    # The eager pipeline fingerprinted the demo beats, so subscribers can download them.
+    # The eager pipeline fingerprinted every demo beat, so subscribers can download them all
+    # (a beat too short to fingerprint would answer 409 fingerprint_failed forever).
+    statuses = list(Track.objects.values_list("fingerprint__status", flat=True))
+    assert len(statuses) == 30
+    assert set(statuses) == {Fingerprint.Status.COMPLETED}
     client = APIClient()
     client.force_authenticate(listener)
     other = (

@@ -394,7 +394,9 @@ class Command(BaseCommand):
             return existing
 
         key, scale = spec.key_scale.split()
-        seconds = 10 + (index * 5) % 7  # 10–16 s: short files keep seeding to a few seconds
+        # 12–18 s: short files keep seeding to a few seconds, and every one is long enough to
+        # fingerprint (chromaprint.MIN_SECONDS of sub-fingerprints needs about 11 s of audio)
+        seconds = 12 + (index * 5) % 7
         samples = render_beat(
             seed=index + 1,
             bpm=spec.bpm,
