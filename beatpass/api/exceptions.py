@@ -39,8 +39,11 @@ def _laravel_message(field: str, message: str) -> str:
     template = _GENERIC.get(message)
     if template is None or field == api_settings.NON_FIELD_ERRORS_KEY:
         return message
-    label = field.rsplit(".", 1)[-1].replace("_", " ")
-    return template.format(label=label)
+    # The field's own name ("name" of "items.0.name"); an item of a list is named by its
+    # path, as Laravel does ("The track ids.2 field is required."), never by its index alone.
+    parent, _, last = field.rpartition(".")
+    label = field if (last.isdigit() and parent) else last
+    return template.format(label=label.replace("_", " "))
 
 
 def flatten_errors(detail: Any, prefix: str = "") -> dict[str, list[str]]:

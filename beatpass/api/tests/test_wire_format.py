@@ -44,6 +44,14 @@ def test_nested_list_errors_are_flattened_with_dotted_keys(producer_client):
     assert "artists.1" in response.json()["errors"]
 
 
+def test_a_missing_list_item_is_named_by_its_path_not_its_index(user_client):
+    response = user_client.post(
+        "/api/v1/tracks/check-licenses-batch", {"track_ids": [1, None]}, format="json"
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"] == {"track_ids.1": ["The track ids.1 field is required."]}
+
+
 def test_malformed_json_is_400_with_message(user_client):
     response = user_client.generic(
         "PUT", "/api/v1/users/me", '{"name": "x",', content_type="application/json"
