@@ -22,8 +22,11 @@ SECRET_KEY = "test-secret-key-not-for-production-0123456789"  # noqa: S105
 SIMPLE_JWT["SIGNING_KEY"] = SECRET_KEY  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-CELERY_TASK_ALWAYS_EAGER = True
-CELERY_BROKER_URL = "memory://"
+# Tasks run eagerly, except in the Celery worker process that tests/test_celery_worker.py
+# starts with TEST_CELERY_BROKER_URL (a private Redis): that one consumes from the broker.
+_WORKER_BROKER = env("TEST_CELERY_BROKER_URL", default="")
+CELERY_TASK_ALWAYS_EAGER = not _WORKER_BROKER
+CELERY_BROKER_URL = _WORKER_BROKER or "memory://"
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = env("TEST_MEDIA_ROOT", default=str(BASE_DIR / ".test-media"))
 LOGGING = {"version": 1, "disable_existing_loggers": False}
