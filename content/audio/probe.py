@@ -144,6 +144,8 @@ def probe_audio(path: str | Path, fmt: str) -> AudioInfo:
     from mutagen.mp3 import MP3
     from mutagen.wave import WAVE
 
+    if fmt == "wav" and (streamed := _streamed_wav(path)) is not None:
+        return streamed  # its sizes are placeholders: mutagen would believe (or refuse) them
     opener = {"wav": WAVE, "flac": FLAC, "aiff": AIFF, "mp3": MP3}[fmt]
     try:
         audio = opener(path)
@@ -170,6 +172,59 @@ def probe_audio(path: str | Path, fmt: str) -> AudioInfo:
         bitrate=int(getattr(info, "bitrate", 0) or 0),
         frames=frames,
     )
+
+
+# A WAV written to a pipe cannot seek back to fill in its sizes, so its writer leaves a
+# placeholder: 0xFFFFFFFF (FFmpeg), 0x7FFFF000 and up (SoX, eSpeak), or 0. Such a data chunk
+# runs to the end of the file. A real size this large cannot fit under any upload limit.
+_UNKNOWN_SIZE_FROM = 0x7FFF0000
+
+
+def _streamed_wav(path: str | Path) -> AudioInfo | None:
+    """The stream parameters of a WAV whose ``data`` chunk states no length (a placeholder
+    size: zero, or one past the end of the file), with its length counted from the bytes that
+    follow that chunk's header, in whole frames. None for any other WAV (a stated size past
+    the end is a truncated file: the decoder says so)."""
+    with open(path, "rb") as fh:
+        total = fh.seek(0, 2)
+        fh.seek(12)
+        layout = None
+        while True:
+            head = fh.read(8)
+            if len(head) < 8:
+                return None
+            kind, size = struct.unpack("<4sI", head)
+            start = fh.tell()
+            if kind == b"fmt ":
+                chunk = fh.read(min(size, 16))
+                if len(chunk) < 16:
+                    return None
+                _, channels, sample_rate, byte_rate, block_align, _ = struct.unpack(
+                    "<HHIIHH", chunk
+                )
+                layout = (channels, sample_rate, byte_rate, block_align)
+            elif kind == b"data":
+                remaining = total - start
+                unknown = (size == 0 and remaining > 0) or (
+                    size >= _UNKNOWN_SIZE_FROM and size > remaining
+                )
+                if not unknown or layout is None:
+                    return None
+                channels, sample_rate, byte_rate, block_align = layout
+                if channels <= 0 or sample_rate <= 0 or block_align <= 0:
+                    raise ProbeError("The audio file has no readable audio stream.")
+                frames = remaining // block_align
+                return AudioInfo(
+                    format="wav",
+                    duration_ms=int(round(frames * 1000 / sample_rate)),
+                    sample_rate=sample_rate,
+                    channels=channels,
+                    bitrate=byte_rate * 8,
+                    frames=frames,
+                )
+            if size >= _UNKNOWN_SIZE_FROM:
+                return None  # an unknown size before the audio: nothing to go by
+            fh.seek(start + size + (size & 1))
 
 
 @dataclass(frozen=True)

@@ -142,6 +142,40 @@ def test_wav_whose_header_lies_about_its_length_is_rejected(user_client, beat):
     assert_rejected(upload(user_client, "cut.wav", wav[: len(wav) // 3]), "truncated")
 
 
+@pytest.mark.parametrize(
+    ("riff_size", "data_size"),
+    [
+        (0xFFFFFFFF, 0xFFFFFFFF),  # FFmpeg writing to a pipe
+        (0x7FFFF024, 0x7FFFF000),  # SoX and eSpeak NG (``espeak-ng --stdout``) to a pipe
+        (0, 0),  # writers that leave the sizes zeroed
+    ],
+    ids=["ffffffff", "7ffff000", "zero"],
+)
+def test_wav_streamed_through_a_pipe_is_accepted_with_its_real_length(
+    user_client, beat, riff_size, data_size
+):
+    """A WAV written to a pipe cannot seek back to fill in its sizes: its writer leaves a
+    placeholder, and the audio runs to the end of the file. It is 3 s long, not 13 hours."""
+    wav = bytearray(testing.encode(beat, "wav", sample_rate=SR))
+    data = wav.find(b"data")
+    wav[4:8] = riff_size.to_bytes(4, "little")
+    wav[data + 4 : data + 8] = data_size.to_bytes(4, "little")
+    response = upload(user_client, "piped.wav", bytes(wav))
+    assert response.status_code == 201, response.json()
+    assert response.json()["file_entry"]["duration"] == 3000
+    assert FileEntry.objects.get().duration_ms == 3000
+
+
+def test_wav_stating_a_size_past_its_end_is_still_truncated(user_client, beat):
+    """Only the placeholders mean "to the end of the file": a stated size that the file falls
+    short of is a cut-off upload."""
+    wav = bytearray(testing.encode(beat, "wav", sample_rate=SR))
+    data = wav.find(b"data")
+    stated = int.from_bytes(wav[data + 4 : data + 8], "little")
+    wav[data + 4 : data + 8] = (stated * 3).to_bytes(4, "little")
+    assert_rejected(upload(user_client, "cut.wav", bytes(wav)), "truncated")
+
+
 def test_corrupt_flac_header_is_rejected(user_client, beat):
     flac = bytearray(testing.encode(beat, "flac", sample_rate=SR))
     flac[8:42] = os.urandom(34)  # STREAMINFO garbage
