@@ -212,8 +212,8 @@ class WaveBatchView(APIView):
                 "WaveBatch",
                 {
                     "waves": serializers.DictField(
-                        child=PeaksOut,
-                        allow_null=True,
+                        # the same component, null for a waveform not computed yet
+                        child=type(PeaksOut)(allow_null=True),
                         help_text="Track id → {peaks} or null while not computed; tracks you "
                         "cannot see are left out.",
                     )
