@@ -63,7 +63,9 @@ covers: venv
 # The long fuzz run: schemathesis against the app's own OpenAPI document, in-process, with a
 # fixed seed, as anonymous and as a producer (FUZZ_EXAMPLES per operation: 2 x 146 x 40 is
 # about 11,700 requests). `make test` runs the same test with 2 examples per operation.
+# FUZZ_SEED=n draws other inputs (empty: the suite's fixed seed).
 FUZZ_EXAMPLES ?= 40
+FUZZ_SEED ?=
 fuzz: venv
 	@scripts/ensure-postgres.sh
-	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(VENV)/bin/pytest beatpass/api/tests/test_fuzz.py -s -p no:logging
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_SEED=$(FUZZ_SEED) $(VENV)/bin/pytest beatpass/api/tests/test_fuzz.py -s -p no:logging
